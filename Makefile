@@ -1,0 +1,64 @@
+# learnalytics: PGXS build.
+#
+#   make                 build (needs postgresql-server-dev-15)
+#   make install         install into the server that $(PG_CONFIG) names
+#   make installcheck    pg_regress against a running server (no pg_cron needed)
+#   make test            everything, on a throwaway cluster; installs missing Debian packages as root
+#   make demo            the end-to-end demo on a throwaway cluster with sample data
+
+EXTENSION    = learnalytics
+EXTVERSION   = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\(.*\)'/\1/p" $(EXTENSION).control)
+MODULE_big   = $(EXTENSION)
+OBJS         = src/learnalytics.o
+PGFILEDESC   = "learnalytics - learning analytics inside PostgreSQL"
+
+# The fresh-install script of the current version is built from the master parts, in this order.
+SQL_PARTS    = src/sql/core.sql
+DATA_built   = $(EXTENSION)--$(EXTVERSION).sql
+# Frozen full scripts of earlier releases and every upgrade script.
+DATA         = $(filter-out src/sql/$(EXTENSION)--$(EXTVERSION).sql,$(wildcard src/sql/$(EXTENSION)--*.sql))
+DOCS        := $(wildcard doc/*.md)
+
+PG_CPPFLAGS  = -I$(srcdir)/src
+# `override` keeps these when PG_CFLAGS is also given on the command line (CI adds -Werror that way).
+override PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+
+# pg_regress: every sql/NN_*.sql; the pg_cron cases (sql/cron_*.sql) need a preloaded pg_cron and run
+# from `make installcheck-cron` (and `make test`), so plain `make installcheck` needs nothing preloaded.
+REGRESS_ALL  = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_CRON = $(filter cron_%,$(REGRESS_ALL))
+REGRESS      = $(filter-out cron_%,$(REGRESS_ALL))
+REGRESS_OPTS = --inputdir=$(srcdir)
+
+PG_CONFIG   ?= pg_config
+PGXS        := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+
+ifneq ($(and $(PGXS),$(wildcard $(PGXS))),)
+include $(PGXS)
+CONTRIB_TESTDB = learnalytics_regress
+
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control
+	{ printf -- '-- learnalytics %s: fresh-install script, generated from %s. Do not edit.\n' \
+	    '$(EXTVERSION)' '$(SQL_PARTS)'; cat $(SQL_PARTS); } > $@
+
+installcheck-cron: submake
+	$(pg_regress_installcheck) $(REGRESS_OPTS) --use-existing --dbname=$(CONTRIB_TESTDB) $(REGRESS_CRON)
+else
+all install installcheck installcheck-cron:
+	@echo "learnalytics: PostgreSQL server development files not found (pg_config: $(PG_CONFIG))." >&2
+	@echo "  Install them with: apt-get install postgresql-server-dev-15" >&2
+	@echo "  or run 'make test' / 'make demo' as root, which install what they need." >&2
+	@exit 1
+endif
+
+# The README's two commands: they install what they need, build, and run on a private cluster.
+test:
+	@bash test/run.sh
+
+demo:
+	@bash demo/run.sh
+
+bench:
+	@bash test/bench/run.sh
+
+.PHONY: test demo bench installcheck-cron

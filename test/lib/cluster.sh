@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Shared set-up for `make test`, `make demo` and the benchmarks: source this file, then call
+#   la_setup               deps, build, private install, throwaway cluster (stopped on exit)
+# It exports PGHOST, PGPORT, PGUSER for psql/pg_regress, LA_BIN (server binaries of the private
+# install) and LA_WORK (the private work directory, removed on exit unless LA_KEEP=1).
+#
+# Nothing is installed into the system's PostgreSQL: the server binaries, libraries and share
+# files are copied into a private tree and the extension is installed there with DESTDIR, so
+# runs from two checkouts never clobber each other and a stale system install cannot leak in.
+# initdb refuses to run as root, so the cluster runs as the `postgres` OS user when we are root.
+
+LA_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LA_PG_MAJOR=${LA_PG_MAJOR:-15}
+LA_DB=${LA_DB:-learnalytics_regress}
+
+la_log() { printf 'learnalytics: %s\n' "$*" >&2; }
+
+# Run a command as the cluster's OS user.
+la_as_owner() {
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+la_cleanup() {
+  local rc=$?
+  if [ -n "${LA_WORK:-}" ] && [ -d "$LA_WORK" ]; then
+    if [ -f "$LA_WORK/data/postmaster.pid" ]; then
+      la_as_owner "$LA_BIN/pg_ctl" -D "$LA_WORK/data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    if [ "${LA_KEEP:-0}" = 1 ]; then
+      la_log "kept $LA_WORK (server log: $LA_WORK/server.log)"
+    else
+      rm -rf "$LA_WORK"
+    fi
+  fi
+  return $rc
+}
+
+la_setup() {
+  bash "$LA_SRC/test/lib/deps.sh"
+
+  PG_CONFIG=/usr/lib/postgresql/$LA_PG_MAJOR/bin/pg_config
+  export PG_CONFIG
+  local bindir pkglibdir sharedir
+  bindir=$("$PG_CONFIG" --bindir)
+  pkglibdir=$("$PG_CONFIG" --pkglibdir)
+  sharedir=$("$PG_CONFIG" --sharedir)
+
+  LA_WORK=$(mktemp -d "${TMPDIR:-/tmp}/learnalytics.XXXXXX")
+  export LA_WORK
+  chmod 755 "$LA_WORK"
+  trap la_cleanup EXIT
+  trap 'exit 130' INT TERM
+
+  la_log "building (PG_CFLAGS=${LA_EXTRA_CFLAGS:-})"
+  make -C "$LA_SRC" -s PG_CONFIG="$PG_CONFIG" PG_CFLAGS="${LA_EXTRA_CFLAGS:-}" >"$LA_WORK/build.log" 2>&1 || {
+    cat "$LA_WORK/build.log" >&2; la_log "build failed"; return 1; }
+  if grep -q 'warning:' "$LA_WORK/build.log"; then
+    cat "$LA_WORK/build.log" >&2; la_log "the build printed warnings"; return 1
+  fi
+
+  # Private install tree: the same layout as the system's, so the server finds its share and
+  # library directories relative to its own binary (as PostgreSQL's own tmp_install does).
+  local root="$LA_WORK/root"
+  mkdir -p "$root$(dirname "$bindir")" "$root$(dirname "$sharedir")"
+  cp -a "$(dirname "$bindir")/." "$root$(dirname "$bindir")/"
+  cp -a "$sharedir" "$root$(dirname "$sharedir")/"
+  make -C "$LA_SRC" -s PG_CONFIG="$PG_CONFIG" DESTDIR="$root" install >>"$LA_WORK/build.log" 2>&1 || {
+    cat "$LA_WORK/build.log" >&2; la_log "install failed"; return 1; }
+  LA_BIN="$root$bindir"
+  export LA_BIN
+  [ -f "$root$pkglibdir/learnalytics.so" ] || { la_log "install did not produce learnalytics.so"; return 1; }
+
+  # Throwaway cluster on a private socket directory (no TCP), so the port only names the socket.
+  PGHOST="$LA_WORK/sock"; PGPORT=$((54000 + RANDOM % 1000)); PGUSER=postgres
+  export PGHOST PGPORT PGUSER
+  unset PGDATABASE PGPASSWORD PGSERVICE PGOPTIONS
+  mkdir -p "$PGHOST"
+  chown -R postgres:postgres "$LA_WORK" 2>/dev/null || true
+  la_as_owner "$LA_BIN/initdb" -D "$LA_WORK/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 \
+    --no-sync >"$LA_WORK/initdb.log" 2>&1 || { cat "$LA_WORK/initdb.log" >&2; return 1; }
+  cat >>"$LA_WORK/data/postgresql.conf" <<CONF
+# learnalytics throwaway cluster
+listen_addresses = ''
+port = $PGPORT
+unix_socket_directories = '$PGHOST'
+shared_preload_libraries = 'pg_cron'
+cron.database_name = '$LA_DB'
+cron.use_background_workers = off
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_worker_processes = 16
+max_parallel_workers = 8
+max_parallel_workers_per_gather = 2
+timezone = 'UTC'
+log_min_messages = warning
+CONF
+  la_as_owner "$LA_BIN/pg_ctl" -D "$LA_WORK/data" -l "$LA_WORK/server.log" -w -t 60 start >/dev/null || {
+    cat "$LA_WORK/server.log" >&2; la_log "server did not start"; return 1; }
+  la_log "cluster up: PostgreSQL $("$LA_BIN/postgres" -V | awk '{print $3}'), socket $PGHOST, port $PGPORT"
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Make sure the Debian packages that the build, the tests and the demo use are present.
+# As root, install what is missing with apt-get; otherwise say exactly what to install and fail.
+set -euo pipefail
+
+PACKAGES=(
+  postgresql-15              # the server the throwaway clusters run
+  postgresql-server-dev-15   # pg_config, PGXS, server headers, pg_regress
+  postgresql-15-cron         # pg_cron, preloaded in every test cluster
+  postgresql-client-15       # psql, pg_dump
+  make gcc
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "learnalytics: missing Debian packages: ${missing[*]}" >&2
+  echo "  Install them as root:  apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "learnalytics: installing ${missing[*]} ..."
+export DEBIAN_FRONTEND=noninteractive
+# An index older than a day may lack the current point release: refresh it once.
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "learnalytics: installed ${missing[*]}"

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# `make test`: every test of learnalytics on a throwaway cluster.
+#   1. pg_regress: sql/*.sql against expected/*.out (the pg_cron cases, sql/cron_*.sql, run after
+#      the others in the same database, which is cron.database_name);
+#   2. every executable test/t/*.sh (each exits 0 on success, 77 when it had to skip).
+# Prints `N passed, N failed` last and exits non-zero on any failure. The cluster is stopped and
+# removed even when a test fails (LA_KEEP=1 keeps it for a post-mortem).
+set -uo pipefail
+source "$(dirname "$0")/lib/cluster.sh"
+
+# -Werror only here (as in CI), so packagers' newer compilers are not broken by a new warning.
+LA_EXTRA_CFLAGS=${LA_EXTRA_CFLAGS:--Werror}
+la_setup || { echo "0 passed, 1 failed"; exit 1; }
+
+passed=0; failed=0; skipped=0; failures=()
+out="$LA_WORK/regress"; mkdir -p "$out"
+
+# Run one pg_regress suite; count its tests from pg_regress's own per-test lines.
+run_regress() {
+  local target=$1 log="$out/$1.log"
+  make -C "$LA_SRC" -s PG_CONFIG="$PG_CONFIG" "$target" \
+    EXTRA_REGRESS_OPTS="--outputdir=$out --user=postgres" >"$log" 2>&1
+  local rc=$?
+  cat "$log"
+  local ok bad
+  ok=$(grep -cE '^(test| ) *[A-Za-z0-9_]+ +\.\.\. ok' "$log" || true)
+  bad=$(grep -E '^(test| ) *[A-Za-z0-9_]+ +\.\.\. FAILED' "$log" | awk '{print $2}' || true)
+  passed=$((passed + ok))
+  for t in $bad; do failed=$((failed + 1)); failures+=("pg_regress $t"); done
+  if [ $rc -ne 0 ] && [ -z "$bad" ]; then
+    failed=$((failed + 1)); failures+=("pg_regress $target (did not run)")
+  fi
+}
+
+run_regress installcheck
+run_regress installcheck-cron
+if [ -s "$out/regression.diffs" ]; then
+  echo "---- regression.diffs (first 200 lines) ----"
+  head -n 200 "$out/regression.diffs"
+fi
+
+# Other tests: shell scripts with the cluster's environment.
+export LA_SRC LA_DB LA_SHARED="${LA_SHARED:-$LA_SRC/../shared}"
+for t in "$LA_SRC"/test/t/*.sh; do
+  [ -e "$t" ] || continue
+  name=$(basename "$t" .sh)
+  log="$LA_WORK/t-$name.log"
+  bash "$t" >"$log" 2>&1
+  rc=$?
+  if [ $rc -eq 0 ]; then
+    passed=$((passed + 1)); echo "ok      $name"
+  elif [ $rc -eq 77 ]; then
+    skipped=$((skipped + 1)); echo "skipped $name: $(tail -n 1 "$log")"
+  else
+    failed=$((failed + 1)); failures+=("test/t/$name"); echo "FAILED  $name"
+    sed 's/^/    /' "$log" | tail -n 60
+  fi
+done
+
+echo
+if [ $failed -gt 0 ]; then
+  printf 'failed: %s\n' "${failures[@]}"
+fi
+if [ $skipped -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+[ $failed -eq 0 ]
