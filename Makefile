@@ -9,12 +9,19 @@
 EXTENSION    = learnalytics
 EXTVERSION   = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\(.*\)'/\1/p" $(EXTENSION).control)
 MODULE_big   = $(EXTENSION)
-OBJS         = src/learnalytics.o
+OBJS         = \
+	src/learnalytics.o
 PGFILEDESC   = "learnalytics - learning analytics inside PostgreSQL"
 
 # The fresh-install script of the current version is built from the master parts, in this order.
-SQL_PARTS    = src/sql/core.sql
-DATA_built   = $(EXTENSION)--$(EXTVERSION).sql
+SQL_PARTS    = \
+	src/sql/core.sql
+# The upgrade script from the last release to the version under development is generated too:
+# src/sql/upgrade.sql (changes to existing objects), then the parts that are new since that release.
+# The release checklist (doc/DEVELOPER.md) freezes both generated scripts into src/sql/.
+LAST_RELEASE = 0.1.0
+NEW_PARTS    =
+DATA_built   = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--$(LAST_RELEASE)--$(EXTVERSION).sql
 # Frozen full scripts of earlier releases and every upgrade script.
 DATA         = $(filter-out src/sql/$(EXTENSION)--$(EXTVERSION).sql,$(wildcard src/sql/$(EXTENSION)--*.sql))
 DOCS        := $(wildcard doc/*.md)
@@ -39,7 +46,15 @@ CONTRIB_TESTDB = learnalytics_regress
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control
 	{ printf -- '-- learnalytics %s: fresh-install script, generated from %s. Do not edit.\n' \
-	    '$(EXTVERSION)' '$(SQL_PARTS)'; cat $(SQL_PARTS); } > $@
+	    '$(EXTVERSION)' '$(strip $(SQL_PARTS))'; cat $(SQL_PARTS); } > $@
+
+$(EXTENSION)--$(LAST_RELEASE)--$(EXTVERSION).sql: src/sql/upgrade.sql $(NEW_PARTS) $(EXTENSION).control
+	{ printf -- '-- learnalytics %s -> %s: upgrade script, generated from %s. Do not edit.\n' \
+	    '$(LAST_RELEASE)' '$(EXTVERSION)' 'src/sql/upgrade.sql $(strip $(NEW_PARTS))'; \
+	  cat src/sql/upgrade.sql $(NEW_PARTS); } > $@
+
+# PGXS tracks no header dependencies: rebuild every object when any header changes.
+$(OBJS): $(wildcard src/*.h src/*/*.h)
 
 installcheck-cron: submake
 	$(pg_regress_installcheck) $(REGRESS_OPTS) --use-existing --dbname=$(CONTRIB_TESTDB) $(REGRESS_CRON)

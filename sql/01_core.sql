@@ -1,5 +1,5 @@
 --
--- core: library identity and installation health
+-- core: library identity, installation health, and the labelling rules every object follows
 --
 -- the loaded library and the installed scripts are the same release
 SELECT library_version() = extversion AS library_matches_extension
@@ -12,9 +12,37 @@ ORDER BY component;
 -- a library/script mismatch is reported with what to do
 SELECT component, ok, hint FROM status() WHERE NOT ok AND component LIKE '%version%';
 
--- labels: every function of the extension is deliberately labelled
-SELECT p.oid::regprocedure AS function, p.provolatile, p.proisstrict, p.proparallel
+CREATE TEMP VIEW la_functions AS
+SELECT p.oid, p.oid::regprocedure::text AS function, p.prokind, p.provolatile, p.proisstrict,
+       p.proparallel, l.lanname
 FROM pg_proc p
+JOIN pg_language l ON l.oid = p.prolang
 JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
-JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'learnalytics'
-ORDER BY 1::text;
+JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'learnalytics';
+
+SELECT function, provolatile, proisstrict, proparallel FROM la_functions
+WHERE function IN ('library_version()', 'pg_cron_available()', 'require_pg_cron()', 'status()')
+ORDER BY 1;
+
+-- rules that hold for every object the extension ships (each query lists the offenders: none)
+-- every aggregate is PARALLEL SAFE, has a combine function, and its support functions are PARALLEL SAFE
+SELECT f.function, a.aggcombinefn, f.proparallel
+FROM la_functions f JOIN pg_aggregate a ON a.aggfnoid = f.oid
+WHERE f.proparallel <> 's' OR a.aggcombinefn = 0
+   OR EXISTS (SELECT 1 FROM pg_proc s
+              WHERE s.oid IN (a.aggtransfn, a.aggfinalfn, a.aggcombinefn, a.aggserialfn,
+                              a.aggdeserialfn, a.aggmtransfn, a.aggminvtransfn, a.aggmfinalfn)
+                AND s.proparallel <> 's');
+-- aggregates with an `internal` state: each one is listed here deliberately. They are the per-learner
+-- builders (grouped by the learner, which is also the Citus distribution key); they still need
+-- serialize/deserialize for parallel query. Aggregates that combine across learners have a real SQL
+-- type as their state, because Citus ships partial states between nodes through its text form.
+SELECT f.function, a.aggserialfn <> 0 AS has_serial, a.aggdeserialfn <> 0 AS has_deserial
+FROM la_functions f JOIN pg_aggregate a ON a.aggfnoid = f.oid
+WHERE a.aggtranstype = 'internal'::regtype
+ORDER BY 1;
+-- aggregate names carry the la_ prefix
+SELECT function FROM la_functions WHERE prokind = 'a' AND function NOT LIKE 'la\_%';
+-- C functions are never VOLATILE, and never PARALLEL UNSAFE
+SELECT function, provolatile, proparallel FROM la_functions
+WHERE lanname = 'c' AND (provolatile = 'v' OR proparallel = 'u');

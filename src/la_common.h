@@ -9,6 +9,6 @@
 #include "la_compat.h"
 
 /* Version of the shared library; the SQL scripts carry their own. */
-#define LA_LIBRARY_VERSION "0.1.0"
+#define LA_LIBRARY_VERSION "0.2.0"
 
 #endif							/* LA_COMMON_H */

@@ -1,0 +1,97 @@
+-- learnalytics 0.1.0: frozen full install script of release 0.1.0 (the master parts as released). Do not edit.
+-- complain if the script is sourced in psql rather than run by CREATE EXTENSION
+\echo Use "CREATE EXTENSION learnalytics" to load this file. \quit
+
+-------------------------------------------------------------------------------
+-- core: library identity and run-time detection of optional companions
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.library_version()
+RETURNS text
+AS 'MODULE_PATHNAME', 'la_library_version'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.library_version() IS
+'version of the loaded learnalytics shared library (compare with the extension version in status())';
+
+-- pg_cron can live in only one database per cluster and must be preloaded, so it is never a
+-- requirement of CREATE EXTENSION: it is detected when a scheduling helper needs it.
+CREATE FUNCTION @extschema@.pg_cron_available()
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'pg_cron')
+$$;
+
+COMMENT ON FUNCTION @extschema@.pg_cron_available() IS
+'true when the pg_cron extension is installed in the current database';
+
+-- Raise a clear error, with what to do, when pg_cron is not usable from this database.
+CREATE FUNCTION @extschema@.require_pg_cron()
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  preloaded boolean := pg_catalog.current_setting('shared_preload_libraries') ~ '(^|[\s,])pg_cron($|[\s,])';
+  cron_db   text := pg_catalog.current_setting('cron.database_name', true);
+BEGIN
+  IF NOT preloaded THEN
+    RAISE EXCEPTION 'pg_cron is not loaded'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Add pg_cron to shared_preload_libraries in postgresql.conf and restart the server.';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+    RAISE EXCEPTION 'pg_cron is not installed in database "%"', pg_catalog.current_database()
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = pg_catalog.format('cron.database_name is %L.', coalesce(cron_db, 'postgres')),
+            HINT = 'Run CREATE EXTENSION pg_cron in the database named by cron.database_name, and '
+                   'schedule jobs for other databases with cron.schedule_in_database().';
+  END IF;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.require_pg_cron() IS
+'raise object_not_in_prerequisite_state, with a hint, unless pg_cron is preloaded and installed here';
+
+-- One row per fact a DBA checks after installing or upgrading.
+CREATE FUNCTION @extschema@.status(
+  OUT component text, OUT value text, OUT ok boolean, OUT hint text)
+RETURNS SETOF record
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  ext_version text;
+  lib_version text;
+  preloaded   boolean := current_setting('shared_preload_libraries') ~ '(^|[\s,])pg_cron($|[\s,])';
+  cron_here   boolean;
+BEGIN
+  SELECT e.extversion INTO ext_version FROM pg_extension e WHERE e.extname = 'learnalytics';
+  EXECUTE format('SELECT %I.library_version()',
+                 (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+                   WHERE e.extname = 'learnalytics'))
+     INTO lib_version;
+  cron_here := EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron');
+
+  component := 'extension version'; value := ext_version; ok := true; hint := NULL;
+  RETURN NEXT;
+  component := 'library version'; value := lib_version; ok := lib_version = ext_version;
+  hint := CASE WHEN NOT ok THEN 'Run ALTER EXTENSION learnalytics UPDATE to match the installed library.' END;
+  RETURN NEXT;
+  component := 'server version'; value := current_setting('server_version');
+  ok := current_setting('server_version_num')::int >= 150000;
+  hint := CASE WHEN NOT ok THEN 'learnalytics needs PostgreSQL 15 or later.' END;
+  RETURN NEXT;
+  component := 'pg_cron preloaded'; value := preloaded::text; ok := preloaded;
+  hint := CASE WHEN NOT ok THEN 'Scheduling needs pg_cron in shared_preload_libraries (doc/pg_cron.md).' END;
+  RETURN NEXT;
+  component := 'pg_cron installed here'; value := cron_here::text; ok := cron_here;
+  hint := CASE WHEN NOT ok THEN format('Scheduling runs from the database named by cron.database_name (%s).',
+                                       coalesce(current_setting('cron.database_name', true), 'unset')) END;
+  RETURN NEXT;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.status() IS
+'installation health: extension and library versions, server version, pg_cron availability';
