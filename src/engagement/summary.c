@@ -667,8 +667,10 @@ la_engagement_in(PG_FUNCTION_ARGS)
 		s.learner = (char *) JsonString(Key(root, "learner"), "learner", LA_MAX_KEY_LEN);
 		expected += 2;			/* learner, sessions */
 	}
-	else if (Key(root, "learner") != NULL || Key(root, "sessions") != NULL)
-		SyntaxError("learner", "a cohort summary has no learner key and no sessions.");
+	else if (Key(root, "learner") != NULL)
+		SyntaxError("learner", "a cohort summary has no learner key.");
+	else if (Key(root, "sessions") != NULL)
+		SyntaxError("sessions", "a cohort summary keeps no session list.");
 
 	arr = ArrayOf(Key(root, "days"), "days", &n);
 	s.ndays = n;

@@ -229,3 +229,110 @@ CREATE FUNCTION @extschema@.la_held_for(condition boolean, ts timestamptz) RETUR
 AS 'MODULE_PATHNAME', 'la_held_for' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.la_held_for(boolean, timestamptz) IS
 'window function: how long condition has held continuously as of the current row (ts - la_held_since)';
+
+-- learner summaries kept in a table, and the analysts' views over them --------------
+
+CREATE TABLE @extschema@.learner_engagement (
+  learner      text PRIMARY KEY,
+  summary      @extschema@.engagement_summary NOT NULL,
+  refreshed_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE @extschema@.learner_engagement IS
+'one engagement summary per learner, rebuilt by refresh_learner_engagement() from an activity table';
+COMMENT ON COLUMN @extschema@.learner_engagement.learner IS 'the learner key, as text';
+COMMENT ON COLUMN @extschema@.learner_engagement.summary IS 'the learner''s engagement summary';
+COMMENT ON COLUMN @extschema@.learner_engagement.refreshed_at IS 'when the summary was last rebuilt';
+
+CREATE FUNCTION @extschema@.refresh_learner_engagement(
+    source regclass, learner_column name DEFAULT 'learner_id', ts_column name DEFAULT 'ts',
+    weight_column name DEFAULT NULL, tz text DEFAULT 'UTC',
+    session_gap interval DEFAULT '30 minutes')
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  col   name;
+  typ   regtype;
+  n     bigint;
+BEGIN
+  IF source IS NULL OR learner_column IS NULL OR ts_column IS NULL OR tz IS NULL OR session_gap IS NULL THEN
+    RAISE EXCEPTION 'source, learner_column, ts_column, tz and session_gap must not be null'
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  -- every named column must exist, with a usable type (names are never spliced in unquoted)
+  FOREACH col IN ARRAY ARRAY[learner_column, ts_column, weight_column] LOOP
+    CONTINUE WHEN col IS NULL;
+    SELECT a.atttypid::regtype INTO typ FROM pg_attribute a
+     WHERE a.attrelid = source AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+    IF typ IS NULL THEN
+      RAISE EXCEPTION 'column "%" does not exist in %', col, source
+        USING ERRCODE = 'undefined_column';
+    END IF;
+    IF col = ts_column AND typ <> 'timestamptz'::regtype THEN
+      RAISE EXCEPTION 'column "%" of % must be timestamptz, not %', col, source, typ
+        USING ERRCODE = 'datatype_mismatch',
+              HINT = 'Convert it in a view, naming the time zone: ts AT TIME ZONE ''Europe/Paris''.';
+    END IF;
+    IF col = weight_column AND typ NOT IN ('bigint'::regtype, 'integer'::regtype, 'smallint'::regtype) THEN
+      RAISE EXCEPTION 'column "%" of % must be an integer type, not %', col, source, typ
+        USING ERRCODE = 'datatype_mismatch';
+    END IF;
+  END LOOP;
+
+  -- a full rebuild in one statement: readers see the old or the new summaries, never a mix
+  LOCK TABLE @extschema@.learner_engagement IN EXCLUSIVE MODE;
+  DELETE FROM @extschema@.learner_engagement;
+  EXECUTE format(
+    'INSERT INTO @extschema@.learner_engagement (learner, summary, refreshed_at)
+     SELECT %1$I::text, @extschema@.la_engagement_agg(%1$I::text, %2$I, %3$s, $1, $2), pg_catalog.now()
+     FROM %4$s WHERE %1$I IS NOT NULL GROUP BY %1$I::text',
+    learner_column, ts_column,
+    CASE WHEN weight_column IS NULL THEN 'NULL::bigint' ELSE format('%I::bigint', weight_column) END,
+    source)
+  USING tz, session_gap;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.refresh_learner_engagement(regclass, name, name, name, text, interval) IS
+'rebuild learner_engagement from an activity table (learner, timestamptz, optional integer weight); returns the number of learners';
+
+CREATE VIEW @extschema@.learner_daily_engagement AS
+SELECT le.learner, d.day, d.events, d.sessions, d.dwell, d.weight
+FROM @extschema@.learner_engagement le
+CROSS JOIN LATERAL @extschema@.engagement_info(le.summary) i
+CROSS JOIN LATERAL @extschema@.daily_activity(le.summary, NULL,
+    (pg_catalog.now() AT TIME ZONE i.tz)::date) d;
+COMMENT ON VIEW @extschema@.learner_daily_engagement IS
+'per learner and calendar day (in the summary''s time zone), zero-filled from the first active day to today';
+
+CREATE VIEW @extschema@.learner_engagement_state AS
+SELECT le.learner, t.as_of, i.first_activity, i.last_activity, i.active_days, i.events,
+       @extschema@.days_inactive(le.summary, t.as_of) AS days_inactive,
+       s.active AS active_today, s.days AS streak_days,
+       b.mean AS baseline_events, b.days_counted AS baseline_days,
+       @extschema@.dip_ratio(le.summary, t.as_of) AS dip_ratio,
+       p.dip_days,
+       CASE
+         WHEN p.dip_days >= 3 THEN 'dip'
+         WHEN @extschema@.days_inactive(le.summary, t.as_of) >= 7 THEN 'inactive'
+         WHEN b.days_counted < 14 THEN 'new'
+         ELSE 'engaged'
+       END AS state,
+       CASE
+         WHEN p.dip_days >= 3 THEN pg_catalog.format(
+           'events below 60%% of the 14-day mean for %s days (mean %s)', p.dip_days,
+           pg_catalog.round(b.mean::numeric, 2))
+         WHEN @extschema@.days_inactive(le.summary, t.as_of) >= 7 THEN pg_catalog.format(
+           'no activity for %s days', @extschema@.days_inactive(le.summary, t.as_of))
+         WHEN b.days_counted < 14 THEN pg_catalog.format('only %s days of history', b.days_counted)
+       END AS reason
+FROM @extschema@.learner_engagement le
+CROSS JOIN LATERAL @extschema@.engagement_info(le.summary) i
+CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE i.tz)::date AS as_of) t
+CROSS JOIN LATERAL @extschema@.activity_streak(le.summary, t.as_of) s
+CROSS JOIN LATERAL @extschema@.engagement_baseline(le.summary, t.as_of) b
+CROSS JOIN LATERAL (SELECT @extschema@.dip_persistence(le.summary, t.as_of) AS dip_days) p;
+COMMENT ON VIEW @extschema@.learner_engagement_state IS
+'per learner, as of today in the summary''s time zone: inactivity, streak, 14-day baseline, dip persistence and a state with its reason';
