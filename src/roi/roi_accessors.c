@@ -124,18 +124,20 @@ la_roi_bcr(PG_FUNCTION_ARGS)
 /*
  * payback_months(roi_summary): months of (first-year, annual) adjusted
  * benefits needed to repay the total cost: costs / (benefits / 12).  NULL
- * when the adjusted benefits are not positive: the program never pays back.
+ * when the adjusted benefits are not positive (the program never pays back)
+ * and, like the ratios, when the total cost is zero.
  */
 PG_FUNCTION_INFO_V1(la_roi_payback_months);
 Datum
 la_roi_payback_months(PG_FUNCTION_ARGS)
 {
 	RoiSummary *s = PG_GETARG_ROI_P(0);
+	int64		costs = RoiTotalCosts(s);
 	Numeric		c12;
 
-	if (s->adjusted <= 0)
+	if (s->adjusted <= 0 || costs == 0)
 		PG_RETURN_NULL();
-	c12 = RoiNumOp(numeric_mul, RoiMoneyToNumeric(RoiTotalCosts(s)),
+	c12 = RoiNumOp(numeric_mul, RoiMoneyToNumeric(costs),
 				   int64_to_numeric(ROI_BENEFIT_MONTHS));
 	PG_RETURN_NUMERIC(RoiNumOp(numeric_div, c12, RoiMoneyToNumeric(s->adjusted)));
 }

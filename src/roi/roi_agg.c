@@ -113,7 +113,7 @@ RoiCheckAbsent(FunctionCallInfo fcinfo, int argno, const char *field, const char
 	if (!PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("roi item field \"%s\" must be NULL for a %s item", field, kind),
+				 errmsg("roi %s item field \"%s\" must be NULL", kind, field),
 				 kind[0] == 'i' ?
 				 errdetail("Intangible benefits are recorded and listed, never monetized.") :
 				 errdetail("Isolation and confidence factors apply to benefit items only.")));

@@ -114,7 +114,7 @@ COMMENT ON FUNCTION @extschema@.benefit_cost_ratio(@extschema@.roi_summary) IS
 CREATE FUNCTION @extschema@.payback_months(@extschema@.roi_summary) RETURNS numeric
 AS 'MODULE_PATHNAME', 'la_roi_payback_months' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.payback_months(@extschema@.roi_summary) IS
-'payback period in months: total costs / (annual adjusted benefits / 12); NULL when benefits are not positive';
+'payback period in months: total costs / (annual adjusted benefits / 12); NULL when benefits are not positive or the total cost is zero';
 
 CREATE FUNCTION @extschema@.roi_note(@extschema@.roi_summary) RETURNS text
 AS 'MODULE_PATHNAME', 'la_roi_note' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -156,8 +156,8 @@ CREATE FUNCTION @extschema@.is_extreme(value numeric, q1 numeric, q3 numeric, k 
 RETURNS boolean
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
-  SELECT value OPERATOR(pg_catalog.<) q1 OPERATOR(pg_catalog.-) k OPERATOR(pg_catalog.*) (q3 OPERATOR(pg_catalog.-) q1)
-      OR value OPERATOR(pg_catalog.>) q3 OPERATOR(pg_catalog.+) k OPERATOR(pg_catalog.*) (q3 OPERATOR(pg_catalog.-) q1)
+  SELECT value OPERATOR(pg_catalog.<) (q1 OPERATOR(pg_catalog.-) (k OPERATOR(pg_catalog.*) (q3 OPERATOR(pg_catalog.-) q1)))
+      OR value OPERATOR(pg_catalog.>) (q3 OPERATOR(pg_catalog.+) (k OPERATOR(pg_catalog.*) (q3 OPERATOR(pg_catalog.-) q1)))
 $$;
 COMMENT ON FUNCTION @extschema@.is_extreme(numeric, numeric, numeric, numeric) IS
 'the stated extreme-item rule: value outside [q1 - k*(q3-q1), q3 + k*(q3-q1)] (Tukey far-out fences, k = 3)';
@@ -184,7 +184,9 @@ AS $$
        FROM pg_catalog.unnest(a) x) ga,
     (SELECT pg_catalog.avg(x) AS m, pg_catalog.stddev_samp(x) AS s, pg_catalog.count(x) AS n
        FROM pg_catalog.unnest(b) x) gb,
-    @extschema@.welch_test(ga.m, ga.s, ga.n, gb.m, gb.s, gb.n, confidence) w
+    -- an empty or one-element sample has no mean or sd: pass 0 and let the size check name it
+    @extschema@.welch_test(COALESCE(ga.m, 0), COALESCE(ga.s, 0), ga.n,
+                           COALESCE(gb.m, 0), COALESCE(gb.s, 0), gb.n, confidence) w
 $$;
 COMMENT ON FUNCTION @extschema@.welch_test(float8[], float8[], float8) IS
 'Welch comparison from two samples (NULL elements ignored)';
