@@ -76,6 +76,7 @@ SELECT arm, success FROM experiment_result('coaching-pilot');
 
 -- bad input
 \set VERBOSITY default
+\set SHOW_CONTEXT never
 INSERT INTO experiment (key, arms) VALUES ('dup', '{a,a}');
 INSERT INTO experiment (key, arms, control_arm) VALUES ('nocontrol', '{a,b}', 'control');
 INSERT INTO experiment (key, arms, weights) VALUES ('badweights', '{control,b}', '{1,0}');
@@ -87,6 +88,7 @@ SELECT * FROM experiment_result('weighted');
 SELECT * FROM rollout_schedule('x', ARRAY['a', 'a'], 1, now(), '1 day');
 SELECT * FROM rollout_schedule('x', ARRAY['a'], 0, now(), '1 day');
 \set VERBOSITY terse
+\set SHOW_CONTEXT errors
 
 DELETE FROM experiment;
 DELETE FROM performance_source;

@@ -63,8 +63,7 @@ BEGIN
   FOREACH field IN ARRAY ARRAY['eligible_learner_column', 'stratum_column'] LOOP
     col := to_jsonb(NEW) ->> field;
     CONTINUE WHEN col IS NULL;
-    IF NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = NEW.eligible_relation
-                     AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped) THEN
+    IF @extschema@.source_column_type(NEW.eligible_relation, col) IS NULL THEN
       RAISE EXCEPTION 'experiment field "%": column "%" does not exist in %', field, col, NEW.eligible_relation
         USING ERRCODE = 'undefined_column';
     END IF;
@@ -223,12 +222,12 @@ AS $$
 DECLARE
   x   record;
   src record;
-  g   record;
-  cn  bigint := 0;
-  cm  float8;
-  cs  float8;
-  w   record;
-  metric_expr text;
+  w    record;
+  arms text[];
+  ns   bigint[];
+  ms   float8[];
+  ss   float8[];
+  c    int;
 BEGIN
   SELECT e.* INTO x FROM @extschema@.experiment e WHERE e.key = experiment;
   IF NOT FOUND THEN
@@ -239,46 +238,34 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
   SELECT s.* INTO src FROM @extschema@.performance_source s WHERE s.name = x.performance_source;
-  metric_expr := CASE WHEN (SELECT a.atttypid FROM pg_attribute a
-                             WHERE a.attrelid = src.relation AND a.attname = src.metric_column) = 'boolean'::regtype
-                      THEN format('(o.%I)::int::float8', src.metric_column)
-                      ELSE format('(o.%I)::float8', src.metric_column) END;
-  FOR g IN EXECUTE format($q$
-      SELECT a.arm, count(*) AS n, avg(l.lm) AS m, COALESCE(stddev_samp(l.lm), 0) AS s
-      FROM @extschema@.experiment_assignment a
-      JOIN (SELECT (o.%1$I)::text AS k, avg(%2$s) AS lm FROM %3$s o
-            WHERE o.%4$I >= $2 AND o.%4$I < $3 AND o.%5$I IS NOT NULL
-            GROUP BY 1) l ON l.k = a.learner_key
-      WHERE a.experiment = $1
-      GROUP BY a.arm$q$,
-      src.learner_column, metric_expr, src.relation, src.time_column, src.metric_column)
-    USING experiment, x.measure_from, x.measure_to
-  LOOP
-    IF g.arm = x.control_arm THEN
-      cn := g.n; cm := g.m; cs := g.s;
-    END IF;
-  END LOOP;
-  IF cn < 2 THEN
+  -- one value per learner (their mean in the window), then per arm: size, mean, sd
+  EXECUTE format($q$
+      SELECT array_agg(g.arm ORDER BY g.arm), array_agg(g.n ORDER BY g.arm),
+             array_agg(g.m ORDER BY g.arm), array_agg(g.s ORDER BY g.arm)
+      FROM (SELECT a.arm, count(*) AS n, avg(l.lm) AS m, COALESCE(stddev_samp(l.lm), 0) AS s
+            FROM @extschema@.experiment_assignment a
+            JOIN (SELECT (o.%1$I)::text AS k, avg(%2$s) AS lm FROM %3$s o
+                  WHERE o.%4$I >= $2 AND o.%4$I < $3 AND o.%5$I IS NOT NULL
+                  GROUP BY 1) l ON l.k = a.learner_key
+            WHERE a.experiment = $1
+            GROUP BY a.arm) g$q$,
+      src.learner_column, @extschema@.metric_expression(src.relation, src.metric_column), src.relation,
+      src.time_column, src.metric_column)
+    INTO arms, ns, ms, ss
+    USING experiment, x.measure_from, x.measure_to;
+  c := array_position(arms, x.control_arm);
+  IF c IS NULL OR ns[c] < 2 THEN
     RAISE EXCEPTION 'control arm "%" of experiment "%" has fewer than 2 learners with data', x.control_arm, experiment
       USING ERRCODE = 'no_data_found';
   END IF;
-  FOR g IN EXECUTE format($q$
-      SELECT a.arm, count(*) AS n, avg(l.lm) AS m, COALESCE(stddev_samp(l.lm), 0) AS s
-      FROM @extschema@.experiment_assignment a
-      JOIN (SELECT (o.%1$I)::text AS k, avg(%2$s) AS lm FROM %3$s o
-            WHERE o.%4$I >= $2 AND o.%4$I < $3 AND o.%5$I IS NOT NULL
-            GROUP BY 1) l ON l.k = a.learner_key
-      WHERE a.experiment = $1 AND a.arm <> $4
-      GROUP BY a.arm ORDER BY a.arm$q$,
-      src.learner_column, metric_expr, src.relation, src.time_column, src.metric_column)
-    USING experiment, x.measure_from, x.measure_to, x.control_arm
-  LOOP
-    arm := g.arm; learners := g.n; mean := g.m; control_learners := cn; control_mean := cm;
-    IF g.n < 2 THEN
-      difference := g.m - cm; p_value := NULL; ci_low := NULL; ci_high := NULL;
+  FOR i IN 1 .. cardinality(arms) LOOP
+    CONTINUE WHEN i = c;
+    arm := arms[i]; learners := ns[i]; mean := ms[i]; control_learners := ns[c]; control_mean := ms[c];
+    IF ns[i] < 2 THEN
+      difference := ms[i] - ms[c]; p_value := NULL; ci_low := NULL; ci_high := NULL;
       improvement := NULL; success := NULL;
     ELSE
-      SELECT * INTO w FROM @extschema@.welch_test(g.m, g.s, g.n, cm, cs, cn, confidence);
+      SELECT * INTO w FROM @extschema@.welch_test(ms[i], ss[i], ns[i], ms[c], ss[c], ns[c], confidence);
       difference := w.difference; p_value := w.p_value; ci_low := w.ci_low; ci_high := w.ci_high;
       improvement := CASE WHEN src.higher_is_better THEN 1 ELSE -1 END * w.conservative_effect;
       success := improvement > 0 AND improvement >= x.min_effect AND w.p_value <= x.alpha;

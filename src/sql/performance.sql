@@ -37,6 +37,31 @@ CREATE TABLE @extschema@.training_exposure (
 COMMENT ON TABLE @extschema@.training_exposure IS
 'training exposure windows: program, learner key, site, from (start) and to (completion; NULL = same as start)';
 
+-- Helpers shared by the registry checks and the joins: the type of a relation's column (NULL when
+-- there is no such column), and the SQL expression that reads a metric column (alias o) as float8
+-- (booleans count as 0/1). Column names only ever reach SQL through format('%I').
+CREATE FUNCTION @extschema@.source_column_type(relation regclass, column_name name)
+RETURNS regtype
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT a.atttypid::pg_catalog.regtype FROM pg_catalog.pg_attribute a
+  WHERE a.attrelid OPERATOR(pg_catalog.=) relation AND a.attname OPERATOR(pg_catalog.=) column_name
+    AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+$$;
+COMMENT ON FUNCTION @extschema@.source_column_type(regclass, name) IS
+'type of a column of a relation, NULL when it has no such column (registry checks)';
+
+CREATE FUNCTION @extschema@.metric_expression(relation regclass, metric_column name)
+RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT pg_catalog.format(CASE WHEN @extschema@.source_column_type(relation, metric_column)
+                                     OPERATOR(pg_catalog.=) 'boolean'::pg_catalog.regtype
+                                THEN '(o.%I)::int::float8' ELSE '(o.%I)::float8' END, metric_column)
+$$;
+COMMENT ON FUNCTION @extschema@.metric_expression(regclass, name) IS
+'SQL expression reading a metric column of alias o as float8 (booleans as 0/1), identifier-quoted';
+
 -- Check a registered source against the catalog: the relation is readable as a table, the columns
 -- exist, the time column is a date or timestamp and the metric numeric or boolean.
 CREATE FUNCTION @extschema@.performance_source_check()
@@ -57,10 +82,9 @@ BEGIN
   FOREACH field IN ARRAY ARRAY['learner_column', 'site_column', 'time_column', 'metric_column'] LOOP
     col := to_jsonb(NEW) ->> field;
     CONTINUE WHEN col IS NULL;
-    SELECT a.atttypid::regtype, t.typcategory INTO typ, cat
-    FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-    WHERE a.attrelid = NEW.relation AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
-    IF NOT FOUND THEN
+    typ := @extschema@.source_column_type(NEW.relation, col);
+    cat := (SELECT t.typcategory FROM pg_type t WHERE t.oid = typ);
+    IF typ IS NULL THEN
       RAISE EXCEPTION 'performance_source field "%": column "%" does not exist in %', field, col, NEW.relation
         USING ERRCODE = 'undefined_column';
     END IF;
@@ -134,10 +158,7 @@ BEGIN
     RAISE EXCEPTION 'performance source "%" has no site_column: comparison_sites cannot be applied', source
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  metric_expr := CASE WHEN (SELECT a.atttypid FROM pg_attribute a
-                             WHERE a.attrelid = src.relation AND a.attname = src.metric_column) = 'boolean'::regtype
-                      THEN format('(o.%I)::int::float8', src.metric_column)
-                      ELSE format('(o.%I)::float8', src.metric_column) END;
+  metric_expr := @extschema@.metric_expression(src.relation, src.metric_column);
   RETURN QUERY EXECUTE format($q$
     WITH obs AS (
       SELECT (o.%1$I)::text AS learner_key, %2$s AS site, (o.%3$I)::timestamptz AS observed_at, %4$s AS metric
