@@ -101,4 +101,23 @@ SELECT period, site, total_costs(la_roi_rollup_agg(s) OVER (PARTITION BY period 
 FROM (SELECT period, site, la_roi_rollup_agg(s) AS s FROM roi_parts GROUP BY period, site) x
 ORDER BY period, site;
 
+-- la_roi_agg as a running window aggregate (its transition function changes the state in place):
+-- every frame's summary equals a fresh aggregate over the same rows
+SELECT count(*) AS frames,
+       count(*) FILTER (WHERE w.s::text = (SELECT la_roi_agg(kind, label, amount, iso, conf, 'EUR')::text
+                                          FROM roi_fact f WHERE f.id <= w.id)) AS equal_to_recomputed
+FROM (SELECT id, la_roi_agg(kind, label, amount, iso, conf, 'EUR') OVER (ORDER BY id) AS s
+      FROM roi_fact WHERE id <= 300) w
+WHERE w.id % 37 = 0 OR w.id IN (1, 300);
+
+-- at most 1,000 distinct intangible names in a summary, in the aggregate and in rollups
+SELECT la_roi_agg('intangible', 'benefit ' || g, NULL, NULL, NULL, NULL) FROM generate_series(1, 1001) g;
+SELECT la_roi_rollup_agg(s) FROM (
+  SELECT la_roi_agg('intangible', 'benefit ' || g, NULL, NULL, NULL, NULL) AS s FROM generate_series(1, 600) g
+  UNION ALL
+  SELECT la_roi_agg('intangible', 'other ' || g, NULL, NULL, NULL, NULL) FROM generate_series(1, 600) g) x;
+SELECT cardinality(intangibles(la_roi_agg('intangible', 'benefit ' || (g % 1000), NULL, NULL, NULL, NULL)))
+  AS distinct_names_kept
+FROM generate_series(1, 5000) g;
+
 DROP TABLE roi_fact, roi_parts, serial_s;
