@@ -14,19 +14,29 @@ OBJS         = \
 	src/engagement/summary.o \
 	src/engagement/build.o \
 	src/engagement/accessors.o \
-	src/window/persistence.o
+	src/window/persistence.o \
+	src/roi/roi_io.o \
+	src/roi/roi_agg.o \
+	src/roi/roi_accessors.o \
+	src/roi/compare.o
 PGFILEDESC   = "learnalytics - learning analytics inside PostgreSQL"
 
 # The fresh-install script of the current version is built from the master parts, in this order.
 SQL_PARTS    = \
 	src/sql/core.sql \
-	src/sql/engagement.sql
+	src/sql/engagement.sql \
+	src/sql/roi.sql \
+	src/sql/performance.sql \
+	src/sql/experiments.sql
 # The upgrade script from the last release to the version under development is generated too:
 # src/sql/upgrade.sql (changes to existing objects), then the parts that are new since that release.
 # The release checklist (doc/DEVELOPER.md) freezes both generated scripts into src/sql/.
 LAST_RELEASE = 0.1.0
 NEW_PARTS    = \
-	src/sql/engagement.sql
+	src/sql/engagement.sql \
+	src/sql/roi.sql \
+	src/sql/performance.sql \
+	src/sql/experiments.sql
 DATA_built   = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--$(LAST_RELEASE)--$(EXTVERSION).sql
 # Frozen full scripts of earlier releases and every upgrade script.
 DATA         = $(filter-out src/sql/$(EXTENSION)--$(EXTVERSION).sql,$(wildcard src/sql/$(EXTENSION)--*.sql))
@@ -35,6 +45,8 @@ DOCS        := $(wildcard doc/*.md)
 PG_CPPFLAGS  = -I$(srcdir)/src
 # `override` keeps these when PG_CFLAGS is also given on the command line (CI adds -Werror that way).
 override PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+# R's standalone math library (Debian r-mathlib): the t distribution for group comparisons.
+SHLIB_LINK  += -lRmath -lm
 
 # pg_regress: every sql/NN_*.sql; the pg_cron cases (sql/cron_*.sql) need a preloaded pg_cron and run
 # from `make installcheck-cron` (and `make test`), so plain `make installcheck` needs nothing preloaded.

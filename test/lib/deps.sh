@@ -8,6 +8,8 @@ PACKAGES=(
   postgresql-server-dev-15   # pg_config, PGXS, server headers, pg_regress
   postgresql-15-cron         # pg_cron, preloaded in every test cluster
   postgresql-client-15       # psql, pg_dump
+  r-mathlib                  # libRmath + Rmath.h: t distribution for comparisons (src/roi/compare.c)
+  python3-scipy              # tests only: independent reference for the statistics (test/t/61_*)
   make gcc
 )
 

@@ -1,0 +1,255 @@
+
+-------------------------------------------------------------------------------
+-- performance: registry of performance tables, training exposure, before/after and trained/not
+-- joins, and the comparison an analyst needs in one query
+-------------------------------------------------------------------------------
+
+-- One row per performance table the warehouse already has (CRM conversion steps, QA defects,
+-- safety incidents, ticket resolution times, pick accuracy...). Names are validated against the
+-- catalog and only ever used through format('%I') and regclass, never pasted into SQL.
+CREATE TABLE @extschema@.performance_source (
+  name             text PRIMARY KEY CONSTRAINT performance_source_name_is_identifier
+                   CHECK (name ~ '^[a-z][a-z0-9_]{0,62}$'),
+  relation         regclass NOT NULL,
+  learner_column   name NOT NULL,
+  site_column      name,
+  time_column      name NOT NULL,
+  metric_column    name NOT NULL,
+  higher_is_better boolean NOT NULL DEFAULT true,
+  unit             text,
+  unit_value       numeric CONSTRAINT performance_source_unit_value_finite_non_negative
+                   CHECK (unit_value >= 0 AND unit_value < 'Infinity'),
+  description      text
+);
+COMMENT ON TABLE @extschema@.performance_source IS
+'registry of performance tables: relation, learner/site/time/metric columns, direction, unit value (doc/roi.md)';
+
+-- The learners a program trained, and when: the exposure window of each.
+CREATE TABLE @extschema@.training_exposure (
+  program      text NOT NULL,
+  learner_key  text NOT NULL,
+  site         text,
+  exposed_from timestamptz NOT NULL,
+  exposed_to   timestamptz,
+  PRIMARY KEY (program, learner_key),
+  CONSTRAINT training_exposure_ends_after_start CHECK (exposed_to >= exposed_from)
+);
+COMMENT ON TABLE @extschema@.training_exposure IS
+'training exposure windows: program, learner key, site, from (start) and to (completion; NULL = same as start)';
+
+-- Helpers shared by the registry checks and the joins: the type of a relation's column (NULL when
+-- there is no such column), and the SQL expression that reads a metric column (alias o) as float8
+-- (booleans count as 0/1). Column names only ever reach SQL through format('%I').
+CREATE FUNCTION @extschema@.source_column_type(relation regclass, column_name name)
+RETURNS regtype
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT a.atttypid::pg_catalog.regtype FROM pg_catalog.pg_attribute a
+  WHERE a.attrelid OPERATOR(pg_catalog.=) relation AND a.attname OPERATOR(pg_catalog.=) column_name
+    AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+$$;
+COMMENT ON FUNCTION @extschema@.source_column_type(regclass, name) IS
+'type of a column of a relation, NULL when it has no such column (registry checks)';
+
+CREATE FUNCTION @extschema@.metric_expression(relation regclass, metric_column name)
+RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT pg_catalog.format(CASE WHEN @extschema@.source_column_type(relation, metric_column)
+                                     OPERATOR(pg_catalog.=) 'boolean'::pg_catalog.regtype
+                                THEN '(o.%I)::int::float8' ELSE '(o.%I)::float8' END, metric_column)
+$$;
+COMMENT ON FUNCTION @extschema@.metric_expression(regclass, name) IS
+'SQL expression reading a metric column of alias o as float8 (booleans as 0/1), identifier-quoted';
+
+-- Check a registered source against the catalog: the relation is readable as a table, the columns
+-- exist, the time column is a date or timestamp and the metric numeric or boolean.
+CREATE FUNCTION @extschema@.performance_source_check()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  col   text;
+  field text;
+  typ   regtype;
+  cat   "char";
+BEGIN
+  IF (SELECT c.relkind FROM pg_class c WHERE c.oid = NEW.relation) NOT IN ('r', 'p', 'v', 'm', 'f') THEN
+    RAISE EXCEPTION 'performance_source field "relation": % is not a table or view', NEW.relation
+      USING ERRCODE = 'wrong_object_type';
+  END IF;
+  FOREACH field IN ARRAY ARRAY['learner_column', 'site_column', 'time_column', 'metric_column'] LOOP
+    col := to_jsonb(NEW) ->> field;
+    CONTINUE WHEN col IS NULL;
+    typ := @extschema@.source_column_type(NEW.relation, col);
+    cat := (SELECT t.typcategory FROM pg_type t WHERE t.oid = typ);
+    IF typ IS NULL THEN
+      RAISE EXCEPTION 'performance_source field "%": column "%" does not exist in %', field, col, NEW.relation
+        USING ERRCODE = 'undefined_column';
+    END IF;
+    IF field = 'time_column' AND typ NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
+      RAISE EXCEPTION 'performance_source field "time_column": column "%" is %, not a date or timestamp', col, typ
+        USING ERRCODE = 'datatype_mismatch';
+    END IF;
+    IF field = 'metric_column' AND cat <> 'N' AND typ <> 'boolean'::regtype THEN
+      RAISE EXCEPTION 'performance_source field "metric_column": column "%" is %, not numeric or boolean', col, typ
+        USING ERRCODE = 'datatype_mismatch';
+    END IF;
+  END LOOP;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.performance_source_check() IS
+'trigger: validate a performance_source row against the catalog (relation kind, columns, column types)';
+
+CREATE TRIGGER performance_source_check BEFORE INSERT OR UPDATE ON @extschema@.performance_source
+FOR EACH ROW EXECUTE FUNCTION @extschema@.performance_source_check();
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.performance_source', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.training_exposure', '');
+
+-- Cohorts: one row per program.
+CREATE VIEW @extschema@.training_cohort AS
+SELECT e.program,
+       pg_catalog.count(*) AS learners,
+       pg_catalog.count(DISTINCT e.site) AS sites,
+       pg_catalog.min(e.exposed_from) AS first_exposure,
+       pg_catalog.max(COALESCE(e.exposed_to, e.exposed_from)) AS last_completion,
+       pg_catalog.percentile_disc(0.5) WITHIN GROUP (ORDER BY e.exposed_from) AS median_start
+FROM @extschema@.training_exposure e
+GROUP BY e.program;
+COMMENT ON VIEW @extschema@.training_cohort IS
+'one row per program: learners, sites, first exposure, last completion, median start (the comparison group''s anchor)';
+
+-- Every observation of a registered performance table inside the windows of one program:
+--   trained learners: before = [start - baseline, start), after = [completion, completion + follow_up);
+--   comparison learners (not trained in this program; when comparison_sites is given, only those
+--   sites): before = [anchor - baseline, anchor), after = [anchor, anchor + follow_up), where the
+--   anchor is the cohort's median start.
+-- follow_up defaults to one year: first-year benefits only.
+CREATE FUNCTION @extschema@.performance_observations(
+  source text, program text, baseline interval DEFAULT '90 days', follow_up interval DEFAULT '1 year',
+  comparison_sites text[] DEFAULT NULL)
+RETURNS TABLE (learner_key text, site text, trained boolean, period text, observed_at timestamptz, metric float8)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  src    record;
+  anchor timestamptz;
+  metric_expr text;
+BEGIN
+  SELECT s.* INTO src FROM @extschema@.performance_source s WHERE s.name = source;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'unknown performance source "%"', source
+      USING ERRCODE = 'undefined_object', HINT = 'Register the table in performance_source first.';
+  END IF;
+  IF baseline IS NULL OR baseline <= interval '0' OR follow_up IS NULL OR follow_up <= interval '0' THEN
+    RAISE EXCEPTION 'baseline and follow_up must be positive intervals'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT c.median_start INTO anchor FROM @extschema@.training_cohort c WHERE c.program = performance_observations.program;
+  IF anchor IS NULL THEN
+    RAISE EXCEPTION 'program "%" has no training exposure', program
+      USING ERRCODE = 'no_data_found', HINT = 'Record who was trained, and when, in training_exposure.';
+  END IF;
+  IF comparison_sites IS NOT NULL AND src.site_column IS NULL THEN
+    RAISE EXCEPTION 'performance source "%" has no site_column: comparison_sites cannot be applied', source
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  metric_expr := @extschema@.metric_expression(src.relation, src.metric_column);
+  RETURN QUERY EXECUTE format($q$
+    WITH obs AS (
+      SELECT (o.%1$I)::text AS learner_key, %2$s AS site, (o.%3$I)::timestamptz AS observed_at, %4$s AS metric
+      FROM %5$s o
+      WHERE o.%6$I IS NOT NULL AND o.%3$I IS NOT NULL AND o.%1$I IS NOT NULL),
+    exp AS (
+      SELECT e.learner_key, e.site, e.exposed_from, COALESCE(e.exposed_to, e.exposed_from) AS done
+      FROM @extschema@.training_exposure e WHERE e.program = $1)
+    SELECT o.learner_key, COALESCE(e.site, o.site), e.learner_key IS NOT NULL,
+           CASE WHEN o.observed_at < COALESCE(e.exposed_from, $2) THEN 'before' ELSE 'after' END,
+           o.observed_at, o.metric
+    FROM obs o LEFT JOIN exp e ON e.learner_key = o.learner_key
+    WHERE CASE WHEN e.learner_key IS NOT NULL
+               THEN (o.observed_at >= e.exposed_from - $3 AND o.observed_at < e.exposed_from)
+                 OR (o.observed_at >= e.done AND o.observed_at < e.done + $4)
+               ELSE ($5::text[] IS NULL OR o.site = ANY ($5))
+                AND o.observed_at >= $2 - $3 AND o.observed_at < $2 + $4 END
+    $q$,
+    src.learner_column,
+    CASE WHEN src.site_column IS NULL THEN 'NULL::text' ELSE format('(o.%I)::text', src.site_column) END,
+    src.time_column, metric_expr, src.relation, src.metric_column)
+  USING program, anchor, baseline, follow_up, comparison_sites;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.performance_observations(text, text, interval, interval, text[]) IS
+'observations of a registered performance table in the before/after windows of a program, trained learners and the comparison group (one year follow-up by default)';
+
+-- The comparison in one query: per-learner means (each learner counts once per period), the four
+-- group summaries, Welch's trained-vs-comparison difference after training, the difference in
+-- differences, and the conservative improvement (sign-adjusted: positive = better) with its money
+-- value when the source has a unit value (improvement x unit_value x trained learners measured after).
+CREATE FUNCTION @extschema@.performance_comparison(
+  source text, program text, baseline interval DEFAULT '90 days', follow_up interval DEFAULT '1 year',
+  comparison_sites text[] DEFAULT NULL, confidence float8 DEFAULT 0.95)
+RETURNS TABLE (
+  trained_before_n bigint, trained_before_mean float8, trained_after_n bigint, trained_after_mean float8,
+  comparison_before_n bigint, comparison_before_mean float8,
+  comparison_after_n bigint, comparison_after_mean float8,
+  after_difference float8, after_p_value float8, after_ci_low float8, after_ci_high float8,
+  did_estimate float8, did_p_value float8, did_ci_low float8, did_ci_high float8,
+  improvement float8, unit text, money numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  src record;
+  st  record;
+  w   record;
+  d   record;
+  sgn float8;
+BEGIN
+  SELECT s.* INTO src FROM @extschema@.performance_source s WHERE s.name = source;
+  SELECT count(*) FILTER (WHERE p.trained AND p.period = 'before') AS tbn,
+         avg(p.lm) FILTER (WHERE p.trained AND p.period = 'before') AS tbm,
+         COALESCE(stddev_samp(p.lm) FILTER (WHERE p.trained AND p.period = 'before'), 0) AS tbs,
+         count(*) FILTER (WHERE p.trained AND p.period = 'after') AS tan,
+         avg(p.lm) FILTER (WHERE p.trained AND p.period = 'after') AS tam,
+         COALESCE(stddev_samp(p.lm) FILTER (WHERE p.trained AND p.period = 'after'), 0) AS tas,
+         count(*) FILTER (WHERE NOT p.trained AND p.period = 'before') AS cbn,
+         avg(p.lm) FILTER (WHERE NOT p.trained AND p.period = 'before') AS cbm,
+         COALESCE(stddev_samp(p.lm) FILTER (WHERE NOT p.trained AND p.period = 'before'), 0) AS cbs,
+         count(*) FILTER (WHERE NOT p.trained AND p.period = 'after') AS can,
+         avg(p.lm) FILTER (WHERE NOT p.trained AND p.period = 'after') AS cam,
+         COALESCE(stddev_samp(p.lm) FILTER (WHERE NOT p.trained AND p.period = 'after'), 0) AS cas
+    INTO st
+  FROM (SELECT o.learner_key, o.trained, o.period, avg(o.metric) AS lm
+        FROM @extschema@.performance_observations(source, program, baseline, follow_up, comparison_sites) o
+        GROUP BY 1, 2, 3) p;
+  IF LEAST(st.tbn, st.tan, st.cbn, st.can) < 2 THEN
+    RAISE EXCEPTION 'too few learners with data for a comparison'
+      USING ERRCODE = 'no_data_found',
+            DETAIL = format('Learners with data: trained before %s, trained after %s, comparison before %s, comparison after %s; each group needs at least 2.',
+                            st.tbn, st.tan, st.cbn, st.can),
+            HINT = 'Widen the baseline or follow-up windows, or the comparison sites.';
+  END IF;
+  SELECT * INTO w FROM @extschema@.welch_test(st.tam, st.tas, st.tan, st.cam, st.cas, st.can, confidence);
+  SELECT * INTO d FROM @extschema@.diff_in_diff(st.tbm, st.tbs, st.tbn, st.tam, st.tas, st.tan,
+                                                st.cbm, st.cbs, st.cbn, st.cam, st.cas, st.can, confidence);
+  sgn := CASE WHEN src.higher_is_better THEN 1 ELSE -1 END;
+  trained_before_n := st.tbn; trained_before_mean := st.tbm;
+  trained_after_n := st.tan; trained_after_mean := st.tam;
+  comparison_before_n := st.cbn; comparison_before_mean := st.cbm;
+  comparison_after_n := st.can; comparison_after_mean := st.cam;
+  after_difference := w.difference; after_p_value := w.p_value; after_ci_low := w.ci_low; after_ci_high := w.ci_high;
+  did_estimate := d.estimate; did_p_value := d.p_value; did_ci_low := d.ci_low; did_ci_high := d.ci_high;
+  improvement := sgn * d.conservative_effect;
+  unit := src.unit;
+  money := CASE WHEN src.unit_value IS NOT NULL AND improvement IS NOT NULL
+                THEN @extschema@.monetized_effect(improvement, src.unit_value, st.tan) END;
+  RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.performance_comparison(text, text, interval, interval, text[], float8) IS
+'trained vs comparison group on a registered performance table: group means, Welch difference after training, difference in differences, conservative improvement and its money value';
