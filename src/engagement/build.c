@@ -520,8 +520,10 @@ la_engagement_sfunc(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("too many events for one learner")));
-		st->cap *= 2;
-		st->events = (LaEvent *) repalloc_huge(st->events, sizeof(LaEvent) * st->cap);
+		st->cap = st->cap ? st->cap * 2 : 16;
+		st->events = st->events
+			? (LaEvent *) repalloc_huge(st->events, sizeof(LaEvent) * st->cap)
+			: (LaEvent *) MemoryContextAllocHuge(aggctx, sizeof(LaEvent) * st->cap);
 	}
 	st->events[st->n].ts = ts;
 	st->events[st->n].weight = weight;
@@ -602,9 +604,13 @@ la_engagement_combine(PG_FUNCTION_ARGS)
 		*a = *b;
 		if (b->textKey)
 			a->textKey = pstrdup(b->textKey);
-		a->cap = Max(b->n, 16);
-		a->events = palloc_extended(sizeof(LaEvent) * a->cap, MCXT_ALLOC_HUGE);
-		memcpy(a->events, b->events, sizeof(LaEvent) * b->n);
+		a->cap = b->n;
+		a->events = NULL;
+		if (b->n > 0)
+		{
+			a->events = palloc_extended(sizeof(LaEvent) * a->cap, MCXT_ALLOC_HUGE);
+			memcpy(a->events, b->events, sizeof(LaEvent) * b->n);
+		}
 		if (b->built)
 			a->built = CopyBytea(b->built);
 		MemoryContextSwitchTo(old);
@@ -622,9 +628,12 @@ la_engagement_combine(PG_FUNCTION_ARGS)
 		if (a->n + b->n > a->cap)
 		{
 			a->cap = a->n + b->n;
-			a->events = repalloc_huge(a->events, sizeof(LaEvent) * a->cap);
+			a->events = a->events
+				? repalloc_huge(a->events, sizeof(LaEvent) * a->cap)
+				: MemoryContextAllocHuge(aggctx, sizeof(LaEvent) * a->cap);
 		}
-		memcpy(a->events + a->n, b->events, sizeof(LaEvent) * b->n);
+		if (b->n > 0)
+			memcpy(a->events + a->n, b->events, sizeof(LaEvent) * b->n);
 		a->n += b->n;
 		a->skipped += b->skipped;
 	}
@@ -704,8 +713,9 @@ la_engagement_deserialize(PG_FUNCTION_ARGS)
 	memcpy(st->built, pq_getmsgbytes(&buf, len), len);
 	if (VARSIZE(st->built) != (Size) len)
 		elog(ERROR, "corrupt la_engagement_agg partial state");
-	st->cap = 16;
-	st->events = palloc(sizeof(LaEvent) * st->cap);
+	/* no event buffer: a deserialized state only ever merges summaries */
+	st->cap = 0;
+	st->events = NULL;
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(st);
 }
