@@ -120,3 +120,28 @@ FROM per_alert pa
 JOIN learner_stats ls USING (rule, presentation)
 JOIN base b USING (presentation)
 JOIN day_rate dr USING (presentation);
+
+-- The same two rules evaluated as of one course day: who is at risk on that day, and why.
+-- dip_days: consecutive days below 60% of the 14-day mean (the default dip rule, as of the day);
+-- days_idle: registered days since the last click (counting from registration, as the replay).
+CREATE FUNCTION replay.at_risk(course_day integer, idle_days integer DEFAULT 21)
+RETURNS TABLE (enrolment text, presentation text, dip_days integer, days_idle integer,
+               dip_rule boolean, idle_rule boolean, reason text, withdrew_day integer)
+LANGUAGE sql STABLE AS $$
+  SELECT p.enrolment, p.presentation, s.dip_days, s.days_idle,
+         coalesce(s.dip_days >= 3, false), s.days_idle >= idle_days,
+         concat_ws('; ',
+           CASE WHEN s.dip_days >= 3 THEN format('events below 60%% of the 14-day mean for %s days', s.dip_days) END,
+           CASE WHEN s.days_idle >= idle_days THEN
+             CASE WHEN le.summary IS NULL OR s.days_idle > course_day - p.first_day
+                  THEN format('no click since registration (%s days)', s.days_idle)
+                  ELSE format('no click for %s days', s.days_idle) END END),
+         p.withdrew_day
+  FROM replay.population p
+  LEFT JOIN learner_engagement le ON le.learner = p.enrolment
+  CROSS JOIN LATERAL (SELECT
+      dip_persistence(le.summary, p.start_date + course_day) AS dip_days,
+      least(coalesce(days_inactive(le.summary, p.start_date + course_day), course_day - p.first_day + 1),
+            course_day - p.first_day + 1) AS days_idle) s
+  WHERE course_day BETWEEN p.first_day AND p.last_day
+$$;
