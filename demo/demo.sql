@@ -132,7 +132,7 @@ WITH e AS (
   FROM e GROUP BY GROUPING SETS ((presentation), ())
 )
 SELECT presentation, enrolled, left_before_start, at_start,
-       CASE WHEN clicks OR presentation LIKE '%/%' AND clicks THEN clicked_weeks_1_2::text ELSE '' END AS clicked_wk1_2,
+       CASE WHEN clicks THEN clicked_weeks_1_2::text ELSE '' END AS clicked_wk1_2,
        day_30, day_90, completed, passed,
        round(100.0 * passed / enrolled, 1) AS passed_pct, withdrawn_no_day
 FROM f
