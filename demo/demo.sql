@@ -27,7 +27,8 @@ FROM oulad.presentation WHERE click_rows > 0 ORDER BY 1;
 
 \echo
 \echo '== 3. engagement summaries: refresh_learner_engagement(''oulad.activity'', ''enrolment'', ''ts'', ''clicks'') =='
-\echo 'One summary per enrolment (module/presentation/student); an event = one resource used on one day, weight = its clicks.'
+\echo 'One summary per enrolment with clicks (module/presentation/student; the truncated presentation too, never replayed).'
+\echo 'An event = one resource used on one day, weight = its clicks.'
 SELECT refresh_learner_engagement('oulad.activity', 'enrolment', 'ts', 'clicks') AS summaries_built;
 \ir replay.sql
 SELECT count(*) AS learners_replayed, count(withdrew_day) AS withdrew_during_course,
