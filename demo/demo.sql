@@ -1,20 +1,143 @@
--- learnalytics demo: run by `make demo` on a throwaway cluster (database learnalytics_demo).
+-- learnalytics demo: run by `make demo` (demo/run.sh) on a throwaway cluster, database
+-- learnalytics_demo. psql variables: oulad_dir (a directory of OULAD files), data_label.
 \pset footer off
+\pset null ''
+SET client_min_messages = warning;
+
 \echo
-\echo '== learnalytics: install =='
+\echo '== 1. install =='
 CREATE SCHEMA learnalytics;
 CREATE EXTENSION learnalytics SCHEMA learnalytics;
 CREATE EXTENSION pg_cron;
 SET search_path = public, learnalytics;
+SELECT e.extversion AS learnalytics, library_version() AS library, pg_cron_available() AS pg_cron,
+       current_setting('server_version') AS postgresql
+FROM pg_extension e WHERE e.extname = 'learnalytics';
 
 \echo
-\echo '== installation health (SELECT * FROM learnalytics.status()) =='
-SELECT * FROM status();
+\echo '== 2. load: SELECT * FROM learnalytics.load_oulad(dir) =='
+\echo 'data:' :data_label
+SELECT * FROM load_oulad(:'oulad_dir');
+\echo 'Presentations with click data (day 0 = 1 Feb for B, 1 Oct for J; a click of day d = noon UTC of day 0 + d).'
+\echo 'Only presentations whose clicks run to their last day are replayed; a truncated one is listed, never counted.'
+SELECT code_module || '/' || code_presentation AS presentation, start_date, length_days, click_rows,
+       first_click_day, last_click_day,
+       CASE WHEN clicks_complete THEN 'complete: replayed' ELSE 'INCOMPLETE: excluded' END AS status
+FROM oulad.presentation WHERE click_rows > 0 ORDER BY 1;
 
 \echo
-\echo '== what is installed =='
-SELECT p.oid::regprocedure AS function, obj_description(p.oid, 'pg_proc') AS description
-FROM pg_proc p
-JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
-JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'learnalytics'
-ORDER BY 1::text;
+\echo '== 3. engagement summaries: refresh_learner_engagement(''oulad.activity'', ''enrolment'', ''ts'', ''clicks'') =='
+\echo 'One summary per enrolment with clicks (module/presentation/student; the truncated presentation too, never replayed).'
+\echo 'An event = one resource used on one day, weight = its clicks.'
+SELECT refresh_learner_engagement('oulad.activity', 'enrolment', 'ts', 'clicks') AS summaries_built;
+\ir replay.sql
+SELECT count(*) AS learners_replayed, count(withdrew_day) AS withdrew_during_course,
+       round(100.0 * count(withdrew_day) / count(*), 1) AS withdrawal_pct,
+       (SELECT count(*) FROM replay.student_day) AS registered_student_days,
+       (SELECT round(100 * avg(withdraws_within_30::int), 2) FROM replay.student_day) AS base_withdraw30_pct
+FROM replay.population;
+
+-- the biggest replayed presentation, for the day-by-day views
+SELECT presentation AS demo_presentation FROM replay.population GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1 \gset
+
+\echo
+\echo '== 4. at risk on course day 60 of' :demo_presentation '(what a tutor would see that morning) =='
+\echo 'Rules: default dip (events below 60% of the 14-day mean for 3+ days) and inactivity (21+ days without a click).'
+\echo 'what_happened is hindsight, shown only to judge the rules; nobody knows it on day 60. A sample of 12:'
+SELECT count(*) AS registered,
+       count(*) FILTER (WHERE dip_rule) AS dip_rule_flags,
+       count(*) FILTER (WHERE idle_rule) AS inactivity_flags,
+       count(*) FILTER (WHERE dip_rule AND idle_rule) AS both
+FROM replay.at_risk(60) WHERE presentation = :'demo_presentation';
+SELECT r.enrolment, r.reason,
+       CASE WHEN r.withdrew_day IS NOT NULL THEN 'unregistered on day ' || r.withdrew_day
+            ELSE e.outcome END AS what_happened
+FROM replay.at_risk(60) r JOIN oulad.enrolment e USING (enrolment)
+WHERE r.presentation = :'demo_presentation' AND (r.dip_rule OR r.idle_rule)
+ORDER BY md5(r.enrolment) LIMIT 12;
+\echo
+\echo '== 5. the same rules as of chosen course days, every replayed presentation =='
+\echo 'wd30 = share of the flagged learners who unregistered within the next 30 days; base = share of all registered learners.'
+SELECT d AS course_day, count(*) AS registered,
+       round(100.0 * count(*) FILTER (WHERE withdrew_day - d BETWEEN 1 AND 30) / count(*), 1) AS base_wd30_pct,
+       count(*) FILTER (WHERE dip_rule) AS dip_flagged,
+       round(100.0 * count(*) FILTER (WHERE dip_rule AND withdrew_day - d BETWEEN 1 AND 30)
+             / nullif(count(*) FILTER (WHERE dip_rule), 0), 1) AS dip_wd30_pct,
+       count(*) FILTER (WHERE idle_rule) AS idle21_flagged,
+       round(100.0 * count(*) FILTER (WHERE idle_rule AND withdrew_day - d BETWEEN 1 AND 30)
+             / nullif(count(*) FILTER (WHERE idle_rule), 0), 1) AS idle21_wd30_pct
+FROM unnest('{14,30,60,90,120,180}'::int[]) d CROSS JOIN LATERAL replay.at_risk(d)
+GROUP BY d ORDER BY d;
+
+\echo
+\echo '== 6. replay over every complete presentation: a small grid of rule settings =='
+\echo 'dip T%/Bd/Pd: events below T% of the B-day mean for P days in a row (dip_alerts); inactive Nd: N days without a click.'
+SELECT sum(replay.replay_dip_rule(format('dip %s%%/%sd/%sd', (t * 100)::int, b, p), t, b, p)) AS dip_alerts
+FROM unnest('{0.6,0.3,0.1}'::numeric[]) t, unnest('{14,28}'::int[]) b, unnest('{3,7,14}'::int[]) p \gset
+SELECT sum(replay.replay_inactivity_rule(format('inactive %sd', n), n)) AS inactivity_alerts
+FROM unnest('{7,10,14,21,28}'::int[]) n \gset
+CREATE TABLE replay.quality AS SELECT * FROM replay.rule_quality;
+\echo 'precision = alerted learners who later withdrew; recall = withdrawals preceded by an alert; lead = days from the'
+\echo 'first alert to unregistration (median); lift = P(unregistered within 30 days | alert) / P(same | any registered day).'
+SELECT rule, alerts, alerted_pct, precision_pct, recall_pct, median_lead_days AS lead_days,
+       alert_withdraw30_pct AS alert_wd30_pct, base_withdraw30_pct AS base_wd30_pct, lift
+FROM replay.quality WHERE presentation = 'all'
+ORDER BY lift DESC, rule;
+
+SELECT rule AS best_rule FROM replay.quality WHERE presentation = 'all' AND recall_pct >= 30
+ORDER BY lift DESC, rule LIMIT 1 \gset
+SELECT rule AS best_dip FROM replay.quality WHERE presentation = 'all' AND rule LIKE 'dip%'
+ORDER BY lift DESC, rule LIMIT 1 \gset
+
+\echo
+\echo '== 7. the default against the settings that carry signal, per presentation =='
+\echo 'default: dip 60%/14d/3d; best dip setting:' :'best_dip' '; best overall (recall >= 30%):' :'best_rule'
+\echo 'Chosen on the same data they are scored on: check that the lift holds in each presentation before trusting it.'
+SELECT rule, presentation, learners, withdrawals, alerts, alerted_pct, precision_pct, recall_pct,
+       median_lead_days AS lead_days, lift
+FROM replay.quality
+WHERE rule IN ('dip 60%/14d/3d', :'best_dip', :'best_rule')
+ORDER BY rule = 'dip 60%/14d/3d' DESC, rule LIKE 'dip%' DESC, rule, presentation = 'all', presentation;
+
+\echo
+\echo '== 8. alert volume per course week, every replayed presentation (what the team would have to handle) =='
+SELECT w.week, count(DISTINCT d.enrolment) AS registered,
+       count(DISTINCT d.enrolment) FILTER (WHERE p.withdrew_day BETWEEN 7 * w.week + 1 AND 7 * w.week + 7) AS withdrew,
+       (SELECT count(*) FROM replay.alert a WHERE a.rule = 'dip 60%/14d/3d' AND a.day / 7 = w.week) AS "dip default",
+       (SELECT count(*) FROM replay.alert a WHERE a.rule = :'best_dip' AND a.day / 7 = w.week) AS "best dip",
+       (SELECT count(*) FROM replay.alert a WHERE a.rule = :'best_rule' AND a.day / 7 = w.week) AS "best rule"
+FROM (SELECT DISTINCT day / 7 AS week FROM replay.student_day) w
+JOIN replay.student_day d ON d.day / 7 = w.week
+JOIN replay.population p USING (enrolment)
+GROUP BY w.week ORDER BY w.week;
+
+\echo
+\echo '== 9. dropout funnel (registrations and outcomes; the last line covers every presentation) =='
+WITH e AS (
+  SELECT e.code_module || '/' || e.code_presentation AS presentation, e.*, p.length_days, p.clicks_complete,
+         EXISTS (SELECT 1 FROM oulad.activity a WHERE a.enrolment = e.enrolment AND a.day BETWEEN 0 AND 13) AS clicked_2w
+  FROM oulad.enrolment e JOIN oulad.presentation p USING (code_module, code_presentation)
+), f AS (
+  SELECT CASE WHEN GROUPING(presentation) = 1 THEN 'all ' || count(DISTINCT presentation) || ' presentations'
+              ELSE presentation END AS presentation,
+         bool_and(clicks_complete) AS clicks,
+         count(*) AS enrolled,
+         count(*) FILTER (WHERE unregistered_day <= 0) AS left_before_start,
+         count(*) FILTER (WHERE coalesce(unregistered_day > 0, true)) AS at_start,
+         count(*) FILTER (WHERE coalesce(unregistered_day > 0, true) AND clicked_2w) AS clicked_weeks_1_2,
+         count(*) FILTER (WHERE coalesce(unregistered_day > 30, true)) AS day_30,
+         count(*) FILTER (WHERE coalesce(unregistered_day > 90, true)) AS day_90,
+         count(*) FILTER (WHERE coalesce(unregistered_day > length_days, true) AND outcome <> 'withdrawn') AS completed,
+         count(*) FILTER (WHERE outcome IN ('pass', 'distinction')) AS passed,
+         count(*) FILTER (WHERE withdrawal_day_missing) AS withdrawn_no_day
+  FROM e GROUP BY GROUPING SETS ((presentation), ())
+)
+SELECT presentation, enrolled, left_before_start, at_start,
+       CASE WHEN clicks THEN clicked_weeks_1_2::text ELSE '' END AS clicked_wk1_2,
+       day_30, day_90, completed, passed,
+       round(100.0 * passed / enrolled, 1) AS passed_pct, withdrawn_no_day
+FROM f
+WHERE presentation IN (SELECT presentation FROM replay.population) OR presentation LIKE 'all %'
+ORDER BY presentation LIKE 'all %', presentation;
+\echo 'clicked_wk1_2 is shown only where the click data is complete. withdrawn_no_day: withdrawn, but no unregistration day'
+\echo 'in the data (left out of the replays, counted here as withdrawn).'
