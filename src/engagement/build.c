@@ -243,7 +243,14 @@ MergeDays(LaSummary *dst, const LaSummary *a, const LaSummary *b, bool addSessio
 			d->weight = AddCount(d->weight, b->days[j].weight);
 			if (addSessions)
 			{
-				d->sessions = (int32) Min(AddCount(d->sessions, b->days[j].sessions), PG_INT32_MAX);
+				int64		sessions = AddCount(d->sessions, b->days[j].sessions);
+
+				if (sessions > PG_INT32_MAX)
+					ereport(ERROR,
+							(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+							 errmsg("engagement summary counter out of range"),
+							 errdetail("More than %d sessions on one day.", PG_INT32_MAX)));
+				d->sessions = (int32) sessions;
 				d->dwell = AddCount(d->dwell, b->days[j].dwell);
 				d->learners = AddCount(d->learners, b->days[j].learners);
 			}
