@@ -64,3 +64,13 @@ ALTER TABLE oracle_t.qd ADD PRIMARY KEY (learner, d);
 ANALYZE oracle_t.evn, oracle_t.sess, oracle_t.span, oracle_t.cal, oracle_t.calm, oracle_t.qd;
 SELECT (SELECT count(*) FROM oracle_t.sess) AS sessions, (SELECT count(*) FROM oracle_t.cal) AS calendar_days,
        (SELECT count(*) FROM oracle_t.qd) AS query_days;
+
+-- coverage of the edge cases in the data
+SELECT count(*) FILTER (WHERE us - prev = gap_us) AS steps_exactly_gap,
+       count(*) FILTER (WHERE us - prev = gap_us + 1) AS steps_gap_plus_1us,
+       count(*) FILTER (WHERE us = prev) AS equal_timestamps,
+       (SELECT count(*) FROM oracle_t.evn e JOIN oracle_t.lr l ON l.id = e.learner
+         WHERE (e.ts AT TIME ZONE l.tz)::time = '00:00') AS at_local_midnight,
+       (SELECT count(*) FROM oracle_t.sess s JOIN oracle_t.evn e ON e.learner = s.learner
+         AND e.us = s.start_us + s.dwell_us WHERE e.day <> s.day) AS sessions_across_midnight
+FROM (SELECT us, gap_us, lag(us) OVER (PARTITION BY learner ORDER BY us) AS prev FROM oracle_t.evn) x;

@@ -2,10 +2,10 @@
 SET max_parallel_workers_per_gather = 0;
 SELECT setseed(:seed / 3) \g /dev/null
 
--- (learner, day, days, metric): events with 14 days on every query day; 7 days, the other metrics
--- and 1 / 3 / 30 days on samples
+-- (learner, day, days, metric): samples of the query days for events with 14 and 7 days, and for
+-- the other metrics with 1 / 3 / 7 / 14 / 30 days
 CREATE TABLE oracle_t.bq AS
-SELECT learner, d, 14 AS n, 'events' AS metric FROM oracle_t.qd
+SELECT learner, d, 14 AS n, 'events' AS metric FROM oracle_t.qd WHERE random() < 0.7
 UNION ALL SELECT learner, d, 7, 'events' FROM oracle_t.qd WHERE random() < 0.5
 UNION ALL
 SELECT learner, d, (ARRAY[14, 7, 1, 3, 30])[1 + floor(random() * 5)::int],
@@ -45,7 +45,7 @@ CALL oracle_t.check('engagement_baseline (5 metrics; 1..30 days)', 'SELECT * FRO
 CREATE TABLE oracle_t.rq AS
 SELECT learner, d, n, metric, wd
 FROM oracle_t.bq, (VALUES (1), (3)) w(wd)
-WHERE random() < 0.5;
+WHERE random() < 0.4;
 
 CREATE TABLE oracle_t.cmp_ratio AS
 WITH want AS (

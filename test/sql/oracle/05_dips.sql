@@ -6,7 +6,9 @@ CREATE TABLE oracle_t.cfg (cfg int PRIMARY KEY, thr numeric, n int, persist int,
 INSERT INTO oracle_t.cfg VALUES
   (1, 0.6, 14, 3, 'events'), (2, 0.5, 7, 1, 'events'), (3, 1, 14, 3, 'events'), (4, 1, 7, 1, 'events'),
   (5, 0.6, 7, 3, 'events'), (6, 0.5, 14, 1, 'sessions'), (7, 0.6, 14, 3, 'dwell'), (8, 1, 7, 3, 'weight'),
-  (9, 0.6, 7, 1, 'learners');
+  (9, 0.6, 7, 1, 'learners'),
+  -- thresholds where a float product would misplace the boundary (v * 7 < 0.7 * s <=> 10 v < s)
+  (10, 0.7, 7, 1, 'events'), (11, 0.3, 14, 2, 'sessions'), (12, 0.123456789, 14, 1, 'dwell');
 
 -- dip flags and run lengths (gaps and islands) over the calendar, per configuration
 CREATE TABLE oracle_t.dips AS
@@ -26,6 +28,10 @@ SELECT cfg, persist, learner, day, v, s, n, dip,
        CASE WHEN dip THEN count(*) OVER (PARTITION BY cfg, learner, dip, grp ORDER BY day) ELSE 0 END AS run_len
 FROM grouped;
 ALTER TABLE oracle_t.dips ADD PRIMARY KEY (cfg, learner, day);
+SELECT count(*) FILTER (WHERE dip) AS dip_days,
+       count(*) FILTER (WHERE s IS NOT NULL AND v * n = (SELECT thr FROM oracle_t.cfg f WHERE f.cfg = d.cfg) * s
+                          AND v > 0) AS value_exactly_at_threshold
+FROM oracle_t.dips d;
 
 -- dip_persistence on every query day (a sample for the configurations other than the default)
 CREATE TABLE oracle_t.cmp_persist AS
@@ -34,8 +40,8 @@ FROM oracle_t.qd q CROSS JOIN oracle_t.cfg f
 JOIN oracle_t.sm ON sm.id = q.learner
 LEFT JOIN oracle_t.dips dp ON dp.cfg = f.cfg AND dp.learner = q.learner AND dp.day = q.d
 CROSS JOIN LATERAL dip_persistence(sm.s, q.d, f.thr, f.n, f.metric) p
-WHERE f.cfg = 1 OR random() < 0.2;
-CALL oracle_t.check('dip_persistence (9 configurations)', 'SELECT * FROM oracle_t.cmp_persist',
+WHERE f.cfg = 1 OR random() < 0.15;
+CALL oracle_t.check('dip_persistence (12 configurations)', 'SELECT * FROM oracle_t.cmp_persist',
                       'SELECT * FROM oracle_t.cmp_persist WHERE got IS DISTINCT FROM want ORDER BY cfg, learner, d');
 
 -- dip_persistence with the defaults equals configuration 1
@@ -73,7 +79,7 @@ SELECT coalesce(g.learner, w.learner) AS learner, coalesce(g.cfg, w.cfg) AS cfg,
        g.day IS NOT NULL AND w.day IS NOT NULL AND g.value = w.value AND g.persisted = w.persisted
        AND oracle_t.feq(g.baseline, w.baseline) AND oracle_t.feq(g.ratio, w.ratio) AS ok
 FROM got g FULL JOIN want w ON (g.learner, g.cfg, g.call, g.day) = (w.learner, w.cfg, w.call, w.day);
-CALL oracle_t.check('dip_alerts (9 configurations x 3 ranges)', 'SELECT * FROM oracle_t.cmp_alerts',
+CALL oracle_t.check('dip_alerts (12 configurations x 3 ranges)', 'SELECT * FROM oracle_t.cmp_alerts',
                       'SELECT * FROM oracle_t.cmp_alerts WHERE NOT ok ORDER BY cfg, learner, call, day');
 
 -- days_inactive and activity_streak on every query day
