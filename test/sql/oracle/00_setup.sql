@@ -28,3 +28,13 @@ CREATE FUNCTION oracle_t.us(t timestamptz) RETURNS bigint LANGUAGE sql IMMUTABLE
   $$ SELECT (extract(epoch FROM t) * 1000000)::bigint $$;
 CREATE FUNCTION oracle_t.us(i interval) RETURNS bigint LANGUAGE sql IMMUTABLE AS
   $$ SELECT (extract(epoch FROM i) * 1000000)::bigint $$;
+
+-- the text round trip of a summary (output, input, output), or the error of the input function
+CREATE FUNCTION oracle_t.text_roundtrip(t text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE d text;
+BEGIN
+  RETURN t::learnalytics.engagement_summary::text;
+EXCEPTION WHEN others THEN
+  GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
+  RETURN 'ERROR: ' || SQLERRM || coalesce(' / ' || nullif(d, ''), '');
+END $$;

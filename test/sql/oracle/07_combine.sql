@@ -19,12 +19,6 @@ FROM oracle_t.lr l JOIN oracle_t.sm ON sm.id = l.id JOIN oracle_t.full5 f ON f.i
 CALL oracle_t.check('2/3/5-argument forms give the same summary text', 'SELECT * FROM oracle_t.cmp_forms',
                     'SELECT * FROM oracle_t.cmp_forms WHERE got IS DISTINCT FROM want ORDER BY id');
 
--- text round trip: the input function reads back exactly what the output function wrote
-CREATE TABLE oracle_t.cmp_roundtrip AS
-SELECT id, s::text AS t, s::text::engagement_summary::text AS back FROM oracle_t.full5;
-CALL oracle_t.check('summary text round trip (out, in, out)', 'SELECT * FROM oracle_t.cmp_roundtrip',
-                    'SELECT id, left(t, 300), left(back, 300) FROM oracle_t.cmp_roundtrip WHERE back IS DISTINCT FROM t ORDER BY id');
-
 -- disjoint parts of each learner's events (NULL timestamps included):
 --   random: 2..6 random buckets; utc-day / local-day: one part per calendar day (NULL ts apart);
 --   time-cut: cut at 3 of the learner's own timestamps (cuts sessions, splits nothing equal);
@@ -175,6 +169,15 @@ WHERE c.how <> 'id order';
 CALL oracle_t.check('cohort text independent of order and parallelism', 'SELECT * FROM oracle_t.cmp_cohort_text',
                     'SELECT how, tz, gap, left(got, 300), left(want, 300) FROM oracle_t.cmp_cohort_text WHERE got IS DISTINCT FROM want');
 
+-- text round trip: the input function reads back exactly what the output function wrote, for the
+-- learners' summaries and the cohorts (what a dump and restore does)
+CREATE TABLE oracle_t.cmp_roundtrip AS
+SELECT 'learner ' || id AS k, s::text AS t, oracle_t.text_roundtrip(s::text) AS back FROM oracle_t.full5
+UNION ALL
+SELECT 'cohort ' || how || ' ' || tz || ' ' || gap, s::text, oracle_t.text_roundtrip(s::text) FROM oracle_t.cohorts;
+CALL oracle_t.check('summary text round trip (out, in, out), learners and cohorts', 'SELECT * FROM oracle_t.cmp_roundtrip',
+                    'SELECT k, left(back, 160) FROM oracle_t.cmp_roundtrip WHERE back IS DISTINCT FROM t ORDER BY k');
+
 -- the oracle of a cohort per (time zone, gap): per-day sums of the learners' calendars, zero-filled
 -- from the first to the last active day of the group (and 5 days more, for baselines)
 CREATE TABLE oracle_t.ccal AS
@@ -248,3 +251,28 @@ FROM want w JOIN oracle_t.cohorts c ON c.how = 'id order' AND (c.tz, c.gap) = (w
 CROSS JOIN LATERAL engagement_baseline(c.s, w.d, 14, w.metric) b;
 CALL oracle_t.check('cohort engagement_baseline (learners, events)', 'SELECT * FROM oracle_t.cmp_cohort_baseline',
                     'SELECT * FROM oracle_t.cmp_cohort_baseline WHERE NOT ok ORDER BY tz, gap, d, metric');
+
+-- la_engagement_agg as a window aggregate (running and moving frames: the final function is
+-- called repeatedly on a state that keeps growing, or restarts) = the plain aggregate over the frame
+CREATE TABLE oracle_t.cmp_window_agg AS
+WITH pick AS (
+  SELECT l.id, l.tz, l.gap FROM oracle_t.lr l JOIN oracle_t.span sp ON sp.learner = l.id
+  WHERE l.id % 2 = 0 AND sp.events BETWEEN 20 AND 200 ORDER BY l.id LIMIT 8
+), rows AS (
+  SELECT e.learner, e.ts, e.w, p.tz, p.gap, row_number() OVER (PARTITION BY e.learner ORDER BY random()) AS i
+  FROM oracle_t.ev e JOIN pick p ON p.id = e.learner
+), win AS (
+  SELECT learner, i,
+         la_engagement_agg(learner::text, ts, w, tz, gap) OVER (PARTITION BY learner ORDER BY i ROWS UNBOUNDED PRECEDING)::text AS running,
+         la_engagement_agg(learner::text, ts, w, tz, gap) OVER (PARTITION BY learner ORDER BY i ROWS BETWEEN 4 PRECEDING AND CURRENT ROW)::text AS moving
+  FROM rows
+)
+SELECT w.learner, w.i,
+       w.running = (SELECT la_engagement_agg(r.learner::text, r.ts, r.w, r.tz, r.gap)::text FROM rows r
+                    WHERE r.learner = w.learner AND r.i <= w.i) AS running_ok,
+       w.moving = (SELECT la_engagement_agg(r.learner::text, r.ts, r.w, r.tz, r.gap)::text FROM rows r
+                   WHERE r.learner = w.learner AND r.i BETWEEN w.i - 4 AND w.i) AS moving_ok
+FROM win w;
+CALL oracle_t.check('la_engagement_agg OVER (running, moving frames) = aggregate of the frame',
+                    'SELECT * FROM oracle_t.cmp_window_agg',
+                    'SELECT * FROM oracle_t.cmp_window_agg WHERE NOT (running_ok AND moving_ok) ORDER BY learner, i');
