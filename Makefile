@@ -10,17 +10,27 @@ EXTENSION    = learnalytics
 EXTVERSION   = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\(.*\)'/\1/p" $(EXTENSION).control)
 MODULE_big   = $(EXTENSION)
 OBJS         = \
-	src/learnalytics.o
+	src/learnalytics.o \
+	src/xapi/walk.o \
+	src/xapi/validate.o \
+	src/xapi/agents.o \
+	src/xapi/formats.o \
+	src/xapi/identity.o \
+	src/xapi/funcs.o
 PGFILEDESC   = "learnalytics - learning analytics inside PostgreSQL"
 
 # The fresh-install script of the current version is built from the master parts, in this order.
 SQL_PARTS    = \
-	src/sql/core.sql
+	src/sql/core.sql \
+	src/sql/roles.sql \
+	src/sql/xapi.sql
 # The upgrade script from the last release to the version under development is generated too:
 # src/sql/upgrade.sql (changes to existing objects), then the parts that are new since that release.
 # The release checklist (doc/DEVELOPER.md) freezes both generated scripts into src/sql/.
 LAST_RELEASE = 0.1.0
-NEW_PARTS    =
+NEW_PARTS    = \
+	src/sql/roles.sql \
+	src/sql/xapi.sql
 DATA_built   = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--$(LAST_RELEASE)--$(EXTVERSION).sql
 # Frozen full scripts of earlier releases and every upgrade script.
 DATA         = $(filter-out src/sql/$(EXTENSION)--$(EXTVERSION).sql,$(wildcard src/sql/$(EXTENSION)--*.sql))
