@@ -51,8 +51,9 @@ SELECT object FROM (SELECT * FROM la_catalog EXCEPT SELECT * FROM fresh) d;
 ALTER FUNCTION learnalytics.pg_cron_available() STABLE;
 SELECT count(*) AS differences FROM (SELECT * FROM la_catalog EXCEPT SELECT * FROM fresh) d;
 
--- every object of the extension carries a COMMENT
-SELECT object FROM fresh WHERE definition NOT LIKE '%comment=%' ORDER BY 1;
+-- every object of the extension carries a COMMENT (config-dump registrations are not objects)
+SELECT object FROM fresh WHERE definition NOT LIKE '%comment=%' AND object NOT LIKE 'config table %'
+ORDER BY 1;
 
 -- later test files find the extension's objects without schema-qualifying them
 DO $$ BEGIN
