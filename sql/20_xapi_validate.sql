@@ -3,6 +3,10 @@
 --
 \set ECHO all
 \set VERBOSITY default
+-- pg_regress runs in PST8PDT with Postgres-style dates: show instants in UTC, ISO style
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, YMD';
+SET IntervalStyle = 'postgres';
 -- a minimal valid statement
 \set ok '{"actor":{"mbox":"mailto:ana@example.org"},"verb":{"id":"http://adlnet.gov/expapi/verbs/completed"},"object":{"id":"http://example.org/course/1"}}'
 SELECT xapi_is_valid(:'ok'), xapi_is_valid(:'ok', '1.0.3'), xapi_is_valid(:'ok', '2.0.0');

@@ -2,6 +2,10 @@
 -- xAPI store: idempotent ingest, conflicts, voiding, all-or-nothing and rejects mode, partitions
 --
 \set VERBOSITY default
+-- pg_regress runs in PST8PDT with Postgres-style dates: show instants in UTC, ISO style
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, YMD';
+SET IntervalStyle = 'postgres';
 \set s1 '{"id":"a0000000-0000-4000-8000-000000000001","actor":{"mbox":"mailto:Ana@Example.org","name":"Ana"},"verb":{"id":"http://adlnet.gov/expapi/verbs/completed"},"object":{"id":"http://example.org/course/1"},"result":{"score":{"scaled":0.9,"raw":90,"min":0,"max":100},"success":true,"completion":true,"duration":"PT1H30M","response":"done"},"context":{"registration":"b0000000-0000-4000-8000-000000000001","platform":"LMS","language":"en-US","contextActivities":{"parent":{"id":"http://example.org/program"},"category":[{"id":"http://example.org/cat/a"},{"id":"http://example.org/cat/b"}]},"instructor":{"mbox":"mailto:bo@example.org"},"extensions":{"http://example.org/ext/room":"B12"}},"timestamp":"2026-10-05T09:00:00+02:00"}'
 
 -- one statement: stored, with every column derived from it
@@ -91,11 +95,12 @@ SELECT "position", violations->0->>'rule' AS rule FROM xapi_rejects ORDER BY rej
 -- retention drops whole months and forgets their ids
 SELECT xapi_drop_partitions('2026-10-01');
 SELECT count(*) FROM xapi_statement_ids WHERE id::text LIKE 'd0000000%';
+-- (the statement without timestamp is in the current month's partition, not listed here)
 SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-WHERE i.inhparent = 'xapi_statements'::regclass ORDER BY 1;
+WHERE i.inhparent = 'xapi_statements'::regclass AND c.relname <= 'xapi_statements_p202611' ORDER BY 1;
 SELECT xapi_create_partitions('2027-01-15', '2027-03-01');
 SELECT xapi_create_partitions('2027-03-01', '2027-01-15');
 
 -- leave the database as it was found
-SELECT xapi_drop_partitions('infinity');
+SELECT xapi_drop_partitions('infinity') >= 4 AS dropped;
 TRUNCATE xapi_statement_ids, xapi_voids, xapi_rejects, xapi_pseudonym_key;

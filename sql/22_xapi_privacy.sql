@@ -2,6 +2,10 @@
 -- xAPI identity and privacy: pseudonyms (stable across sessions, keyed), erasure, roles
 --
 \set VERBOSITY default
+-- pg_regress runs in PST8PDT with Postgres-style dates: show instants in UTC, ISO style
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, YMD';
+SET IntervalStyle = 'postgres';
 SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname LIKE 'learnalytics\_%' ORDER BY 1;
 SELECT pg_has_role('learnalytics_admin', 'learnalytics_analyst', 'MEMBER') AS admin_is_analyst,
        pg_has_role('learnalytics_analyst', 'learnalytics_viewer', 'MEMBER') AS analyst_is_viewer,
@@ -24,6 +28,7 @@ GRANT SELECT ON pseudonym_before TO PUBLIC;
 
 -- stable across sessions
 \c -
+SET TimeZone = 'UTC';
 SET ROLE learnalytics_admin;
 SELECT count(*) AS changed FROM xapi_statements s JOIN pseudonym_before b USING (id)
 WHERE s.actor_pseudonym IS DISTINCT FROM b.actor_pseudonym;
@@ -41,8 +46,8 @@ RESET ROLE;
 
 -- the analyst sees pseudonyms, never IFIs, raw statements or the key
 SET ROLE learnalytics_analyst;
-SELECT id, actor_pseudonym = b.actor_pseudonym AS pseudonym, object_id LIKE 'http%' AS activity_object
-FROM xapi_statements_pseudonymous JOIN pseudonym_before b USING (id) ORDER BY id;
+SELECT id, v.actor_pseudonym = b.actor_pseudonym AS pseudonym, v.object_id LIKE 'http%' AS activity_object
+FROM xapi_statements_pseudonymous v JOIN pseudonym_before b USING (id) ORDER BY id;
 SELECT count(*) FROM xapi_statements_pseudonymous v
 WHERE row_to_json(v)::text ILIKE '%example.org"%' AND row_to_json(v)::text ILIKE '%mailto%';
 SELECT actor_key FROM xapi_statements;

@@ -289,6 +289,7 @@ DECLARE
                         WHERE e.extname = 'learnalytics');
   lo timestamp := date_trunc('month', from_ts AT TIME ZONE 'UTC');
   created integer := 0;
+  locked boolean := false;
   part text;
 BEGIN
   IF from_ts IS NULL OR to_ts IS NULL OR to_ts < from_ts THEN
@@ -296,10 +297,15 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('from_ts %s, to_ts %s.', from_ts, to_ts);
   END IF;
-  -- one creator at a time; a concurrent creator's partition is seen once it commits
-  PERFORM pg_advisory_xact_lock(hashtext('learnalytics.xapi_partitions'));
   WHILE lo <= to_ts AT TIME ZONE 'UTC' LOOP
     part := 'xapi_statements_p' || to_char(lo, 'YYYYMM');
+    IF to_regclass(format('%I.%I', schema_name, part)) IS NULL AND NOT locked THEN
+      -- one creator at a time, only when a partition is missing: SHARE UPDATE EXCLUSIVE conflicts
+      -- with itself but not with inserts, and taking it makes a concurrent creator's committed
+      -- partition visible to the check below
+      EXECUTE format('LOCK TABLE %I.xapi_statements IN SHARE UPDATE EXCLUSIVE MODE', schema_name);
+      locked := true;
+    END IF;
     IF to_regclass(format('%I.%I', schema_name, part)) IS NULL THEN
       EXECUTE format('CREATE TABLE %I.%I PARTITION OF %I.xapi_statements FOR VALUES FROM (%L) TO (%L)',
                      schema_name, part, schema_name,
