@@ -3,6 +3,8 @@
 --
 \set ECHO all
 \set VERBOSITY default
+-- errors show their DETAIL (position, path) and HINT; not the PL/pgSQL call stack
+\set SHOW_CONTEXT never
 -- pg_regress runs in PST8PDT with Postgres-style dates: show instants in UTC, ISO style
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, YMD';

@@ -2,6 +2,8 @@
 -- xAPI store: idempotent ingest, conflicts, voiding, all-or-nothing and rejects mode, partitions
 --
 \set VERBOSITY default
+-- errors show their DETAIL (position, path) and HINT; not the PL/pgSQL call stack
+\set SHOW_CONTEXT never
 -- pg_regress runs in PST8PDT with Postgres-style dates: show instants in UTC, ISO style
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, YMD';

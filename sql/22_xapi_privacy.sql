@@ -2,6 +2,8 @@
 -- xAPI identity and privacy: pseudonyms (stable across sessions, keyed), erasure, roles
 --
 \set VERBOSITY default
+-- errors show their DETAIL (position, path) and HINT; not the PL/pgSQL call stack
+\set SHOW_CONTEXT never
 -- pg_regress runs in PST8PDT with Postgres-style dates: show instants in UTC, ISO style
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, YMD';
@@ -28,6 +30,7 @@ GRANT SELECT ON pseudonym_before TO PUBLIC;
 
 -- stable across sessions
 \c -
+\set SHOW_CONTEXT never
 SET TimeZone = 'UTC';
 SET ROLE learnalytics_admin;
 SELECT count(*) AS changed FROM xapi_statements s JOIN pseudonym_before b USING (id)

@@ -351,7 +351,8 @@ COMMENT ON FUNCTION @extschema@.xapi_drop_partitions(timestamptz) IS
 -- Ingest
 -------------------------------------------------------------------------------
 
--- The work table of one ingest call (a temporary table of the calling session).
+-- The work tables of one ingest call (temporary tables of the calling session): the batch, one
+-- row per statement with what the ingest derives from it, and the ids this call claimed.
 CREATE FUNCTION @extschema@.xapi_batch_table()
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -369,17 +370,20 @@ BEGIN
       voids      uuid,
       status     text
     );
+    CREATE TEMPORARY TABLE la_xapi_claimed (id uuid);
   ELSE
-    DELETE FROM pg_temp.la_xapi_batch;
+    TRUNCATE pg_temp.la_xapi_batch, pg_temp.la_xapi_claimed;
   END IF;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.xapi_batch_table() IS
-'internal: create or empty the session''s temporary work table of an ingest';
+'internal: create or empty the session''s temporary work tables of an ingest';
 
--- The ingest proper, over the rows (pos, doc) of pg_temp.la_xapi_batch.
-CREATE FUNCTION @extschema@.xapi_ingest_batch(mode text, version text, progress boolean)
-RETURNS TABLE("position" integer, id uuid, status text)
+-- The ingest proper. source is a query giving (pos, doc), $1 in it is payload. The outcome of
+-- every statement is left in pg_temp.la_xapi_batch (status stored, exists or rejected).
+CREATE FUNCTION @extschema@.xapi_ingest_batch(source text, payload jsonb, mode text, version text,
+                                              progress boolean)
+RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -402,46 +406,37 @@ BEGIN
   IF version IS NOT NULL AND version NOT IN ('1.0.3', '1.0', '2.0.0', '2.0') THEN
     PERFORM @extschema@.xapi_is_valid('{}', version);   -- raises the unknown-version error
   END IF;
+  PERFORM @extschema@.xapi_batch_table();
 
-  -- 1. validate every statement; derive id, content hash, timestamp and voiding target
-  UPDATE la_xapi_batch b SET violations = @extschema@.xapi_violations_json(b.doc, version);
+  -- 1. one pass: validate every statement; derive id, content hash (without the properties the
+  --    store sets), timestamp and voiding target of the valid ones
+  EXECUTE format($q$
+    INSERT INTO pg_temp.la_xapi_batch (pos, doc, violations, id, hash, ts, voids, status)
+    SELECT s.pos, s.doc, v.violations,
+           CASE WHEN v.violations IS NULL THEN coalesce((s.doc->>'id')::uuid, gen_random_uuid()) END,
+           CASE WHEN v.violations IS NULL
+                THEN sha256(convert_to((s.doc - '{id,stored,authority,version}'::text[])::text, 'UTF8')) END,
+           CASE WHEN v.violations IS NULL
+                THEN coalesce(@extschema@.xapi_timestamp(s.doc->>'timestamp'), now()) END,
+           CASE WHEN v.violations IS NULL AND s.doc->'verb'->>'id' = %L
+                THEN (s.doc->'object'->>'id')::uuid END,
+           CASE WHEN v.violations IS NULL THEN 'stored' ELSE 'rejected' END
+    FROM (%s) s(pos, doc),
+         -- OFFSET 0 keeps the subquery from being flattened, which would validate once per reference
+         LATERAL (SELECT @extschema@.xapi_violations_json(s.doc, %L) AS violations OFFSET 0) v
+    $q$, voided_verb, source, version) USING payload;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  IF progress THEN
+    RAISE NOTICE 'xapi ingest: % statements read and validated', n;
+  END IF;
   IF mode = 'all_or_nothing' THEN
     SELECT b.pos, b.doc INTO r FROM la_xapi_batch b WHERE b.violations IS NOT NULL ORDER BY b.pos LIMIT 1;
     IF FOUND THEN
       PERFORM @extschema@.xapi_validate(r.doc, version, r.pos);
     END IF;
   END IF;
-  UPDATE la_xapi_batch b
-     SET id = coalesce((b.doc->>'id')::uuid, gen_random_uuid()),
-         hash = sha256(convert_to((b.doc - 'id' - 'stored' - 'authority' - 'version')::text, 'UTF8')),
-         ts = coalesce(@extschema@.xapi_timestamp(b.doc->>'timestamp'), now()),
-         voids = CASE WHEN b.doc->'verb'->>'id' = voided_verb THEN (b.doc->'object'->>'id')::uuid END,
-         status = 'stored'
-   WHERE b.violations IS NULL;
-  IF progress THEN
-    RAISE NOTICE 'xapi ingest: % statements validated', (SELECT count(*) FROM la_xapi_batch);
-  END IF;
 
-  -- 2. the same id twice in one batch is an error (the later one in rejects mode)
-  FOR r IN
-    SELECT b.id, array_agg(b.pos ORDER BY b.pos) AS positions
-    FROM la_xapi_batch b WHERE b.status = 'stored' GROUP BY b.id HAVING count(*) > 1
-  LOOP
-    IF mode = 'all_or_nothing' THEN
-      RAISE EXCEPTION 'duplicate statement id in batch'
-        USING ERRCODE = 'unique_violation',
-              DETAIL = format('Statements %s of the batch, at $.id: id %s occurs more than once.',
-                              array_to_string(r.positions, ', '), r.id);
-    END IF;
-    UPDATE la_xapi_batch b
-       SET status = 'rejected',
-           violations = jsonb_build_array(jsonb_build_object(
-             'path', '$.id', 'rule', 'duplicate_id',
-             'message', format('id %s already occurs at position %s of the batch', r.id, r.positions[1])))
-     WHERE b.id = r.id AND b.pos <> r.positions[1];
-  END LOOP;
-
-  -- 3. a voiding statement cannot target a voiding statement (stored, or in this batch)
+  -- 2. a voiding statement cannot target a voiding statement (stored, or in this batch)
   FOR r IN
     SELECT b.pos, b.voids FROM la_xapi_batch b
     WHERE b.status = 'stored' AND b.voids IS NOT NULL
@@ -464,8 +459,26 @@ BEGIN
      WHERE b.pos = r.pos;
   END LOOP;
 
-  -- 4. claim the ids (in id order, so that concurrent ingesters lock in one order); an id that
-  --    is already stored is a no-op with the same content and a conflict with another
+  -- 3. the same id twice in one batch is an error (the later ones in rejects mode)
+  FOR r IN
+    SELECT b.id, array_agg(b.pos ORDER BY b.pos) AS positions
+    FROM la_xapi_batch b WHERE b.status = 'stored' GROUP BY b.id HAVING count(*) > 1
+  LOOP
+    IF mode = 'all_or_nothing' THEN
+      RAISE EXCEPTION 'duplicate statement id in batch'
+        USING ERRCODE = 'unique_violation',
+              DETAIL = format('Statements %s of the batch, at $.id: id %s occurs more than once.',
+                              array_to_string(r.positions, ', '), r.id);
+    END IF;
+    UPDATE la_xapi_batch b
+       SET status = 'rejected',
+           violations = jsonb_build_array(jsonb_build_object(
+             'path', '$.id', 'rule', 'duplicate_id',
+             'message', format('id %s already occurs at position %s of the batch', r.id, r.positions[1])))
+     WHERE b.id = r.id AND b.pos <> r.positions[1];
+  END LOOP;
+
+  -- 4. claim the ids, in id order (so that concurrent ingesters lock in one order)
   WITH claimed AS (
     INSERT INTO @extschema@.xapi_statement_ids (id, content_hash, "timestamp", voiding)
     SELECT b.id, b.hash, b.ts, b.voids IS NOT NULL FROM la_xapi_batch b
@@ -473,11 +486,19 @@ BEGIN
     ON CONFLICT DO NOTHING
     RETURNING xapi_statement_ids.id
   )
-  UPDATE la_xapi_batch b SET status = 'claimed' FROM claimed c WHERE b.id = c.id AND b.status = 'stored';
-  UPDATE la_xapi_batch b SET status = 'exists'
-    FROM @extschema@.xapi_statement_ids i
-   WHERE b.status = 'stored' AND i.id = b.id AND i.content_hash = b.hash;
-  FOR r IN SELECT b.pos, b.id FROM la_xapi_batch b WHERE b.status = 'stored' ORDER BY b.pos LOOP
+  INSERT INTO la_xapi_claimed (id) SELECT c.id FROM claimed c;
+
+  -- 5. an id that is already stored: a no-op with the same content, a conflict with another
+  FOR r IN
+    SELECT b.pos, b.id, i.content_hash = b.hash AS same
+    FROM la_xapi_batch b JOIN @extschema@.xapi_statement_ids i ON i.id = b.id
+    WHERE b.status = 'stored' AND NOT EXISTS (SELECT 1 FROM la_xapi_claimed c WHERE c.id = b.id)
+    ORDER BY b.pos
+  LOOP
+    IF r.same THEN
+      UPDATE la_xapi_batch b SET status = 'exists' WHERE b.pos = r.pos;
+      CONTINUE;
+    END IF;
     IF mode = 'all_or_nothing' THEN
       RAISE EXCEPTION 'statement id conflict'
         USING ERRCODE = 'unique_violation',
@@ -492,9 +513,8 @@ BEGIN
              'message', format('id %s is already stored with different content', r.id)))
      WHERE b.pos = r.pos;
   END LOOP;
-  UPDATE la_xapi_batch b SET status = 'stored' WHERE b.status = 'claimed';
 
-  -- 5. the partitions, then the rows
+  -- 6. the partitions, then the rows
   SELECT min(b.ts), max(b.ts) INTO lo, hi FROM la_xapi_batch b WHERE b.status = 'stored';
   IF lo IS NOT NULL THEN
     PERFORM @extschema@.xapi_create_partitions(lo, hi);
@@ -526,22 +546,23 @@ BEGIN
          EXISTS (SELECT 1 FROM @extschema@.xapi_voids v WHERE v.target = b.id),
          b.voids, sd->'authority', x.version,
          sd || jsonb_build_object('id', b.id, 'stored', to_char(now() AT TIME ZONE 'UTC', fmt),
-                                 'version', x.version)
-           || CASE WHEN sd ? 'timestamp' THEN '{}'::jsonb
-                   ELSE jsonb_build_object('timestamp', to_char(b.ts AT TIME ZONE 'UTC', fmt)) END
+                                  'version', x.version)
+            || CASE WHEN sd ? 'timestamp' THEN '{}'::jsonb
+                    ELSE jsonb_build_object('timestamp', to_char(b.ts AT TIME ZONE 'UTC', fmt)) END
   FROM la_xapi_batch b
   CROSS JOIN LATERAL (SELECT b.doc AS sd, b.doc->'result' AS rs, b.doc->'context' AS cx) d
   CROSS JOIN LATERAL (SELECT @extschema@.xapi_actor_key(sd->'actor') AS actor_key,
                              coalesce(sd->'object'->>'objectType', 'Activity') AS object_type,
                              coalesce(sd->>'version',
-                                      CASE WHEN version LIKE '1.0%' THEN '1.0.3' ELSE '2.0.0' END) AS version) x
+                                      CASE WHEN version LIKE '1.0%' THEN '1.0.3' ELSE '2.0.0' END) AS version
+                      OFFSET 0) x
   WHERE b.status = 'stored';
   GET DIAGNOSTICS n = ROW_COUNT;
   IF progress THEN
     RAISE NOTICE 'xapi ingest: % statements stored', n;
   END IF;
 
-  -- 6. voiding: remember the targets, mark those already stored
+  -- 7. voiding: remember the targets, mark those already stored
   INSERT INTO @extschema@.xapi_voids (target, voiding_id)
   SELECT b.voids, b.id FROM la_xapi_batch b WHERE b.status = 'stored' AND b.voids IS NOT NULL
   ORDER BY b.voids
@@ -550,17 +571,14 @@ BEGIN
     FROM la_xapi_batch b JOIN @extschema@.xapi_statement_ids i ON i.id = b.voids
    WHERE b.status = 'stored' AND s.id = i.id AND s."timestamp" = i."timestamp" AND NOT s.voided;
 
-  -- 7. the rejects, with their violations
+  -- 8. the rejects, with their violations
   INSERT INTO @extschema@.xapi_rejects (batch_id, "position", statement, violations)
   SELECT batch, b.pos, b.doc, b.violations FROM la_xapi_batch b
-  WHERE b.violations IS NOT NULL ORDER BY b.pos;
-  UPDATE la_xapi_batch b SET status = 'rejected' WHERE b.violations IS NOT NULL;
-
-  RETURN QUERY SELECT b.pos, b.id, b.status FROM la_xapi_batch b ORDER BY b.pos;
+  WHERE b.status = 'rejected' ORDER BY b.pos;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.xapi_ingest_batch(text, text, boolean) IS
-'internal: ingest the rows of the session''s work table (validate, deduplicate, store, void, reject)';
+COMMENT ON FUNCTION @extschema@.xapi_ingest_batch(text, jsonb, text, text, boolean) IS
+'internal: ingest the statements of a source query (validate, deduplicate, store, void, reject) into the session''s work table';
 
 CREATE FUNCTION @extschema@.xapi_ingest(statements jsonb, mode text DEFAULT 'all_or_nothing',
                                         version text DEFAULT NULL)
@@ -574,14 +592,14 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('Got %s.', coalesce(jsonb_typeof(statements), 'NULL'));
   END IF;
-  PERFORM @extschema@.xapi_batch_table();
-  IF jsonb_typeof(statements) = 'object' THEN
-    INSERT INTO la_xapi_batch (pos, doc) VALUES (1, statements);
-  ELSE
-    INSERT INTO la_xapi_batch (pos, doc)
-    SELECT e.ord, e.doc FROM jsonb_array_elements(statements) WITH ORDINALITY e(doc, ord);
-  END IF;
-  RETURN QUERY SELECT * FROM @extschema@.xapi_ingest_batch(mode, version, false);
+  -- a single statement goes through the array form too: a plain $1 would let the planner fold
+  -- (and so evaluate) the derivations of an invalid statement before its validation
+  PERFORM @extschema@.xapi_ingest_batch(
+    'SELECT e.ord::integer, e.doc FROM jsonb_array_elements($1) WITH ORDINALITY e(doc, ord)',
+    CASE WHEN jsonb_typeof(statements) = 'object' THEN jsonb_build_array(statements) ELSE statements END,
+    mode, version, false);
+  RETURN QUERY SELECT b.pos, b.id, b.status FROM la_xapi_batch b ORDER BY b.pos;
+  TRUNCATE la_xapi_batch, la_xapi_claimed;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.xapi_ingest(jsonb, text, text) IS
@@ -599,22 +617,22 @@ AS $$
 DECLARE
   rel regclass := coalesce(staging, '@extschema@.xapi_staging'::regclass);
 BEGIN
-  PERFORM @extschema@.xapi_batch_table();
-  EXECUTE format('INSERT INTO pg_temp.la_xapi_batch (pos, doc) '
-                 'SELECT row_number() OVER (), s.statement FROM %s s', rel);
-  RAISE NOTICE 'xapi ingest: % statements read from %', (SELECT count(*) FROM la_xapi_batch), rel;
+  -- no row may slip in between reading the staging relation and emptying it
+  EXECUTE format('LOCK TABLE %s IN SHARE MODE', rel);
+  PERFORM @extschema@.xapi_ingest_batch(
+    format('SELECT (row_number() OVER ())::integer, s.statement FROM %s s', rel), NULL, mode, version, true);
   SELECT count(*) FILTER (WHERE b.status = 'stored'), count(*) FILTER (WHERE b.status = 'exists'),
          count(*) FILTER (WHERE b.status = 'rejected')
     INTO stored, existing, rejected
-    FROM @extschema@.xapi_ingest_batch(mode, version, true) b;
+    FROM la_xapi_batch b;
   IF empty_staging THEN
     EXECUTE format('DELETE FROM %s', rel);
   END IF;
-  DELETE FROM la_xapi_batch;
+  TRUNCATE la_xapi_batch, la_xapi_claimed;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.xapi_ingest_staged(regclass, text, text, boolean) IS
-'bulk path: ingest every row (column statement jsonb) of a staging relation (default xapi_staging) in one transaction, then empty it';
+'bulk path: ingest every row (column statement, jsonb) of a staging relation (default xapi_staging) in one transaction, then empty it; returns the counts';
 
 -------------------------------------------------------------------------------
 -- Right to be forgotten
@@ -703,7 +721,7 @@ REVOKE ALL ON FUNCTION @extschema@.xapi_pseudonym(jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_create_partitions(timestamptz, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_drop_partitions(timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_batch_table() FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.xapi_ingest_batch(text, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.xapi_ingest_batch(text, jsonb, text, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_ingest(jsonb, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_ingest_staged(regclass, text, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_erase_actor(jsonb) FROM PUBLIC;
@@ -711,7 +729,7 @@ REVOKE ALL ON FUNCTION @extschema@.xapi_erase_actor(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.xapi_current_key(), @extschema@.xapi_set_pseudonym_key(bytea),
   @extschema@.xapi_pseudonym(jsonb), @extschema@.xapi_create_partitions(timestamptz, timestamptz),
   @extschema@.xapi_drop_partitions(timestamptz), @extschema@.xapi_batch_table(),
-  @extschema@.xapi_ingest_batch(text, text, boolean), @extschema@.xapi_ingest(jsonb, text, text),
+  @extschema@.xapi_ingest_batch(text, jsonb, text, text, boolean), @extschema@.xapi_ingest(jsonb, text, text),
   @extschema@.xapi_ingest_staged(regclass, text, text, boolean), @extschema@.xapi_erase_actor(jsonb)
   TO learnalytics_admin;
 
