@@ -40,18 +40,10 @@ CheckIfis(XapiCtx *cx, JsonbValue *obj)
 					n);
 	if (XapiExpectString(cx, obj, "mbox", false, &v) &&
 		!XapiIsMailto(v.val.string.val, v.val.string.len))
-	{
-		saved = XapiPathPush(cx, "mbox");
-		XapiViolate(cx, "mbox", "must be a mailto IRI such as mailto:someone@example.org");
-		XapiPathPop(cx, saved);
-	}
+		XapiViolateAt(cx, "mbox", "mbox", "must be a mailto IRI such as mailto:someone@example.org");
 	if (XapiExpectString(cx, obj, "mbox_sha1sum", false, &v) &&
 		!(v.val.string.len == 40 && XapiIsHex(v.val.string.val, 40)))
-	{
-		saved = XapiPathPush(cx, "mbox_sha1sum");
-		XapiViolate(cx, "mbox_sha1sum", "must be a SHA-1 digest in 40 hexadecimal digits");
-		XapiPathPop(cx, saved);
-	}
+		XapiViolateAt(cx, "mbox_sha1sum", "mbox_sha1sum", "must be a SHA-1 digest in 40 hexadecimal digits");
 	XapiCheckIriProp(cx, obj, "openid", false);
 	if (XapiExpectObject(cx, obj, "account", false, &v))
 	{
@@ -75,12 +67,7 @@ CheckObjectType(XapiCtx *cx, JsonbValue *obj, const char *expected, bool require
 	if (XapiExpectString(cx, obj, "objectType", required, &v) &&
 		!(v.val.string.len == (int) strlen(expected) &&
 		  memcmp(v.val.string.val, expected, v.val.string.len) == 0))
-	{
-		int			saved = XapiPathPush(cx, "objectType");
-
-		XapiViolate(cx, "object_type", "must be \"%s\"", expected);
-		XapiPathPop(cx, saved);
-	}
+		XapiViolateAt(cx, "objectType", "object_type", "must be \"%s\"", expected);
 }
 
 /*
@@ -125,8 +112,7 @@ XapiCheckActor(XapiCtx *cx, JsonbValue *v, bool group_only, bool authority)
 				members;
 	bool		is_group = false;
 	int			nifis,
-				nmembers = 0,
-				saved;
+				nmembers;
 
 	if (!XapiIsObject(v))
 	{
@@ -141,9 +127,7 @@ XapiCheckActor(XapiCtx *cx, JsonbValue *v, bool group_only, bool authority)
 	{
 		if (group_only)
 		{
-			saved = XapiPathPush(cx, "objectType");
-			XapiViolate(cx, "object_type", "must be \"Group\"");
-			XapiPathPop(cx, saved);
+			XapiViolateAt(cx, "objectType", "object_type", "must be \"Group\"");
 			return;
 		}
 		XapiCheckAgent(cx, v);
@@ -153,41 +137,15 @@ XapiCheckActor(XapiCtx *cx, JsonbValue *v, bool group_only, bool authority)
 	XapiCheckKeys(cx, v, keys);
 	XapiExpectString(cx, v, "name", false, &name);
 	nifis = CheckIfis(cx, v);
-	if (XapiGet(v, "member", &members))
-	{
-		saved = XapiPathPush(cx, "member");
-		if (!XapiIsArray(&members))
-			XapiViolate(cx, "type", "must be an array of Agents, not %s", XapiTypeName(&members));
-		else
-		{
-			JsonbIterator *it = JsonbIteratorInit(members.val.binary.data);
-			JsonbValue	el;
-			JsonbIteratorToken tok;
-
-			while ((tok = JsonbIteratorNext(&it, &el, true)) != WJB_DONE)
-			{
-				int			s2;
-
-				if (tok != WJB_ELEM)
-					continue;
-				s2 = XapiPathPushIndex(cx, nmembers++);
-				XapiCheckAgent(cx, &el);
-				XapiPathPop(cx, s2);
-			}
-		}
-		XapiPathPop(cx, saved);
-	}
-	else if (nifis == 0)
-	{
-		saved = XapiPathPush(cx, "member");
-		XapiViolate(cx, "group_member", "an anonymous Group needs a member array");
-		XapiPathPop(cx, saved);
-	}
+	nmembers = XapiArrayProp(cx, v, "member", "Agents", XapiCheckAgent);
+	if (nmembers < 0 && nifis == 0 && !XapiGet(v, "member", &members))
+		XapiViolateAt(cx, "member", "group_member", "an anonymous Group needs a member array");
 	if (authority)
 	{
 		if (nifis > 0)
 			XapiViolate(cx, "authority", "a Group authority must be anonymous (no IFI)");
 		else if (nmembers != 2)
-			XapiViolate(cx, "authority", "a Group authority has exactly two members (this one has %d)", nmembers);
+			XapiViolate(cx, "authority", "a Group authority has exactly two members (this one has %d)",
+						Max(nmembers, 0));
 	}
 }

@@ -47,57 +47,34 @@ CheckStatementRef(XapiCtx *cx, JsonbValue *ref)
 	XapiCheckKeys(cx, ref, keys);
 	if (XapiExpectString(cx, ref, "objectType", true, &v) &&
 		!(v.val.string.len == 12 && memcmp(v.val.string.val, "StatementRef", 12) == 0))
-	{
-		int			saved = XapiPathPush(cx, "objectType");
-
-		XapiViolate(cx, "object_type", "must be \"StatementRef\"");
-		XapiPathPop(cx, saved);
-	}
+		XapiViolateAt(cx, "objectType", "object_type", "must be \"StatementRef\"");
 	XapiCheckUuidProp(cx, ref, "id", true);
 }
 
-/* An array of interaction components: [{id string, description lang map}]. */
+/* An interaction component: {id string, description lang map}. */
 static void
-CheckComponents(XapiCtx *cx, JsonbValue *def, const char *key)
+CheckComponent(XapiCtx *cx, JsonbValue *el)
 {
 	static const char *const keys[] = {"id", "description", NULL};
-	JsonbValue	arr,
-				el;
-	JsonbIterator *it;
-	JsonbIteratorToken tok;
-	int			saved,
-				i = 0;
+	JsonbValue	id;
 
-	if (!XapiGet(def, key, &arr))
-		return;
-	saved = XapiPathPush(cx, key);
-	if (!XapiIsArray(&arr))
-		XapiViolate(cx, "type", "must be an array of interaction components, not %s", XapiTypeName(&arr));
-	else
+	if (!XapiIsObject(el))
 	{
-		it = JsonbIteratorInit(arr.val.binary.data);
-		while ((tok = JsonbIteratorNext(&it, &el, true)) != WJB_DONE)
-		{
-			int			s2;
-
-			if (tok != WJB_ELEM)
-				continue;
-			s2 = XapiPathPushIndex(cx, i++);
-			if (!XapiIsObject(&el))
-				XapiViolate(cx, "type", "an interaction component must be an object, not %s", XapiTypeName(&el));
-			else
-			{
-				JsonbValue	id;
-
-				XapiCheckKeys(cx, &el, keys);
-				if (XapiExpectString(cx, &el, "id", true, &id) && id.val.string.len == 0)
-					XapiViolate(cx, "required", "an interaction component id must not be empty");
-				XapiCheckLanguageMap(cx, &el, "description");
-			}
-			XapiPathPop(cx, s2);
-		}
+		XapiViolate(cx, "type", "an interaction component must be an object, not %s", XapiTypeName(el));
+		return;
 	}
-	XapiPathPop(cx, saved);
+	XapiCheckKeys(cx, el, keys);
+	if (XapiExpectString(cx, el, "id", true, &id) && id.val.string.len == 0)
+		XapiViolate(cx, "required", "an interaction component id must not be empty");
+	XapiCheckLanguageMap(cx, el, "description");
+}
+
+/* One element of correctResponsesPattern: a string. */
+static void
+CheckResponsePattern(XapiCtx *cx, JsonbValue *el)
+{
+	if (el->type != jbvString)
+		XapiViolate(cx, "type", "must be a string, not %s", XapiTypeName(el));
 }
 
 /* Activity definition, including interaction definitions. */
@@ -130,45 +107,12 @@ CheckDefinition(XapiCtx *cx, JsonbValue *def)
 			if ((int) strlen(*t) == v.val.string.len && memcmp(*t, v.val.string.val, v.val.string.len) == 0)
 				ok = true;
 		if (!ok)
-		{
-			int			saved = XapiPathPush(cx, "interactionType");
-
-			XapiViolate(cx, "interaction_type",
-						"must be one of true-false, choice, fill-in, long-fill-in, matching, performance, sequencing, likert, numeric, other");
-			XapiPathPop(cx, saved);
-		}
+			XapiViolateAt(cx, "interactionType", "interaction_type",
+					"must be one of true-false, choice, fill-in, long-fill-in, matching, performance, sequencing, likert, numeric, other");
 	}
-	if (XapiGet(def, "correctResponsesPattern", &v))
-	{
-		int			saved = XapiPathPush(cx, "correctResponsesPattern");
-
-		if (!XapiIsArray(&v))
-			XapiViolate(cx, "type", "must be an array of strings, not %s", XapiTypeName(&v));
-		else
-		{
-			JsonbIterator *it = JsonbIteratorInit(v.val.binary.data);
-			JsonbValue	el;
-			JsonbIteratorToken tok;
-			int			i = 0;
-
-			while ((tok = JsonbIteratorNext(&it, &el, true)) != WJB_DONE)
-			{
-				if (tok != WJB_ELEM)
-					continue;
-				if (el.type != jbvString)
-				{
-					int			s2 = XapiPathPushIndex(cx, i);
-
-					XapiViolate(cx, "type", "must be a string, not %s", XapiTypeName(&el));
-					XapiPathPop(cx, s2);
-				}
-				i++;
-			}
-		}
-		XapiPathPop(cx, saved);
-	}
+	XapiArrayProp(cx, def, "correctResponsesPattern", "strings", CheckResponsePattern);
 	for (const char *const *c = components; *c; c++)
-		CheckComponents(cx, def, *c);
+		XapiArrayProp(cx, def, *c, "interaction components", CheckComponent);
 }
 
 /* Activity: {objectType "Activity", id IRI (required), definition}. */
@@ -221,10 +165,7 @@ CheckObject(XapiCtx *cx, JsonbValue *obj)
 	{
 		if (t.type != jbvString)
 		{
-			int			saved = XapiPathPush(cx, "objectType");
-
-			XapiViolate(cx, "type", "must be a string, not %s", XapiTypeName(&t));
-			XapiPathPop(cx, saved);
+			XapiViolateAt(cx, "objectType", "type", "must be a string, not %s", XapiTypeName(&t));
 			return NULL;
 		}
 		type = XapiString(&t);
@@ -250,11 +191,8 @@ CheckObject(XapiCtx *cx, JsonbValue *obj)
 	}
 	else
 	{
-		int			saved = XapiPathPush(cx, "objectType");
-
-		XapiViolate(cx, "object_type",
+		XapiViolateAt(cx, "objectType", "object_type",
 					"must be one of Activity, Agent, Group, StatementRef, SubStatement (case-sensitive)");
-		XapiPathPop(cx, saved);
 		return NULL;
 	}
 	return type;
@@ -270,10 +208,7 @@ ScoreNumber(XapiCtx *cx, JsonbValue *score, const char *key, double *out)
 		return false;
 	if (v.type != jbvNumeric)
 	{
-		int			saved = XapiPathPush(cx, key);
-
-		XapiViolate(cx, "type", "must be a number, not %s", XapiTypeName(&v));
-		XapiPathPop(cx, saved);
+		XapiViolateAt(cx, key, "type", "must be a number, not %s", XapiTypeName(&v));
 		return false;
 	}
 	*out = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
@@ -306,51 +241,24 @@ CheckResult(XapiCtx *cx, JsonbValue *res)
 		saved = XapiPathPush(cx, "score");
 		XapiCheckKeys(cx, &v, score_keys);
 		if (ScoreNumber(cx, &v, "scaled", &scaled) && (scaled < -1.0 || scaled > 1.0))
-		{
-			int			s2 = XapiPathPush(cx, "scaled");
-
-			XapiViolate(cx, "score", "must be between -1 and 1");
-			XapiPathPop(cx, s2);
-		}
+			XapiViolateAt(cx, "scaled", "score", "must be between -1 and 1");
 		has_raw = ScoreNumber(cx, &v, "raw", &raw);
 		has_min = ScoreNumber(cx, &v, "min", &min);
 		has_max = ScoreNumber(cx, &v, "max", &max);
 		if (has_min && has_max && !(min < max))
-		{
-			int			s2 = XapiPathPush(cx, "max");
-
-			XapiViolate(cx, "score", "must be greater than min");
-			XapiPathPop(cx, s2);
-		}
+			XapiViolateAt(cx, "max", "score", "must be greater than min");
 		if (has_raw && ((has_min && raw < min) || (has_max && raw > max)))
-		{
-			int			s2 = XapiPathPush(cx, "raw");
-
-			XapiViolate(cx, "score", "must be between min and max");
-			XapiPathPop(cx, s2);
-		}
+			XapiViolateAt(cx, "raw", "score", "must be between min and max");
 		XapiPathPop(cx, saved);
 	}
 	if (XapiGet(res, "success", &v) && v.type != jbvBool)
-	{
-		saved = XapiPathPush(cx, "success");
-		XapiViolate(cx, "type", "must be a boolean, not %s", XapiTypeName(&v));
-		XapiPathPop(cx, saved);
-	}
+		XapiViolateAt(cx, "success", "type", "must be a boolean, not %s", XapiTypeName(&v));
 	if (XapiGet(res, "completion", &v) && v.type != jbvBool)
-	{
-		saved = XapiPathPush(cx, "completion");
-		XapiViolate(cx, "type", "must be a boolean, not %s", XapiTypeName(&v));
-		XapiPathPop(cx, saved);
-	}
+		XapiViolateAt(cx, "completion", "type", "must be a boolean, not %s", XapiTypeName(&v));
 	XapiExpectString(cx, res, "response", false, &v);
 	if (XapiExpectString(cx, res, "duration", false, &v) &&
 		!XapiParseDuration(v.val.string.val, v.val.string.len, NULL))
-	{
-		saved = XapiPathPush(cx, "duration");
-		XapiViolate(cx, "duration", "must be an ISO 8601 duration such as PT1H30M or P4W");
-		XapiPathPop(cx, saved);
-	}
+		XapiViolateAt(cx, "duration", "duration", "must be an ISO 8601 duration such as PT1H30M or P4W");
 	XapiCheckExtensions(cx, res, "extensions");
 }
 
@@ -359,25 +267,65 @@ static void
 CheckContextActivityList(XapiCtx *cx, JsonbValue *v)
 {
 	if (XapiIsArray(v))
-	{
-		JsonbIterator *it = JsonbIteratorInit(v->val.binary.data);
-		JsonbValue	el;
-		JsonbIteratorToken tok;
-		int			i = 0;
-
-		while ((tok = JsonbIteratorNext(&it, &el, true)) != WJB_DONE)
-		{
-			int			saved;
-
-			if (tok != WJB_ELEM)
-				continue;
-			saved = XapiPathPushIndex(cx, i++);
-			CheckActivity(cx, &el);
-			XapiPathPop(cx, saved);
-		}
-	}
+		XapiEachElement(cx, v, CheckActivity);
 	else
 		CheckActivity(cx, v);
+}
+
+/* One element of relevantTypes: an IRI. */
+static void
+CheckRelevantType(XapiCtx *cx, JsonbValue *t)
+{
+	if (t->type != jbvString || !XapiIsIri(t->val.string.val, t->val.string.len))
+		XapiViolate(cx, "iri", "must be an absolute IRI");
+}
+
+/* One contextAgent or contextGroup object (groups: the latter). */
+static void
+CheckContextActor(XapiCtx *cx, JsonbValue *el, bool groups)
+{
+	static const char *const agent_keys[] = {"objectType", "agent", "relevantTypes", NULL};
+	static const char *const group_keys[] = {"objectType", "group", "relevantTypes", NULL};
+	const char *otype = groups ? "contextGroup" : "contextAgent";
+	const char *member = groups ? "group" : "agent";
+	JsonbValue	v;
+	int			saved;
+
+	if (!XapiIsObject(el))
+	{
+		XapiViolate(cx, "type", "must be an object, not %s", XapiTypeName(el));
+		return;
+	}
+	XapiCheckKeys(cx, el, groups ? group_keys : agent_keys);
+	if (XapiExpectString(cx, el, "objectType", true, &v) &&
+		!(v.val.string.len == (int) strlen(otype) &&
+		  memcmp(v.val.string.val, otype, v.val.string.len) == 0))
+		XapiViolateAt(cx, "objectType", "object_type", "must be \"%s\"", otype);
+	if (!XapiGet(el, member, &v))
+		XapiViolateAt(cx, member, "required", "property \"%s\" is required", member);
+	else
+	{
+		saved = XapiPathPush(cx, member);
+		if (groups)
+			XapiCheckActor(cx, &v, true, false);
+		else
+			XapiCheckAgent(cx, &v);
+		XapiPathPop(cx, saved);
+	}
+	if (XapiArrayProp(cx, el, "relevantTypes", "IRIs", CheckRelevantType) == 0)
+		XapiViolateAt(cx, "relevantTypes", "type", "must be a non-empty array of IRIs");
+}
+
+static void
+CheckContextAgent(XapiCtx *cx, JsonbValue *el)
+{
+	CheckContextActor(cx, el, false);
+}
+
+static void
+CheckContextGroup(XapiCtx *cx, JsonbValue *el)
+{
+	CheckContextActor(cx, el, true);
 }
 
 /*
@@ -387,95 +335,16 @@ CheckContextActivityList(XapiCtx *cx, JsonbValue *v)
 static void
 CheckContextActors(XapiCtx *cx, JsonbValue *ctx, const char *key, bool groups)
 {
-	static const char *const agent_keys[] = {"objectType", "agent", "relevantTypes", NULL};
-	static const char *const group_keys[] = {"objectType", "group", "relevantTypes", NULL};
-	const char *otype = groups ? "contextGroup" : "contextAgent";
-	const char *member = groups ? "group" : "agent";
-	JsonbValue	arr,
-				el;
-	JsonbIterator *it;
-	JsonbIteratorToken tok;
-	int			saved,
-				i = 0;
+	JsonbValue	arr;
 
-	if (!XapiGet(ctx, key, &arr))
-		return;
-	saved = XapiPathPush(cx, key);
 	if (cx->version == XAPI_V103)
-		XapiViolate(cx, "unknown_property", "property \"%s\" is new in xAPI 2.0.0", key);
-	else if (!XapiIsArray(&arr))
-		XapiViolate(cx, "type", "must be an array, not %s", XapiTypeName(&arr));
-	else
 	{
-		it = JsonbIteratorInit(arr.val.binary.data);
-		while ((tok = JsonbIteratorNext(&it, &el, true)) != WJB_DONE)
-		{
-			JsonbValue	v;
-			int			s2,
-						s3;
-
-			if (tok != WJB_ELEM)
-				continue;
-			s2 = XapiPathPushIndex(cx, i++);
-			if (!XapiIsObject(&el))
-			{
-				XapiViolate(cx, "type", "must be an object, not %s", XapiTypeName(&el));
-				XapiPathPop(cx, s2);
-				continue;
-			}
-			XapiCheckKeys(cx, &el, groups ? group_keys : agent_keys);
-			if (XapiExpectString(cx, &el, "objectType", true, &v) &&
-				!(v.val.string.len == (int) strlen(otype) &&
-				  memcmp(v.val.string.val, otype, v.val.string.len) == 0))
-			{
-				s3 = XapiPathPush(cx, "objectType");
-				XapiViolate(cx, "object_type", "must be \"%s\"", otype);
-				XapiPathPop(cx, s3);
-			}
-			if (!XapiGet(&el, member, &v))
-			{
-				s3 = XapiPathPush(cx, member);
-				XapiViolate(cx, "required", "property \"%s\" is required", member);
-				XapiPathPop(cx, s3);
-			}
-			else
-			{
-				s3 = XapiPathPush(cx, member);
-				if (groups)
-					XapiCheckActor(cx, &v, true, false);
-				else
-					XapiCheckAgent(cx, &v);
-				XapiPathPop(cx, s3);
-			}
-			if (XapiGet(&el, "relevantTypes", &v))
-			{
-				s3 = XapiPathPush(cx, "relevantTypes");
-				if (!XapiIsArray(&v) || JsonContainerSize(v.val.binary.data) == 0)
-					XapiViolate(cx, "type", "must be a non-empty array of IRIs");
-				else
-				{
-					JsonbIterator *it2 = JsonbIteratorInit(v.val.binary.data);
-					JsonbValue	t;
-					int			j = 0;
-
-					while ((tok = JsonbIteratorNext(&it2, &t, true)) != WJB_DONE)
-					{
-						int			s4;
-
-						if (tok != WJB_ELEM)
-							continue;
-						s4 = XapiPathPushIndex(cx, j++);
-						if (t.type != jbvString || !XapiIsIri(t.val.string.val, t.val.string.len))
-							XapiViolate(cx, "iri", "must be an absolute IRI");
-						XapiPathPop(cx, s4);
-					}
-				}
-				XapiPathPop(cx, s3);
-			}
-			XapiPathPop(cx, s2);
-		}
+		if (XapiGet(ctx, key, &arr))
+			XapiViolateAt(cx, key, "unknown_property", "property \"%s\" is new in xAPI 2.0.0", key);
+		return;
 	}
-	XapiPathPop(cx, saved);
+	XapiArrayProp(cx, ctx, key, groups ? "contextGroup objects" : "contextAgent objects",
+				  groups ? CheckContextGroup : CheckContextAgent);
 }
 
 /* Context; revision and platform only when the object is an Activity. */
@@ -524,24 +393,12 @@ CheckContext(XapiCtx *cx, JsonbValue *ctx, const char *object_type)
 		XapiPathPop(cx, saved);
 	}
 	if (XapiExpectString(cx, ctx, "revision", false, &v) && !activity)
-	{
-		saved = XapiPathPush(cx, "revision");
-		XapiViolate(cx, "context_activity_only", "is allowed only when the object is an Activity");
-		XapiPathPop(cx, saved);
-	}
+		XapiViolateAt(cx, "revision", "context_activity_only", "is allowed only when the object is an Activity");
 	if (XapiExpectString(cx, ctx, "platform", false, &v) && !activity)
-	{
-		saved = XapiPathPush(cx, "platform");
-		XapiViolate(cx, "context_activity_only", "is allowed only when the object is an Activity");
-		XapiPathPop(cx, saved);
-	}
+		XapiViolateAt(cx, "platform", "context_activity_only", "is allowed only when the object is an Activity");
 	if (XapiExpectString(cx, ctx, "language", false, &v) &&
 		!XapiIsLanguageTag(v.val.string.val, v.val.string.len))
-	{
-		saved = XapiPathPush(cx, "language");
-		XapiViolate(cx, "language_tag", "must be an RFC 5646 language tag");
-		XapiPathPop(cx, saved);
-	}
+		XapiViolateAt(cx, "language", "language_tag", "must be an RFC 5646 language tag");
 	if (XapiGet(ctx, "statement", &v))
 	{
 		saved = XapiPathPush(cx, "statement");
@@ -566,23 +423,20 @@ CheckAttachment(XapiCtx *cx, JsonbValue *att)
 	JsonbValue	v;
 	int			saved;
 
+	if (!XapiIsObject(att))
+	{
+		XapiViolate(cx, "type", "an attachment must be an object, not %s", XapiTypeName(att));
+		return;
+	}
 	XapiCheckKeys(cx, att, keys);
 	XapiCheckIriProp(cx, att, "usageType", true);
 	if (!XapiGet(att, "display", &v))
-	{
-		saved = XapiPathPush(cx, "display");
-		XapiViolate(cx, "required", "property \"display\" is required");
-		XapiPathPop(cx, saved);
-	}
+		XapiViolateAt(cx, "display", "required", "property \"display\" is required");
 	XapiCheckLanguageMap(cx, att, "display");
 	XapiCheckLanguageMap(cx, att, "description");
 	XapiExpectString(cx, att, "contentType", true, &v);
 	if (!XapiGet(att, "length", &v))
-	{
-		saved = XapiPathPush(cx, "length");
-		XapiViolate(cx, "required", "property \"length\" is required");
-		XapiPathPop(cx, saved);
-	}
+		XapiViolateAt(cx, "length", "required", "property \"length\" is required");
 	else
 	{
 		saved = XapiPathPush(cx, "length");
@@ -600,11 +454,7 @@ CheckAttachment(XapiCtx *cx, JsonbValue *att)
 	}
 	if (XapiExpectString(cx, att, "sha2", true, &v) &&
 		!XapiIsHex(v.val.string.val, v.val.string.len))
-	{
-		saved = XapiPathPush(cx, "sha2");
-		XapiViolate(cx, "sha2", "must be a hexadecimal SHA-2 digest");
-		XapiPathPop(cx, saved);
-	}
+		XapiViolateAt(cx, "sha2", "sha2", "must be a hexadecimal SHA-2 digest");
 	XapiCheckIriProp(cx, att, "fileUrl", false);
 }
 
@@ -636,11 +486,7 @@ CheckStatement(XapiCtx *cx, JsonbValue *st, bool sub)
 	{
 		for (const char *const *k = sub_forbidden; *k; k++)
 			if (XapiGet(st, *k, &v))
-			{
-				saved = XapiPathPush(cx, *k);
-				XapiViolate(cx, "substatement", "a SubStatement must not have \"%s\"", *k);
-				XapiPathPop(cx, saved);
-			}
+				XapiViolateAt(cx, *k, "substatement", "a SubStatement must not have \"%s\"", *k);
 	}
 	else
 	{
@@ -648,13 +494,9 @@ CheckStatement(XapiCtx *cx, JsonbValue *st, bool sub)
 		XapiCheckTimestampProp(cx, st, "stored");
 		if (XapiExpectString(cx, st, "version", false, &v) &&
 			!XapiParseVersion(v.val.string.val, v.val.string.len, cx->version))
-		{
-			saved = XapiPathPush(cx, "version");
-			XapiViolate(cx, "version", cx->version == XAPI_V200 ?
-						"must be \"1.0\", \"1.0.x\", \"2.0\" or \"2.0.x\"" :
-						"must be \"1.0\" or \"1.0.x\" under xAPI 1.0.3");
-			XapiPathPop(cx, saved);
-		}
+			XapiViolateAt(cx, "version", "version", cx->version == XAPI_V200 ?
+					"must be \"1.0\", \"1.0.x\", \"2.0\" or \"2.0.x\"" :
+					"must be \"1.0\" or \"1.0.x\" under xAPI 1.0.3");
 		if (XapiGet(st, "authority", &v))
 		{
 			saved = XapiPathPush(cx, "authority");
@@ -664,11 +506,7 @@ CheckStatement(XapiCtx *cx, JsonbValue *st, bool sub)
 	}
 
 	if (!XapiGet(st, "actor", &v))
-	{
-		saved = XapiPathPush(cx, "actor");
-		XapiViolate(cx, "required", "property \"actor\" is required");
-		XapiPathPop(cx, saved);
-	}
+		XapiViolateAt(cx, "actor", "required", "property \"actor\" is required");
 	else
 	{
 		saved = XapiPathPush(cx, "actor");
@@ -685,11 +523,7 @@ CheckStatement(XapiCtx *cx, JsonbValue *st, bool sub)
 	}
 
 	if (!XapiGet(st, "object", &v))
-	{
-		saved = XapiPathPush(cx, "object");
-		XapiViolate(cx, "required", "property \"object\" is required");
-		XapiPathPop(cx, saved);
-	}
+		XapiViolateAt(cx, "object", "required", "property \"object\" is required");
 	else
 	{
 		saved = XapiPathPush(cx, "object");
@@ -702,11 +536,7 @@ CheckStatement(XapiCtx *cx, JsonbValue *st, bool sub)
 		v.val.string.len == (int) strlen(XAPI_VERB_VOIDED) &&
 		memcmp(v.val.string.val, XAPI_VERB_VOIDED, v.val.string.len) == 0 &&
 		(object_type == NULL || strcmp(object_type, "StatementRef") != 0))
-	{
-		saved = XapiPathPush(cx, "object");
-		XapiViolate(cx, "voiding", "the object of a voiding statement must be a StatementRef");
-		XapiPathPop(cx, saved);
-	}
+		XapiViolateAt(cx, "object", "voiding", "the object of a voiding statement must be a StatementRef");
 
 	if (XapiExpectObject(cx, st, "result", false, &v))
 	{
@@ -721,34 +551,7 @@ CheckStatement(XapiCtx *cx, JsonbValue *st, bool sub)
 		XapiPathPop(cx, saved);
 	}
 	XapiCheckTimestampProp(cx, st, "timestamp");
-	if (XapiGet(st, "attachments", &v))
-	{
-		saved = XapiPathPush(cx, "attachments");
-		if (!XapiIsArray(&v))
-			XapiViolate(cx, "type", "must be an array, not %s", XapiTypeName(&v));
-		else
-		{
-			JsonbIterator *it = JsonbIteratorInit(v.val.binary.data);
-			JsonbValue	el;
-			JsonbIteratorToken tok;
-			int			i = 0;
-
-			while ((tok = JsonbIteratorNext(&it, &el, true)) != WJB_DONE)
-			{
-				int			s2;
-
-				if (tok != WJB_ELEM)
-					continue;
-				s2 = XapiPathPushIndex(cx, i++);
-				if (!XapiIsObject(&el))
-					XapiViolate(cx, "type", "an attachment must be an object, not %s", XapiTypeName(&el));
-				else
-					CheckAttachment(cx, &el);
-				XapiPathPop(cx, s2);
-			}
-		}
-		XapiPathPop(cx, saved);
-	}
+	XapiArrayProp(cx, st, "attachments", "attachments", CheckAttachment);
 }
 
 /*

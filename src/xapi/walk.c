@@ -11,33 +11,60 @@
 
 #include "xapi/xapi.h"
 
+/* Record one violation with an already formatted message at the current path. */
+static void
+AddViolation(XapiCtx *cx, const char *rule, char *message)
+{
+	XapiViolation *v = palloc(sizeof(XapiViolation));
+
+	v->path = pstrdup(cx->path.data);
+	v->rule = rule;
+	v->message = message;
+	cx->violations = lappend(cx->violations, v);
+}
+
+/* Expand a printf-style message (a macro: va_start must be in the variadic function). */
+#define FORMAT_MESSAGE(msg, fmt) \
+	do { \
+		va_list		args; \
+		int			needed; \
+		initStringInfo(&(msg)); \
+		for (;;) \
+		{ \
+			va_start(args, fmt); \
+			needed = appendStringInfoVA(&(msg), fmt, args); \
+			va_end(args); \
+			if (needed == 0) \
+				break; \
+			enlargeStringInfo(&(msg), needed); \
+		} \
+	} while (0)
+
 /* Record one violation at the current path (unless one is all we need). */
 void
 XapiViolate(XapiCtx *cx, const char *rule, const char *fmt,...)
 {
-	XapiViolation *v;
 	StringInfoData msg;
-	va_list		args;
 
 	if (cx->first_only && cx->violations != NIL)
 		return;
-	initStringInfo(&msg);
-	for (;;)
-	{
-		int			needed;
+	FORMAT_MESSAGE(msg, fmt);
+	AddViolation(cx, rule, msg.data);
+}
 
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&msg, fmt, args);
-		va_end(args);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&msg, needed);
-	}
-	v = palloc(sizeof(XapiViolation));
-	v->path = pstrdup(cx->path.data);
-	v->rule = rule;
-	v->message = msg.data;
-	cx->violations = lappend(cx->violations, v);
+/* Record one violation at property key of the current object. */
+void
+XapiViolateAt(XapiCtx *cx, const char *key, const char *rule, const char *fmt,...)
+{
+	StringInfoData msg;
+	int			saved;
+
+	if (cx->first_only && cx->violations != NIL)
+		return;
+	FORMAT_MESSAGE(msg, fmt);
+	saved = XapiPathPush(cx, key);
+	AddViolation(cx, rule, msg.data);
+	XapiPathPop(cx, saved);
 }
 
 /* Descend into an object property; returns the length to restore. */
@@ -164,10 +191,7 @@ XapiCheckKeys(XapiCtx *cx, JsonbValue *obj, const char *const *allowed)
 		if (!found)
 		{
 			char	   *key = XapiString(&v);
-			int			saved = XapiPathPush(cx, key);
-
-			XapiViolate(cx, "unknown_property", "property \"%s\" is not allowed here", key);
-			XapiPathPop(cx, saved);
+			XapiViolateAt(cx, key, "unknown_property", "property \"%s\" is not allowed here", key);
 		}
 	}
 }
@@ -179,23 +203,15 @@ XapiCheckKeys(XapiCtx *cx, JsonbValue *obj, const char *const *allowed)
 bool
 XapiExpectString(XapiCtx *cx, JsonbValue *obj, const char *key, bool required, JsonbValue *out)
 {
-	int			saved;
-
 	if (!XapiGet(obj, key, out))
 	{
 		if (required)
-		{
-			saved = XapiPathPush(cx, key);
-			XapiViolate(cx, "required", "property \"%s\" is required", key);
-			XapiPathPop(cx, saved);
-		}
+			XapiViolateAt(cx, key, "required", "property \"%s\" is required", key);
 		return false;
 	}
 	if (out->type == jbvString)
 		return true;
-	saved = XapiPathPush(cx, key);
-	XapiViolate(cx, "type", "must be a string, not %s", XapiTypeName(out));
-	XapiPathPop(cx, saved);
+	XapiViolateAt(cx, key, "type", "must be a string, not %s", XapiTypeName(out));
 	return false;
 }
 
@@ -203,24 +219,65 @@ XapiExpectString(XapiCtx *cx, JsonbValue *obj, const char *key, bool required, J
 bool
 XapiExpectObject(XapiCtx *cx, JsonbValue *obj, const char *key, bool required, JsonbValue *out)
 {
-	int			saved;
-
 	if (!XapiGet(obj, key, out))
 	{
 		if (required)
-		{
-			saved = XapiPathPush(cx, key);
-			XapiViolate(cx, "required", "property \"%s\" is required", key);
-			XapiPathPop(cx, saved);
-		}
+			XapiViolateAt(cx, key, "required", "property \"%s\" is required", key);
 		return false;
 	}
 	if (XapiIsObject(out))
 		return true;
-	saved = XapiPathPush(cx, key);
-	XapiViolate(cx, "type", "must be an object, not %s", XapiTypeName(out));
-	XapiPathPop(cx, saved);
+	XapiViolateAt(cx, key, "type", "must be an object, not %s", XapiTypeName(out));
 	return false;
+}
+
+/*
+ * Check every element of the array value arr with check, each at its index
+ * in the path.  Returns the number of elements.
+ */
+int
+XapiEachElement(XapiCtx *cx, JsonbValue *arr, XapiElementCheck check)
+{
+	JsonbIterator *it = JsonbIteratorInit(arr->val.binary.data);
+	JsonbValue	el;
+	JsonbIteratorToken tok;
+	int			i = 0;
+
+	while ((tok = JsonbIteratorNext(&it, &el, true)) != WJB_DONE)
+	{
+		int			saved;
+
+		if (tok != WJB_ELEM)
+			continue;
+		saved = XapiPathPushIndex(cx, i++);
+		check(cx, &el);
+		XapiPathPop(cx, saved);
+	}
+	return i;
+}
+
+/*
+ * obj.key, when present, must be an array (of what, for the message); check
+ * every element with check.  Returns the number of elements, -1 when absent
+ * or not an array.
+ */
+int
+XapiArrayProp(XapiCtx *cx, JsonbValue *obj, const char *key, const char *what,
+			  XapiElementCheck check)
+{
+	JsonbValue	arr;
+	int			saved,
+				n = -1;
+
+	if (!XapiGet(obj, key, &arr))
+		return -1;
+	saved = XapiPathPush(cx, key);
+	if (!XapiIsArray(&arr))
+		XapiViolate(cx, "type", "must be an array of %s, not %s", what, XapiTypeName(&arr));
+	else
+		n = XapiEachElement(cx, &arr, check);
+	XapiPathPop(cx, saved);
+	return n;
 }
 
 /* A string property holding an IRI. */
@@ -231,12 +288,7 @@ XapiCheckIriProp(XapiCtx *cx, JsonbValue *obj, const char *key, bool required)
 
 	if (XapiExpectString(cx, obj, key, required, &v) &&
 		!XapiIsIri(v.val.string.val, v.val.string.len))
-	{
-		int			saved = XapiPathPush(cx, key);
-
-		XapiViolate(cx, "iri", "must be an absolute IRI");
-		XapiPathPop(cx, saved);
-	}
+		XapiViolateAt(cx, key, "iri", "must be an absolute IRI");
 }
 
 /* A string property holding a UUID. */
@@ -247,12 +299,7 @@ XapiCheckUuidProp(XapiCtx *cx, JsonbValue *obj, const char *key, bool required)
 
 	if (XapiExpectString(cx, obj, key, required, &v) &&
 		!XapiIsUuid(v.val.string.val, v.val.string.len))
-	{
-		int			saved = XapiPathPush(cx, key);
-
-		XapiViolate(cx, "uuid", "must be a UUID in 8-4-4-4-12 hexadecimal form");
-		XapiPathPop(cx, saved);
-	}
+		XapiViolateAt(cx, key, "uuid", "must be a UUID in 8-4-4-4-12 hexadecimal form");
 }
 
 /* A string property holding an ISO 8601 timestamp. */
@@ -263,13 +310,8 @@ XapiCheckTimestampProp(XapiCtx *cx, JsonbValue *obj, const char *key)
 
 	if (XapiExpectString(cx, obj, key, false, &v) &&
 		!XapiParseTimestamp(v.val.string.val, v.val.string.len, NULL))
-	{
-		int			saved = XapiPathPush(cx, key);
-
-		XapiViolate(cx, "timestamp",
-					"must be an ISO 8601 date-time such as 2026-11-22T18:05:00.000Z (a -00:00 offset is not allowed)");
-		XapiPathPop(cx, saved);
-	}
+		XapiViolateAt(cx, key, "timestamp",
+				"must be an ISO 8601 date-time such as 2026-11-22T18:05:00.000Z (a -00:00 offset is not allowed)");
 }
 
 /* Walk a value fully and return its nesting depth (1 for a scalar). */
@@ -314,23 +356,13 @@ XapiCheckLanguageMap(XapiCtx *cx, JsonbValue *obj, const char *key)
 	{
 		if (tok == WJB_KEY)
 		{
-			int			s2;
 
 			lang = XapiString(&v);
 			if (!XapiIsLanguageTag(v.val.string.val, v.val.string.len))
-			{
-				s2 = XapiPathPush(cx, lang);
-				XapiViolate(cx, "language_tag", "\"%s\" is not an RFC 5646 language tag", lang);
-				XapiPathPop(cx, s2);
-			}
+				XapiViolateAt(cx, lang, "language_tag", "\"%s\" is not an RFC 5646 language tag", lang);
 		}
 		else if (tok == WJB_VALUE && v.type != jbvString)
-		{
-			int			s2 = XapiPathPush(cx, lang);
-
-			XapiViolate(cx, "type", "a language map value must be a string, not %s", XapiTypeName(&v));
-			XapiPathPop(cx, s2);
-		}
+			XapiViolateAt(cx, lang, "type", "a language map value must be a string, not %s", XapiTypeName(&v));
 	}
 	XapiPathPop(cx, saved);
 }
@@ -356,21 +388,11 @@ XapiCheckExtensions(XapiCtx *cx, JsonbValue *obj, const char *key)
 		{
 			name = XapiString(&v);
 			if (!XapiIsIri(v.val.string.val, v.val.string.len))
-			{
-				int			s2 = XapiPathPush(cx, name);
-
-				XapiViolate(cx, "iri", "an extension key must be an absolute IRI");
-				XapiPathPop(cx, s2);
-			}
+				XapiViolateAt(cx, name, "iri", "an extension key must be an absolute IRI");
 		}
 		else if (tok == WJB_VALUE && ValueDepth(&v) > XAPI_MAX_DEPTH)
-		{
-			int			s2 = XapiPathPush(cx, name);
-
-			XapiViolate(cx, "too_deep", "an extension value is nested more than %d levels deep",
-						XAPI_MAX_DEPTH);
-			XapiPathPop(cx, s2);
-		}
+			XapiViolateAt(cx, name, "too_deep", "an extension value is nested more than %d levels deep",
+					XAPI_MAX_DEPTH);
 	}
 	XapiPathPop(cx, saved);
 }

@@ -51,11 +51,15 @@ typedef struct XapiCtx
 	bool		in_substatement;
 } XapiCtx;
 
+/* A check applied to each element of an array (XapiEachElement). */
+typedef void (*XapiElementCheck) (XapiCtx *cx, JsonbValue *el);
+
 /* validate.c */
 extern void XapiValidate(XapiCtx *cx, Jsonb *jb);
 
 /* walk.c */
 extern void XapiViolate(XapiCtx *cx, const char *rule, const char *fmt,...) pg_attribute_printf(3, 4);
+extern void XapiViolateAt(XapiCtx *cx, const char *key, const char *rule, const char *fmt,...) pg_attribute_printf(4, 5);
 extern int	XapiPathPush(XapiCtx *cx, const char *key);
 extern int	XapiPathPushIndex(XapiCtx *cx, int i);
 extern void XapiPathPop(XapiCtx *cx, int saved);
@@ -65,6 +69,9 @@ extern bool XapiIsObject(JsonbValue *v);
 extern bool XapiIsArray(JsonbValue *v);
 extern char *XapiString(JsonbValue *v);
 extern bool XapiExpectString(XapiCtx *cx, JsonbValue *obj, const char *key, bool required, JsonbValue *out);
+extern int	XapiEachElement(XapiCtx *cx, JsonbValue *arr, XapiElementCheck check);
+extern int	XapiArrayProp(XapiCtx *cx, JsonbValue *obj, const char *key, const char *what,
+						  XapiElementCheck check);
 extern void XapiCheckIriProp(XapiCtx *cx, JsonbValue *obj, const char *key, bool required);
 extern void XapiCheckLanguageMap(XapiCtx *cx, JsonbValue *obj, const char *key);
 extern void XapiCheckExtensions(XapiCtx *cx, JsonbValue *obj, const char *key);
