@@ -15,7 +15,7 @@ SELECT * FROM xapi_ingest(:'s1');
 SELECT id, actor_key, actor_type, verb_id, object_type, object_id, registration, score_scaled, score_raw,
        score_min, score_max, success, completion, duration, response, platform, language, parent_ids,
        grouping_ids, category_ids, context_extensions, "timestamp", voided, voids, version,
-       stored BETWEEN now() - interval '1 hour' AND now() AS stored_by_database, statement->>'stored' IS NOT NULL AS stored_in_statement,
+       stored BETWEEN now() - interval '1 hour' AND now() AS stored_by_database, statement = :'s1'::jsonb AS statement_as_sent,
        length(actor_pseudonym) AS pseudonym_length, instructor_pseudonym IS NOT NULL AS has_instructor
 FROM xapi_statements;
 -- partitioned by month of timestamp (UTC)
@@ -71,7 +71,7 @@ SELECT * FROM xapi_ingest('{"id":"c0000000-0000-4000-8000-000000000002","actor":
 SELECT * FROM xapi_ingest('{"id":"a0000000-0000-4000-8000-000000000009","actor":{"mbox":"mailto:cy@example.org"},"verb":{"id":"http://example.org/v"},"object":{"id":"http://example.org/o"},"timestamp":"2026-10-09T10:00:00Z"}');
 SELECT id, voided FROM xapi_statements WHERE id = 'a0000000-0000-4000-8000-000000000009';
 
--- a statement without id or timestamp gets both from the database
+-- a statement without id or timestamp gets both from the database (the stored JSON gets the id)
 SELECT status, id AS generated_id FROM xapi_ingest('{"actor":{"mbox":"mailto:cy@example.org"},"verb":{"id":"http://example.org/v"},"object":{"id":"http://example.org/o"}}') \gset
 SELECT :'status' AS status, "timestamp" = stored AS timestamp_is_stored, statement->>'id' = id::text AS id_in_statement,
        statement ? 'timestamp' AS timestamp_in_statement

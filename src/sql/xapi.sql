@@ -90,6 +90,14 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.xapi_replace_actor(jsonb, text[], jsonb) IS
 'doc with every Agent or identified Group whose actor key is in keys replaced by replacement (erasure)';
 
+CREATE FUNCTION @extschema@.xapi_content_hash(statement jsonb)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'la_xapi_content_hash'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.xapi_content_hash(jsonb) IS
+'SHA-256 of a statement without id, stored, authority and version: equal for statements an ingest treats as the same';
+
 CREATE FUNCTION @extschema@.xapi_activity_ids(activities jsonb)
 RETURNS text[]
 AS 'MODULE_PATHNAME', 'la_xapi_activity_ids'
@@ -135,12 +143,12 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.xapi_voids', '');
 
 CREATE TABLE @extschema@.xapi_statements (
   id                   uuid NOT NULL,
-  actor_key            text,
-  actor_pseudonym      text,
+  actor_key            text COLLATE "C",
+  actor_pseudonym      text COLLATE "C",
   actor_type           text NOT NULL,
-  verb_id              text NOT NULL,
+  verb_id              text COLLATE "C" NOT NULL,
   object_type          text NOT NULL,
-  object_id            text,
+  object_id            text COLLATE "C",
   registration         uuid,
   score_scaled         double precision,
   score_raw            double precision,
@@ -155,8 +163,8 @@ CREATE TABLE @extschema@.xapi_statements (
   parent_ids           text[],
   grouping_ids         text[],
   category_ids         text[],
-  instructor_pseudonym text,
-  team_pseudonym       text,
+  instructor_pseudonym text COLLATE "C",
+  team_pseudonym       text COLLATE "C",
   context_extensions   jsonb,
   "timestamp"          timestamptz NOT NULL,
   stored               timestamptz NOT NULL,
@@ -166,6 +174,8 @@ CREATE TABLE @extschema@.xapi_statements (
   version              text NOT NULL,
   statement            jsonb NOT NULL
 ) PARTITION BY RANGE ("timestamp");
+-- Identifiers compare bytewise (COLLATE "C"): the right order for IRIs and hexadecimal pseudonyms,
+-- and a cheaper one for the indexes than the database's linguistic collation.
 COMMENT ON TABLE @extschema@.xapi_statements IS
 'the xAPI statement store, one partition per calendar month (UTC) of timestamp; raw IFIs: admin only';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.xapi_statements', '');
@@ -390,13 +400,16 @@ AS $$
 #variable_conflict use_column
 DECLARE
   voided_verb constant text := 'http://adlnet.gov/expapi/verbs/voided';
-  fmt constant text := 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"';
   batch uuid := gen_random_uuid();
   k bytea;
   r record;
   lo timestamptz;
   hi timestamptz;
   n bigint;
+  n_valid bigint;          -- statements still to be stored
+  n_invalid bigint;        -- statements that failed validation
+  n_voiding bigint;        -- voiding statements
+  n_rejected bigint := 0;  -- statements rejected after validation
 BEGIN
   IF mode IS NULL OR mode NOT IN ('all_or_nothing', 'rejects') THEN
     RAISE EXCEPTION 'unknown ingest mode "%"', mode
@@ -415,7 +428,7 @@ BEGIN
     SELECT s.pos, s.doc, v.violations,
            CASE WHEN v.violations IS NULL THEN coalesce((s.doc->>'id')::uuid, gen_random_uuid()) END,
            CASE WHEN v.violations IS NULL
-                THEN sha256(convert_to((s.doc - '{id,stored,authority,version}'::text[])::text, 'UTF8')) END,
+                THEN @extschema@.xapi_content_hash(s.doc) END,
            CASE WHEN v.violations IS NULL
                 THEN coalesce(@extschema@.xapi_timestamp(s.doc->>'timestamp'), now()) END,
            CASE WHEN v.violations IS NULL AND s.doc->'verb'->>'id' = %L
@@ -429,7 +442,12 @@ BEGIN
   IF progress THEN
     RAISE NOTICE 'xapi ingest: % statements read and validated', n;
   END IF;
-  IF mode = 'all_or_nothing' THEN
+  -- one scan for what the later steps need to know, so that they can skip the work table
+  SELECT count(*) FILTER (WHERE b.violations IS NULL), count(*) FILTER (WHERE b.violations IS NOT NULL),
+         count(*) FILTER (WHERE b.voids IS NOT NULL), min(b.ts), max(b.ts)
+    INTO n_valid, n_invalid, n_voiding, lo, hi
+    FROM la_xapi_batch b;
+  IF mode = 'all_or_nothing' AND n_invalid > 0 THEN
     SELECT b.pos, b.doc INTO r FROM la_xapi_batch b WHERE b.violations IS NOT NULL ORDER BY b.pos LIMIT 1;
     IF FOUND THEN
       PERFORM @extschema@.xapi_validate(r.doc, version, r.pos);
@@ -439,7 +457,7 @@ BEGIN
   -- 2. a voiding statement cannot target a voiding statement (stored, or in this batch)
   FOR r IN
     SELECT b.pos, b.voids FROM la_xapi_batch b
-    WHERE b.status = 'stored' AND b.voids IS NOT NULL
+    WHERE n_voiding > 0 AND b.status = 'stored' AND b.voids IS NOT NULL
       AND (EXISTS (SELECT 1 FROM @extschema@.xapi_statement_ids i WHERE i.id = b.voids AND i.voiding)
            OR EXISTS (SELECT 1 FROM la_xapi_batch o WHERE o.id = b.voids AND o.voids IS NOT NULL
                         AND o.status = 'stored'))
@@ -457,6 +475,7 @@ BEGIN
              'path', '$.object.id', 'rule', 'voiding',
              'message', format('statement %s is a voiding statement and cannot be voided', r.voids)))
      WHERE b.pos = r.pos;
+    n_rejected := n_rejected + 1;
   END LOOP;
 
   -- 3. the same id twice in one batch is an error (the later ones in rejects mode)
@@ -476,6 +495,7 @@ BEGIN
              'path', '$.id', 'rule', 'duplicate_id',
              'message', format('id %s already occurs at position %s of the batch', r.id, r.positions[1])))
      WHERE b.id = r.id AND b.pos <> r.positions[1];
+    n_rejected := n_rejected + cardinality(r.positions) - 1;
   END LOOP;
 
   -- 4. claim the ids, in id order (so that concurrent ingesters lock in one order)
@@ -487,12 +507,14 @@ BEGIN
     RETURNING xapi_statement_ids.id
   )
   INSERT INTO la_xapi_claimed (id) SELECT c.id FROM claimed c;
+  GET DIAGNOSTICS n = ROW_COUNT;
 
   -- 5. an id that is already stored: a no-op with the same content, a conflict with another
   FOR r IN
     SELECT b.pos, b.id, i.content_hash = b.hash AS same
     FROM la_xapi_batch b JOIN @extschema@.xapi_statement_ids i ON i.id = b.id
-    WHERE b.status = 'stored' AND NOT EXISTS (SELECT 1 FROM la_xapi_claimed c WHERE c.id = b.id)
+    WHERE n < n_valid - n_rejected   -- otherwise every statement claimed its id
+      AND b.status = 'stored' AND NOT EXISTS (SELECT 1 FROM la_xapi_claimed c WHERE c.id = b.id)
     ORDER BY b.pos
   LOOP
     IF r.same THEN
@@ -512,10 +534,10 @@ BEGIN
              'path', '$.id', 'rule', 'conflict',
              'message', format('id %s is already stored with different content', r.id)))
      WHERE b.pos = r.pos;
+    n_rejected := n_rejected + 1;
   END LOOP;
 
-  -- 6. the partitions, then the rows
-  SELECT min(b.ts), max(b.ts) INTO lo, hi FROM la_xapi_batch b WHERE b.status = 'stored';
+  -- 6. the partitions (for the months of the valid statements), then the rows
   IF lo IS NOT NULL THEN
     PERFORM @extschema@.xapi_create_partitions(lo, hi);
     k := @extschema@.xapi_current_key();
@@ -545,10 +567,9 @@ BEGIN
          cx->'extensions', b.ts, now(),
          EXISTS (SELECT 1 FROM @extschema@.xapi_voids v WHERE v.target = b.id),
          b.voids, sd->'authority', x.version,
-         sd || jsonb_build_object('id', b.id, 'stored', to_char(now() AT TIME ZONE 'UTC', fmt),
-                                  'version', x.version)
-            || CASE WHEN sd ? 'timestamp' THEN '{}'::jsonb
-                    ELSE jsonb_build_object('timestamp', to_char(b.ts AT TIME ZONE 'UTC', fmt)) END
+         -- the statement as sent (rebuilding every document would double the cost of the insert);
+         -- only a generated id is added
+         CASE WHEN sd ? 'id' THEN sd ELSE sd || jsonb_build_object('id', b.id) END
   FROM la_xapi_batch b
   CROSS JOIN LATERAL (SELECT b.doc AS sd, b.doc->'result' AS rs, b.doc->'context' AS cx) d
   CROSS JOIN LATERAL (SELECT @extschema@.xapi_actor_key(sd->'actor') AS actor_key,
@@ -563,18 +584,22 @@ BEGIN
   END IF;
 
   -- 7. voiding: remember the targets, mark those already stored
-  INSERT INTO @extschema@.xapi_voids (target, voiding_id)
-  SELECT b.voids, b.id FROM la_xapi_batch b WHERE b.status = 'stored' AND b.voids IS NOT NULL
-  ORDER BY b.voids
-  ON CONFLICT (target) DO NOTHING;
-  UPDATE @extschema@.xapi_statements s SET voided = true
-    FROM la_xapi_batch b JOIN @extschema@.xapi_statement_ids i ON i.id = b.voids
-   WHERE b.status = 'stored' AND s.id = i.id AND s."timestamp" = i."timestamp" AND NOT s.voided;
+  IF n_voiding > 0 THEN
+    INSERT INTO @extschema@.xapi_voids (target, voiding_id)
+    SELECT b.voids, b.id FROM la_xapi_batch b WHERE b.status = 'stored' AND b.voids IS NOT NULL
+    ORDER BY b.voids
+    ON CONFLICT (target) DO NOTHING;
+    UPDATE @extschema@.xapi_statements s SET voided = true
+      FROM la_xapi_batch b JOIN @extschema@.xapi_statement_ids i ON i.id = b.voids
+     WHERE b.status = 'stored' AND s.id = i.id AND s."timestamp" = i."timestamp" AND NOT s.voided;
+  END IF;
 
   -- 8. the rejects, with their violations
-  INSERT INTO @extschema@.xapi_rejects (batch_id, "position", statement, violations)
-  SELECT batch, b.pos, b.doc, b.violations FROM la_xapi_batch b
-  WHERE b.status = 'rejected' ORDER BY b.pos;
+  IF n_invalid + n_rejected > 0 THEN
+    INSERT INTO @extschema@.xapi_rejects (batch_id, "position", statement, violations)
+    SELECT batch, b.pos, b.doc, b.violations FROM la_xapi_batch b
+    WHERE b.status = 'rejected' ORDER BY b.pos;
+  END IF;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.xapi_ingest_batch(text, jsonb, text, text, boolean) IS

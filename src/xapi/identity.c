@@ -294,3 +294,80 @@ la_xapi_activity_ids(PG_FUNCTION_ARGS)
 		elems[i++] = PointerGetDatum(lfirst(lc));
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, i, TEXTOID, -1, false, TYPALIGN_INT));
 }
+
+/* Feed one JsonbValue (scalar, or a nested container's binary form) to a hash. */
+static void
+HashValue(pg_cryptohash_ctx *ctx, JsonbValue *v)
+{
+	uint8		tag = (uint8) v->type;
+
+	pg_cryptohash_update(ctx, &tag, 1);
+	switch (v->type)
+	{
+		case jbvString:
+			pg_cryptohash_update(ctx, (uint8 *) &v->val.string.len, sizeof(int));
+			pg_cryptohash_update(ctx, (uint8 *) v->val.string.val, v->val.string.len);
+			break;
+		case jbvNumeric:
+			pg_cryptohash_update(ctx, (uint8 *) v->val.numeric, VARSIZE_ANY(v->val.numeric));
+			break;
+		case jbvBool:
+			tag = v->val.boolean ? 1 : 0;
+			pg_cryptohash_update(ctx, &tag, 1);
+			break;
+		case jbvBinary:
+			pg_cryptohash_update(ctx, (uint8 *) &v->val.binary.len, sizeof(int));
+			pg_cryptohash_update(ctx, (uint8 *) v->val.binary.data, v->val.binary.len);
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * la_xapi_content_hash(statement jsonb) returns bytea
+ *		SHA-256 of a statement without the properties a store sets (id, stored,
+ *		authority, version): what idempotency compares.  It hashes jsonb's
+ *		binary form, in which equal documents are equal (keys sorted, white
+ *		space gone), without converting the statement to text.
+ */
+PG_FUNCTION_INFO_V1(la_xapi_content_hash);
+Datum
+la_xapi_content_hash(PG_FUNCTION_ARGS)
+{
+	static const char *const skip[] = {"id", "stored", "authority", "version", NULL};
+	Jsonb	   *jb = PG_GETARG_JSONB_P(0);
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	bytea	   *result = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	bool		skipping = false;
+
+	if (ctx == NULL || pg_cryptohash_init(ctx) < 0)
+		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
+	it = JsonbIteratorInit(&jb->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+		{
+			skipping = false;
+			for (const char *const *s = skip; *s; s++)
+				if ((int) strlen(*s) == v.val.string.len && memcmp(*s, v.val.string.val, v.val.string.len) == 0)
+					skipping = true;
+		}
+		if ((tok == WJB_KEY || tok == WJB_VALUE || tok == WJB_ELEM) && !skipping)
+			HashValue(ctx, &v);
+		else if (tok == WJB_BEGIN_ARRAY || tok == WJB_BEGIN_OBJECT)
+		{
+			uint8		t = (uint8) tok;
+
+			pg_cryptohash_update(ctx, &t, 1);
+		}
+	}
+	SET_VARSIZE(result, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	if (pg_cryptohash_final(ctx, (uint8 *) VARDATA(result), PG_SHA256_DIGEST_LENGTH) < 0)
+		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
+	pg_cryptohash_free(ctx);
+	PG_RETURN_BYTEA_P(result);
+}
