@@ -124,3 +124,14 @@ SELECT xapi_hmac(decode(repeat('aa', 131), 'hex'), 'Test Using Larger Than Block
 SELECT xapi_hmac('short', 'x');
 SELECT xapi_activity_ids('{"id":"http://example.org/a"}'), xapi_activity_ids('[{"id":"http://example.org/a"},{"id":"http://example.org/b"}]'),
        xapi_activity_ids('[]');
+
+-- the content hash idempotency compares: key order, white space, how a number was built, and the
+-- properties a store sets (id, stored, authority, version) do not matter; content does
+SELECT xapi_content_hash('{"a": 1, "b": {"x": [1, 2.5, "s", true, null]}}')
+     = xapi_content_hash(jsonb_build_object('b', jsonb_build_object('x', jsonb_build_array(1, 2.5::numeric, 's', true, NULL)), 'a', 1)) AS order_and_numbers,
+       xapi_content_hash('{"a": 1}')
+     = xapi_content_hash('{"a": 1, "id": "x", "stored": "y", "version": "2.0.0", "authority": {"mbox": "mailto:a@b.c"}}') AS store_properties,
+       xapi_content_hash('{"a": 1, "b": {"id": 1}}') <> xapi_content_hash('{"a": 1, "b": {"id": 2}}') AS nested_id_counts,
+       xapi_content_hash('{"a": [1, 2]}') <> xapi_content_hash('{"a": [2, 1]}') AS array_order_counts,
+       xapi_content_hash('{"a": {"b": 1}, "c": 2}') <> xapi_content_hash('{"a": {"b": 1, "c": 2}}') AS structure_counts,
+       length(xapi_content_hash('{}')) AS bytes;

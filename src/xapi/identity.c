@@ -295,9 +295,12 @@ la_xapi_activity_ids(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, i, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
-/* Feed one JsonbValue (scalar, or a nested container's binary form) to a hash. */
+/*
+ * Feed one scalar to a hash.  A number is hashed as its text: its binary
+ * form may carry a short or a long varlena header for the same value.
+ */
 static void
-HashValue(pg_cryptohash_ctx *ctx, JsonbValue *v)
+HashScalar(pg_cryptohash_ctx *ctx, JsonbValue *v)
 {
 	uint8		tag = (uint8) v->type;
 
@@ -309,15 +312,17 @@ HashValue(pg_cryptohash_ctx *ctx, JsonbValue *v)
 			pg_cryptohash_update(ctx, (uint8 *) v->val.string.val, v->val.string.len);
 			break;
 		case jbvNumeric:
-			pg_cryptohash_update(ctx, (uint8 *) v->val.numeric, VARSIZE_ANY(v->val.numeric));
+			{
+				char	   *num = DatumGetCString(DirectFunctionCall1(numeric_out,
+																	  NumericGetDatum(v->val.numeric)));
+
+				pg_cryptohash_update(ctx, (uint8 *) num, strlen(num) + 1);
+				pfree(num);
+			}
 			break;
 		case jbvBool:
 			tag = v->val.boolean ? 1 : 0;
 			pg_cryptohash_update(ctx, &tag, 1);
-			break;
-		case jbvBinary:
-			pg_cryptohash_update(ctx, (uint8 *) &v->val.binary.len, sizeof(int));
-			pg_cryptohash_update(ctx, (uint8 *) v->val.binary.data, v->val.binary.len);
 			break;
 		default:
 			break;
@@ -327,9 +332,9 @@ HashValue(pg_cryptohash_ctx *ctx, JsonbValue *v)
 /*
  * la_xapi_content_hash(statement jsonb) returns bytea
  *		SHA-256 of a statement without the properties a store sets (id, stored,
- *		authority, version): what idempotency compares.  It hashes jsonb's
- *		binary form, in which equal documents are equal (keys sorted, white
- *		space gone), without converting the statement to text.
+ *		authority, version): what idempotency compares.  It walks the jsonb
+ *		(keys come sorted, duplicates and white space are gone, so equal
+ *		documents give equal walks) without converting the statement to text.
  */
 PG_FUNCTION_INFO_V1(la_xapi_content_hash);
 Datum
@@ -342,28 +347,56 @@ la_xapi_content_hash(PG_FUNCTION_ARGS)
 	JsonbIterator *it;
 	JsonbValue	v;
 	JsonbIteratorToken tok;
-	bool		skipping = false;
+	int			level = 0,
+				skip_level = -1;	/* >= 0 while inside a skipped top-level value */
+	bool		skip_next = false;
 
 	if (ctx == NULL || pg_cryptohash_init(ctx) < 0)
 		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
 	it = JsonbIteratorInit(&jb->root);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
 	{
-		if (tok == WJB_KEY)
-		{
-			skipping = false;
-			for (const char *const *s = skip; *s; s++)
-				if ((int) strlen(*s) == v.val.string.len && memcmp(*s, v.val.string.val, v.val.string.len) == 0)
-					skipping = true;
-		}
-		if ((tok == WJB_KEY || tok == WJB_VALUE || tok == WJB_ELEM) && !skipping)
-			HashValue(ctx, &v);
-		else if (tok == WJB_BEGIN_ARRAY || tok == WJB_BEGIN_OBJECT)
-		{
-			uint8		t = (uint8) tok;
+		uint8		t = (uint8) tok;
 
-			pg_cryptohash_update(ctx, &t, 1);
+		if (tok == WJB_BEGIN_ARRAY || tok == WJB_BEGIN_OBJECT)
+		{
+			if (skip_next)
+			{
+				skip_level = level;
+				skip_next = false;
+			}
+			level++;
+			if (skip_level < 0)
+				pg_cryptohash_update(ctx, &t, 1);
+			continue;
 		}
+		if (tok == WJB_END_ARRAY || tok == WJB_END_OBJECT)
+		{
+			level--;
+			if (skip_level == level)
+				skip_level = -1;
+			else if (skip_level < 0)
+				pg_cryptohash_update(ctx, &t, 1);
+			continue;
+		}
+		if (skip_level >= 0)
+			continue;
+		if (tok == WJB_KEY && level == 1)
+		{
+			for (const char *const *k = skip; *k; k++)
+				if ((int) strlen(*k) == v.val.string.len &&
+					memcmp(*k, v.val.string.val, v.val.string.len) == 0)
+					skip_next = true;
+			if (skip_next)
+				continue;
+		}
+		if (tok == WJB_VALUE && skip_next)
+		{
+			skip_next = false;	/* a skipped scalar */
+			continue;
+		}
+		pg_cryptohash_update(ctx, &t, 1);
+		HashScalar(ctx, &v);
 	}
 	SET_VARSIZE(result, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
 	if (pg_cryptohash_final(ctx, (uint8 *) VARDATA(result), PG_SHA256_DIGEST_LENGTH) < 0)
