@@ -135,3 +135,6 @@ SELECT xapi_content_hash('{"a": 1, "b": {"x": [1, 2.5, "s", true, null]}}')
        xapi_content_hash('{"a": [1, 2]}') <> xapi_content_hash('{"a": [2, 1]}') AS array_order_counts,
        xapi_content_hash('{"a": {"b": 1}, "c": 2}') <> xapi_content_hash('{"a": {"b": 1, "c": 2}}') AS structure_counts,
        length(xapi_content_hash('{}')) AS bytes;
+-- durations too large for an interval are invalid rather than wrapped around
+SELECT xapi_duration('P9999999Y'), xapi_duration('PT999999999H');
+SELECT xapi_duration('P99999999Y');

@@ -381,6 +381,8 @@ BEGIN
       status     text
     );
     CREATE TEMPORARY TABLE la_xapi_claimed (id uuid);
+    -- the session may SET ROLE between ingests; temporary tables are private to it anyway
+    GRANT ALL ON la_xapi_batch, la_xapi_claimed TO PUBLIC;
   ELSE
     TRUNCATE pg_temp.la_xapi_batch, pg_temp.la_xapi_claimed;
   END IF;
@@ -396,6 +398,9 @@ CREATE FUNCTION @extschema@.xapi_ingest_batch(source text, payload jsonb, mode t
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
+-- sorting and grouping a bulk load's ids in memory rather than in temporary files (a limit, not
+-- an allocation: small batches use little)
+SET work_mem = '256MB'
 AS $$
 #variable_conflict use_column
 DECLARE

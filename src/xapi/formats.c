@@ -420,7 +420,8 @@ XapiParseDuration(const char *s, int len, Interval *result)
 				return false;
 			had_fraction = true;
 		}
-		if (nd == 0 || p >= len || whole > 1e9)
+		/* bounds keep every field of the interval from overflowing */
+		if (nd == 0 || p >= len || whole > (in_time ? 1e9 : 1e7))
 			return false;
 		units = in_time ? time_units : date_units;
 		u = strchr(units, s[p]);
