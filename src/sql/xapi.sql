@@ -383,8 +383,13 @@ BEGIN
     CREATE TEMPORARY TABLE la_xapi_claimed (id uuid);
     -- the session may SET ROLE between ingests; temporary tables are private to it anyway
     GRANT ALL ON la_xapi_batch, la_xapi_claimed TO PUBLIC;
-  ELSE
+  ELSIF pg_relation_size('pg_temp.la_xapi_batch') > 8 * 1024 * 1024 THEN
+    -- after a bulk load: give the space back at once
     TRUNCATE pg_temp.la_xapi_batch, pg_temp.la_xapi_claimed;
+  ELSE
+    -- after small batches: cheaper than TRUNCATE, which replaces the files every time
+    DELETE FROM pg_temp.la_xapi_batch;
+    DELETE FROM pg_temp.la_xapi_claimed;
   END IF;
 END
 $$;
@@ -629,7 +634,7 @@ BEGIN
     CASE WHEN jsonb_typeof(statements) = 'object' THEN jsonb_build_array(statements) ELSE statements END,
     mode, version, false);
   RETURN QUERY SELECT b.pos, b.id, b.status FROM la_xapi_batch b ORDER BY b.pos;
-  TRUNCATE la_xapi_batch, la_xapi_claimed;
+  PERFORM @extschema@.xapi_batch_table();   -- the statements do not linger in the session
 END
 $$;
 COMMENT ON FUNCTION @extschema@.xapi_ingest(jsonb, text, text) IS
@@ -658,7 +663,7 @@ BEGIN
   IF empty_staging THEN
     EXECUTE format('DELETE FROM %s', rel);
   END IF;
-  TRUNCATE la_xapi_batch, la_xapi_claimed;
+  PERFORM @extschema@.xapi_batch_table();   -- the statements do not linger in the session
 END
 $$;
 COMMENT ON FUNCTION @extschema@.xapi_ingest_staged(regclass, text, text, boolean) IS
