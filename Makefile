@@ -18,12 +18,20 @@ OBJS         = \
 	src/roi/roi_io.o \
 	src/roi/roi_agg.o \
 	src/roi/roi_accessors.o \
-	src/roi/compare.o
+	src/roi/compare.o \
+	src/xapi/walk.o \
+	src/xapi/validate.o \
+	src/xapi/agents.o \
+	src/xapi/formats.o \
+	src/xapi/identity.o \
+	src/xapi/funcs.o
 PGFILEDESC   = "learnalytics - learning analytics inside PostgreSQL"
 
 # The fresh-install script of the current version is built from the master parts, in this order.
 SQL_PARTS    = \
 	src/sql/core.sql \
+	src/sql/roles.sql \
+	src/sql/xapi.sql \
 	src/sql/engagement.sql \
 	src/sql/roi.sql \
 	src/sql/performance.sql \
@@ -34,6 +42,8 @@ SQL_PARTS    = \
 # The release checklist (doc/DEVELOPER.md) freezes both generated scripts into src/sql/.
 LAST_RELEASE = 0.1.0
 NEW_PARTS    = \
+	src/sql/roles.sql \
+	src/sql/xapi.sql \
 	src/sql/engagement.sql \
 	src/sql/roi.sql \
 	src/sql/performance.sql \
@@ -93,7 +103,8 @@ test:
 demo:
 	@bash demo/run.sh
 
+# Benchmarks (not tests): each script sets up its own cluster and prints its ratios.
 bench:
-	@bash test/bench/run.sh
+	@for b in test/bench/*.sh; do bash $$b || exit 1; done
 
 .PHONY: test demo bench installcheck-cron

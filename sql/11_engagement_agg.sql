@@ -90,3 +90,15 @@ SELECT la_engagement_cohort_agg(s) FROM (
   SELECT la_engagement_agg(learner, ts, w, 'Europe/Paris', '30 minutes') FROM ev WHERE learner = 'b') x;
 
 DROP TABLE ev;
+
+-- histories before 2000-01-01 and 1970 (negative internal days) store and read back
+SELECT d.day, d.events
+FROM (SELECT la_engagement_agg('old', ts) s
+      FROM (VALUES ('1969-07-20 20:17+00'::timestamptz), ('1999-12-31 12:00+00'), ('2000-01-01 12:00+00')) v(ts)) x,
+  daily_activity(s) d WHERE d.events > 0;
+-- a cohort day on which a learner was active but started no session round-trips (text and info)
+SELECT c::text::engagement_summary::text = c::text AS cohort_round_trip,
+       (SELECT array_agg(sessions || '/' || learners ORDER BY day) FROM daily_activity(c)) AS sessions_per_learners
+FROM (SELECT la_engagement_cohort_agg(s) c FROM (
+        SELECT la_engagement_agg('x', ts) s
+        FROM (VALUES ('2026-01-01 23:50+00'::timestamptz), ('2026-01-02 00:10+00')) v(ts)) y) z;

@@ -129,7 +129,9 @@ SELECT * FROM performance_observations('qa_reviewed', 'qa-basics', comparison_si
 
 -- the registry and the exposure table are user data that pg_dump keeps
 SELECT c.relname FROM pg_extension e, unnest(e.extconfig) r(oid) JOIN pg_class c ON c.oid = r.oid
-WHERE e.extname = 'learnalytics' ORDER BY 1;
+WHERE e.extname = 'learnalytics'
+  AND c.relname IN ('experiment', 'experiment_assignment', 'performance_source', 'training_exposure')
+ORDER BY 1;
 
 DELETE FROM training_exposure;
 DELETE FROM performance_source;

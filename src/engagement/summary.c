@@ -283,7 +283,8 @@ DecodeWithCode(const struct varlena *raw, LaSummary *s, bool daysOnly, int sqlst
 		else
 		{
 			v = GetCount(&r, "day");
-			if (v < 1 || v > PG_INT32_MAX - s->days[i - 1].day)
+			/* in 64 bits: days before 2000-01-01 are negative */
+			if (v < 1 || v > (int64) PG_INT32_MAX - s->days[i - 1].day)
 				ReaderFail(&r, "day");
 			v += s->days[i - 1].day;
 		}
@@ -410,8 +411,6 @@ LaSummaryValidate(const LaSummary *s, const char *what)
 		if (d->events < 1 || d->sessions > d->events || d->learners < 1 ||
 			d->learners > d->events || d->learners > s->learners)
 			Invalid(what, "A day's counters are inconsistent.");
-		if (s->kind == LA_KIND_COHORT && d->sessions < d->learners)
-			Invalid(what, "A day has fewer sessions than active learners.");
 		sessions += d->sessions;
 	}
 

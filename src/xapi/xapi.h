@@ -1,0 +1,101 @@
+/*
+ * xapi.h
+ *		Declarations shared by the xAPI statement files in src/xapi/.
+ *
+ * formats.c	lexical checks and conversions (IRI, UUID, timestamps, durations,
+ *				RFC 5646 language tags, hex digests)
+ * walk.c		paths, violations, property lookup, common value checks
+ * validate.c	the statement walker: structure, types and MUST rules
+ * agents.c		Agents, Groups and their inverse functional identifiers
+ * funcs.c		SQL-callable functions (violations, validate, conversions)
+ * identity.c	actor keys, HMAC pseudonyms and erasure
+ */
+#ifndef LA_XAPI_H
+#define LA_XAPI_H
+
+#include "postgres.h"
+
+#include "datatype/timestamp.h"
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+#include "utils/jsonb.h"
+
+/* The two rule sets the validator knows. */
+typedef enum XapiVersion
+{
+	XAPI_V103 = 103,			/* xAPI 1.0.3 (accepts version "1.0" and "1.0.x") */
+	XAPI_V200 = 200				/* xAPI 2.0.0 (also accepts "1.0.x" statements) */
+} XapiVersion;
+
+#define XAPI_VERB_VOIDED "http://adlnet.gov/expapi/verbs/voided"
+
+/* Limits that protect the server from hostile documents. */
+#define XAPI_MAX_DEPTH		32		/* nesting levels, extensions included */
+#define XAPI_MAX_BYTES		(1024 * 1024)	/* jsonb size of one statement */
+
+/* One violation: where (JSON path), which rule, and a sentence. */
+typedef struct XapiViolation
+{
+	char	   *path;
+	const char *rule;
+	char	   *message;
+} XapiViolation;
+
+/* Walker state. */
+typedef struct XapiCtx
+{
+	XapiVersion version;
+	StringInfoData path;		/* JSON path of the value being checked */
+	List	   *violations;		/* of XapiViolation * */
+	bool		first_only;		/* stop collecting after the first one */
+	bool		in_substatement;
+} XapiCtx;
+
+/* A check applied to each element of an array (XapiEachElement). */
+typedef void (*XapiElementCheck) (XapiCtx *cx, JsonbValue *el);
+
+/* validate.c */
+extern void XapiValidate(XapiCtx *cx, Jsonb *jb);
+
+/* walk.c */
+extern void XapiViolate(XapiCtx *cx, const char *rule, const char *fmt,...) pg_attribute_printf(3, 4);
+extern void XapiViolateAt(XapiCtx *cx, const char *key, const char *rule, const char *fmt,...) pg_attribute_printf(4, 5);
+extern int	XapiPathPush(XapiCtx *cx, const char *key);
+extern int	XapiPathPushIndex(XapiCtx *cx, int i);
+extern void XapiPathPop(XapiCtx *cx, int saved);
+extern bool XapiGet(JsonbValue *obj, const char *key, JsonbValue *out);
+extern void XapiCheckKeys(XapiCtx *cx, JsonbValue *obj, const char *const *allowed);
+extern bool XapiIsObject(JsonbValue *v);
+extern bool XapiIsArray(JsonbValue *v);
+extern char *XapiString(JsonbValue *v);
+extern bool XapiExpectString(XapiCtx *cx, JsonbValue *obj, const char *key, bool required, JsonbValue *out);
+extern int	XapiEachElement(XapiCtx *cx, JsonbValue *arr, XapiElementCheck check);
+extern int	XapiArrayProp(XapiCtx *cx, JsonbValue *obj, const char *key, const char *what,
+						  XapiElementCheck check);
+extern void XapiCheckIriProp(XapiCtx *cx, JsonbValue *obj, const char *key, bool required);
+extern void XapiCheckLanguageMap(XapiCtx *cx, JsonbValue *obj, const char *key);
+extern void XapiCheckExtensions(XapiCtx *cx, JsonbValue *obj, const char *key);
+extern const char *XapiTypeName(JsonbValue *v);
+extern bool XapiExpectObject(XapiCtx *cx, JsonbValue *obj, const char *key, bool required, JsonbValue *out);
+extern void XapiCheckUuidProp(XapiCtx *cx, JsonbValue *obj, const char *key, bool required);
+extern void XapiCheckTimestampProp(XapiCtx *cx, JsonbValue *obj, const char *key);
+
+/* agents.c */
+extern void XapiCheckActor(XapiCtx *cx, JsonbValue *v, bool group_only, bool authority);
+extern void XapiCheckAgent(XapiCtx *cx, JsonbValue *v);
+extern int	XapiCountIfis(JsonbValue *obj);
+
+/* formats.c */
+extern bool XapiIsIri(const char *s, int len);
+extern bool XapiIsUuid(const char *s, int len);
+extern bool XapiIsLanguageTag(const char *s, int len);
+extern bool XapiIsHex(const char *s, int len);
+extern bool XapiIsMailto(const char *s, int len);
+extern bool XapiParseTimestamp(const char *s, int len, TimestampTz *result);
+extern bool XapiParseDuration(const char *s, int len, Interval *result);
+extern bool XapiParseVersion(const char *s, int len, XapiVersion rules);
+
+/* identity.c */
+extern char *XapiActorKey(JsonbValue *actor);
+
+#endif							/* LA_XAPI_H */
