@@ -25,6 +25,8 @@ PGFILEDESC   = "learnalytics - learning analytics inside PostgreSQL"
 SQL_PARTS    = \
 	src/sql/core.sql \
 	src/sql/engagement.sql \
+	src/sql/alerts.sql \
+	src/sql/scheduling.sql \
 	src/sql/roi.sql \
 	src/sql/performance.sql \
 	src/sql/experiments.sql
@@ -34,6 +36,8 @@ SQL_PARTS    = \
 LAST_RELEASE = 0.1.0
 NEW_PARTS    = \
 	src/sql/engagement.sql \
+	src/sql/alerts.sql \
+	src/sql/scheduling.sql \
 	src/sql/roi.sql \
 	src/sql/performance.sql \
 	src/sql/experiments.sql
