@@ -5,7 +5,7 @@
 SET timezone = 'UTC';
 INSERT INTO enrolment (learner, course, enrolled_at) VALUES ('o1', 'c5', '2026-01-01'), ('o2', 'c5', '2026-01-01');
 INSERT INTO assignment VALUES ('c5', 'hw', '2026-01-05 09:00+00');
-UPDATE alert_channel SET max_attempts = 2, retry_backoff = '1 second' WHERE name = 'email_reminder';
+UPDATE alert_channel SET max_attempts = 2, retry_backoff = '1 hour' WHERE name = 'email_reminder';
 SELECT name FROM create_rule_from('assignment_miss', 't_out', '{"course": "c5"}');
 SELECT opened, contacts FROM evaluate_rule('t_out', '2026-01-08 12:00+00');
 SELECT channel, learner, status, attempts, payload->>'rule' AS rule, payload->>'step' AS step,
