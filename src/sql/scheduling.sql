@@ -142,7 +142,8 @@ COMMENT ON PROCEDURE @extschema@.run_job(text, text, jsonb, integer, interval) I
 'run a learnalytics job with retries, recording each attempt in job_run (pg_cron calls this; CALL at top level)';
 
 -- The command a pg_cron job runs, with every value quoted.
-CREATE FUNCTION @extschema@.job_command(job_name text, kind text, args jsonb DEFAULT '{}')
+CREATE FUNCTION @extschema@.job_command(job_name text, kind text, args jsonb DEFAULT '{}',
+    max_attempts integer DEFAULT 3, retry_delay interval DEFAULT '10 seconds')
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -160,22 +161,29 @@ BEGIN
   IF args IS NULL OR jsonb_typeof(args) <> 'object' THEN
     RAISE EXCEPTION 'job arguments must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  RETURN format('CALL %I.run_job(%L, %L, %L::jsonb)', '@extschema@', job_name, kind, args::text);
+  IF max_attempts IS NULL OR max_attempts NOT BETWEEN 1 AND 10 OR retry_delay IS NULL
+     OR retry_delay < '0'::interval OR retry_delay > '10 minutes'::interval THEN
+    RAISE EXCEPTION 'a job makes 1 to 10 attempts, with a retry delay up to 10 minutes'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN format('CALL %I.run_job(%L, %L, %L::jsonb, %s, %L)', '@extschema@', job_name, kind, args::text,
+                max_attempts, retry_delay);
 END
 $$;
-COMMENT ON FUNCTION @extschema@.job_command(text, text, jsonb) IS
+COMMENT ON FUNCTION @extschema@.job_command(text, text, jsonb, integer, interval) IS
 'the CALL run_job(...) command a pg_cron job of this name, kind and arguments runs (values quoted)';
 
 -- Create or change a pg_cron job named learnalytics-<job_name>. pg_cron must be installed in this
 -- database; when it lives in another one, the error's hint gives the cron.schedule_in_database()
 -- call to run there.
-CREATE FUNCTION @extschema@.schedule_job(job_name text, schedule text, kind text, args jsonb DEFAULT '{}')
+CREATE FUNCTION @extschema@.schedule_job(job_name text, schedule text, kind text, args jsonb DEFAULT '{}',
+    max_attempts integer DEFAULT 3, retry_delay interval DEFAULT '10 seconds')
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  cmd     text := @extschema@.job_command(job_name, kind, args);
+  cmd     text := @extschema@.job_command(job_name, kind, args, max_attempts, retry_delay);
   jobname text := 'learnalytics-' || job_name;
   cron_db text := current_setting('cron.database_name', true);
   jobid   bigint;
@@ -196,8 +204,8 @@ BEGIN
   RETURN jobid;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.schedule_job(text, text, text, jsonb) IS
-'create or replace the pg_cron job learnalytics-<job_name> running a learnalytics job kind on a cron schedule';
+COMMENT ON FUNCTION @extschema@.schedule_job(text, text, text, jsonb, integer, interval) IS
+'create or replace the pg_cron job learnalytics-<job_name> running a learnalytics job kind on a cron schedule, with retries';
 
 CREATE FUNCTION @extschema@.schedule_rule_evaluation(every_minutes integer DEFAULT 15, rules text[] DEFAULT NULL,
     job_name text DEFAULT 'evaluate_rules')
@@ -234,6 +242,14 @@ AS $$
 BEGIN
   IF source IS NULL THEN
     RAISE EXCEPTION 'source must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  -- the columns are checked now, not when the job first runs
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = source AND a.attname = learner_column
+                   AND a.attnum > 0 AND NOT a.attisdropped)
+     OR NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = source AND a.attname = ts_column
+                      AND a.atttypid = 'timestamptz'::regtype AND a.attnum > 0 AND NOT a.attisdropped) THEN
+    RAISE EXCEPTION '% has no learner column "%" or no timestamptz column "%"', source, learner_column, ts_column
+      USING ERRCODE = 'undefined_column';
   END IF;
   RETURN @extschema@.schedule_job(job_name, schedule, 'refresh_engagement',
            jsonb_strip_nulls(jsonb_build_object('source', source::text, 'learner_column', learner_column,
