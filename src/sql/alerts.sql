@@ -1243,6 +1243,9 @@ BEGIN
          FROM %4$s o WHERE o.%1$I IS NOT NULL AND %3$s IS NOT NULL GROUP BY 1$q$,
     learner_column, outcome_column, oday, outcomes)
   USING (SELECT array_agg(lower(v)) FROM unnest(dropout_values) v);
+  ANALYZE la_replay_alerts;
+  ANALYZE la_replay_pop;
+  ANALYZE la_replay_out;
 
   WITH al AS (   -- alerts while the learner was still at risk (before any outcome)
     SELECT a.day, a.learner, o.dropout_day,
@@ -1256,11 +1259,12 @@ BEGIN
                                      - greatest(p.first_day, o.dropout_day - horizon_days) + 1) END) AS days_followed
       FROM la_replay_pop p LEFT JOIN la_replay_out o ON o.learner = p.learner
   ), drops AS (   -- dropouts during the period, and the earliest alert in the horizon before each
-    SELECT o.learner, o.dropout_day,
-           (SELECT min(a.day) FROM la_replay_alerts a
-             WHERE a.learner = o.learner AND a.day < o.dropout_day AND a.day >= o.dropout_day - horizon_days) AS first_alert
+    SELECT o.learner, o.dropout_day, min(a.day) AS first_alert
       FROM la_replay_out o JOIN la_replay_pop p ON p.learner = o.learner
+      LEFT JOIN la_replay_alerts a ON a.learner = o.learner AND a.day < o.dropout_day
+                                  AND a.day >= o.dropout_day - horizon_days
      WHERE o.dropout_day > from_day AND o.dropout_day <= to_day
+     GROUP BY o.learner, o.dropout_day
   )
   SELECT (SELECT count(*) FROM drops),
          (SELECT count(*) FROM drops WHERE first_alert IS NOT NULL),
