@@ -126,8 +126,7 @@ BEGIN
   END LOOP;
   FOR f IN SELECT * FROM @extschema@.alert_source_fields(NEW.kind) LOOP
     col := coalesce(NEW.columns ->> f.field, f.field);
-    typ := (SELECT a.atttypid::regtype FROM pg_attribute a
-             WHERE a.attrelid = NEW.relation AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped);
+    typ := @extschema@.source_column_type(NEW.relation, col);
     IF typ IS NULL THEN
       IF f.required OR NEW.columns ? f.field THEN
         RAISE EXCEPTION 'alert_source "%": column "%" (field "%") does not exist in %', NEW.kind, col, f.field, NEW.relation
@@ -173,8 +172,7 @@ BEGIN
   END IF;
   FOR f IN SELECT * FROM @extschema@.alert_source_fields(kind) LOOP
     col := coalesce(src.columns ->> f.field, f.field);
-    IF EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = src.relation AND a.attname = col
-                 AND a.attnum > 0 AND NOT a.attisdropped) THEN
+    IF @extschema@.source_column_type(src.relation, col) IS NOT NULL THEN
       sel := sel || format('(o.%I)::%s AS %I', col, f.type, f.field);
     ELSIF f.field = 'business_weight' THEN
       sel := sel || format('1::numeric AS %I', f.field);
@@ -1220,13 +1218,11 @@ BEGIN
 
   -- outcomes: the learner's first dropout day (other outcomes end the learner's days at risk too)
   FOREACH col IN ARRAY ARRAY[learner_column, outcome_column, time_column] LOOP
-    IF col IS NULL OR NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = outcomes AND a.attname = col
-                                     AND a.attnum > 0 AND NOT a.attisdropped) THEN
+    IF col IS NULL OR @extschema@.source_column_type(outcomes, col) IS NULL THEN
       RAISE EXCEPTION 'column "%" does not exist in %', col, outcomes USING ERRCODE = 'undefined_column';
     END IF;
   END LOOP;
-  typ := (SELECT a.atttypid::regtype FROM pg_attribute a WHERE a.attrelid = outcomes AND a.attname = time_column
-            AND a.attnum > 0 AND NOT a.attisdropped);
+  typ := @extschema@.source_column_type(outcomes, time_column);
   IF typ = 'timestamptz'::regtype THEN
     oday := format('(o.%I AT TIME ZONE %L)::date', time_column, r.tz);
   ELSIF typ IN ('date'::regtype, 'timestamp'::regtype) THEN
@@ -1282,6 +1278,22 @@ $$;
 COMMENT ON FUNCTION @extschema@.replay_rule(text, date, date, regclass, integer, jsonb, name, name, name, text[]) IS
 'replay a rule (with overrides) over a period without writing alerts: alerts per day, learners touched, and given outcomes precision, recall, lead time and per-alert lift';
 
+-- Retention periods are non-negative intervals.
+CREATE FUNCTION @extschema@.check_retention(older_than interval)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF older_than IS NULL OR older_than < '0'::interval THEN
+    RAISE EXCEPTION 'a retention period must be a non-negative interval, not %', coalesce(older_than::text, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.check_retention(interval) IS
+'raise invalid_parameter_value unless a retention period is a non-negative interval';
+
 CREATE FUNCTION @extschema@.prune_alerts(older_than interval DEFAULT '180 days')
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -1290,9 +1302,7 @@ AS $$
 DECLARE
   n bigint;
 BEGIN
-  IF older_than IS NULL OR older_than < '0'::interval THEN
-    RAISE EXCEPTION 'older_than must be a non-negative interval' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM @extschema@.check_retention(older_than);
   DELETE FROM @extschema@.alert_outbox o WHERE o.status IN ('sent', 'dead') AND o.created_at < now() - older_than;
   DELETE FROM @extschema@.alert a WHERE a.closed_at < now() - older_than;
   GET DIAGNOSTICS n = ROW_COUNT;

@@ -43,9 +43,7 @@ AS $$
 DECLARE
   n bigint;
 BEGIN
-  IF older_than IS NULL OR older_than < '0'::interval THEN
-    RAISE EXCEPTION 'older_than must be a non-negative interval' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM @extschema@.check_retention(older_than);
   PERFORM @extschema@.require_pg_cron();
   EXECUTE 'DELETE FROM cron.job_run_details WHERE end_time < pg_catalog.now() - $1' USING older_than;
   GET DIAGNOSTICS n = ROW_COUNT;
@@ -244,10 +242,8 @@ BEGIN
     RAISE EXCEPTION 'source must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   -- the columns are checked now, not when the job first runs
-  IF NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = source AND a.attname = learner_column
-                   AND a.attnum > 0 AND NOT a.attisdropped)
-     OR NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = source AND a.attname = ts_column
-                      AND a.atttypid = 'timestamptz'::regtype AND a.attnum > 0 AND NOT a.attisdropped) THEN
+  IF @extschema@.source_column_type(source, learner_column) IS NULL
+     OR @extschema@.source_column_type(source, ts_column) IS DISTINCT FROM 'timestamptz'::regtype THEN
     RAISE EXCEPTION '% has no learner column "%" or no timestamptz column "%"', source, learner_column, ts_column
       USING ERRCODE = 'undefined_column';
   END IF;
@@ -267,10 +263,8 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  IF keep_alerts IS NULL OR keep_cron_history IS NULL OR keep_alerts < '0'::interval
-     OR keep_cron_history < '0'::interval THEN
-    RAISE EXCEPTION 'retention intervals must be non-negative' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM @extschema@.check_retention(keep_alerts);
+  PERFORM @extschema@.check_retention(keep_cron_history);
   RETURN @extschema@.schedule_job(job_name, schedule, 'prune',
            jsonb_build_object('keep_alerts', keep_alerts, 'keep_cron_history', keep_cron_history));
 END
@@ -278,9 +272,10 @@ $$;
 COMMENT ON FUNCTION @extschema@.schedule_pruning(interval, interval, text, text) IS
 'schedule the pruning of old alerts, outbox messages, job runs and cron.job_run_details with pg_cron';
 
-CREATE FUNCTION @extschema@.reschedule_job(job_name text, schedule text)
-RETURNS void
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+-- The pg_cron job id of a learnalytics job, NULL when there is none (pg_cron must be installed here).
+CREATE FUNCTION @extschema@.cron_job_id(job_name text)
+RETURNS bigint
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -288,6 +283,19 @@ DECLARE
 BEGIN
   PERFORM @extschema@.require_pg_cron();
   EXECUTE 'SELECT jobid FROM cron.job WHERE jobname = $1' INTO id USING 'learnalytics-' || job_name;
+  RETURN id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.cron_job_id(text) IS 'pg_cron job id of the learnalytics job of this name, NULL when there is none';
+
+CREATE FUNCTION @extschema@.reschedule_job(job_name text, schedule text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  id bigint := @extschema@.cron_job_id(job_name);
+BEGIN
   IF id IS NULL THEN
     RAISE EXCEPTION 'no learnalytics job "%"', job_name USING ERRCODE = 'undefined_object';
   END IF;
@@ -302,10 +310,8 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  id bigint;
+  id bigint := @extschema@.cron_job_id(job_name);
 BEGIN
-  PERFORM @extschema@.require_pg_cron();
-  EXECUTE 'SELECT jobid FROM cron.job WHERE jobname = $1' INTO id USING 'learnalytics-' || job_name;
   IF id IS NULL THEN
     RETURN false;
   END IF;
