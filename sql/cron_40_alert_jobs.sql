@@ -7,7 +7,7 @@
 SELECT count(*) AS jobs_before FROM scheduled_jobs();
 -- helpers: the job names carry a learnalytics- prefix, every value in the command is quoted
 SELECT schedule_rule_evaluation(15) > 0 AS scheduled;
-SELECT schedule_pruning(keep_alerts => '90 days', keep_cron_history => '7 days');
+SELECT schedule_pruning(keep_alerts => '90 days', keep_cron_history => '7 days') > 0 AS scheduled;
 SELECT job_name, schedule, database = current_database() AS here, active, command FROM scheduled_jobs() ORDER BY 1;
 -- scheduling again under the same name changes the job instead of adding one
 SELECT schedule_rule_evaluation(30) > 0;

@@ -139,6 +139,15 @@ $$;
 COMMENT ON PROCEDURE @extschema@.run_job(text, text, jsonb, integer, interval) IS
 'run a learnalytics job with retries, recording each attempt in job_run (pg_cron calls this; CALL at top level)';
 
+-- An interval as text that reads the same whatever the session's IntervalStyle ('90 days' ->
+-- '7776000 seconds'), for job commands.
+CREATE FUNCTION @extschema@.interval_text(i interval)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT pg_catalog.date_part('epoch', i)::text OPERATOR(pg_catalog.||) ' seconds' $$;
+COMMENT ON FUNCTION @extschema@.interval_text(interval) IS
+'an interval as "N seconds", independent of IntervalStyle (job commands)';
+
 -- The command a pg_cron job runs, with every value quoted.
 CREATE FUNCTION @extschema@.job_command(job_name text, kind text, args jsonb DEFAULT '{}',
     max_attempts integer DEFAULT 3, retry_delay interval DEFAULT '10 seconds')
@@ -165,7 +174,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   RETURN format('CALL %I.run_job(%L, %L, %L::jsonb, %s, %L)', '@extschema@', job_name, kind, args::text,
-                max_attempts, retry_delay);
+                max_attempts, @extschema@.interval_text(retry_delay));
 END
 $$;
 COMMENT ON FUNCTION @extschema@.job_command(text, text, jsonb, integer, interval) IS
@@ -249,7 +258,8 @@ BEGIN
   END IF;
   RETURN @extschema@.schedule_job(job_name, schedule, 'refresh_engagement',
            jsonb_strip_nulls(jsonb_build_object('source', source::text, 'learner_column', learner_column,
-             'ts_column', ts_column, 'weight_column', weight_column, 'tz', tz, 'session_gap', session_gap)));
+             'ts_column', ts_column, 'weight_column', weight_column, 'tz', tz,
+             'session_gap', @extschema@.interval_text(session_gap))));
 END
 $$;
 COMMENT ON FUNCTION @extschema@.schedule_engagement_refresh(regclass, text, name, name, name, text, interval, text) IS
@@ -266,7 +276,8 @@ BEGIN
   PERFORM @extschema@.check_retention(keep_alerts);
   PERFORM @extschema@.check_retention(keep_cron_history);
   RETURN @extschema@.schedule_job(job_name, schedule, 'prune',
-           jsonb_build_object('keep_alerts', keep_alerts, 'keep_cron_history', keep_cron_history));
+           jsonb_build_object('keep_alerts', @extschema@.interval_text(keep_alerts),
+                              'keep_cron_history', @extschema@.interval_text(keep_cron_history)));
 END
 $$;
 COMMENT ON FUNCTION @extschema@.schedule_pruning(interval, interval, text, text) IS

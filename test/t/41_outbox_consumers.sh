@@ -46,7 +46,8 @@ BEGIN
     IF ids IS NULL THEN
       EXIT WHEN NOT EXISTS (SELECT 1 FROM alert_outbox WHERE status IN ('pending', 'claimed') AND learner LIKE 'obx%');
       idle := idle + 1;
-      EXIT WHEN idle > 5000;
+      EXIT WHEN idle > 20000;
+      COMMIT;   -- a new transaction, so that now() moves past the backoff of failed messages
       PERFORM pg_sleep(0.002);
       CONTINUE;
     END IF;
