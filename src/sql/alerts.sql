@@ -764,7 +764,9 @@ BEGIN
        SET status = 'resolved', closed_on = day, closed_at = now(), close_reason = 'condition_cleared',
            evaluated_on = day
      WHERE a.family = r.family AND a.rule_name = r.name AND a.closed_at IS NULL AND a.evaluated_on <= day
-       AND NOT EXISTS (SELECT 1 FROM c WHERE c.learner = a.learner)
+       -- a hashed subplan whatever the estimates (an anti join planned from stale statistics on
+       -- alert can become a nested loop over the candidates: quadratic)
+       AND a.learner NOT IN (SELECT c.learner FROM c WHERE c.learner IS NOT NULL)
     RETURNING a.id),
   ins AS (
     INSERT INTO @extschema@.alert (rule_name, rule_version, family, template, learner, course, severity,

@@ -25,7 +25,7 @@ bench_setup
 mkdir -p "$here/results"
 out="$here/results/alerts-$(date -u +%Y%m%dT%H%M%SZ).md"
 
-ms() { awk -v k="$1" '$1==k{print $2}' "$LA_WORK/times"; }
+ms() { awk -F'\t' -v k="$1" '$1==k{print $2}' "$LA_WORK/times"; }
 ratio() { awk -v a="$(ms "$1")" -v b="$(ms "$2")" 'BEGIN{printf "%.2f", a/b}'; }
 
 # load gen.sql for n learners, then the learnalytics side: summaries, enrolment, outcomes, the rule
