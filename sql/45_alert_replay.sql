@@ -68,6 +68,11 @@ INSERT INTO assignment VALUES ('c6', 'essay', '2026-01-20 09:00+00');
 INSERT INTO assignment_submission SELECT 'c6', 'essay', learner, '2026-01-19 09:00+00' FROM enrolment WHERE learner <> 'L11';
 SELECT * FROM replay_alerts('assignment_miss', '2026-01-15', '2026-02-28');
 SELECT * FROM replay_alerts('assignment_miss', '2026-01-15', '2026-02-28', '{"fire_after": 4}');
+-- stalled start: nobody has started a module (no progress rows), so every learner stalls once the
+-- first 7 days are over; the condition starts holding past fire_after (3 idle days), and the alert
+-- is its first day; a run that began before the period is not an alert of the period
+SELECT day, count(*), min(persisted) AS idle_days FROM replay_alerts('stalled_start', '2026-01-01', '2026-01-20') GROUP BY day;
+SELECT count(*) FROM replay_alerts('stalled_start', '2026-01-10', '2026-01-20');
 
 -- bad calls
 SELECT * FROM replay_rule('no_such_rule', '2026-01-15', '2026-02-28');

@@ -1090,15 +1090,16 @@ $$;
 COMMENT ON FUNCTION @extschema@.create_rule_from(text, text, jsonb, boolean) IS
 'create a rule as a copy of another (e.g. a shipped template) with parameter overrides; returns the new rule';
 
--- The alerts a rule would have opened on each day of a period: the days on which its condition
--- has held for fire_after consecutive days (once per run), while the learner was enrolled.
--- Nothing is written. Cooldowns and the one-open-alert rule of live evaluation are not applied.
+-- The alerts a rule would have opened on each day of a period: the first day of each run of days on
+-- which its condition had held for at least fire_after days, while the learner was enrolled.
+-- No alert is written (the day-by-day templates keep the previous day's firing learners in a
+-- temporary table). Cooldowns and the one-open-alert rule of live evaluation are not applied.
 CREATE FUNCTION @extschema@.replay_alerts(rule_name text, from_day date, to_day date,
     overrides jsonb DEFAULT '{}',
     OUT day date, OUT learner text, OUT course text, OUT value float8, OUT baseline float8,
     OUT ratio float8, OUT persisted integer)
 RETURNS SETOF record
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -1127,12 +1128,29 @@ BEGIN
     USING r, from_day, to_day;
     RETURN;
   END IF;
+  -- a learner fires on a day when the condition has held fire_after days or more; an alert is the
+  -- first firing day of a run (the condition can start holding past fire_after: stalled start)
+  IF to_regclass('pg_temp.la_replay_firing') IS NULL THEN
+    CREATE TEMP TABLE la_replay_firing (learner text PRIMARY KEY) ON COMMIT DROP;
+    CREATE TEMP TABLE la_replay_today (learner text PRIMARY KEY, course text, value float8, baseline float8,
+                                       ratio float8, persisted integer) ON COMMIT DROP;
+  END IF;
+  TRUNCATE la_replay_firing;
+  INSERT INTO la_replay_firing SELECT c.learner FROM @extschema@.rule_candidates(r, from_day - 1) c
+   WHERE c.persisted >= r.fire_after AND c.learner IS NOT NULL;
   d := from_day;
   WHILE d <= to_day LOOP
+    TRUNCATE la_replay_today;
+    INSERT INTO la_replay_today
+    SELECT c.learner, c.course, c.value, c.baseline, c.ratio, c.persisted
+      FROM @extschema@.rule_candidates(r, d) c
+     WHERE c.persisted >= r.fire_after AND c.learner IS NOT NULL;
     RETURN QUERY
-      SELECT d, c.learner, c.course, c.value, c.baseline, c.ratio, c.persisted
-        FROM @extschema@.rule_candidates(r, d) c
-       WHERE c.persisted = r.fire_after;
+      SELECT d, t.learner, t.course, t.value, t.baseline, t.ratio, t.persisted
+        FROM la_replay_today t
+       WHERE NOT EXISTS (SELECT 1 FROM la_replay_firing f WHERE f.learner = t.learner);
+    TRUNCATE la_replay_firing;
+    INSERT INTO la_replay_firing SELECT t.learner FROM la_replay_today t;
     IF to_day - from_day >= 60 AND (d - from_day) % 30 = 29 THEN
       RAISE NOTICE 'replay of %: % of % days', r.name, d - from_day + 1, to_day - from_day + 1;
     END IF;
@@ -1146,7 +1164,7 @@ COMMENT ON FUNCTION @extschema@.replay_alerts(text, date, date, jsonb) IS
 CREATE FUNCTION @extschema@.replay_rule_daily(rule_name text, from_day date, to_day date,
     overrides jsonb DEFAULT '{}', OUT day date, OUT alerts bigint, OUT new_learners bigint)
 RETURNS SETOF record
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
 AS $$
   WITH a AS (SELECT * FROM @extschema@.replay_alerts(rule_name, from_day, to_day, overrides)),
   firsts AS (SELECT a.learner, pg_catalog.min(a.day) AS d FROM a GROUP BY a.learner)
@@ -1191,12 +1209,16 @@ BEGIN
                   'course', r.course, 'cohort', r.cohort, 'horizon_days', horizon_days));
   days := to_day - from_day + 1;
 
-  CREATE TEMP TABLE IF NOT EXISTS la_replay_alerts (day date, learner text) ON COMMIT DROP;
+  IF to_regclass('pg_temp.la_replay_alerts') IS NULL THEN
+    CREATE TEMP TABLE la_replay_alerts (day date, learner text) ON COMMIT DROP;
+  END IF;
   TRUNCATE la_replay_alerts;
   INSERT INTO la_replay_alerts SELECT a.day, a.learner FROM @extschema@.replay_alerts(rule_name, from_day, to_day, overrides) a;
 
   -- learners enrolled in scope at some point of the period, with their first and last enrolled day
-  CREATE TEMP TABLE IF NOT EXISTS la_replay_pop (learner text, first_day date, last_day date, out_day date) ON COMMIT DROP;
+  IF to_regclass('pg_temp.la_replay_pop') IS NULL THEN
+    CREATE TEMP TABLE la_replay_pop (learner text, first_day date, last_day date, out_day date) ON COMMIT DROP;
+  END IF;
   TRUNCATE la_replay_pop;
   EXECUTE format(
     $q$INSERT INTO la_replay_pop
@@ -1233,7 +1255,9 @@ BEGIN
     RAISE EXCEPTION 'column "%" of % is %, not a date or timestamp', time_column, outcomes, typ
       USING ERRCODE = 'datatype_mismatch';
   END IF;
-  CREATE TEMP TABLE IF NOT EXISTS la_replay_out (learner text, dropout_day date, end_day date) ON COMMIT DROP;
+  IF to_regclass('pg_temp.la_replay_out') IS NULL THEN
+    CREATE TEMP TABLE la_replay_out (learner text, dropout_day date, end_day date) ON COMMIT DROP;
+  END IF;
   TRUNCATE la_replay_out;
   EXECUTE format(
     $q$INSERT INTO la_replay_out
