@@ -89,7 +89,8 @@ port = $PGPORT
 unix_socket_directories = '$PGHOST'
 shared_preload_libraries = 'pg_cron'
 cron.database_name = '$LA_DB'
-cron.use_background_workers = off
+# jobs run in background workers: the cluster has no TCP listener for pg_cron's libpq connections
+cron.use_background_workers = on
 fsync = off
 synchronous_commit = off
 full_page_writes = off
