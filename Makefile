@@ -35,6 +35,7 @@ SQL_PARTS    = \
 	src/sql/engagement.sql \
 	src/sql/alerts.sql \
 	src/sql/scheduling.sql \
+	src/sql/dashboards.sql \
 	src/sql/roi.sql \
 	src/sql/performance.sql \
 	src/sql/experiments.sql \
@@ -49,6 +50,7 @@ NEW_PARTS    = \
 	src/sql/engagement.sql \
 	src/sql/alerts.sql \
 	src/sql/scheduling.sql \
+	src/sql/dashboards.sql \
 	src/sql/roi.sql \
 	src/sql/performance.sql \
 	src/sql/experiments.sql \

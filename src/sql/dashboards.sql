@@ -1,0 +1,128 @@
+
+-------------------------------------------------------------------------------
+-- dashboards: views for analysts and BI tools over enrolments, progress and alerts
+-- (doc/dashboards.md)
+-------------------------------------------------------------------------------
+
+-- The risk state of every enrolment: the engagement state of the learner and the open alerts of the
+-- enrolment's course, with the reasons in words, most severe first.
+CREATE VIEW @extschema@.learner_risk_state AS
+SELECT e.learner, e.course, e.cohort,
+       CASE
+         WHEN e.left_at IS NOT NULL THEN 'left'
+         WHEN a.open_alerts > 0 THEN a.top_severity
+         WHEN s.state IN ('dip', 'inactive') THEN 'watch'
+         ELSE 'ok'
+       END AS risk,
+       coalesce(a.open_alerts, 0) AS open_alerts,
+       a.coach_required,
+       a.max_risk_score,
+       s.state AS engagement_state,
+       s.days_inactive,
+       s.dip_days,
+       coalesce(a.reasons, s.reason) AS reason
+FROM @extschema@.enrolment e
+LEFT JOIN @extschema@.learner_engagement_state s ON s.learner = e.learner
+LEFT JOIN LATERAL (
+  SELECT count(*) AS open_alerts,
+         bool_or(al.status = 'coach_required') AS coach_required,
+         max(al.risk_score) AS max_risk_score,
+         (array_agg(al.severity ORDER BY @extschema@.severity_factor(al.severity) DESC))[1] AS top_severity,
+         string_agg(pg_catalog.format('%s (%s, %s day%s)', al.rule_name, al.severity, al.persisted,
+                                      CASE WHEN al.persisted = 1 THEN '' ELSE 's' END)
+                    || CASE WHEN al.value IS NOT NULL AND al.baseline IS NOT NULL
+                            THEN pg_catalog.format(': value %s vs baseline %s', pg_catalog.round(al.value::numeric, 2),
+                                                   pg_catalog.round(al.baseline::numeric, 2))
+                            ELSE '' END,
+                    '; ' ORDER BY @extschema@.severity_factor(al.severity) DESC, al.rule_name) AS reasons
+  FROM @extschema@.alert al
+  WHERE al.learner = e.learner AND al.course IS NOT DISTINCT FROM e.course
+    AND al.status IN ('open', 'coach_required')
+) a ON true;
+COMMENT ON VIEW @extschema@.learner_risk_state IS
+'per enrolment: risk (the most severe open alert, else watch/ok from the engagement state, or left), open alerts, reasons in words';
+
+-- Course progress of a learner: the mean progress over the course's modules (modules a learner has
+-- not started count as 0), so 20% and 50% mean a share of the whole course.
+CREATE VIEW @extschema@.course_dropout_funnel AS
+WITH modules AS (
+  SELECT course, count(DISTINCT module) AS n FROM @extschema@.module_progress GROUP BY course
+), progress AS (
+  SELECT p.course, p.learner, sum(p.progress) / m.n AS course_progress
+  FROM @extschema@.module_progress p JOIN modules m USING (course)
+  GROUP BY p.course, p.learner, m.n
+)
+SELECT e.course,
+       count(*) AS enrolled,
+       count(*) FILTER (WHERE p.learner IS NOT NULL) AS started,
+       count(*) FILTER (WHERE p.course_progress >= 0.2) AS reached_20pct,
+       count(*) FILTER (WHERE p.course_progress >= 0.5) AS reached_50pct,
+       count(*) FILTER (WHERE p.course_progress >= 1) AS completed,
+       count(*) FILTER (WHERE e.left_at IS NOT NULL AND coalesce(p.course_progress, 0) < 1) AS dropped,
+       pg_catalog.round(100.0 * count(*) FILTER (WHERE p.course_progress >= 1) / count(*), 1) AS completion_pct,
+       pg_catalog.round(100.0 * count(*) FILTER (WHERE e.left_at IS NOT NULL AND coalesce(p.course_progress, 0) < 1)
+                        / count(*), 1) AS dropout_pct
+FROM @extschema@.enrolment e
+LEFT JOIN progress p ON p.course = e.course AND p.learner = e.learner
+GROUP BY e.course;
+COMMENT ON VIEW @extschema@.course_dropout_funnel IS
+'per course: enrolled, started, reached 20% and 50% of the course, completed, dropped (left before completing)';
+
+-- Weekly operations: what the alerting produced and what came of it. Weeks start on Monday.
+CREATE VIEW @extschema@.weekly_alert_operations AS
+WITH weeks AS (
+  SELECT pg_catalog.date_trunc('week', opened_on)::date AS week FROM @extschema@.alert
+  UNION SELECT pg_catalog.date_trunc('week', contacted_on)::date FROM @extschema@.alert_contact
+  UNION SELECT pg_catalog.date_trunc('week', assigned_on)::date FROM @extschema@.coach_assignment
+), capacity AS (
+  SELECT coalesce(sum(daily_capacity), 0) * 7 AS per_week FROM @extschema@.coach WHERE active
+)
+SELECT w.week,
+       (SELECT count(*) FROM @extschema@.alert a WHERE pg_catalog.date_trunc('week', a.opened_on) = w.week) AS alerts_raised,
+       (SELECT count(DISTINCT a.learner) FROM @extschema@.alert a WHERE pg_catalog.date_trunc('week', a.opened_on) = w.week) AS learners_alerted,
+       (SELECT count(*) FROM @extschema@.alert_contact c WHERE pg_catalog.date_trunc('week', c.contacted_on) = w.week) AS contacts,
+       (SELECT count(*) FROM @extschema@.alert_contact c WHERE pg_catalog.date_trunc('week', c.contacted_on) = w.week AND c.outcome = 're_engaged') AS re_engaged,
+       (SELECT count(*) FROM @extschema@.alert_contact c WHERE pg_catalog.date_trunc('week', c.contacted_on) = w.week AND c.outcome = 'not_re_engaged') AS not_re_engaged,
+       (SELECT count(*) FROM @extschema@.alert_contact c JOIN @extschema@.alert_channel ch ON ch.name = c.channel
+         WHERE pg_catalog.date_trunc('week', c.contacted_on) = w.week AND ch.kind = 'human') AS escalated_to_humans,
+       (SELECT count(*) FROM @extschema@.coach_assignment ca WHERE pg_catalog.date_trunc('week', ca.assigned_on) = w.week) AS coach_cases,
+       capacity.per_week AS coach_capacity,
+       (SELECT count(*) FROM @extschema@.alert a WHERE a.status = 'coach_required'
+           AND NOT EXISTS (SELECT 1 FROM @extschema@.coach_assignment ca WHERE ca.alert_id = a.id)
+           AND pg_catalog.date_trunc('week', a.opened_on) <= w.week) AS coach_backlog_now
+FROM weeks w CROSS JOIN capacity;
+COMMENT ON VIEW @extschema@.weekly_alert_operations IS
+'per week: alerts raised, learners alerted, contacts and their outcomes, escalations to humans, coach cases against weekly capacity';
+
+-- Weekly outcomes per course for executives: enrolled, left and completed by the end of each week,
+-- with rates and the change against the previous week.
+CREATE VIEW @extschema@.weekly_course_outcomes AS
+WITH completion AS (
+  SELECT p.course, p.learner, max(coalesce(p.last_activity_at, p.started_at)) AS completed_at
+  FROM @extschema@.module_progress p
+  GROUP BY p.course, p.learner
+  HAVING sum(p.progress) >= (SELECT count(DISTINCT m.module) FROM @extschema@.module_progress m WHERE m.course = p.course)
+), span AS (
+  SELECT course, min(enrolled_at) AS first_at, pg_catalog.now() AS last_at FROM @extschema@.enrolment GROUP BY course
+), weeks AS (
+  SELECT s.course, w::date AS week
+  FROM span s, pg_catalog.generate_series(pg_catalog.date_trunc('week', s.first_at),
+                                          pg_catalog.date_trunc('week', s.last_at), interval '1 week') w
+), counts AS (
+  SELECT w.course, w.week,
+         (SELECT count(*) FROM @extschema@.enrolment e WHERE e.course = w.course AND e.enrolled_at < w.week + 7) AS enrolled,
+         (SELECT count(*) FROM @extschema@.enrolment e WHERE e.course = w.course AND e.left_at < w.week + 7
+             AND NOT EXISTS (SELECT 1 FROM completion c WHERE c.course = e.course AND c.learner = e.learner
+                               AND c.completed_at <= e.left_at)) AS dropped,
+         (SELECT count(*) FROM completion c WHERE c.course = w.course AND c.completed_at < w.week + 7) AS completed
+  FROM weeks w
+)
+SELECT course, week, enrolled, completed, dropped,
+       pg_catalog.round(100.0 * completed / NULLIF(enrolled, 0), 1) AS completion_pct,
+       pg_catalog.round(100.0 * dropped / NULLIF(enrolled, 0), 1) AS dropout_pct,
+       pg_catalog.round(100.0 * dropped / NULLIF(enrolled, 0), 1)
+         - pg_catalog.lag(pg_catalog.round(100.0 * dropped / NULLIF(enrolled, 0), 1)) OVER (PARTITION BY course ORDER BY week)
+         AS dropout_pct_change
+FROM counts;
+COMMENT ON VIEW @extschema@.weekly_course_outcomes IS
+'per course and week (Monday): enrolled, completed and dropped by the end of the week, rates and the week-on-week change of the dropout rate';
