@@ -336,3 +336,11 @@ CROSS JOIN LATERAL @extschema@.engagement_baseline(le.summary, t.as_of) b
 CROSS JOIN LATERAL (SELECT @extschema@.dip_persistence(le.summary, t.as_of) AS dip_days) p;
 COMMENT ON VIEW @extschema@.learner_engagement_state IS
 'per learner, as of today in the summary''s time zone: inactivity, streak, 14-day baseline, dip persistence and a state with its reason';
+
+-- privileges (doc/roles.md): the admin role rebuilds; analysts read the summaries and views
+REVOKE ALL ON FUNCTION @extschema@.refresh_learner_engagement(regclass, name, name, name, text, interval) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.refresh_learner_engagement(regclass, name, name, name, text, interval)
+  TO learnalytics_admin;
+GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.learner_engagement TO learnalytics_admin;
+GRANT SELECT ON @extschema@.learner_engagement, @extschema@.learner_daily_engagement,
+  @extschema@.learner_engagement_state TO learnalytics_analyst;
