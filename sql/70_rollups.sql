@@ -29,7 +29,7 @@ SELECT rollup_create('r_full', 'rollup_ev', weight_column => 'clicks', course_co
                      activity_column => 'activity', tz => 'Europe/Paris', build => false);
 SELECT tgname FROM pg_trigger WHERE tgrelid = 'rollup_ev'::regclass ORDER BY 1;
 
-CREATE FUNCTION pg_temp.rollup_diff(OUT learner_days bigint, OUT course_weeks bigint, OUT activity_weeks bigint,
+CREATE FUNCTION pg_temp.rollup_diff(OUT learner_days bigint, OUT learner_weeks bigint, OUT course_weeks bigint, OUT activity_weeks bigint,
                                     OUT learners_vs_source bigint)
 LANGUAGE sql AS $$
   SELECT
@@ -39,6 +39,12 @@ LANGUAGE sql AS $$
       UNION ALL
       (SELECT learner, course, day, summary::text FROM rollup_learner_day WHERE rollup = 'r_full'
        EXCEPT ALL SELECT learner, course, day, summary::text FROM rollup_learner_day WHERE rollup = 'r_inc')) d),
+   (SELECT count(*) FROM (
+      (SELECT learner, course, week, summary::text FROM rollup_learner_week WHERE rollup = 'r_inc'
+       EXCEPT ALL SELECT learner, course, week, summary::text FROM rollup_learner_week WHERE rollup = 'r_full')
+      UNION ALL
+      (SELECT learner, course, week, summary::text FROM rollup_learner_week WHERE rollup = 'r_full'
+       EXCEPT ALL SELECT learner, course, week, summary::text FROM rollup_learner_week WHERE rollup = 'r_inc')) d),
    (SELECT count(*) FROM (
       (SELECT course, week, summary::text FROM rollup_course_week WHERE rollup = 'r_inc'
        EXCEPT ALL SELECT course, week, summary::text FROM rollup_course_week WHERE rollup = 'r_full')
@@ -110,7 +116,7 @@ FROM rollup_learner_day WHERE rollup = 'r_inc' AND learner = '7' AND day BETWEEN
 BEGIN;
 TRUNCATE rollup_ev;
 SELECT (SELECT count(*) FROM rollup_learner_day) + (SELECT count(*) FROM rollup_course_week)
-     + (SELECT count(*) FROM rollup_activity_week) + (SELECT count(*) FROM rollup_delta) AS rows_left;
+     + (SELECT count(*) FROM rollup_learner_week) + (SELECT count(*) FROM rollup_activity_week) + (SELECT count(*) FROM rollup_delta) AS rows_left;
 ROLLBACK;
 
 -- a text learner key, no course or activity column, default zone

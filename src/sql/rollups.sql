@@ -4,6 +4,7 @@
 --   rollup                 registry: one row per rollup of an activity table
 --   rollup_delta           changes captured by statement-level triggers on the source, not yet applied
 --   rollup_learner_day     one engagement summary per learner, course and day
+--   rollup_learner_week    the same rolled up per ISO week
 --   rollup_course_week     one cohort summary per course and ISO week
 --   rollup_activity_week   event counts per course, activity and ISO week (the heatmap)
 -- An incremental refresh claims the pending deltas (DELETE ... RETURNING), merges inserted events
@@ -80,6 +81,23 @@ COMMENT ON COLUMN @extschema@.rollup_learner_day.course IS 'course ('''' when th
 COMMENT ON COLUMN @extschema@.rollup_learner_day.day IS 'calendar day in the rollup''s time zone';
 COMMENT ON COLUMN @extschema@.rollup_learner_day.summary IS 'summary of that day''s events (a session crossing midnight is in both days and merges back when rolled up)';
 
+CREATE TABLE @extschema@.rollup_learner_week (
+  rollup  text NOT NULL REFERENCES @extschema@.rollup ON DELETE CASCADE,
+  learner text NOT NULL,
+  course  text NOT NULL,
+  week    date NOT NULL,
+  summary @extschema@.engagement_summary NOT NULL,
+  PRIMARY KEY (rollup, learner, course, week)
+);
+CREATE INDEX rollup_learner_week_course ON @extschema@.rollup_learner_week (rollup, course, week);
+COMMENT ON TABLE @extschema@.rollup_learner_week IS
+'engagement summary of each learner''s events of one course in one ISO week: the learner-day rows of the week, rolled up';
+COMMENT ON COLUMN @extschema@.rollup_learner_week.rollup IS 'rollup name';
+COMMENT ON COLUMN @extschema@.rollup_learner_week.learner IS 'learner key, as text';
+COMMENT ON COLUMN @extschema@.rollup_learner_week.course IS 'course ('''' when the rollup has no course column)';
+COMMENT ON COLUMN @extschema@.rollup_learner_week.week IS 'Monday of the ISO week, in the rollup''s time zone';
+COMMENT ON COLUMN @extschema@.rollup_learner_week.summary IS 'summary of the learner''s events of the week';
+
 CREATE TABLE @extschema@.rollup_course_week (
   rollup  text NOT NULL REFERENCES @extschema@.rollup ON DELETE CASCADE,
   course  text NOT NULL,
@@ -88,7 +106,7 @@ CREATE TABLE @extschema@.rollup_course_week (
   PRIMARY KEY (rollup, course, week)
 );
 COMMENT ON TABLE @extschema@.rollup_course_week IS
-'cohort engagement summary of each course and ISO week (Monday), from the learner-day rows';
+'cohort engagement summary of each course and ISO week (Monday), from the learner-week rows';
 COMMENT ON COLUMN @extschema@.rollup_course_week.rollup IS 'rollup name';
 COMMENT ON COLUMN @extschema@.rollup_course_week.course IS 'course ('''' when the rollup has no course column)';
 COMMENT ON COLUMN @extschema@.rollup_course_week.week IS 'Monday of the ISO week';
@@ -115,6 +133,7 @@ COMMENT ON COLUMN @extschema@.rollup_activity_week.weight IS 'sum of the weights
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup_delta', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup_learner_day', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup_learner_week', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup_course_week', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup_activity_week', '');
 
@@ -154,6 +173,7 @@ BEGIN
       -- the source is empty: so are its rollups
       DELETE FROM @extschema@.rollup_delta WHERE rollup = r.name;
       DELETE FROM @extschema@.rollup_learner_day WHERE rollup = r.name;
+      DELETE FROM @extschema@.rollup_learner_week WHERE rollup = r.name;
       DELETE FROM @extschema@.rollup_course_week WHERE rollup = r.name;
       DELETE FROM @extschema@.rollup_activity_week WHERE rollup = r.name;
       CONTINUE;
@@ -218,37 +238,9 @@ $$;
 COMMENT ON FUNCTION @extschema@.la_rollup_begin(text) IS
 'start of a rollup refresh: the rollup''s row, after taking its advisory lock and a SHARE lock on its source';
 
--- Cohort summaries of the given course-weeks, from the learner-day rows (each learner rolled up
--- over the week first, then the learners combined).
-CREATE FUNCTION @extschema@.la_rollup_course_weeks(rollup_name text, keys regclass)
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  n bigint;
-BEGIN
-  EXECUTE format(
-    'DELETE FROM @extschema@.rollup_course_week w USING %s k
-      WHERE w.rollup = $1 AND w.course = k.course AND w.week = k.week', keys) USING rollup_name;
-  EXECUTE format(
-    'INSERT INTO @extschema@.rollup_course_week (rollup, course, week, summary)
-     SELECT $1, course, week, @extschema@.la_engagement_cohort_agg(ls)
-       FROM (SELECT d.course, k.week, d.learner, @extschema@.la_engagement_rollup_agg(d.summary) AS ls
-               FROM %s k JOIN @extschema@.rollup_learner_day d
-                 ON d.rollup = $1 AND d.course = k.course AND d.day >= k.week AND d.day < k.week + 7
-              GROUP BY d.course, k.week, d.learner) x
-      GROUP BY course, week', keys) USING rollup_name;
-  GET DIAGNOSTICS n = ROW_COUNT;
-  RETURN n;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.la_rollup_course_weeks(text, regclass) IS
-'recompute the course-week cohort summaries of the (course, week) keys listed in a table, from rollup_learner_day';
-
 -- Full rebuild: everything from the source, pending deltas discarded (the source already holds them).
 CREATE FUNCTION @extschema@.rollup_rebuild(rollup_name text,
-    OUT learner_days bigint, OUT course_weeks bigint, OUT activity_weeks bigint)
+    OUT learner_days bigint, OUT learner_weeks bigint, OUT course_weeks bigint, OUT activity_weeks bigint)
 RETURNS record
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -265,6 +257,7 @@ BEGIN
   SELECT max(seq) INTO last FROM @extschema@.rollup_delta WHERE rollup = r.name;
   DELETE FROM @extschema@.rollup_delta WHERE rollup = r.name;
   DELETE FROM @extschema@.rollup_learner_day WHERE rollup = r.name;
+  DELETE FROM @extschema@.rollup_learner_week WHERE rollup = r.name;
   DELETE FROM @extschema@.rollup_course_week WHERE rollup = r.name;
   DELETE FROM @extschema@.rollup_activity_week WHERE rollup = r.name;
 
@@ -280,13 +273,18 @@ BEGIN
   GET DIAGNOSTICS learner_days = ROW_COUNT;
   PERFORM @extschema@.la_rollup_progress(r.name, 'learner-days built from the source', learner_days, started);
 
+  INSERT INTO @extschema@.rollup_learner_week (rollup, learner, course, week, summary)
+  SELECT r.name, d.learner, d.course, date_trunc('week', d.day)::date,
+         @extschema@.la_engagement_rollup_agg(d.summary)
+    FROM @extschema@.rollup_learner_day d WHERE d.rollup = r.name
+   GROUP BY d.learner, d.course, date_trunc('week', d.day)::date;
+  GET DIAGNOSTICS learner_weeks = ROW_COUNT;
+  PERFORM @extschema@.la_rollup_progress(r.name, 'learner-weeks built', learner_weeks, started);
+
   INSERT INTO @extschema@.rollup_course_week (rollup, course, week, summary)
-  SELECT r.name, course, week, @extschema@.la_engagement_cohort_agg(ls)
-    FROM (SELECT d.course, date_trunc('week', d.day)::date AS week, d.learner,
-                 @extschema@.la_engagement_rollup_agg(d.summary) AS ls
-            FROM @extschema@.rollup_learner_day d WHERE d.rollup = r.name
-           GROUP BY 1, 2, 3) x
-   GROUP BY course, week;
+  SELECT r.name, w.course, w.week, @extschema@.la_engagement_cohort_agg(w.summary)
+    FROM @extschema@.rollup_learner_week w WHERE w.rollup = r.name
+   GROUP BY w.course, w.week;
   GET DIAGNOSTICS course_weeks = ROW_COUNT;
   PERFORM @extschema@.la_rollup_progress(r.name, 'course-weeks built', course_weeks, started);
 
@@ -312,12 +310,12 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.rollup_rebuild(text) IS
-'full rebuild of a rollup from its source (learner-days, course-weeks, activity-weeks); pending changes are absorbed';
+'full rebuild of a rollup from its source (learner-days, learner-weeks, course-weeks, activity-weeks); pending changes are absorbed';
 
 -- Incremental refresh: apply the pending deltas only.
 CREATE FUNCTION @extschema@.rollup_refresh(rollup_name text,
     OUT changes bigint, OUT learner_days_merged bigint, OUT learner_days_recomputed bigint,
-    OUT course_weeks bigint, OUT activity_weeks bigint)
+    OUT learner_weeks bigint, OUT course_weeks bigint, OUT activity_weeks bigint)
 RETURNS record
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -334,6 +332,9 @@ BEGIN
   END IF;
   IF to_regclass('pg_temp.la_rollup_dirty') IS NOT NULL THEN
     DROP TABLE pg_temp.la_rollup_dirty;
+  END IF;
+  IF to_regclass('pg_temp.la_rollup_lweeks') IS NOT NULL THEN
+    DROP TABLE pg_temp.la_rollup_lweeks;
   END IF;
   IF to_regclass('pg_temp.la_rollup_weeks') IS NOT NULL THEN
     DROP TABLE pg_temp.la_rollup_weeks;
@@ -386,10 +387,32 @@ BEGIN
   GET DIAGNOSTICS learner_days_merged = ROW_COUNT;
   PERFORM @extschema@.la_rollup_progress(r.name, 'learner-days merged', learner_days_merged, started);
 
-  -- course-weeks touched by any change, re-aggregated from the day rows
-  CREATE TEMP TABLE la_rollup_weeks ON COMMIT DROP AS
-    SELECT DISTINCT course, date_trunc('week', day)::date AS week FROM la_rollup_claimed;
-  course_weeks := @extschema@.la_rollup_course_weeks(r.name, 'pg_temp.la_rollup_weeks'::regclass);
+  -- learner-weeks touched by any change, rolled up again from their (at most 7) day rows
+  CREATE TEMP TABLE la_rollup_lweeks ON COMMIT DROP AS
+    SELECT DISTINCT learner, course, date_trunc('week', day)::date AS week FROM la_rollup_claimed;
+  ANALYZE la_rollup_lweeks;
+  DELETE FROM @extschema@.rollup_learner_week w USING la_rollup_lweeks k
+   WHERE w.rollup = r.name AND w.learner = k.learner AND w.course = k.course AND w.week = k.week;
+  INSERT INTO @extschema@.rollup_learner_week (rollup, learner, course, week, summary)
+  SELECT r.name, k.learner, k.course, k.week, @extschema@.la_engagement_rollup_agg(d.summary)
+    FROM la_rollup_lweeks k
+    JOIN @extschema@.rollup_learner_day d
+      ON d.rollup = r.name AND d.learner = k.learner AND d.course = k.course
+     AND d.day >= k.week AND d.day < k.week + 7
+   GROUP BY k.learner, k.course, k.week;
+  GET DIAGNOSTICS learner_weeks = ROW_COUNT;
+  PERFORM @extschema@.la_rollup_progress(r.name, 'learner-weeks recomputed', learner_weeks, started);
+
+  -- course-weeks touched by any change: the cohort of their learner-week rows
+  CREATE TEMP TABLE la_rollup_weeks ON COMMIT DROP AS SELECT DISTINCT course, week FROM la_rollup_lweeks;
+  DELETE FROM @extschema@.rollup_course_week w USING la_rollup_weeks k
+   WHERE w.rollup = r.name AND w.course = k.course AND w.week = k.week;
+  INSERT INTO @extschema@.rollup_course_week (rollup, course, week, summary)
+  SELECT r.name, k.course, k.week, @extschema@.la_engagement_cohort_agg(w.summary)
+    FROM la_rollup_weeks k
+    JOIN @extschema@.rollup_learner_week w ON w.rollup = r.name AND w.course = k.course AND w.week = k.week
+   GROUP BY k.course, k.week;
+  GET DIAGNOSTICS course_weeks = ROW_COUNT;
   PERFORM @extschema@.la_rollup_progress(r.name, 'course-weeks recomputed', course_weeks, started);
 
   -- the heatmap's counts are sums: deltas add up exactly
@@ -405,28 +428,29 @@ BEGIN
     GET DIAGNOSTICS activity_weeks = ROW_COUNT;
     DELETE FROM @extschema@.rollup_activity_week t
      WHERE t.rollup = r.name AND t.events = 0
-       AND (t.course, t.week) IN (SELECT course, week FROM la_rollup_weeks);
+       AND (t.course, t.week) IN (SELECT k.course, k.week FROM la_rollup_weeks k);
   END IF;
 
   UPDATE @extschema@.rollup
      SET watermark = greatest(watermark, coalesce(last, 0)), refreshed_at = clock_timestamp()
    WHERE name = r.name;
-  DROP TABLE la_rollup_claimed, la_rollup_dirty, la_rollup_weeks;
+  DROP TABLE la_rollup_claimed, la_rollup_dirty, la_rollup_lweeks, la_rollup_weeks;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.rollup_refresh(text) IS
-'incremental refresh of a rollup: merges the captured inserts, recomputes learner-days with deletes or updates, re-aggregates the touched course-weeks';
+'incremental refresh of a rollup: merges the captured inserts, recomputes learner-days with deletes or updates, re-aggregates the touched learner-weeks and course-weeks';
 
 CREATE FUNCTION @extschema@.rollup_refresh_all(
     OUT rollup text, OUT changes bigint, OUT learner_days_merged bigint, OUT learner_days_recomputed bigint,
-    OUT course_weeks bigint, OUT activity_weeks bigint)
+    OUT learner_weeks bigint, OUT course_weeks bigint, OUT activity_weeks bigint)
 RETURNS SETOF record
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   FOR rollup IN SELECT name FROM @extschema@.rollup ORDER BY name LOOP
-    SELECT * INTO changes, learner_days_merged, learner_days_recomputed, course_weeks, activity_weeks
+    SELECT * INTO changes, learner_days_merged, learner_days_recomputed, learner_weeks, course_weeks,
+                  activity_weeks
       FROM @extschema@.rollup_refresh(rollup);
     RETURN NEXT;
   END LOOP;
@@ -538,3 +562,245 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.rollup_drop(text) IS
 'unregister a rollup: its rows go, and the capture triggers too when no other rollup reads the source';
+
+-- scheduling with pg_cron (doc/pg_cron.md) ---------------------------------------------------
+
+-- Schedule (or reschedule: pg_cron updates a job of the same name) a command of this database.
+-- When pg_cron lives in another database, the error's hint is the cron.schedule_in_database() call
+-- to run there.
+CREATE FUNCTION @extschema@.la_cron_schedule(job_name text, schedule text, command text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  jobid bigint;
+BEGIN
+  IF current_setting('shared_preload_libraries') ~ '(^|[\s,])pg_cron($|[\s,])'
+     AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+    RAISE EXCEPTION 'pg_cron is not installed in database "%"', current_database()
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('pg_cron runs in database %L (cron.database_name).',
+                            coalesce(current_setting('cron.database_name', true), 'postgres')),
+            HINT = format('Schedule the job from that database: SELECT cron.schedule_in_database(%L, %L, %L, %L);',
+                          job_name, schedule, command, current_database());
+  END IF;
+  PERFORM @extschema@.require_pg_cron();
+  EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO jobid USING job_name, schedule, command;
+  RETURN jobid;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.la_cron_schedule(text, text, text) IS
+'schedule a command of this database with pg_cron (same job name: rescheduled); the error hint names cron.schedule_in_database() when pg_cron lives elsewhere';
+
+CREATE FUNCTION @extschema@.la_extension_schema()
+RETURNS name
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+   WHERE e.extname = 'learnalytics'
+$$;
+COMMENT ON FUNCTION @extschema@.la_extension_schema() IS 'the schema learnalytics is installed in (for scheduled commands)';
+
+CREATE FUNCTION @extschema@.rollup_schedule(rollup_name text, schedule text DEFAULT '*/15 * * * *')
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM @extschema@.rollup WHERE name = rollup_name) THEN
+    RAISE EXCEPTION 'rollup "%" does not exist', rollup_name USING ERRCODE = 'undefined_object';
+  END IF;
+  RETURN @extschema@.la_cron_schedule('learnalytics-rollup-' || rollup_name, schedule,
+           format('SELECT %I.rollup_refresh(%L)', @extschema@.la_extension_schema(), rollup_name));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.rollup_schedule(text, text) IS
+'schedule the incremental refresh of a rollup with pg_cron (job learnalytics-rollup-<name>); returns the job id';
+
+CREATE FUNCTION @extschema@.rollup_unschedule(rollup_name text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  done boolean;
+BEGIN
+  PERFORM @extschema@.require_pg_cron();
+  EXECUTE 'SELECT cron.unschedule($1)' INTO done USING 'learnalytics-rollup-' || rollup_name;
+  RETURN done;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.rollup_unschedule(text) IS
+'remove the pg_cron job of a rollup''s refresh';
+
+-- row-level security: managers see the learners of their org units ---------------------------
+
+CREATE TABLE @extschema@.learner_org_unit (
+  learner  text NOT NULL,
+  org_unit text NOT NULL,
+  PRIMARY KEY (learner, org_unit)
+);
+CREATE INDEX learner_org_unit_unit ON @extschema@.learner_org_unit (org_unit);
+COMMENT ON TABLE @extschema@.learner_org_unit IS
+'which org units (teams, departments...) a learner belongs to: the key of row-level security on learner rows';
+COMMENT ON COLUMN @extschema@.learner_org_unit.learner IS 'learner key, as text (as in the rollups)';
+COMMENT ON COLUMN @extschema@.learner_org_unit.org_unit IS 'org unit name';
+
+CREATE TABLE @extschema@.org_unit_manager (
+  manager  name NOT NULL,
+  org_unit text NOT NULL,
+  PRIMARY KEY (manager, org_unit)
+);
+COMMENT ON TABLE @extschema@.org_unit_manager IS
+'which roles manage which org units: a manager (or any member of the role) sees the learner rows of those units';
+COMMENT ON COLUMN @extschema@.org_unit_manager.manager IS 'role name (a login role or a group role)';
+COMMENT ON COLUMN @extschema@.org_unit_manager.org_unit IS 'org unit name';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.learner_org_unit', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.org_unit_manager', '');
+
+-- Evaluated once per query (the policies call them in uncorrelated sub-selects). They run with the
+-- caller's rights, so each reads the mapping tables through their own policies: the chain is
+-- rollup rows -> learner_org_unit -> org_unit_manager -> pg_roles, without a cycle.
+CREATE FUNCTION @extschema@.la_sees_all_learners()
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT pg_has_role(current_user, 'learnalytics_analyst', 'MEMBER')
+$$;
+COMMENT ON FUNCTION @extschema@.la_sees_all_learners() IS
+'true for members of learnalytics_analyst (and so of learnalytics_admin): row-level security shows them every learner';
+
+CREATE FUNCTION @extschema@.la_my_roles()
+RETURNS SETOF name
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT r.rolname FROM pg_roles r WHERE pg_has_role(current_user, r.oid, 'MEMBER')
+$$;
+COMMENT ON FUNCTION @extschema@.la_my_roles() IS
+'the current role and every role it is a member of (directly or not)';
+
+CREATE FUNCTION @extschema@.managed_org_units()
+RETURNS SETOF text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT DISTINCT m.org_unit FROM @extschema@.org_unit_manager m
+   WHERE m.manager IN (SELECT @extschema@.la_my_roles())
+$$;
+COMMENT ON FUNCTION @extschema@.managed_org_units() IS
+'org units the current role manages (directly or through a role it is a member of)';
+
+CREATE FUNCTION @extschema@.la_managed_learners()
+RETURNS SETOF text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT DISTINCT lo.learner FROM @extschema@.learner_org_unit lo
+   WHERE lo.org_unit IN (SELECT @extschema@.managed_org_units())
+$$;
+COMMENT ON FUNCTION @extschema@.la_managed_learners() IS
+'learners of the org units the current role manages (directly or through a role it is a member of)';
+
+ALTER TABLE @extschema@.rollup_learner_day ENABLE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.rollup_learner_week ENABLE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.learner_org_unit ENABLE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.org_unit_manager ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY learner_scope ON @extschema@.rollup_learner_day FOR SELECT
+  USING ((SELECT @extschema@.la_sees_all_learners())
+         OR learner IN (SELECT @extschema@.la_managed_learners()));
+CREATE POLICY admin_all ON @extschema@.rollup_learner_day TO learnalytics_admin USING (true) WITH CHECK (true);
+CREATE POLICY learner_scope ON @extschema@.rollup_learner_week FOR SELECT
+  USING ((SELECT @extschema@.la_sees_all_learners())
+         OR learner IN (SELECT @extschema@.la_managed_learners()));
+CREATE POLICY admin_all ON @extschema@.rollup_learner_week TO learnalytics_admin USING (true) WITH CHECK (true);
+CREATE POLICY unit_scope ON @extschema@.learner_org_unit FOR SELECT
+  USING ((SELECT @extschema@.la_sees_all_learners())
+         OR org_unit IN (SELECT @extschema@.managed_org_units()));
+CREATE POLICY admin_all ON @extschema@.learner_org_unit TO learnalytics_admin USING (true) WITH CHECK (true);
+CREATE POLICY unit_scope ON @extschema@.org_unit_manager FOR SELECT
+  USING ((SELECT @extschema@.la_sees_all_learners())
+         OR manager IN (SELECT @extschema@.la_my_roles()));
+CREATE POLICY admin_all ON @extschema@.org_unit_manager TO learnalytics_admin USING (true) WITH CHECK (true);
+COMMENT ON POLICY learner_scope ON @extschema@.rollup_learner_day IS
+'analysts see every learner; other roles only the learners of the org units they manage';
+COMMENT ON POLICY admin_all ON @extschema@.rollup_learner_day IS 'the admin role maintains every row';
+COMMENT ON POLICY learner_scope ON @extschema@.rollup_learner_week IS
+'analysts see every learner; other roles only the learners of the org units they manage';
+COMMENT ON POLICY admin_all ON @extschema@.rollup_learner_week IS 'the admin role maintains every row';
+COMMENT ON POLICY unit_scope ON @extschema@.learner_org_unit IS
+'analysts see every membership; other roles only those of the org units they manage';
+COMMENT ON POLICY admin_all ON @extschema@.learner_org_unit IS 'the admin role maintains every row';
+COMMENT ON POLICY unit_scope ON @extschema@.org_unit_manager IS
+'analysts see every assignment; other roles only their own (or their group roles'')';
+COMMENT ON POLICY admin_all ON @extschema@.org_unit_manager IS 'the admin role maintains every row';
+
+-- views for analysts and BI tools (security_invoker: the reader's row-level security applies) ---
+
+CREATE VIEW @extschema@.rollup_daily_engagement WITH (security_invoker = true) AS
+SELECT d.rollup, d.learner, d.course, d.day, a.events, a.sessions, a.dwell, a.weight
+FROM @extschema@.rollup_learner_day d
+CROSS JOIN LATERAL @extschema@.daily_activity(d.summary, d.day, d.day) a;
+COMMENT ON VIEW @extschema@.rollup_daily_engagement IS
+'daily engagement per learner and course (only active days): events, sessions, dwell and weight of the day''s events';
+
+CREATE VIEW @extschema@.weekly_course_engagement WITH (security_invoker = true) AS
+SELECT w.rollup, w.course, w.week, i.learners AS active_learners, i.active_days, i.events, i.sessions,
+       i.dwell, i.weight,
+       round(i.events::numeric / nullif(i.learners, 0), 2) AS events_per_learner,
+       round(100 * (i.learners::numeric / nullif(lag(i.learners) OVER prev, 0) - 1), 1) AS learners_change_pct,
+       round(100 * (i.events::numeric / nullif(lag(i.events) OVER prev, 0) - 1), 1) AS events_change_pct
+FROM @extschema@.rollup_course_week w
+CROSS JOIN LATERAL @extschema@.engagement_info(w.summary) i
+WINDOW prev AS (PARTITION BY w.rollup, w.course ORDER BY w.week);
+COMMENT ON VIEW @extschema@.weekly_course_engagement IS
+'per course and ISO week: active learners, events, sessions, dwell, weight, events per learner and the change from the course''s previous week with data';
+
+CREATE VIEW @extschema@.engagement_heatmap WITH (security_invoker = true) AS
+SELECT a.rollup, a.course, a.activity, a.week, a.events, a.weight,
+       round(100 * a.events::numeric / sum(a.events) OVER (PARTITION BY a.rollup, a.course, a.week), 2)
+         AS share_pct,
+       rank() OVER (PARTITION BY a.rollup, a.course, a.week ORDER BY a.events DESC) AS rank_in_week
+FROM @extschema@.rollup_activity_week a;
+COMMENT ON VIEW @extschema@.engagement_heatmap IS
+'activity x week: events and weight per course, activity and ISO week, the activity''s share of the course''s events that week and its rank';
+
+CREATE VIEW @extschema@.org_unit_daily_engagement WITH (security_invoker = true) AS
+SELECT d.rollup, lo.org_unit, d.day, count(DISTINCT d.learner) AS active_learners,
+       sum(a.events) AS events, sum(a.sessions) AS sessions, sum(a.dwell) AS dwell, sum(a.weight) AS weight
+FROM @extschema@.rollup_learner_day d
+JOIN @extschema@.learner_org_unit lo ON lo.learner = d.learner
+CROSS JOIN LATERAL @extschema@.daily_activity(d.summary, d.day, d.day) a
+GROUP BY d.rollup, lo.org_unit, d.day;
+COMMENT ON VIEW @extschema@.org_unit_daily_engagement IS
+'per org unit and day: active learners, events, sessions, dwell and weight (a manager sees only their own org units)';
+
+-- privileges (doc/roles.md) -----------------------------------------------------------------
+
+REVOKE ALL ON FUNCTION @extschema@.rollup_create(text, regclass, name, name, name, name, name, text, interval, boolean),
+  @extschema@.rollup_drop(text), @extschema@.rollup_rebuild(text), @extschema@.rollup_refresh(text),
+  @extschema@.rollup_refresh_all(), @extschema@.rollup_schedule(text, text), @extschema@.rollup_unschedule(text),
+  @extschema@.la_rollup_begin(text), @extschema@.la_rollup_progress(text, text, bigint, timestamptz),
+  @extschema@.la_cron_schedule(text, text, text), @extschema@.la_rollup_capture()
+  FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.rollup_create(text, regclass, name, name, name, name, name, text, interval, boolean),
+  @extschema@.rollup_drop(text), @extschema@.rollup_rebuild(text), @extschema@.rollup_refresh(text),
+  @extschema@.rollup_refresh_all(), @extschema@.rollup_schedule(text, text), @extschema@.rollup_unschedule(text),
+  @extschema@.la_rollup_begin(text), @extschema@.la_rollup_progress(text, text, bigint, timestamptz),
+  @extschema@.la_cron_schedule(text, text, text), @extschema@.la_rollup_capture()
+  TO learnalytics_admin;
+GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.rollup, @extschema@.rollup_delta,
+  @extschema@.rollup_learner_day, @extschema@.rollup_learner_week, @extschema@.rollup_course_week,
+  @extschema@.rollup_activity_week, @extschema@.learner_org_unit, @extschema@.org_unit_manager
+  TO learnalytics_admin;
+GRANT SELECT ON @extschema@.rollup TO learnalytics_analyst;
+GRANT SELECT ON @extschema@.rollup_learner_day, @extschema@.rollup_learner_week, @extschema@.rollup_course_week,
+  @extschema@.rollup_activity_week, @extschema@.learner_org_unit, @extschema@.org_unit_manager,
+  @extschema@.rollup_daily_engagement, @extschema@.weekly_course_engagement, @extschema@.engagement_heatmap,
+  @extschema@.org_unit_daily_engagement
+  TO learnalytics_viewer;
