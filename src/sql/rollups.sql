@@ -469,8 +469,6 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  col  name;
-  typ  regtype;
   kind "char";
   op   text;
 BEGIN
@@ -495,24 +493,8 @@ BEGIN
       USING ERRCODE = 'wrong_object_type',
             HINT = 'Rollups capture changes with triggers: point them at the table that receives the events.';
   END IF;
-  FOREACH col IN ARRAY ARRAY[learner_column, ts_column, weight_column, course_column, activity_column] LOOP
-    CONTINUE WHEN col IS NULL;
-    typ := @extschema@.source_column_type(source, col);
-    IF typ IS NULL THEN
-      RAISE EXCEPTION 'column "%" does not exist in %', col, source USING ERRCODE = 'undefined_column';
-    END IF;
-  END LOOP;
-  IF @extschema@.source_column_type(source, ts_column) <> 'timestamptz'::regtype THEN
-    RAISE EXCEPTION 'column "%" of % must be timestamptz, not %', ts_column, source,
-                    @extschema@.source_column_type(source, ts_column)
-      USING ERRCODE = 'datatype_mismatch';
-  END IF;
-  IF weight_column IS NOT NULL AND @extschema@.source_column_type(source, weight_column)
-       NOT IN ('bigint'::regtype, 'integer'::regtype, 'smallint'::regtype) THEN
-    RAISE EXCEPTION 'column "%" of % must be an integer type, not %', weight_column, source,
-                    @extschema@.source_column_type(source, weight_column)
-      USING ERRCODE = 'datatype_mismatch';
-  END IF;
+  PERFORM @extschema@.la_check_event_columns(source, learner_column, ts_column, weight_column,
+                                             ARRAY[course_column, activity_column]);
   -- the summaries validate the time zone and the gap
   PERFORM @extschema@.la_engagement_agg('x'::text, now(), NULL::bigint, tz, session_gap);
 
@@ -706,39 +688,35 @@ $$;
 COMMENT ON FUNCTION @extschema@.la_managed_learners() IS
 'learners of the org units the current role manages (directly or through a role it is a member of)';
 
-ALTER TABLE @extschema@.rollup_learner_day ENABLE ROW LEVEL SECURITY;
-ALTER TABLE @extschema@.rollup_learner_week ENABLE ROW LEVEL SECURITY;
-ALTER TABLE @extschema@.learner_org_unit ENABLE ROW LEVEL SECURITY;
-ALTER TABLE @extschema@.org_unit_manager ENABLE ROW LEVEL SECURITY;
-
-CREATE POLICY learner_scope ON @extschema@.rollup_learner_day FOR SELECT
-  USING ((SELECT @extschema@.la_sees_all_learners())
-         OR learner IN (SELECT @extschema@.la_managed_learners()));
-CREATE POLICY admin_all ON @extschema@.rollup_learner_day TO learnalytics_admin USING (true) WITH CHECK (true);
-CREATE POLICY learner_scope ON @extschema@.rollup_learner_week FOR SELECT
-  USING ((SELECT @extschema@.la_sees_all_learners())
-         OR learner IN (SELECT @extschema@.la_managed_learners()));
-CREATE POLICY admin_all ON @extschema@.rollup_learner_week TO learnalytics_admin USING (true) WITH CHECK (true);
+-- Every table: the admin role maintains all rows. The learner-level rollups: analysts see every
+-- learner, other roles the learners of the org units they manage.
+DO $rls$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['rollup_learner_day', 'rollup_learner_week', 'learner_org_unit', 'org_unit_manager'] LOOP
+    EXECUTE pg_catalog.format('ALTER TABLE @extschema@.%I ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE pg_catalog.format('CREATE POLICY admin_all ON @extschema@.%I TO learnalytics_admin USING (true) WITH CHECK (true)', t);
+    EXECUTE pg_catalog.format('COMMENT ON POLICY admin_all ON @extschema@.%I IS %L', t, 'the admin role maintains every row');
+    CONTINUE WHEN t NOT LIKE 'rollup%';
+    EXECUTE pg_catalog.format(
+      'CREATE POLICY learner_scope ON @extschema@.%I FOR SELECT
+         USING ((SELECT @extschema@.la_sees_all_learners()) OR learner IN (SELECT @extschema@.la_managed_learners()))', t);
+    EXECUTE pg_catalog.format('COMMENT ON POLICY learner_scope ON @extschema@.%I IS %L', t,
+      'analysts see every learner; other roles only the learners of the org units they manage');
+  END LOOP;
+END
+$rls$;
 CREATE POLICY unit_scope ON @extschema@.learner_org_unit FOR SELECT
   USING ((SELECT @extschema@.la_sees_all_learners())
          OR org_unit IN (SELECT @extschema@.managed_org_units()));
-CREATE POLICY admin_all ON @extschema@.learner_org_unit TO learnalytics_admin USING (true) WITH CHECK (true);
 CREATE POLICY unit_scope ON @extschema@.org_unit_manager FOR SELECT
   USING ((SELECT @extschema@.la_sees_all_learners())
          OR manager IN (SELECT @extschema@.la_my_roles()));
-CREATE POLICY admin_all ON @extschema@.org_unit_manager TO learnalytics_admin USING (true) WITH CHECK (true);
-COMMENT ON POLICY learner_scope ON @extschema@.rollup_learner_day IS
-'analysts see every learner; other roles only the learners of the org units they manage';
-COMMENT ON POLICY admin_all ON @extschema@.rollup_learner_day IS 'the admin role maintains every row';
-COMMENT ON POLICY learner_scope ON @extschema@.rollup_learner_week IS
-'analysts see every learner; other roles only the learners of the org units they manage';
-COMMENT ON POLICY admin_all ON @extschema@.rollup_learner_week IS 'the admin role maintains every row';
 COMMENT ON POLICY unit_scope ON @extschema@.learner_org_unit IS
 'analysts see every membership; other roles only those of the org units they manage';
-COMMENT ON POLICY admin_all ON @extschema@.learner_org_unit IS 'the admin role maintains every row';
 COMMENT ON POLICY unit_scope ON @extschema@.org_unit_manager IS
 'analysts see every assignment; other roles only their own (or their group roles'')';
-COMMENT ON POLICY admin_all ON @extschema@.org_unit_manager IS 'the admin role maintains every row';
 
 -- views for analysts and BI tools (security_invoker: the reader's row-level security applies) ---
 
