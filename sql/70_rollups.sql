@@ -132,6 +132,12 @@ FROM rollup_course_week WHERE rollup = 'r_text' ORDER BY 2;
 SELECT count(*) AS heatmap_rows FROM rollup_activity_week WHERE rollup = 'r_text';
 SELECT rollup, changes FROM rollup_refresh_all();
 
+-- a rollup whose table was dropped can still be dropped
+CREATE TABLE rollup_gone (learner_id int, ts timestamptz);
+SELECT rollup_create('r_gone', 'rollup_gone');
+DROP TABLE rollup_gone;
+SELECT rollup_drop('r_gone');
+
 -- errors
 \set VERBOSITY default
 SELECT rollup_refresh('nope');

@@ -132,6 +132,7 @@ COMMENT ON COLUMN @extschema@.rollup_activity_week.weight IS 'sum of the weights
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup_delta', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup_delta_seq_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup_learner_day', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup_learner_week', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup_course_week', '');
@@ -325,6 +326,7 @@ DECLARE
   r       @extschema@.rollup := @extschema@.la_rollup_begin(rollup_name);
   started timestamptz := clock_timestamp();
   last    bigint;
+  n       bigint;
 BEGIN
   PERFORM set_config('TimeZone', r.tz, true);
   IF to_regclass('pg_temp.la_rollup_claimed') IS NOT NULL THEN  -- left by a caught error
@@ -387,24 +389,40 @@ BEGIN
   GET DIAGNOSTICS learner_days_merged = ROW_COUNT;
   PERFORM @extschema@.la_rollup_progress(r.name, 'learner-days merged', learner_days_merged, started);
 
-  -- learner-weeks touched by any change, rolled up again from their (at most 7) day rows
+  -- learner-weeks touched by a change: those with a recomputed day are rolled up again from their
+  -- (at most 7) day rows; the others merge a summary of their new events
   CREATE TEMP TABLE la_rollup_lweeks ON COMMIT DROP AS
-    SELECT DISTINCT learner, course, date_trunc('week', day)::date AS week FROM la_rollup_claimed;
+    SELECT learner, course, date_trunc('week', day)::date AS week, bool_or(sign < 0) AS dirty
+      FROM la_rollup_claimed GROUP BY 1, 2, 3;
   ANALYZE la_rollup_lweeks;
   DELETE FROM @extschema@.rollup_learner_week w USING la_rollup_lweeks k
-   WHERE w.rollup = r.name AND w.learner = k.learner AND w.course = k.course AND w.week = k.week;
+   WHERE k.dirty AND w.rollup = r.name AND w.learner = k.learner AND w.course = k.course AND w.week = k.week;
   INSERT INTO @extschema@.rollup_learner_week (rollup, learner, course, week, summary)
   SELECT r.name, k.learner, k.course, k.week, @extschema@.la_engagement_rollup_agg(d.summary)
     FROM la_rollup_lweeks k
     JOIN @extschema@.rollup_learner_day d
       ON d.rollup = r.name AND d.learner = k.learner AND d.course = k.course
      AND d.day >= k.week AND d.day < k.week + 7
+   WHERE k.dirty
    GROUP BY k.learner, k.course, k.week;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  INSERT INTO @extschema@.rollup_learner_week AS t (rollup, learner, course, week, summary)
+  SELECT r.name, c.learner, c.course, k.week,
+         @extschema@.la_engagement_agg(c.learner, c.ts, c.weight, r.tz, r.session_gap)
+    FROM la_rollup_claimed c
+    JOIN la_rollup_lweeks k
+      ON k.learner = c.learner AND k.course = c.course AND k.week = date_trunc('week', c.day)::date
+   WHERE NOT k.dirty
+   GROUP BY c.learner, c.course, k.week
+  ON CONFLICT (rollup, learner, course, week)
+  DO UPDATE SET summary = @extschema@.la_engagement_merge(t.summary, EXCLUDED.summary);
   GET DIAGNOSTICS learner_weeks = ROW_COUNT;
+  learner_weeks := learner_weeks + n;
   PERFORM @extschema@.la_rollup_progress(r.name, 'learner-weeks recomputed', learner_weeks, started);
 
   -- course-weeks touched by any change: the cohort of their learner-week rows
   CREATE TEMP TABLE la_rollup_weeks ON COMMIT DROP AS SELECT DISTINCT course, week FROM la_rollup_lweeks;
+  ANALYZE la_rollup_weeks;
   DELETE FROM @extschema@.rollup_course_week w USING la_rollup_weeks k
    WHERE w.rollup = r.name AND w.course = k.course AND w.week = k.week;
   INSERT INTO @extschema@.rollup_course_week (rollup, course, week, summary)
@@ -535,7 +553,9 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'rollup "%" does not exist', rollup_name USING ERRCODE = 'undefined_object';
   END IF;
-  IF NOT EXISTS (SELECT 1 FROM @extschema@.rollup WHERE source = src) THEN
+  -- (the source may be gone already: a dropped table took its triggers with it)
+  IF NOT EXISTS (SELECT 1 FROM @extschema@.rollup WHERE source = src)
+     AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = src) THEN
     FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
       EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', 'learnalytics_rollup_' || op, src);
     END LOOP;
