@@ -39,7 +39,9 @@ SQL_PARTS    = \
 	src/sql/roi.sql \
 	src/sql/performance.sql \
 	src/sql/experiments.sql \
-	src/sql/oulad.sql
+	src/sql/oulad.sql \
+	src/sql/rollups.sql \
+	src/sql/retention.sql
 # The upgrade script from the last release to the version under development is generated too:
 # src/sql/upgrade.sql (changes to existing objects), then the parts that are new since that release.
 # The release checklist (doc/DEVELOPER.md) freezes both generated scripts into src/sql/.
@@ -54,7 +56,9 @@ NEW_PARTS    = \
 	src/sql/roi.sql \
 	src/sql/performance.sql \
 	src/sql/experiments.sql \
-	src/sql/oulad.sql
+	src/sql/oulad.sql \
+	src/sql/rollups.sql \
+	src/sql/retention.sql
 DATA_built   = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--$(LAST_RELEASE)--$(EXTVERSION).sql
 # Frozen full scripts of earlier releases and every upgrade script.
 DATA         = $(filter-out src/sql/$(EXTENSION)--$(EXTVERSION).sql,$(wildcard src/sql/$(EXTENSION)--*.sql))

@@ -276,3 +276,12 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.experiment_result(text, float8) IS
 'per non-control arm: learners, mean metric in the measurement window, Welch comparison with the control arm, conservative improvement, success against min_effect and alpha';
+
+-- privileges (doc/roles.md): the admin role defines experiments and assigns; analysts read results
+GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.experiment, @extschema@.experiment_assignment
+  TO learnalytics_admin;
+GRANT SELECT ON @extschema@.experiment, @extschema@.experiment_assignment TO learnalytics_analyst;
+REVOKE ALL ON FUNCTION @extschema@.experiment_assign(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.experiment_assign(text) TO learnalytics_admin;
+REVOKE ALL ON FUNCTION @extschema@.experiment_result(text, float8) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.experiment_result(text, float8) TO learnalytics_analyst;

@@ -205,3 +205,8 @@ END
 $fn$;
 COMMENT ON FUNCTION @extschema@.load_oulad(text, name) IS
 'load the OULAD CSV files (plain or gzipped) of a server directory into schema target (replaced if load_oulad made it): raw tables plus presentation, enrolment, learner, activity, assessment, submission (doc/oulad.md)';
+
+-- privileges (doc/roles.md): loading reads server files, an admin task (and it needs a superuser, or
+-- pg_read_server_files and pg_execute_server_program, besides)
+REVOKE ALL ON FUNCTION @extschema@.load_oulad(text, name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.load_oulad(text, name) TO learnalytics_admin;

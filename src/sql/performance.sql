@@ -253,3 +253,13 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.performance_comparison(text, text, interval, interval, text[], float8) IS
 'trained vs comparison group on a registered performance table: group means, Welch difference after training, difference in differences, conservative improvement and its money value';
+
+-- privileges (doc/roles.md): the admin role registers sources and exposures; analysts read and compare
+GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.performance_source, @extschema@.training_exposure
+  TO learnalytics_admin;
+GRANT SELECT ON @extschema@.performance_source, @extschema@.training_exposure, @extschema@.training_cohort
+  TO learnalytics_analyst;
+REVOKE ALL ON FUNCTION @extschema@.performance_observations(text, text, interval, interval, text[]),
+  @extschema@.performance_comparison(text, text, interval, interval, text[], float8) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.performance_observations(text, text, interval, interval, text[]),
+  @extschema@.performance_comparison(text, text, interval, interval, text[], float8) TO learnalytics_analyst;

@@ -7,16 +7,12 @@
 
 bench_setup() {
   la_setup
-  cat >>"$LA_WORK/data/postgresql.conf" <<CONF
+  la_bench_db <<CONF
 shared_buffers = '2GB'
 work_mem = '512MB'
 max_parallel_workers_per_gather = 2
 jit = off
 CONF
-  la_as_owner "$LA_BIN/pg_ctl" -D "$LA_WORK/data" -w restart >/dev/null
-  "$LA_BIN/createdb" "$LA_DB"
-  export PGDATABASE=$LA_DB
-  psql -X -q -c "CREATE SCHEMA learnalytics; CREATE EXTENSION learnalytics SCHEMA learnalytics;"
   : >"$LA_WORK/times"
 }
 

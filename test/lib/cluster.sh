@@ -104,3 +104,13 @@ CONF
     cat "$LA_WORK/server.log" >&2; la_log "server did not start"; return 1; }
   la_log "cluster up: PostgreSQL $("$LA_BIN/postgres" -V | awk '{print $3}'), socket $PGHOST, port $PGPORT"
 }
+
+# Benchmarks, after la_setup: append the postgresql.conf lines read from stdin, restart, create the
+# database $LA_DB with the extension in schema learnalytics, and export PGDATABASE.
+la_bench_db() {
+  cat >>"$LA_WORK/data/postgresql.conf"
+  la_as_owner "$LA_BIN/pg_ctl" -D "$LA_WORK/data" -w restart >/dev/null || return 1
+  "$LA_BIN/createdb" "$LA_DB" || return 1
+  export PGDATABASE=$LA_DB
+  psql -X -q -c "CREATE SCHEMA learnalytics; CREATE EXTENSION learnalytics SCHEMA learnalytics;"
+}
