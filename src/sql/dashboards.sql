@@ -126,3 +126,28 @@ SELECT course, week, enrolled, completed, dropped,
 FROM counts;
 COMMENT ON VIEW @extschema@.weekly_course_outcomes IS
 'per course and week (Monday): enrolled, completed and dropped by the end of the week, rates and the week-on-week change of the dropout rate';
+
+-------------------------------------------------------------------------------
+-- Privileges of the alert engine, scheduling and dashboards (doc/roles.md)
+--   admin: maintains rules, channels, coaches, learning data, and runs evaluation and delivery;
+--   analyst: reads alerts and their outcomes, replays rules (replay needs TEMP on the database);
+--   viewer: the dashboard views only.
+-- The views run with their owner's rights, so a viewer reads them without access to the tables.
+-------------------------------------------------------------------------------
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON
+  @extschema@.enrolment, @extschema@.assignment, @extschema@.assignment_submission, @extschema@.quiz_attempt,
+  @extschema@.module_progress, @extschema@.alert_source, @extschema@.alert_channel, @extschema@.alert_rule,
+  @extschema@.alert, @extschema@.alert_contact, @extschema@.coach, @extschema@.coach_assignment,
+  @extschema@.alert_outbox, @extschema@.job_run
+TO learnalytics_admin;
+GRANT SELECT ON
+  @extschema@.enrolment, @extschema@.assignment, @extschema@.assignment_submission, @extschema@.quiz_attempt,
+  @extschema@.module_progress, @extschema@.alert_source, @extschema@.alert_channel, @extschema@.alert_rule,
+  @extschema@.alert, @extschema@.alert_contact, @extschema@.coach, @extschema@.coach_assignment,
+  @extschema@.job_run, @extschema@.alert_effectiveness, @extschema@.job_failures
+TO learnalytics_analyst;
+GRANT SELECT ON
+  @extschema@.coach_queue, @extschema@.learner_risk_state, @extschema@.course_dropout_funnel,
+  @extschema@.weekly_alert_operations, @extschema@.weekly_course_outcomes
+TO learnalytics_viewer;
