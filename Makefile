@@ -35,13 +35,13 @@ SQL_PARTS    = \
 	src/sql/engagement.sql \
 	src/sql/alerts.sql \
 	src/sql/scheduling.sql \
-	src/sql/dashboards.sql \
 	src/sql/roi.sql \
 	src/sql/performance.sql \
 	src/sql/experiments.sql \
 	src/sql/oulad.sql \
 	src/sql/rollups.sql \
-	src/sql/retention.sql
+	src/sql/retention.sql \
+	src/sql/dashboards.sql
 # The upgrade script from the last release to the version under development is generated too:
 # src/sql/upgrade.sql (changes to existing objects), then the parts that are new since that release.
 # The release checklist (doc/DEVELOPER.md) freezes both generated scripts into src/sql/.
@@ -52,13 +52,13 @@ NEW_PARTS    = \
 	src/sql/engagement.sql \
 	src/sql/alerts.sql \
 	src/sql/scheduling.sql \
-	src/sql/dashboards.sql \
 	src/sql/roi.sql \
 	src/sql/performance.sql \
 	src/sql/experiments.sql \
 	src/sql/oulad.sql \
 	src/sql/rollups.sql \
-	src/sql/retention.sql
+	src/sql/retention.sql \
+	src/sql/dashboards.sql
 DATA_built   = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--$(LAST_RELEASE)--$(EXTVERSION).sql
 # Frozen full scripts of earlier releases and every upgrade script.
 DATA         = $(filter-out src/sql/$(EXTENSION)--$(EXTVERSION).sql,$(wildcard src/sql/$(EXTENSION)--*.sql))

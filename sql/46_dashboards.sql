@@ -60,5 +60,20 @@ UPDATE enrolment SET left_at = '2026-03-20 09:00+00' WHERE learner = 'l2';
 SELECT week, enrolled, completed, dropped, completion_pct, dropout_pct, dropout_pct_change
 FROM weekly_course_outcomes WHERE week <= '2026-03-23' ORDER BY week;
 
+-- executive view: the programs covering the course with their ROI (published case: benefits 60,000
+-- vs costs 20,000 -> ROI 200%, BCR 3; a second, more modest program covering c1 too -> the minimum shows)
+INSERT INTO program (name, courses, roi, roi_as_of)
+SELECT 'onboarding', ARRAY['c1', 'c2'], la_roi_agg(kind, label, amount, iso, conf, 'EUR'), '2026-03-31'
+FROM (VALUES ('benefit', 'fewer defects', 60000::numeric, 1::numeric, 1::numeric),
+             ('cost', 'delivery', 20000, NULL, NULL)) v(kind, label, amount, iso, conf);
+INSERT INTO program (name, courses, roi, roi_as_of)
+SELECT 'quality', ARRAY['c1'], la_roi_agg(kind, label, amount, iso, conf, 'EUR'), '2026-03-31'
+FROM (VALUES ('benefit', 'rework', 30000::numeric, 1::numeric, 1::numeric),
+             ('cost', 'delivery', 20000, NULL, NULL)) v(kind, label, amount, iso, conf);
+SELECT week, completion_pct, dropout_pct, dropout_pct_change, programs, min_program_roi_pct, min_program_bcr
+FROM weekly_executive_metrics WHERE week BETWEEN '2026-03-09' AND '2026-03-16' ORDER BY week;
+INSERT INTO program (name, courses) VALUES ('empty', '{}');
+DELETE FROM program;
+
 DELETE FROM coach_assignment; DELETE FROM coach; DELETE FROM alert_contact; DELETE FROM alert;
 DELETE FROM module_progress; DELETE FROM enrolment;

@@ -127,6 +127,36 @@ FROM counts;
 COMMENT ON VIEW @extschema@.weekly_course_outcomes IS
 'per course and week (Monday): enrolled, completed and dropped by the end of the week, rates and the week-on-week change of the dropout rate';
 
+-- Programs and their ROI, for the executive view: which courses a program covers, and the program's
+-- ROI summary (built with la_roi_agg over its benefit and cost items, doc/roi.md).
+CREATE TABLE @extschema@.program (
+  name        text PRIMARY KEY,
+  courses     text[] NOT NULL CONSTRAINT program_has_courses CHECK (cardinality(courses) > 0),
+  roi         @extschema@.roi_summary,
+  roi_as_of   date,
+  description text
+);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.program', '');
+COMMENT ON TABLE @extschema@.program IS
+'training programs: the courses they cover and their ROI summary (kept by pg_dump)';
+COMMENT ON COLUMN @extschema@.program.roi IS 'ROI summary of the program: UPDATE program SET roi = (SELECT la_roi_agg(...) FROM ...)';
+COMMENT ON COLUMN @extschema@.program.roi_as_of IS 'the day the ROI summary was computed';
+
+-- Weekly executive metrics: completion and dropout per course with their trend, and the ROI of the
+-- programs that cover the course.
+CREATE VIEW @extschema@.weekly_executive_metrics AS
+SELECT o.course, o.week, o.enrolled, o.completed, o.dropped, o.completion_pct, o.dropout_pct,
+       o.dropout_pct_change,
+       pg_catalog.string_agg(p.name, ', ' ORDER BY p.name) AS programs,
+       pg_catalog.min(@extschema@.roi_percent(p.roi)) AS min_program_roi_pct,
+       pg_catalog.min(@extschema@.benefit_cost_ratio(p.roi)) AS min_program_bcr
+FROM @extschema@.weekly_course_outcomes o
+LEFT JOIN @extschema@.program p ON o.course = ANY (p.courses)
+GROUP BY o.course, o.week, o.enrolled, o.completed, o.dropped, o.completion_pct, o.dropout_pct,
+         o.dropout_pct_change;
+COMMENT ON VIEW @extschema@.weekly_executive_metrics IS
+'per course and week: completion and dropout rates with their week-on-week trend, and the (most conservative) ROI % and benefit-cost ratio of the programs covering the course';
+
 -------------------------------------------------------------------------------
 -- Privileges of the alert engine, scheduling and dashboards (doc/roles.md)
 --   admin: maintains rules, channels, coaches, learning data, and runs evaluation and delivery;
@@ -139,15 +169,15 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON
   @extschema@.enrolment, @extschema@.assignment, @extschema@.assignment_submission, @extschema@.quiz_attempt,
   @extschema@.module_progress, @extschema@.alert_source, @extschema@.alert_channel, @extschema@.alert_rule,
   @extschema@.alert, @extschema@.alert_contact, @extschema@.coach, @extschema@.coach_assignment,
-  @extschema@.alert_outbox, @extschema@.job_run
+  @extschema@.alert_outbox, @extschema@.job_run, @extschema@.program
 TO learnalytics_admin;
 GRANT SELECT ON
   @extschema@.enrolment, @extschema@.assignment, @extschema@.assignment_submission, @extschema@.quiz_attempt,
   @extschema@.module_progress, @extschema@.alert_source, @extschema@.alert_channel, @extschema@.alert_rule,
   @extschema@.alert, @extschema@.alert_contact, @extschema@.coach, @extschema@.coach_assignment,
-  @extschema@.job_run, @extschema@.alert_effectiveness, @extschema@.job_failures
+  @extschema@.job_run, @extschema@.alert_effectiveness, @extschema@.job_failures, @extschema@.program
 TO learnalytics_analyst;
 GRANT SELECT ON
   @extschema@.coach_queue, @extschema@.learner_risk_state, @extschema@.course_dropout_funnel,
-  @extschema@.weekly_alert_operations, @extschema@.weekly_course_outcomes
+  @extschema@.weekly_alert_operations, @extschema@.weekly_course_outcomes, @extschema@.weekly_executive_metrics
 TO learnalytics_viewer;
