@@ -12,7 +12,9 @@ MODULE_big   = $(EXTENSION)
 OBJS         = \
 	src/learnalytics.o \
 	src/engagement/summary.o \
+	src/engagement/days.o \
 	src/engagement/build.o \
+	src/engagement/merge.o \
 	src/engagement/accessors.o \
 	src/window/persistence.o \
 	src/roi/roi_io.o \

@@ -1,15 +1,13 @@
 /*
  * build.c
- *		Building engagement summaries: local calendar days, sessions, the
- *		event aggregate la_engagement_agg() and the summary rollups
- *		la_engagement_rollup_agg() (one learner) and la_engagement_cohort_agg()
- *		(many learners).
+ *		The event aggregate la_engagement_agg(): one learner's events into a
+ *		learner summary (sessions cut at the gap, counts per local day).
  *
  * la_engagement_agg() keeps the raw events of one group (learner) in an
- * internal state and builds the summary in its final function: partial
- * states from parallel workers are concatenated, so the result does not
- * depend on how the rows were split.  The rollups have the summary type
- * itself as their state, so Citus can ship partial results as text.
+ * internal state and builds the summary in its final function.  A partial
+ * state leaves a parallel worker as the summary of its share of the events,
+ * and the leader merges those summaries exactly (merge.c), so the result does
+ * not depend on how the rows were split.
  */
 #include "postgres.h"
 
@@ -27,321 +25,6 @@
 
 #define LA_DEFAULT_TZ		"UTC"
 #define LA_DEFAULT_GAP		(30 * USECS_PER_MINUTE)
-
-/* ---------------------------------------------------------------------
- * Time zones and local days
- * --------------------------------------------------------------------- */
-
-/*
- * LaLookupTimezone
- *		Resolve a time-zone name as the server does for "timezone"; write its
- *		canonical spelling into canonical (LA_MAX_TZ_LEN + 1 bytes).
- */
-pg_tz *
-LaLookupTimezone(const char *name, char *canonical)
-{
-	pg_tz	   *tz = NULL;
-
-	if (name[0] != '\0' && strlen(name) <= LA_MAX_TZ_LEN)
-		tz = pg_tzset(name);
-	if (tz == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("time zone \"%s\" not recognized", name),
-				 errhint("Use a name from pg_timezone_names, such as \"UTC\" or \"Europe/Paris\".")));
-	if (!pg_tz_acceptable(tz))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("time zone \"%s\" appears to use leap seconds", name),
-				 errdetail("PostgreSQL does not support leap seconds.")));
-	strlcpy(canonical, pg_get_timezone_name(tz), LA_MAX_TZ_LEN + 1);
-	return tz;
-}
-
-void
-LaDayCacheInit(LaDayCache *cache, pg_tz *tz, const char *canonical)
-{
-	long		gmtoff;
-
-	cache->tz = tz;
-	/* a zone with one fixed offset needs no calendar look-ups at all */
-	cache->utc = pg_get_timezone_offset(tz, &gmtoff);
-	cache->lo = cache->utc ? (int64) gmtoff * USECS_PER_SEC : 1;
-	cache->hi = 0;
-	cache->day = 0;
-}
-
-static inline int64
-FloorDiv(int64 a, int64 b)
-{
-	int64		q = a / b;
-
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-/* UTC offset (seconds) and local fields of ts; errors when out of range. */
-static inline int
-LocalFields(TimestampTz ts, pg_tz *tz, struct pg_tm *tm, fsec_t *fsec)
-{
-	int			tzoff;
-
-	if (timestamp2tm(ts, &tzoff, tm, fsec, NULL, tz) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("timestamp out of range")));
-	return tzoff;
-}
-
-/*
- * LaLocalDay
- *		The calendar day (PostgreSQL date) on which ts falls in the cache's
- *		time zone.  The [lo, hi) range of the last day looked up is cached,
- *		but only when the UTC offset is the same at both ends of the day, so a
- *		day with a daylight-saving transition is always computed afresh.
- */
-int32
-LaLocalDay(LaDayCache *cache, TimestampTz ts)
-{
-	struct pg_tm tm;
-	fsec_t		fsec;
-	int			off;
-	int32		day;
-	int64		tod;
-	TimestampTz lo;
-
-	if (cache->utc)
-		return (int32) FloorDiv(ts + cache->lo, USECS_PER_DAY);
-	if (ts >= cache->lo && ts < cache->hi)
-		return cache->day;
-
-	off = LocalFields(ts, cache->tz, &tm, &fsec);
-	day = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE;
-	tod = ((int64) ((tm.tm_hour * MINS_PER_HOUR + tm.tm_min) * SECS_PER_MINUTE + tm.tm_sec))
-		* USECS_PER_SEC + fsec;
-	lo = ts - tod;
-	cache->lo = 1;
-	cache->hi = 0;
-	if (lo > LA_MIN_TS && lo + USECS_PER_DAY < LA_MAX_TS)
-	{
-		struct pg_tm tm2;
-		fsec_t		fsec2;
-
-		if (LocalFields(lo, cache->tz, &tm2, &fsec2) == off &&
-			LocalFields(lo + USECS_PER_DAY - 1, cache->tz, &tm2, &fsec2) == off)
-		{
-			cache->lo = lo;
-			cache->hi = lo + USECS_PER_DAY;
-			cache->day = day;
-		}
-	}
-	return day;
-}
-
-/* Index of day in s->days (binary search), or -1. */
-static int
-FindDay(const LaSummary *s, int32 day)
-{
-	int			lo = 0,
-				hi = s->ndays - 1;
-
-	while (lo <= hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-
-		if (s->days[mid].day == day)
-			return mid;
-		if (s->days[mid].day < day)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
-}
-
-/*
- * LaRecomputeSessionDays
- *		Derive each day's sessions and dwell from the session list: a session
- *		counts on the local day on which it starts.
- */
-void
-LaRecomputeSessionDays(LaSummary *s, LaDayCache *cache)
-{
-	int			i;
-
-	for (i = 0; i < s->ndays; i++)
-	{
-		s->days[i].sessions = 0;
-		s->days[i].dwell = 0;
-	}
-	for (i = 0; i < s->nsessions; i++)
-	{
-		int			k = FindDay(s, LaLocalDay(cache, s->sessions[i].start));
-
-		if (k < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid engagement summary"),
-					 errdetail("A session starts on a day without events.")));
-		s->days[k].sessions++;
-		s->days[k].dwell += s->sessions[i].duration;
-	}
-}
-
-/* ---------------------------------------------------------------------
- * Merging summaries
- * --------------------------------------------------------------------- */
-
-static void
-CheckCompatible(const LaSummary *a, const LaSummary *b)
-{
-	if (strcmp(a->tz, b->tz) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot combine engagement summaries in different time zones"),
-				 errdetail("One summary counts days in \"%s\", the other in \"%s\".", a->tz, b->tz)));
-	if (a->gap != b->gap)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot combine engagement summaries with different session gaps"),
-				 errdetail("The gaps are " INT64_FORMAT " and " INT64_FORMAT " microseconds.",
-						   a->gap, b->gap)));
-}
-
-static inline int64
-AddCount(int64 a, int64 b)
-{
-	int64		r;
-
-	if (pg_add_s64_overflow(a, b, &r))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("engagement summary counter out of range")));
-	return r;
-}
-
-/* Merge the day lists of a and b into dst (dst->days allocated here). */
-static void
-MergeDays(LaSummary *dst, const LaSummary *a, const LaSummary *b, bool addSessions)
-{
-	int			i = 0,
-				j = 0,
-				n = 0;
-
-	dst->days = palloc(sizeof(LaDay) * (a->ndays + b->ndays + 1));
-	while (i < a->ndays || j < b->ndays)
-	{
-		LaDay	   *d = &dst->days[n++];
-
-		if (j >= b->ndays || (i < a->ndays && a->days[i].day < b->days[j].day))
-			*d = a->days[i++];
-		else if (i >= a->ndays || b->days[j].day < a->days[i].day)
-			*d = b->days[j++];
-		else
-		{
-			*d = a->days[i];
-			d->events = AddCount(d->events, b->days[j].events);
-			d->weight = AddCount(d->weight, b->days[j].weight);
-			if (addSessions)
-			{
-				int64		sessions = AddCount(d->sessions, b->days[j].sessions);
-
-				if (sessions > PG_INT32_MAX)
-					ereport(ERROR,
-							(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-							 errmsg("engagement summary counter out of range"),
-							 errdetail("More than %d sessions on one day.", PG_INT32_MAX)));
-				d->sessions = (int32) sessions;
-				d->dwell = AddCount(d->dwell, b->days[j].dwell);
-				d->learners = AddCount(d->learners, b->days[j].learners);
-			}
-			i++;
-			j++;
-		}
-	}
-	dst->ndays = n;
-	if (a->ndays == 0)
-	{
-		dst->first = b->first;
-		dst->last = b->last;
-	}
-	else if (b->ndays == 0)
-	{
-		dst->first = a->first;
-		dst->last = a->last;
-	}
-	else
-	{
-		dst->first = Min(a->first, b->first);
-		dst->last = Max(a->last, b->last);
-	}
-}
-
-/*
- * LaSummaryMergeLearner
- *		Two summaries of the same learner (disjoint sets of events) into the
- *		summary of all their events.  Sessions are interval hulls of events no
- *		more than gap apart; the union of two such sets is again such a set
- *		exactly when the hulls overlap or lie within gap of each other, so a
- *		sweep over both sorted lists gives the sessions of the union.
- */
-void
-LaSummaryMergeLearner(LaSummary *dst, const LaSummary *a, const LaSummary *b)
-{
-	LaDayCache	cache;
-	char		canonical[LA_MAX_TZ_LEN + 1];
-	int			i = 0,
-				j = 0,
-				n = 0;
-
-	CheckCompatible(a, b);
-	*dst = *a;
-	dst->skipped = AddCount(a->skipped, b->skipped);
-	MergeDays(dst, a, b, false);
-
-	dst->sessions = palloc(sizeof(LaSession) * (a->nsessions + b->nsessions + 1));
-	while (i < a->nsessions || j < b->nsessions)
-	{
-		const LaSession *x;
-
-		if (j >= b->nsessions || (i < a->nsessions && a->sessions[i].start <= b->sessions[j].start))
-			x = &a->sessions[i++];
-		else
-			x = &b->sessions[j++];
-		if (n > 0 &&
-			x->start - (dst->sessions[n - 1].start + dst->sessions[n - 1].duration) <= dst->gap)
-		{
-			LaSession  *cur = &dst->sessions[n - 1];
-			TimestampTz end = Max(cur->start + cur->duration, x->start + x->duration);
-
-			cur->duration = end - cur->start;
-		}
-		else
-			dst->sessions[n++] = *x;
-	}
-	dst->nsessions = n;
-
-	LaDayCacheInit(&cache, LaLookupTimezone(dst->tz, canonical), canonical);
-	LaRecomputeSessionDays(dst, &cache);
-}
-
-/*
- * LaSummaryMergeCohort
- *		Any two summaries (learner or cohort) into a cohort summary: per-day
- *		sums, learners added.  Each learner must enter a cohort once.
- */
-void
-LaSummaryMergeCohort(LaSummary *dst, const LaSummary *a, const LaSummary *b)
-{
-	CheckCompatible(a, b);
-	*dst = *a;
-	dst->kind = LA_KIND_COHORT;
-	dst->learner = NULL;
-	dst->learners = AddCount(a->learners, b->learners);
-	dst->skipped = AddCount(a->skipped, b->skipped);
-	MergeDays(dst, a, b, true);
-	dst->nsessions = 0;
-	dst->sessions = NULL;
-}
 
 /* ---------------------------------------------------------------------
  * la_engagement_agg(learner, ts [, weight [, tz, gap]])
@@ -376,7 +59,9 @@ AggContext(FunctionCallInfo fcinfo, const char *fn)
 	MemoryContext ctx;
 
 	if (!AggCheckCallContext(fcinfo, &ctx))
-		elog(ERROR, "%s called in non-aggregate context", fn);
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s can only be called as part of la_engagement_agg", fn)));
 	return ctx;
 }
 
@@ -810,7 +495,7 @@ BuildSummary(LaAggState *st, LaSummary *s)
 			}
 			d = &s->days[s->ndays - 1];
 			d->events++;
-			d->weight = AddCount(d->weight, e->weight);
+			d->weight = LaAddCount(d->weight, e->weight);
 
 			if (s->nsessions == 0 || e->ts - end > st->gap)
 			{
@@ -848,7 +533,7 @@ BuildSummary(LaAggState *st, LaSummary *s)
 			if (n > 0 && s->days[n - 1].day == s->days[i].day)
 			{
 				s->days[n - 1].events += s->days[i].events;
-				s->days[n - 1].weight = AddCount(s->days[n - 1].weight, s->days[i].weight);
+				s->days[n - 1].weight = LaAddCount(s->days[n - 1].weight, s->days[i].weight);
 			}
 			else
 				s->days[n++] = s->days[i];
@@ -872,66 +557,4 @@ la_engagement_final(PG_FUNCTION_ARGS)
 	 * multiset), so a window frame may call this again.
 	 */
 	PG_RETURN_POINTER(CopyBytea(StateEncoded(st)));
-}
-
-/* ---------------------------------------------------------------------
- * Rollups with the summary type as state
- * --------------------------------------------------------------------- */
-
-/*
- * la_engagement_merge(summary, summary): the state and combine function of
- * la_engagement_rollup_agg.  Both must be learner summaries of one learner.
- */
-PG_FUNCTION_INFO_V1(la_engagement_merge);
-Datum
-la_engagement_merge(PG_FUNCTION_ARGS)
-{
-	LaSummary  *a = LaSummaryFromDatum(PG_GETARG_DATUM(0), false);
-	LaSummary  *b = LaSummaryFromDatum(PG_GETARG_DATUM(1), false);
-	LaSummary	r;
-
-	if (a->kind != LA_KIND_LEARNER || b->kind != LA_KIND_LEARNER)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("la_engagement_rollup_agg merges learner summaries only"),
-				 errhint("Use la_engagement_cohort_agg to combine cohort summaries.")));
-	if (strcmp(a->learner, b->learner) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("la_engagement_rollup_agg merges summaries of one learner"),
-				 errdetail("Got learners \"%s\" and \"%s\".", a->learner, b->learner),
-				 errhint("Group by the learner, or use la_engagement_cohort_agg to combine learners.")));
-	LaSummaryMergeLearner(&r, a, b);
-	PG_RETURN_POINTER(LaSummaryEncode(&r));
-}
-
-/*
- * la_engagement_cohort_merge(summary, summary): the state and combine
- * function of la_engagement_cohort_agg; the result is a cohort summary.
- */
-PG_FUNCTION_INFO_V1(la_engagement_cohort_merge);
-Datum
-la_engagement_cohort_merge(PG_FUNCTION_ARGS)
-{
-	LaSummary  *a = LaSummaryFromDatum(PG_GETARG_DATUM(0), true);
-	LaSummary  *b = LaSummaryFromDatum(PG_GETARG_DATUM(1), true);
-	LaSummary	r;
-
-	LaSummaryMergeCohort(&r, a, b);
-	PG_RETURN_POINTER(LaSummaryEncode(&r));
-}
-
-/* la_engagement_cohort(summary): the same activity as a cohort summary. */
-PG_FUNCTION_INFO_V1(la_engagement_cohort);
-Datum
-la_engagement_cohort(PG_FUNCTION_ARGS)
-{
-	LaSummary  *a = LaSummaryFromDatum(PG_GETARG_DATUM(0), true);
-
-	if (a->kind == LA_KIND_COHORT)
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	a->kind = LA_KIND_COHORT;
-	a->learner = NULL;
-	a->nsessions = 0;
-	PG_RETURN_POINTER(LaSummaryEncode(a));
 }

@@ -25,6 +25,7 @@
 
 #include "postgres.h"
 
+#include "common/int.h"
 #include "datatype/timestamp.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
@@ -89,13 +90,26 @@ typedef struct LaDayCache
 	int32		day;
 } LaDayCache;
 
+/* Add two counters of a summary; overflow is an error, never a wrap. */
+static inline int64
+LaAddCount(int64 a, int64 b)
+{
+	int64		r;
+
+	if (pg_add_s64_overflow(a, b, &r))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("engagement summary counter out of range")));
+	return r;
+}
+
 /* summary.c: encoding, validation, text and binary I/O */
 extern bytea *LaSummaryEncode(const LaSummary *s);
 extern void LaSummaryDecode(const struct varlena *raw, LaSummary *s, bool daysOnly);
 extern LaSummary *LaSummaryFromDatum(Datum d, bool daysOnly);
 extern void LaSummaryValidate(const LaSummary *s, const char *what);
 
-/* build.c: time zones, days, sessions, merging */
+/* days.c: time zones, local days, sessions per day; merge.c: combining summaries */
 extern pg_tz *LaLookupTimezone(const char *name, char *canonical);
 extern void LaDayCacheInit(LaDayCache *cache, pg_tz *tz, const char *canonical);
 extern int32 LaLocalDay(LaDayCache *cache, TimestampTz ts);

@@ -219,7 +219,9 @@ la_roi_sfunc(PG_FUNCTION_ARGS)
 	char	   *kind;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "la_roi_sfunc called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("la_roi_sfunc can only be called as part of la_roi_agg")));
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
