@@ -141,3 +141,41 @@ WHERE presentation IN (SELECT presentation FROM replay.population) OR presentati
 ORDER BY presentation LIKE 'all %', presentation;
 \echo 'clicked_wk1_2 is shown only where the click data is complete. withdrawn_no_day: withdrawn, but no unregistration day'
 \echo 'in the data (left out of the replays, counted here as withdrawn).'
+
+\echo
+\echo '== 10. the same default dip rule through the alert-rules engine: replay_rule() =='
+\echo 'The engine reads enrolments through alert_source (here a view over replay.population) and the stored summaries;'
+\echo 'its metrics use its own definitions (doc/alerts.md): precision per alerted learner within the horizon, lift per'
+\echo 'alert against learner-days at risk. The alert days must equal those of demo/replay.sql for the same rule.'
+CREATE VIEW replay.engine_enrolment AS
+SELECT enrolment AS learner, presentation AS course,
+       oulad_timestamp(code_presentation, first_day) AS enrolled_at,
+       -- registered until the day after the last registered course day: the unregistration day, or the
+       -- course's end (then the learner is no longer at risk)
+       oulad_timestamp(code_presentation, last_day + 1) - interval '12 hours' AS left_at
+FROM replay.population;
+CREATE VIEW replay.engine_outcome AS
+SELECT enrolment AS learner, 'withdrawn'::text AS outcome, (start_date + withdrew_day) AS outcome_day
+FROM replay.population WHERE withdrew_day IS NOT NULL;
+INSERT INTO alert_source VALUES ('enrolment', 'replay.engine_enrolment',
+  '{"learner": "learner", "course": "course", "enrolled_at": "enrolled_at", "left_at": "left_at"}');
+SELECT rule, alerts, learners_enrolled, learners_touched, round((100 * touched_share)::numeric, 1) AS touched_pct,
+       dropouts, dropouts_alerted, round((100 * precision)::numeric, 1) AS precision_pct, round((100 * recall)::numeric, 1) AS recall_pct,
+       lead_time_median, round(lift::numeric, 2) AS lift
+FROM replay_rule('engagement_dip', '2013-02-01', '2015-07-01', outcomes => 'replay.engine_outcome',
+                 horizon_days => 30, overrides => '{"metric": "events", "threshold": 0.6, "baseline_days": 14, "fire_after": 3}',
+                 learner_column => 'learner', outcome_column => 'outcome', time_column => 'outcome_day',
+                 dropout_values => '{withdrawn}');
+\echo 'Same alert days as section 6''s "dip 60%/14d/3d" (the engine against demo/replay.sql):'
+WITH engine AS (
+  SELECT learner AS enrolment, day FROM replay_alerts('engagement_dip', '2013-02-01', '2015-07-01',
+    '{"metric": "events", "threshold": 0.6, "baseline_days": 14, "fire_after": 3}')
+), demo AS (
+  SELECT a.enrolment, p.start_date + a.day AS day
+  FROM replay.alert a JOIN replay.population p USING (enrolment)
+  WHERE a.rule = 'dip 60%/14d/3d'
+)
+SELECT (SELECT count(*) FROM engine) AS engine_alerts, (SELECT count(*) FROM demo) AS demo_alerts,
+       (SELECT count(*) FROM (SELECT * FROM engine EXCEPT SELECT * FROM demo) x) AS only_engine,
+       (SELECT count(*) FROM (SELECT * FROM demo EXCEPT SELECT * FROM engine) x) AS only_demo;
+DELETE FROM alert_source WHERE kind = 'enrolment';
