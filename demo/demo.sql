@@ -147,16 +147,6 @@ ORDER BY presentation LIKE 'all %', presentation;
 \echo 'The engine reads enrolments through alert_source (here a view over replay.population) and the stored summaries;'
 \echo 'its metrics use its own definitions (doc/alerts.md): precision per alerted learner within the horizon, lift per'
 \echo 'alert against learner-days at risk. The alert days must equal those of demo/replay.sql for the same rule.'
-CREATE VIEW replay.engine_enrolment AS
-SELECT enrolment AS learner, presentation AS course,
-       oulad_timestamp(code_presentation, first_day) AS enrolled_at,
-       -- registered until the day after the last registered course day: the unregistration day, or the
-       -- course's end (then the learner is no longer at risk)
-       oulad_timestamp(code_presentation, last_day + 1) - interval '12 hours' AS left_at
-FROM replay.population;
-CREATE VIEW replay.engine_outcome AS
-SELECT enrolment AS learner, 'withdrawn'::text AS outcome, (start_date + withdrew_day) AS outcome_day
-FROM replay.population WHERE withdrew_day IS NOT NULL;
 INSERT INTO alert_source VALUES ('enrolment', 'replay.engine_enrolment',
   '{"learner": "learner", "course": "course", "enrolled_at": "enrolled_at", "left_at": "left_at"}');
 SELECT rule, alerts, learners_enrolled, learners_touched, round((100 * touched_share)::numeric, 1) AS touched_pct,

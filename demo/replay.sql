@@ -145,3 +145,18 @@ LANGUAGE sql STABLE AS $$
             course_day - p.first_day + 1) AS days_idle) s
   WHERE course_day BETWEEN p.first_day AND p.last_day
 $$;
+
+-- The same population as the alert-rules engine sees it (doc/alerts.md): map enrolments with
+--   INSERT INTO alert_source VALUES ('enrolment', 'replay.engine_enrolment',
+--     '{"learner": "learner", "course": "course", "enrolled_at": "enrolled_at", "left_at": "left_at"}');
+-- and pass replay.engine_outcome as replay_rule()'s outcomes (demo section 10, test/t/82).
+CREATE VIEW replay.engine_enrolment AS
+SELECT enrolment AS learner, presentation AS course,
+       oulad_timestamp(code_presentation, first_day) AS enrolled_at,
+       -- registered until the day after the last registered course day: the unregistration day, or the
+       -- course's end (then the learner is no longer at risk)
+       oulad_timestamp(code_presentation, last_day + 1) - interval '12 hours' AS left_at
+FROM replay.population;
+CREATE VIEW replay.engine_outcome AS
+SELECT enrolment AS learner, 'withdrawn'::text AS outcome, (start_date + withdrew_day) AS outcome_day
+FROM replay.population WHERE withdrew_day IS NOT NULL;

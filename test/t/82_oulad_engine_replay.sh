@@ -16,14 +16,6 @@ SELECT refresh_learner_engagement('aaa_activity', 'enrolment', 'ts', 'clicks') A
 DELETE FROM replay.population WHERE presentation <> 'AAA/2013J';
 DELETE FROM replay.student_day WHERE presentation <> 'AAA/2013J';
 SELECT replay.replay_dip_rule('dip', 0.6, 14, 3) AS dip_alerts \gset
-CREATE VIEW replay.engine_enrolment AS
-SELECT enrolment AS learner, presentation AS course,
-       oulad_timestamp(code_presentation, first_day) AS enrolled_at,
-       oulad_timestamp(code_presentation, last_day + 1) - interval '12 hours' AS left_at
-FROM replay.population;
-CREATE VIEW replay.engine_outcome AS
-SELECT enrolment AS learner, 'withdrawn'::text AS outcome, (start_date + withdrew_day) AS outcome_day
-FROM replay.population WHERE withdrew_day IS NOT NULL;
 INSERT INTO alert_source VALUES ('enrolment', 'replay.engine_enrolment',
   '{"learner": "learner", "course": "course", "enrolled_at": "enrolled_at", "left_at": "left_at"}');
 CREATE TEMP TABLE engine AS
