@@ -26,7 +26,9 @@ OBJS         = \
 	src/xapi/agents.o \
 	src/xapi/formats.o \
 	src/xapi/identity.o \
-	src/xapi/funcs.o
+	src/xapi/funcs.o \
+	src/xapi/derive.o \
+	src/xapi/stream.o
 PGFILEDESC   = "learnalytics - learning analytics inside PostgreSQL"
 
 # The fresh-install script of the current version is built from the master parts, in this order.

@@ -43,6 +43,12 @@ WHERE a.aggtranstype = 'internal'::regtype
 ORDER BY 1;
 -- aggregate names carry the la_ prefix
 SELECT function FROM la_functions WHERE prokind = 'a' AND function NOT LIKE 'la\_%';
--- C functions are never VOLATILE, and never PARALLEL UNSAFE
+-- C functions are never VOLATILE, and never PARALLEL UNSAFE, except the xAPI ingest, which
+-- writes the store (listed here, so that a new one is a deliberate change)
 SELECT function, provolatile, proparallel FROM la_functions
-WHERE lanname = 'c' AND (provolatile = 'v' OR proparallel = 'u');
+WHERE lanname = 'c' AND (provolatile = 'v' OR proparallel = 'u')
+  AND function NOT IN ('la_xapi_load_rows()', 'la_xapi_stream_begin()', 'la_xapi_stream_row()',
+                       'la_xapi_stream_end()', 'xapi_ingest(jsonb,text,text)',
+                       'la_xapi_ingest_relation(regclass,text,text)');
+SELECT function, provolatile, proparallel FROM la_functions
+WHERE lanname = 'c' AND (provolatile = 'v' OR proparallel = 'u') ORDER BY 1;

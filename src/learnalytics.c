@@ -12,6 +12,7 @@
 #include "utils/guc.h"
 
 #include "la_common.h"
+#include "xapi/xapi.h"
 
 PG_MODULE_MAGIC;
 
@@ -25,6 +26,7 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	XapiStreamInit();
 	LA_RESERVE_GUC_PREFIX("learnalytics");
 }
 

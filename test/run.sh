@@ -32,12 +32,16 @@ run_regress() {
   fi
 }
 
+show_diffs() {
+  if [ -s "$out/regression.diffs" ]; then
+    echo "---- regression.diffs of $1 (first 200 lines) ----"
+    head -n 200 "$out/regression.diffs"
+  fi
+}
 run_regress installcheck
+show_diffs installcheck
 run_regress installcheck-cron
-if [ -s "$out/regression.diffs" ]; then
-  echo "---- regression.diffs (first 200 lines) ----"
-  head -n 200 "$out/regression.diffs"
-fi
+show_diffs installcheck-cron
 
 # Other tests: shell scripts with the cluster's environment.
 export LA_SRC LA_DB LA_SHARED="${LA_SHARED:-$LA_SRC/../shared}"

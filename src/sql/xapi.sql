@@ -358,287 +358,157 @@ COMMENT ON FUNCTION @extschema@.xapi_drop_partitions(timestamptz) IS
 'retention: drop the monthly partitions that end at or before older_than, and forget their statement ids; returns how many';
 
 -------------------------------------------------------------------------------
--- Ingest
+-- Ingest (C, src/xapi/stream.c): one implementation behind COPY into the
+-- stream view, xapi_ingest() and xapi_ingest_staged()
 -------------------------------------------------------------------------------
 
--- The work tables of one ingest call (temporary tables of the calling session): the batch, one
--- row per statement with what the ingest derives from it, and the ids this call claimed.
-CREATE FUNCTION @extschema@.xapi_batch_table()
-RETURNS void
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  IF to_regclass('pg_temp.la_xapi_batch') IS NULL THEN
-    CREATE TEMPORARY TABLE la_xapi_batch (
-      pos        integer NOT NULL,
-      doc        jsonb,
-      violations jsonb,
-      id         uuid,
-      hash       bytea,
-      ts         timestamptz,
-      voids      uuid,
-      status     text
-    );
-    CREATE TEMPORARY TABLE la_xapi_claimed (id uuid);
-    -- the session may SET ROLE between ingests; temporary tables are private to it anyway
-    GRANT ALL ON la_xapi_batch, la_xapi_claimed TO PUBLIC;
-  ELSIF pg_relation_size('pg_temp.la_xapi_batch') > 8 * 1024 * 1024 THEN
-    -- after a bulk load: give the space back at once
-    TRUNCATE pg_temp.la_xapi_batch, pg_temp.la_xapi_claimed;
-  ELSE
-    -- after small batches: cheaper than TRUNCATE, which replaces the files every time
-    DELETE FROM pg_temp.la_xapi_batch;
-    DELETE FROM pg_temp.la_xapi_claimed;
-  END IF;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.xapi_batch_table() IS
-'internal: create or empty the session''s temporary work tables of an ingest';
+-- One row per load, whichever way it came in.
+CREATE TABLE @extschema@.xapi_loads (
+  load_id        uuid PRIMARY KEY,
+  source         text NOT NULL CHECK (source IN ('xapi_statement_stream', 'xapi_ingest', 'xapi_ingest_staged')),
+  mode           text NOT NULL CHECK (mode IN ('all_or_nothing', 'rejects')),
+  version        text,
+  started_at     timestamptz NOT NULL,
+  finished_at    timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+  statements     bigint NOT NULL,
+  stored         bigint NOT NULL,
+  existing       bigint NOT NULL,
+  rejected       bigint NOT NULL,
+  new_partitions integer NOT NULL,
+  loaded_by      name NOT NULL DEFAULT CURRENT_USER,
+  CHECK (statements = stored + existing + rejected)
+);
+COMMENT ON TABLE @extschema@.xapi_loads IS
+'one row per xAPI load: where it came from, mode, counts (stored, already stored, rejected: rejects carry the load_id as batch_id), months loaded into new partitions, timing';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.xapi_loads', '');
 
--- The ingest proper. source is a query giving (pos, doc), $1 in it is payload. The outcome of
--- every statement is left in pg_temp.la_xapi_batch (status stored, exists or rejected).
-CREATE FUNCTION @extschema@.xapi_ingest_batch(source text, payload jsonb, mode text, version text,
-                                              progress boolean)
-RETURNS void
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+-- The rows a flush hands to its INSERT (internal; raises outside a load).
+CREATE FUNCTION @extschema@.la_xapi_load_rows()
+RETURNS SETOF @extschema@.xapi_statements
+AS 'MODULE_PATHNAME', 'la_xapi_load_rows'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.la_xapi_load_rows() IS
+'internal: the store rows of the running load''s flush';
+
+-- A month a load is about to store into: NULL when it has (or now gets) a partition; otherwise,
+-- when fresh is allowed, the name of a new standalone table, attached by xapi_attach_month when
+-- the load ends so that its indexes are built by sorting. Creating either takes the lock that
+-- xapi_create_partitions takes, held to the end of the transaction.
+CREATE FUNCTION @extschema@.xapi_prepare_month(month_start timestamptz, fresh boolean)
+RETURNS text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
--- sorting and grouping a bulk load's ids in memory rather than in temporary files (a limit, not
--- an allocation: small batches use little)
-SET work_mem = '256MB'
 AS $$
-#variable_conflict use_column
 DECLARE
-  voided_verb constant text := 'http://adlnet.gov/expapi/verbs/voided';
-  batch uuid := gen_random_uuid();
-  k bytea;
-  r record;
-  lo timestamptz;
-  hi timestamptz;
-  n bigint;
-  n_valid bigint;          -- statements still to be stored
-  n_invalid bigint;        -- statements that failed validation
-  n_voiding bigint;        -- voiding statements
-  n_rejected bigint := 0;  -- statements rejected after validation
+  schema_name text := (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+                        WHERE e.extname = 'learnalytics');
+  lo timestamp := date_trunc('month', month_start AT TIME ZONE 'UTC');
+  part text := 'xapi_statements_p' || to_char(lo, 'YYYYMM');
 BEGIN
-  IF mode IS NULL OR mode NOT IN ('all_or_nothing', 'rejects') THEN
-    RAISE EXCEPTION 'unknown ingest mode "%"', mode
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Use ''all_or_nothing'' (the default) or ''rejects''.';
+  IF to_regclass(format('%I.%I', schema_name, part)) IS NOT NULL THEN
+    RETURN NULL;
   END IF;
-  IF version IS NOT NULL AND version NOT IN ('1.0.3', '1.0', '2.0.0', '2.0') THEN
-    PERFORM @extschema@.xapi_is_valid('{}', version);   -- raises the unknown-version error
+  IF NOT fresh THEN
+    PERFORM @extschema@.xapi_create_partitions(month_start, month_start);
+    RETURN NULL;
   END IF;
-  PERFORM @extschema@.xapi_batch_table();
-
-  -- 1. one pass: validate every statement; derive id, content hash (without the properties the
-  --    store sets), timestamp and voiding target of the valid ones
-  EXECUTE format($q$
-    INSERT INTO pg_temp.la_xapi_batch (pos, doc, violations, id, hash, ts, voids, status)
-    SELECT s.pos, s.doc, v.violations,
-           CASE WHEN v.violations IS NULL THEN coalesce((s.doc->>'id')::uuid, gen_random_uuid()) END,
-           CASE WHEN v.violations IS NULL
-                THEN @extschema@.xapi_content_hash(s.doc) END,
-           CASE WHEN v.violations IS NULL
-                THEN coalesce(@extschema@.xapi_timestamp(s.doc->>'timestamp'), now()) END,
-           CASE WHEN v.violations IS NULL AND s.doc->'verb'->>'id' = %L
-                THEN (s.doc->'object'->>'id')::uuid END,
-           CASE WHEN v.violations IS NULL THEN 'stored' ELSE 'rejected' END
-    FROM (%s) s(pos, doc),
-         -- OFFSET 0 keeps the subquery from being flattened, which would validate once per reference
-         LATERAL (SELECT @extschema@.xapi_violations_json(s.doc, %L) AS violations OFFSET 0) v
-    $q$, voided_verb, source, version) USING payload;
-  GET DIAGNOSTICS n = ROW_COUNT;
-  IF progress THEN
-    RAISE NOTICE 'xapi ingest: % statements read and validated', n;
+  EXECUTE format('LOCK TABLE %I.xapi_statements IN SHARE UPDATE EXCLUSIVE MODE', schema_name);
+  IF to_regclass(format('%I.%I', schema_name, part)) IS NOT NULL THEN
+    RETURN NULL;   -- a concurrent load created it meanwhile
   END IF;
-  -- one scan for what the later steps need to know, so that they can skip the work table
-  SELECT count(*) FILTER (WHERE b.violations IS NULL), count(*) FILTER (WHERE b.violations IS NOT NULL),
-         count(*) FILTER (WHERE b.voids IS NOT NULL), min(b.ts), max(b.ts)
-    INTO n_valid, n_invalid, n_voiding, lo, hi
-    FROM la_xapi_batch b;
-  IF mode = 'all_or_nothing' AND n_invalid > 0 THEN
-    SELECT b.pos, b.doc INTO r FROM la_xapi_batch b WHERE b.violations IS NOT NULL ORDER BY b.pos LIMIT 1;
-    IF FOUND THEN
-      PERFORM @extschema@.xapi_validate(r.doc, version, r.pos);
-    END IF;
-  END IF;
-
-  -- 2. a voiding statement cannot target a voiding statement (stored, or in this batch)
-  FOR r IN
-    SELECT b.pos, b.voids FROM la_xapi_batch b
-    WHERE n_voiding > 0 AND b.status = 'stored' AND b.voids IS NOT NULL
-      AND (EXISTS (SELECT 1 FROM @extschema@.xapi_statement_ids i WHERE i.id = b.voids AND i.voiding)
-           OR EXISTS (SELECT 1 FROM la_xapi_batch o WHERE o.id = b.voids AND o.voids IS NOT NULL
-                        AND o.status = 'stored'))
-    ORDER BY b.pos
-  LOOP
-    IF mode = 'all_or_nothing' THEN
-      RAISE EXCEPTION 'invalid xAPI statement'
-        USING ERRCODE = 'invalid_parameter_value',
-              DETAIL = format('Statement %s of the batch, at $.object.id: statement %s is a voiding statement and cannot be voided (rule voiding).',
-                              r.pos, r.voids);
-    END IF;
-    UPDATE la_xapi_batch b
-       SET status = 'rejected',
-           violations = jsonb_build_array(jsonb_build_object(
-             'path', '$.object.id', 'rule', 'voiding',
-             'message', format('statement %s is a voiding statement and cannot be voided', r.voids)))
-     WHERE b.pos = r.pos;
-    n_rejected := n_rejected + 1;
-  END LOOP;
-
-  -- 3. the same id twice in one batch is an error (the later ones in rejects mode)
-  FOR r IN
-    SELECT b.id, array_agg(b.pos ORDER BY b.pos) AS positions
-    FROM la_xapi_batch b WHERE b.status = 'stored' GROUP BY b.id HAVING count(*) > 1
-  LOOP
-    IF mode = 'all_or_nothing' THEN
-      RAISE EXCEPTION 'duplicate statement id in batch'
-        USING ERRCODE = 'unique_violation',
-              DETAIL = format('Statements %s of the batch, at $.id: id %s occurs more than once.',
-                              array_to_string(r.positions, ', '), r.id);
-    END IF;
-    UPDATE la_xapi_batch b
-       SET status = 'rejected',
-           violations = jsonb_build_array(jsonb_build_object(
-             'path', '$.id', 'rule', 'duplicate_id',
-             'message', format('id %s already occurs at position %s of the batch', r.id, r.positions[1])))
-     WHERE b.id = r.id AND b.pos <> r.positions[1];
-    n_rejected := n_rejected + cardinality(r.positions) - 1;
-  END LOOP;
-
-  -- 4. claim the ids, in id order (so that concurrent ingesters lock in one order)
-  WITH claimed AS (
-    INSERT INTO @extschema@.xapi_statement_ids (id, content_hash, "timestamp", voiding)
-    SELECT b.id, b.hash, b.ts, b.voids IS NOT NULL FROM la_xapi_batch b
-    WHERE b.status = 'stored' ORDER BY b.id
-    ON CONFLICT DO NOTHING
-    RETURNING xapi_statement_ids.id
-  )
-  INSERT INTO la_xapi_claimed (id) SELECT c.id FROM claimed c;
-  GET DIAGNOSTICS n = ROW_COUNT;
-
-  -- 5. an id that is already stored: a no-op with the same content, a conflict with another
-  FOR r IN
-    SELECT b.pos, b.id, i.content_hash = b.hash AS same
-    FROM la_xapi_batch b JOIN @extschema@.xapi_statement_ids i ON i.id = b.id
-    WHERE n < n_valid - n_rejected   -- otherwise every statement claimed its id
-      AND b.status = 'stored' AND NOT EXISTS (SELECT 1 FROM la_xapi_claimed c WHERE c.id = b.id)
-    ORDER BY b.pos
-  LOOP
-    IF r.same THEN
-      UPDATE la_xapi_batch b SET status = 'exists' WHERE b.pos = r.pos;
-      CONTINUE;
-    END IF;
-    IF mode = 'all_or_nothing' THEN
-      RAISE EXCEPTION 'statement id conflict'
-        USING ERRCODE = 'unique_violation',
-              DETAIL = format('Statement %s of the batch, at $.id: id %s is already stored with different content.',
-                              r.pos, r.id),
-              HINT = 'A statement is immutable: send it with a new id, or void the stored one.';
-    END IF;
-    UPDATE la_xapi_batch b
-       SET status = 'rejected',
-           violations = jsonb_build_array(jsonb_build_object(
-             'path', '$.id', 'rule', 'conflict',
-             'message', format('id %s is already stored with different content', r.id)))
-     WHERE b.pos = r.pos;
-    n_rejected := n_rejected + 1;
-  END LOOP;
-
-  -- 6. the partitions (for the months of the valid statements), then the rows
-  IF lo IS NOT NULL THEN
-    PERFORM @extschema@.xapi_create_partitions(lo, hi);
-    k := @extschema@.xapi_current_key();
-  END IF;
-  INSERT INTO @extschema@.xapi_statements
-    (id, actor_key, actor_pseudonym, actor_type, verb_id, object_type, object_id, registration,
-     score_scaled, score_raw, score_min, score_max, success, completion, duration, response,
-     platform, language, parent_ids, grouping_ids, category_ids, instructor_pseudonym,
-     team_pseudonym, context_extensions, "timestamp", stored, voided, voids, authority, version,
-     statement)
-  SELECT b.id, x.actor_key, @extschema@.xapi_hmac(k, x.actor_key),
-         coalesce(sd->'actor'->>'objectType', 'Agent'), sd->'verb'->>'id', x.object_type,
-         CASE WHEN x.object_type IN ('Agent', 'Group')
-              THEN @extschema@.xapi_hmac(k, @extschema@.xapi_actor_key(sd->'object'))
-              WHEN x.object_type <> 'SubStatement' THEN sd->'object'->>'id' END,
-         (cx->>'registration')::uuid,
-         (rs->'score'->>'scaled')::float8, (rs->'score'->>'raw')::float8,
-         (rs->'score'->>'min')::float8, (rs->'score'->>'max')::float8,
-         (rs->>'success')::boolean, (rs->>'completion')::boolean,
-         @extschema@.xapi_duration(rs->>'duration'), rs->>'response',
-         cx->>'platform', cx->>'language',
-         @extschema@.xapi_activity_ids(cx->'contextActivities'->'parent'),
-         @extschema@.xapi_activity_ids(cx->'contextActivities'->'grouping'),
-         @extschema@.xapi_activity_ids(cx->'contextActivities'->'category'),
-         @extschema@.xapi_hmac(k, @extschema@.xapi_actor_key(cx->'instructor')),
-         @extschema@.xapi_hmac(k, @extschema@.xapi_actor_key(cx->'team')),
-         cx->'extensions', b.ts, now(),
-         EXISTS (SELECT 1 FROM @extschema@.xapi_voids v WHERE v.target = b.id),
-         b.voids, sd->'authority', x.version,
-         -- the statement as sent (rebuilding every document would double the cost of the insert);
-         -- only a generated id is added
-         CASE WHEN sd ? 'id' THEN sd ELSE sd || jsonb_build_object('id', b.id) END
-  FROM la_xapi_batch b
-  CROSS JOIN LATERAL (SELECT b.doc AS sd, b.doc->'result' AS rs, b.doc->'context' AS cx) d
-  CROSS JOIN LATERAL (SELECT @extschema@.xapi_actor_key(sd->'actor') AS actor_key,
-                             coalesce(sd->'object'->>'objectType', 'Activity') AS object_type,
-                             coalesce(sd->>'version',
-                                      CASE WHEN version LIKE '1.0%' THEN '1.0.3' ELSE '2.0.0' END) AS version
-                      OFFSET 0) x
-  WHERE b.status = 'stored';
-  GET DIAGNOSTICS n = ROW_COUNT;
-  IF progress THEN
-    RAISE NOTICE 'xapi ingest: % statements stored', n;
-  END IF;
-
-  -- 7. voiding: remember the targets, mark those already stored
-  IF n_voiding > 0 THEN
-    INSERT INTO @extschema@.xapi_voids (target, voiding_id)
-    SELECT b.voids, b.id FROM la_xapi_batch b WHERE b.status = 'stored' AND b.voids IS NOT NULL
-    ORDER BY b.voids
-    ON CONFLICT (target) DO NOTHING;
-    UPDATE @extschema@.xapi_statements s SET voided = true
-      FROM la_xapi_batch b JOIN @extschema@.xapi_statement_ids i ON i.id = b.voids
-     WHERE b.status = 'stored' AND s.id = i.id AND s."timestamp" = i."timestamp" AND NOT s.voided;
-  END IF;
-
-  -- 8. the rejects, with their violations
-  IF n_invalid + n_rejected > 0 THEN
-    INSERT INTO @extschema@.xapi_rejects (batch_id, "position", statement, violations)
-    SELECT batch, b.pos, b.doc, b.violations FROM la_xapi_batch b
-    WHERE b.status = 'rejected' ORDER BY b.pos;
-  END IF;
+  EXECUTE format('CREATE TABLE %I.%I (LIKE %I.xapi_statements INCLUDING DEFAULTS)',
+                 schema_name, part, schema_name);
+  RETURN format('%I.%I', schema_name, part);
 END
 $$;
-COMMENT ON FUNCTION @extschema@.xapi_ingest_batch(text, jsonb, text, text, boolean) IS
-'internal: ingest the statements of a source query (validate, deduplicate, store, void, reject) into the session''s work table';
+COMMENT ON FUNCTION @extschema@.xapi_prepare_month(timestamptz, boolean) IS
+'internal: make a month ready for a load: NULL when it has a partition, else the name of a new table to attach when the load ends';
+
+CREATE FUNCTION @extschema@.xapi_fill_month(part text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  rel regclass := part::regclass;
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_class c JOIN pg_extension e ON e.extname = 'learnalytics'
+                 WHERE c.oid = rel AND c.relnamespace = e.extnamespace AND c.relkind = 'r'
+                   AND NOT c.relispartition AND c.relname ~ '^xapi_statements_p[0-9]{6}$') THEN
+    RAISE EXCEPTION '% is not a month table of a running load', part
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  EXECUTE format('INSERT INTO %s SELECT * FROM @extschema@.la_xapi_load_rows()', rel);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.xapi_fill_month(text) IS
+'internal: insert the running load''s rows of a new month into its standalone table';
+
+CREATE FUNCTION @extschema@.xapi_attach_month(part text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  rel regclass := part::regclass;
+  month text;
+  lo timestamp;
+BEGIN
+  SELECT substring(c.relname FROM '^xapi_statements_p([0-9]{6})$') INTO month
+  FROM pg_class c JOIN pg_extension e ON e.extname = 'learnalytics'
+  WHERE c.oid = rel AND c.relnamespace = e.extnamespace AND c.relkind = 'r' AND NOT c.relispartition;
+  IF month IS NULL THEN
+    RAISE EXCEPTION '% is not a month table of a running load', part
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  lo := to_timestamp(month, 'YYYYMM')::timestamp;
+  -- the parent's indexes are built on the attached table by sorting
+  EXECUTE format('ALTER TABLE @extschema@.xapi_statements ATTACH PARTITION %s FOR VALUES FROM (%L) TO (%L)',
+                 rel, lo AT TIME ZONE 'UTC', (lo + interval '1 month') AT TIME ZONE 'UTC');
+END
+$$;
+COMMENT ON FUNCTION @extschema@.xapi_attach_month(text) IS
+'internal: attach a month table a load filled as the partition of xapi_statements';
+
+-- The single-pass bulk path: COPY (or INSERT) statements into this view; triggers validate,
+-- derive and store them as they arrive. Settings: learnalytics.xapi_ingest_mode, learnalytics.xapi_version.
+CREATE VIEW @extschema@.xapi_statement_stream AS
+SELECT NULL::jsonb AS statement WHERE false;
+COMMENT ON VIEW @extschema@.xapi_statement_stream IS
+'bulk ingest: COPY ... (FORMAT csv, QUOTE e''\x01'', DELIMITER e''\x02'') of NDJSON into it, or INSERT; one load per statement, logged in xapi_loads';
+
+CREATE FUNCTION @extschema@.la_xapi_stream_begin() RETURNS trigger
+AS 'MODULE_PATHNAME', 'la_xapi_stream_begin' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION @extschema@.la_xapi_stream_row() RETURNS trigger
+AS 'MODULE_PATHNAME', 'la_xapi_stream_row' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION @extschema@.la_xapi_stream_end() RETURNS trigger
+AS 'MODULE_PATHNAME', 'la_xapi_stream_end' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.la_xapi_stream_begin() IS 'internal: starts a load into xapi_statement_stream';
+COMMENT ON FUNCTION @extschema@.la_xapi_stream_row() IS 'internal: one statement of a load into xapi_statement_stream';
+COMMENT ON FUNCTION @extschema@.la_xapi_stream_end() IS 'internal: ends a load into xapi_statement_stream';
+CREATE TRIGGER xapi_stream_begin BEFORE INSERT ON @extschema@.xapi_statement_stream
+  FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.la_xapi_stream_begin();
+CREATE TRIGGER xapi_stream_row INSTEAD OF INSERT ON @extschema@.xapi_statement_stream
+  FOR EACH ROW EXECUTE FUNCTION @extschema@.la_xapi_stream_row();
+CREATE TRIGGER xapi_stream_end AFTER INSERT ON @extschema@.xapi_statement_stream
+  FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.la_xapi_stream_end();
 
 CREATE FUNCTION @extschema@.xapi_ingest(statements jsonb, mode text DEFAULT 'all_or_nothing',
                                         version text DEFAULT NULL)
 RETURNS TABLE("position" integer, id uuid, status text)
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  IF statements IS NULL OR jsonb_typeof(statements) NOT IN ('object', 'array') THEN
-    RAISE EXCEPTION 'xAPI statements must be a JSON object or array'
-      USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = format('Got %s.', coalesce(jsonb_typeof(statements), 'NULL'));
-  END IF;
-  -- a single statement goes through the array form too: a plain $1 would let the planner fold
-  -- (and so evaluate) the derivations of an invalid statement before its validation
-  PERFORM @extschema@.xapi_ingest_batch(
-    'SELECT e.ord::integer, e.doc FROM jsonb_array_elements($1) WITH ORDINALITY e(doc, ord)',
-    CASE WHEN jsonb_typeof(statements) = 'object' THEN jsonb_build_array(statements) ELSE statements END,
-    mode, version, false);
-  RETURN QUERY SELECT b.pos, b.id, b.status FROM la_xapi_batch b ORDER BY b.pos;
-  PERFORM @extschema@.xapi_batch_table();   -- the statements do not linger in the session
-END
-$$;
+AS 'MODULE_PATHNAME', 'la_xapi_ingest'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.xapi_ingest(jsonb, text, text) IS
 'store one statement or a JSON array of them; returns (position, id, status stored|exists|rejected); mode all_or_nothing (default) or rejects';
+
+CREATE FUNCTION @extschema@.la_xapi_ingest_relation(source regclass, mode text, version text,
+                                                    OUT stored bigint, OUT existing bigint,
+                                                    OUT rejected bigint)
+RETURNS record
+AS 'MODULE_PATHNAME', 'la_xapi_ingest_relation'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.la_xapi_ingest_relation(regclass, text, text) IS
+'internal: ingest every row (column statement, jsonb) of a relation, in scan order';
 
 CREATE FUNCTION @extschema@.xapi_ingest_staged(staging regclass DEFAULT NULL,
                                                mode text DEFAULT 'all_or_nothing',
@@ -654,20 +524,15 @@ DECLARE
 BEGIN
   -- no row may slip in between reading the staging relation and emptying it
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', rel);
-  PERFORM @extschema@.xapi_ingest_batch(
-    format('SELECT (row_number() OVER ())::integer, s.statement FROM %s s', rel), NULL, mode, version, true);
-  SELECT count(*) FILTER (WHERE b.status = 'stored'), count(*) FILTER (WHERE b.status = 'exists'),
-         count(*) FILTER (WHERE b.status = 'rejected')
-    INTO stored, existing, rejected
-    FROM la_xapi_batch b;
+  SELECT r.stored, r.existing, r.rejected INTO stored, existing, rejected
+    FROM @extschema@.la_xapi_ingest_relation(rel, mode, version) r;
   IF empty_staging THEN
     EXECUTE format('DELETE FROM %s', rel);
   END IF;
-  PERFORM @extschema@.xapi_batch_table();   -- the statements do not linger in the session
 END
 $$;
 COMMENT ON FUNCTION @extschema@.xapi_ingest_staged(regclass, text, text, boolean) IS
-'bulk path: ingest every row (column statement, jsonb) of a staging relation (default xapi_staging) in one transaction, then empty it; returns the counts';
+'ingest every row (column statement, jsonb) of a staging relation (default xapi_staging) in one transaction, then empty it; returns the counts';
 
 -------------------------------------------------------------------------------
 -- Right to be forgotten
@@ -755,16 +620,25 @@ REVOKE ALL ON FUNCTION @extschema@.xapi_set_pseudonym_key(bytea) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_pseudonym(jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_create_partitions(timestamptz, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_drop_partitions(timestamptz) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.xapi_batch_table() FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.xapi_ingest_batch(text, jsonb, text, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.la_xapi_load_rows() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.xapi_prepare_month(timestamptz, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.xapi_fill_month(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.xapi_attach_month(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.la_xapi_ingest_relation(regclass, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.la_xapi_stream_begin() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.la_xapi_stream_row() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.la_xapi_stream_end() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_ingest(jsonb, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_ingest_staged(regclass, text, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_erase_actor(jsonb) FROM PUBLIC;
 
 GRANT EXECUTE ON FUNCTION @extschema@.xapi_current_key(), @extschema@.xapi_set_pseudonym_key(bytea),
   @extschema@.xapi_pseudonym(jsonb), @extschema@.xapi_create_partitions(timestamptz, timestamptz),
-  @extschema@.xapi_drop_partitions(timestamptz), @extschema@.xapi_batch_table(),
-  @extschema@.xapi_ingest_batch(text, jsonb, text, text, boolean), @extschema@.xapi_ingest(jsonb, text, text),
+  @extschema@.xapi_drop_partitions(timestamptz), @extschema@.la_xapi_load_rows(),
+  @extschema@.xapi_prepare_month(timestamptz, boolean), @extschema@.xapi_fill_month(text),
+  @extschema@.xapi_attach_month(text), @extschema@.la_xapi_ingest_relation(regclass, text, text),
+  @extschema@.la_xapi_stream_begin(), @extschema@.la_xapi_stream_row(), @extschema@.la_xapi_stream_end(),
+  @extschema@.xapi_ingest(jsonb, text, text),
   @extschema@.xapi_ingest_staged(regclass, text, text, boolean), @extschema@.xapi_erase_actor(jsonb)
   TO learnalytics_admin;
 
@@ -772,4 +646,7 @@ GRANT SELECT, INSERT, UPDATE ON @extschema@.xapi_pseudonym_key TO learnalytics_a
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.xapi_statements, @extschema@.xapi_statement_ids,
   @extschema@.xapi_voids, @extschema@.xapi_rejects TO learnalytics_admin;
 GRANT SELECT, INSERT, DELETE, TRUNCATE ON @extschema@.xapi_staging TO learnalytics_admin;
+GRANT INSERT ON @extschema@.xapi_statement_stream TO learnalytics_admin;
+GRANT SELECT, INSERT ON @extschema@.xapi_loads TO learnalytics_admin;
+GRANT SELECT ON @extschema@.xapi_loads TO learnalytics_analyst;
 GRANT SELECT ON @extschema@.xapi_statements_pseudonymous TO learnalytics_analyst;

@@ -18,26 +18,35 @@
 #include "xapi/xapi.h"
 
 /*
- * Which rule set to apply: the version argument when given ("1.0.3" or
- * "2.0.0", also "1.0"/"2.0"), otherwise the statement's own "version"
- * ("1.0..." selects 1.0.3), otherwise 2.0.0.
+ * XapiParseVersionParam
+ *		The rule set named by an ingest or validation argument ("1.0.3" or
+ *		"2.0.0", also "1.0"/"2.0"); NULL means "each statement's own".
  */
-static XapiVersion
-ResolveVersion(FunctionCallInfo fcinfo, int argno, Jsonb *jb)
+bool
+XapiParseVersionParam(const char *param, XapiVersion *out)
 {
-	if (PG_NARGS() > argno && !PG_ARGISNULL(argno))
-	{
-		char	   *v = text_to_cstring(PG_GETARG_TEXT_PP(argno));
-
-		if (strcmp(v, "1.0.3") == 0 || strcmp(v, "1.0") == 0)
-			return XAPI_V103;
-		if (strcmp(v, "2.0.0") == 0 || strcmp(v, "2.0") == 0)
-			return XAPI_V200;
+	if (param == NULL)
+		return false;
+	if (strcmp(param, "1.0.3") == 0 || strcmp(param, "1.0") == 0)
+		*out = XAPI_V103;
+	else if (strcmp(param, "2.0.0") == 0 || strcmp(param, "2.0") == 0)
+		*out = XAPI_V200;
+	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown xAPI version \"%s\"", v),
+				 errmsg("unknown xAPI version \"%s\"", param),
 				 errhint("Use \"1.0.3\" or \"2.0.0\", or NULL to follow each statement's \"version\".")));
-	}
+	return true;
+}
+
+/*
+ * XapiStatementVersion
+ *		The rule set of a statement read on its own: its "version" ("1.0..."
+ *		selects 1.0.3), otherwise 2.0.0.
+ */
+XapiVersion
+XapiStatementVersion(Jsonb *jb)
+{
 	if (JB_ROOT_IS_OBJECT(jb) && !JB_ROOT_IS_SCALAR(jb))
 	{
 		JsonbValue	v;
@@ -50,19 +59,35 @@ ResolveVersion(FunctionCallInfo fcinfo, int argno, Jsonb *jb)
 	return XAPI_V200;
 }
 
-/* Run the walker over one statement. */
-static List *
-Validate(FunctionCallInfo fcinfo, Jsonb *jb, bool first_only)
+/*
+ * XapiCollectViolations
+ *		Run the walker over one statement: its violations in document order
+ *		(only the first when first_only), NIL when it is valid.
+ */
+List *
+XapiCollectViolations(XapiVersion version, Jsonb *jb, bool first_only)
 {
 	XapiCtx		cx;
 
 	memset(&cx, 0, sizeof(cx));
-	cx.version = ResolveVersion(fcinfo, 1, jb);
+	cx.version = version;
 	cx.first_only = first_only;
 	initStringInfo(&cx.path);
 	appendStringInfoChar(&cx.path, '$');
 	XapiValidate(&cx, jb);
 	return cx.violations;
+}
+
+/* The rules of a function call: its version argument, else the statement's. */
+static List *
+Validate(FunctionCallInfo fcinfo, Jsonb *jb, bool first_only)
+{
+	XapiVersion version;
+
+	if (!(PG_NARGS() > 1 && !PG_ARGISNULL(1) &&
+		  XapiParseVersionParam(text_to_cstring(PG_GETARG_TEXT_PP(1)), &version)))
+		version = XapiStatementVersion(jb);
+	return XapiCollectViolations(version, jb, first_only);
 }
 
 /*
@@ -123,15 +148,23 @@ Datum
 la_xapi_violations_json(PG_FUNCTION_ARGS)
 {
 	List	   *vs;
-	ListCell   *lc;
-	JsonbParseState *ps = NULL;
-	JsonbValue *res;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	vs = Validate(fcinfo, PG_GETARG_JSONB_P(0), false);
 	if (vs == NIL)
 		PG_RETURN_NULL();
+	PG_RETURN_JSONB_P(XapiViolationsJsonb(vs));
+}
+
+/* Violations as the jsonb array [{"path":..., "rule":..., "message":...}, ...]. */
+Jsonb *
+XapiViolationsJsonb(List *vs)
+{
+	ListCell   *lc;
+	JsonbParseState *ps = NULL;
+	JsonbValue *res;
+
 	pushJsonbValue(&ps, WJB_BEGIN_ARRAY, NULL);
 	foreach(lc, vs)
 	{
@@ -144,7 +177,7 @@ la_xapi_violations_json(PG_FUNCTION_ARGS)
 		pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
 	}
 	res = pushJsonbValue(&ps, WJB_END_ARRAY, NULL);
-	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));
+	return JsonbValueToJsonb(res);
 }
 
 /* la_xapi_is_valid(statement jsonb, version text) returns boolean */
@@ -169,6 +202,31 @@ RuleErrcode(const char *rule)
 }
 
 /*
+ * XapiRaiseViolation
+ *		Raise the first of a statement's violations, with the statement's
+ *		position in its batch when position > 0.
+ */
+void
+XapiRaiseViolation(List *vs, int64 position)
+{
+	XapiViolation *v = linitial(vs);
+	int			n = list_length(vs);
+
+	if (position > 0)
+		ereport(ERROR,
+				(errcode(RuleErrcode(v->rule)),
+				 errmsg("invalid xAPI statement"),
+				 errdetail("Statement " INT64_FORMAT " of the batch, at %s: %s (rule %s).",
+						   position, v->path, v->message, v->rule),
+				 n > 1 ? errhint("The statement has %d violations; xapi_violations() lists them all.", n) : 0));
+	ereport(ERROR,
+			(errcode(RuleErrcode(v->rule)),
+			 errmsg("invalid xAPI statement"),
+			 errdetail("At %s: %s (rule %s).", v->path, v->message, v->rule),
+			 n > 1 ? errhint("The statement has %d violations; xapi_violations() lists them all.", n) : 0));
+}
+
+/*
  * la_xapi_check(statement jsonb, version text, position integer) returns jsonb
  *		The statement itself when it is valid; otherwise raise the first
  *		violation (SQLSTATE 22023, 54000 for a statement over the size limit,
@@ -181,8 +239,6 @@ la_xapi_check(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *jb;
 	List	   *vs;
-	XapiViolation *v;
-	int			n;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -194,20 +250,7 @@ la_xapi_check(PG_FUNCTION_ARGS)
 	vs = Validate(fcinfo, jb, false);
 	if (vs == NIL)
 		PG_RETURN_JSONB_P(jb);
-	v = linitial(vs);
-	n = list_length(vs);
-	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(RuleErrcode(v->rule)),
-				 errmsg("invalid xAPI statement"),
-				 errdetail("Statement %d of the batch, at %s: %s (rule %s).",
-						   PG_GETARG_INT32(2), v->path, v->message, v->rule),
-				 n > 1 ? errhint("The statement has %d violations; xapi_violations() lists them all.", n) : 0));
-	ereport(ERROR,
-			(errcode(RuleErrcode(v->rule)),
-			 errmsg("invalid xAPI statement"),
-			 errdetail("At %s: %s (rule %s).", v->path, v->message, v->rule),
-			 n > 1 ? errhint("The statement has %d violations; xapi_violations() lists them all.", n) : 0));
+	XapiRaiseViolation(vs, PG_NARGS() > 2 && !PG_ARGISNULL(2) ? PG_GETARG_INT32(2) : 0);
 	PG_RETURN_NULL();			/* not reached */
 }
 

@@ -56,8 +56,8 @@ XapiActorKey(JsonbValue *actor)
 }
 
 /* Wrap a jsonb datum as a JsonbValue for the walker. */
-static void
-JsonbRootValue(Jsonb *jb, JsonbValue *v)
+void
+XapiRootValue(Jsonb *jb, JsonbValue *v)
 {
 	v->type = jbvBinary;
 	v->val.binary.data = &jb->root;
@@ -79,7 +79,7 @@ la_xapi_actor_key(PG_FUNCTION_ARGS)
 
 	if (JB_ROOT_IS_SCALAR(jb) || !JB_ROOT_IS_OBJECT(jb))
 		PG_RETURN_NULL();
-	JsonbRootValue(jb, &v);
+	XapiRootValue(jb, &v);
 	key = XapiActorKey(&v);
 	if (key == NULL)
 		PG_RETURN_NULL();
@@ -125,16 +125,14 @@ la_xapi_mbox_sha1sum(PG_FUNCTION_ARGS)
 }
 
 /*
- * la_xapi_hmac(key bytea, message text) returns text
- *		HMAC-SHA-256 of message under key, as 64 lower-case hexadecimal digits.
- *		The pseudonym of an actor is la_xapi_hmac(secret, actor_key).
+ * XapiHmacHex
+ *		HMAC-SHA-256 of msg under key, as 64 lower-case hexadecimal digits and
+ *		a NUL in hex[65]: the pseudonym of an actor key.
  */
-PG_FUNCTION_INFO_V1(la_xapi_hmac);
-Datum
-la_xapi_hmac(PG_FUNCTION_ARGS)
+void
+XapiHmacHex(bytea *key, const char *msg, int len, char *hex)
 {
-	bytea	   *key = PG_GETARG_BYTEA_PP(0);
-	text	   *msg = PG_GETARG_TEXT_PP(1);
+	static const char digits[] = "0123456789abcdef";
 	pg_hmac_ctx *ctx;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 
@@ -147,11 +145,32 @@ la_xapi_hmac(PG_FUNCTION_ARGS)
 	ctx = pg_hmac_create(PG_SHA256);
 	if (ctx == NULL ||
 		pg_hmac_init(ctx, (uint8 *) VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key)) < 0 ||
-		pg_hmac_update(ctx, (uint8 *) VARDATA_ANY(msg), VARSIZE_ANY_EXHDR(msg)) < 0 ||
+		pg_hmac_update(ctx, (const uint8 *) msg, len) < 0 ||
 		pg_hmac_final(ctx, digest, sizeof(digest)) < 0)
 		elog(ERROR, "could not compute HMAC-SHA-256: %s", pg_hmac_error(ctx));
 	pg_hmac_free(ctx);
-	PG_RETURN_TEXT_P(HexText(digest, PG_SHA256_DIGEST_LENGTH));
+	for (int i = 0; i < PG_SHA256_DIGEST_LENGTH; i++)
+	{
+		hex[2 * i] = digits[digest[i] >> 4];
+		hex[2 * i + 1] = digits[digest[i] & 0x0f];
+	}
+	hex[2 * PG_SHA256_DIGEST_LENGTH] = '\0';
+}
+
+/*
+ * la_xapi_hmac(key bytea, message text) returns text
+ *		HMAC-SHA-256 of message under key, as 64 lower-case hexadecimal digits.
+ *		The pseudonym of an actor is la_xapi_hmac(secret, actor_key).
+ */
+PG_FUNCTION_INFO_V1(la_xapi_hmac);
+Datum
+la_xapi_hmac(PG_FUNCTION_ARGS)
+{
+	text	   *msg = PG_GETARG_TEXT_PP(1);
+	char		hex[2 * PG_SHA256_DIGEST_LENGTH + 1];
+
+	XapiHmacHex(PG_GETARG_BYTEA_PP(0), VARDATA_ANY(msg), VARSIZE_ANY_EXHDR(msg), hex);
+	PG_RETURN_TEXT_P(cstring_to_text(hex));
 }
 
 /* true when key is one of the nkeys texts */
@@ -231,8 +250,8 @@ la_xapi_replace_actor(PG_FUNCTION_ARGS)
 	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &keys, &nulls, &nkeys);
 	if (JB_ROOT_IS_SCALAR(doc) || nkeys == 0)
 		PG_RETURN_JSONB_P(doc);
-	JsonbRootValue(doc, &root);
-	JsonbRootValue(replacement, &repl);
+	XapiRootValue(doc, &root);
+	XapiRootValue(replacement, &repl);
 	if (JB_ROOT_IS_OBJECT(doc))
 	{
 		char	   *key = XapiActorKey(&root);
@@ -257,6 +276,39 @@ CollectActivityId(JsonbValue *act, List **ids)
 }
 
 /*
+ * XapiActivityIds
+ *		The ids of a contextActivities value (an Activity or an array of
+ *		them), in order, as text[]; NULL when there are none.
+ */
+ArrayType *
+XapiActivityIds(JsonbValue *activities)
+{
+	List	   *ids = NIL;
+	Datum	   *elems;
+	ListCell   *lc;
+	int			i = 0;
+
+	if (XapiIsObject(activities))
+		CollectActivityId(activities, &ids);
+	else if (XapiIsArray(activities))
+	{
+		JsonbIterator *it = JsonbIteratorInit(activities->val.binary.data);
+		JsonbIteratorToken tok;
+		JsonbValue	el;
+
+		while ((tok = JsonbIteratorNext(&it, &el, true)) != WJB_DONE)
+			if (tok == WJB_ELEM)
+				CollectActivityId(&el, &ids);
+	}
+	if (ids == NIL)
+		return NULL;
+	elems = palloc(sizeof(Datum) * list_length(ids));
+	foreach(lc, ids)
+		elems[i++] = PointerGetDatum(lfirst(lc));
+	return construct_array(elems, i, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
+/*
  * la_xapi_activity_ids(activities jsonb) returns text[]
  *		The ids of a contextActivities value (an Activity or an array of
  *		them), in order; NULL when there are none.
@@ -266,63 +318,44 @@ Datum
 la_xapi_activity_ids(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *jb = PG_GETARG_JSONB_P(0);
-	JsonbValue	root,
-				el;
-	List	   *ids = NIL;
-	Datum	   *elems;
-	ListCell   *lc;
-	int			i = 0;
+	JsonbValue	root;
+	ArrayType  *ids;
 
 	if (JB_ROOT_IS_SCALAR(jb))
 		PG_RETURN_NULL();
-	JsonbRootValue(jb, &root);
-	if (JB_ROOT_IS_OBJECT(jb))
-		CollectActivityId(&root, &ids);
-	else
-	{
-		JsonbIterator *it = JsonbIteratorInit(&jb->root);
-		JsonbIteratorToken tok;
-
-		while ((tok = JsonbIteratorNext(&it, &el, true)) != WJB_DONE)
-			if (tok == WJB_ELEM)
-				CollectActivityId(&el, &ids);
-	}
-	if (ids == NIL)
+	XapiRootValue(jb, &root);
+	ids = XapiActivityIds(&root);
+	if (ids == NULL)
 		PG_RETURN_NULL();
-	elems = palloc(sizeof(Datum) * list_length(ids));
-	foreach(lc, ids)
-		elems[i++] = PointerGetDatum(lfirst(lc));
-	PG_RETURN_ARRAYTYPE_P(construct_array(elems, i, TEXTOID, -1, false, TYPALIGN_INT));
+	PG_RETURN_ARRAYTYPE_P(ids);
 }
 
 /*
- * Feed one scalar to a hash.  A number is hashed as its text: its binary
- * form may carry a short or a long varlena header for the same value.
+ * Append one scalar to the bytes being hashed.  A number is hashed as its
+ * text: its binary form may carry a short or a long varlena header for the
+ * same value.
  */
 static void
-HashScalar(pg_cryptohash_ctx *ctx, JsonbValue *v)
+HashScalar(StringInfo buf, JsonbValue *v)
 {
-	uint8		tag = (uint8) v->type;
-
-	pg_cryptohash_update(ctx, &tag, 1);
+	appendStringInfoChar(buf, (char) (uint8) v->type);
 	switch (v->type)
 	{
 		case jbvString:
-			pg_cryptohash_update(ctx, (uint8 *) &v->val.string.len, sizeof(int));
-			pg_cryptohash_update(ctx, (uint8 *) v->val.string.val, v->val.string.len);
+			appendBinaryStringInfo(buf, (char *) &v->val.string.len, sizeof(int));
+			appendBinaryStringInfo(buf, v->val.string.val, v->val.string.len);
 			break;
 		case jbvNumeric:
 			{
 				char	   *num = DatumGetCString(DirectFunctionCall1(numeric_out,
 																	  NumericGetDatum(v->val.numeric)));
 
-				pg_cryptohash_update(ctx, (uint8 *) num, strlen(num) + 1);
+				appendBinaryStringInfo(buf, num, strlen(num) + 1);
 				pfree(num);
 			}
 			break;
 		case jbvBool:
-			tag = v->val.boolean ? 1 : 0;
-			pg_cryptohash_update(ctx, &tag, 1);
+			appendStringInfoChar(buf, v->val.boolean ? 1 : 0);
 			break;
 		default:
 			break;
@@ -330,20 +363,19 @@ HashScalar(pg_cryptohash_ctx *ctx, JsonbValue *v)
 }
 
 /*
- * la_xapi_content_hash(statement jsonb) returns bytea
- *		SHA-256 of a statement without the properties a store sets (id, stored,
- *		authority, version): what idempotency compares.  It walks the jsonb
- *		(keys come sorted, duplicates and white space are gone, so equal
- *		documents give equal walks) without converting the statement to text.
+ * XapiContentHash
+ *		SHA-256 (into digest[32]) of a statement without the properties a
+ *		store sets (id, stored, authority, version): what idempotency compares.
+ *		It walks the jsonb (keys come sorted, duplicates and white space are
+ *		gone, so equal documents give equal walks) without converting the
+ *		statement to text, and hashes the walk's bytes in one call.
  */
-PG_FUNCTION_INFO_V1(la_xapi_content_hash);
-Datum
-la_xapi_content_hash(PG_FUNCTION_ARGS)
+void
+XapiContentHash(Jsonb *jb, uint8 *digest)
 {
 	static const char *const skip[] = {"id", "stored", "authority", "version", NULL};
-	Jsonb	   *jb = PG_GETARG_JSONB_P(0);
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
-	bytea	   *result = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	pg_cryptohash_ctx *ctx;
+	StringInfoData buf;
 	JsonbIterator *it;
 	JsonbValue	v;
 	JsonbIteratorToken tok;
@@ -351,12 +383,11 @@ la_xapi_content_hash(PG_FUNCTION_ARGS)
 				skip_level = -1;	/* >= 0 while inside a skipped top-level value */
 	bool		skip_next = false;
 
-	if (ctx == NULL || pg_cryptohash_init(ctx) < 0)
-		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
+	initStringInfo(&buf);
 	it = JsonbIteratorInit(&jb->root);
 	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
 	{
-		uint8		t = (uint8) tok;
+		char		t = (char) (uint8) tok;
 
 		if (tok == WJB_BEGIN_ARRAY || tok == WJB_BEGIN_OBJECT)
 		{
@@ -367,7 +398,7 @@ la_xapi_content_hash(PG_FUNCTION_ARGS)
 			}
 			level++;
 			if (skip_level < 0)
-				pg_cryptohash_update(ctx, &t, 1);
+				appendStringInfoChar(&buf, t);
 			continue;
 		}
 		if (tok == WJB_END_ARRAY || tok == WJB_END_OBJECT)
@@ -376,7 +407,7 @@ la_xapi_content_hash(PG_FUNCTION_ARGS)
 			if (skip_level == level)
 				skip_level = -1;
 			else if (skip_level < 0)
-				pg_cryptohash_update(ctx, &t, 1);
+				appendStringInfoChar(&buf, t);
 			continue;
 		}
 		if (skip_level >= 0)
@@ -395,12 +426,26 @@ la_xapi_content_hash(PG_FUNCTION_ARGS)
 			skip_next = false;	/* a skipped scalar */
 			continue;
 		}
-		pg_cryptohash_update(ctx, &t, 1);
-		HashScalar(ctx, &v);
+		appendStringInfoChar(&buf, t);
+		HashScalar(&buf, &v);
 	}
-	SET_VARSIZE(result, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
-	if (pg_cryptohash_final(ctx, (uint8 *) VARDATA(result), PG_SHA256_DIGEST_LENGTH) < 0)
+	ctx = pg_cryptohash_create(PG_SHA256);
+	if (ctx == NULL || pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (uint8 *) buf.data, buf.len) < 0 ||
+		pg_cryptohash_final(ctx, digest, PG_SHA256_DIGEST_LENGTH) < 0)
 		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
 	pg_cryptohash_free(ctx);
+	pfree(buf.data);
+}
+
+/* la_xapi_content_hash(statement jsonb) returns bytea: see XapiContentHash */
+PG_FUNCTION_INFO_V1(la_xapi_content_hash);
+Datum
+la_xapi_content_hash(PG_FUNCTION_ARGS)
+{
+	bytea	   *result = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+
+	SET_VARSIZE(result, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	XapiContentHash(PG_GETARG_JSONB_P(0), (uint8 *) VARDATA(result));
 	PG_RETURN_BYTEA_P(result);
 }

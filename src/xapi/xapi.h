@@ -9,6 +9,8 @@
  * agents.c		Agents, Groups and their inverse functional identifiers
  * funcs.c		SQL-callable functions (violations, validate, conversions)
  * identity.c	actor keys, HMAC pseudonyms and erasure
+ * derive.c		the store's columns of a valid statement
+ * stream.c		the ingest: loads, flushes, claims, partitions, rejects
  */
 #ifndef LA_XAPI_H
 #define LA_XAPI_H
@@ -18,6 +20,9 @@
 #include "datatype/timestamp.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
+#include "access/tupdesc.h"
+#include "utils/array.h"
+#include "utils/uuid.h"
 #include "utils/jsonb.h"
 
 /* The two rule sets the validator knows. */
@@ -95,7 +100,69 @@ extern bool XapiParseTimestamp(const char *s, int len, TimestampTz *result);
 extern bool XapiParseDuration(const char *s, int len, Interval *result);
 extern bool XapiParseVersion(const char *s, int len, XapiVersion rules);
 
+/* funcs.c */
+extern bool XapiParseVersionParam(const char *param, XapiVersion *out);
+extern XapiVersion XapiStatementVersion(Jsonb *jb);
+extern List *XapiCollectViolations(XapiVersion version, Jsonb *jb, bool first_only);
+extern Jsonb *XapiViolationsJsonb(List *vs);
+extern void XapiRaiseViolation(List *vs, int64 position) pg_attribute_noreturn();
+
 /* identity.c */
 extern char *XapiActorKey(JsonbValue *actor);
+extern void XapiRootValue(Jsonb *jb, JsonbValue *v);
+extern ArrayType *XapiActivityIds(JsonbValue *activities);
+extern void XapiContentHash(Jsonb *jb, uint8 *digest);
+extern void XapiHmacHex(bytea *key, const char *msg, int len, char *hex);
+
+/* derive.c: the store's columns of a valid statement */
+typedef enum XapiStoreColumn
+{
+	XC_ID, XC_ACTOR_KEY, XC_ACTOR_PSEUDONYM, XC_ACTOR_TYPE, XC_VERB_ID, XC_OBJECT_TYPE,
+	XC_OBJECT_ID, XC_REGISTRATION, XC_SCORE_SCALED, XC_SCORE_RAW, XC_SCORE_MIN, XC_SCORE_MAX,
+	XC_SUCCESS, XC_COMPLETION, XC_DURATION, XC_RESPONSE, XC_PLATFORM, XC_LANGUAGE,
+	XC_PARENT_IDS, XC_GROUPING_IDS, XC_CATEGORY_IDS, XC_INSTRUCTOR_PSEUDONYM,
+	XC_TEAM_PSEUDONYM, XC_CONTEXT_EXTENSIONS, XC_TIMESTAMP, XC_STORED, XC_VOIDED, XC_VOIDS,
+	XC_AUTHORITY, XC_VERSION, XC_STATEMENT,
+	XC_NCOLUMNS
+} XapiStoreColumn;
+
+#define XAPI_PSEUDONYM_CACHE 4096
+
+typedef struct XapiPseudonymSlot
+{
+	uint32		hash;
+	char	   *key;
+	text	   *pseudonym;
+} XapiPseudonymSlot;
+
+typedef struct XapiDeriver
+{
+	bytea	   *key;			/* the pseudonym key */
+	TupleDesc	desc;			/* the store's rows */
+	int			attno[XC_NCOLUMNS]; /* 0-based position of each column in desc */
+	const char *default_version;	/* recorded for a statement without "version" */
+	TimestampTz now;			/* "stored", and the timestamp of one without */
+	MemoryContext cxt;			/* of the cache */
+	XapiPseudonymSlot cache[XAPI_PSEUDONYM_CACHE];
+} XapiDeriver;
+
+/* What the ingest decides on. */
+typedef struct XapiDerived
+{
+	pg_uuid_t	id;
+	bool		id_generated;
+	uint8		hash[32];		/* SHA-256 of the content */
+	TimestampTz ts;
+	bool		voiding;		/* a voiding statement ... */
+	pg_uuid_t	target;			/* ... and the statement it voids */
+} XapiDerived;
+
+extern void XapiDeriverInit(XapiDeriver *d, TupleDesc desc, bytea *key,
+							const char *version_param, MemoryContext cxt);
+extern void XapiDerive(XapiDeriver *d, Jsonb *doc, Datum *values, bool *nulls,
+					   XapiDerived *out);
+
+/* stream.c */
+extern void XapiStreamInit(void);
 
 #endif							/* LA_XAPI_H */

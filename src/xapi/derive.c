@@ -1,0 +1,393 @@
+/*
+ * derive.c
+ *		The columns of xapi_statements that the store derives from a valid
+ *		statement: id, actor key and pseudonyms, verb, object, result,
+ *		context, timestamp, voiding target, version, and the content hash
+ *		that idempotency compares.
+ *
+ * Columns are located in the store's tuple descriptor by name, so that a
+ * column added or dropped by an upgrade only needs its entry here.  The
+ * values equal what the SQL operators would give (->> then a cast): numbers
+ * go through their text, as numeric_float8 does.
+ */
+#include "postgres.h"
+
+#include "access/tupdesc.h"
+#include "access/xact.h"
+#include "common/hashfn.h"
+#include "common/sha2.h"
+#include "port/pg_bswap.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
+
+#include "xapi/xapi.h"
+
+/* The store's derived columns, by name (the order of XapiStoreColumn). */
+static const char *const column_names[XC_NCOLUMNS] = {
+	"id", "actor_key", "actor_pseudonym", "actor_type", "verb_id", "object_type", "object_id",
+	"registration", "score_scaled", "score_raw", "score_min", "score_max", "success",
+	"completion", "duration", "response", "platform", "language", "parent_ids", "grouping_ids",
+	"category_ids", "instructor_pseudonym", "team_pseudonym", "context_extensions", "timestamp",
+	"stored", "voided", "voids", "authority", "version", "statement"
+};
+
+/*
+ * XapiDeriverInit
+ *		Prepare a deriver for rows of the store descriptor desc.  key is the
+ *		pseudonym key; version_param the ingest's version argument (NULL: each
+ *		statement's own), which also gives the version recorded for a
+ *		statement without one.  Cached pseudonyms live in cxt.
+ */
+void
+XapiDeriverInit(XapiDeriver *d, TupleDesc desc, bytea *key, const char *version_param,
+				MemoryContext cxt)
+{
+	memset(d, 0, sizeof(*d));
+	d->key = key;
+	d->desc = desc;
+	d->cxt = cxt;
+	d->default_version = (version_param != NULL && strncmp(version_param, "1.0", 3) == 0)
+		? "1.0.3" : "2.0.0";
+	d->now = GetCurrentTransactionStartTimestamp();
+	for (int c = 0; c < XC_NCOLUMNS; c++)
+	{
+		d->attno[c] = -1;
+		for (int i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+
+			if (!att->attisdropped && strcmp(NameStr(att->attname), column_names[c]) == 0)
+				d->attno[c] = i;
+		}
+		if (d->attno[c] < 0)
+			elog(ERROR, "xapi_statements has no column \"%s\"", column_names[c]);
+	}
+}
+
+/*
+ * The pseudonym of an actor key under the deriver's key.  Learners send
+ * many statements each, so a small direct-mapped cache saves most HMACs.
+ */
+static text *
+Pseudonym(XapiDeriver *d, const char *actor_key)
+{
+	int			len = strlen(actor_key);
+	uint32		h = hash_bytes((const unsigned char *) actor_key, len);
+	XapiPseudonymSlot *slot = &d->cache[h % XAPI_PSEUDONYM_CACHE];
+	char		hex[2 * PG_SHA256_DIGEST_LENGTH + 1];
+	MemoryContext old;
+
+	if (slot->key != NULL && slot->hash == h && strcmp(slot->key, actor_key) == 0)
+		return slot->pseudonym;
+	XapiHmacHex(d->key, actor_key, len, hex);
+	old = MemoryContextSwitchTo(d->cxt);
+	if (slot->key != NULL)
+	{
+		pfree(slot->key);
+		pfree(slot->pseudonym);
+	}
+	slot->hash = h;
+	slot->key = pstrdup(actor_key);
+	slot->pseudonym = cstring_to_text(hex);
+	MemoryContextSwitchTo(old);
+	return slot->pseudonym;
+}
+
+/* The pseudonym of an Agent or Group value, or NULL (anonymous, absent). */
+static Datum
+ActorPseudonym(XapiDeriver *d, JsonbValue *actor, bool *isnull)
+{
+	char	   *key = XapiActorKey(actor);
+
+	*isnull = (key == NULL);
+	return key == NULL ? (Datum) 0 : PointerGetDatum(Pseudonym(d, key));
+}
+
+/* Set column c. */
+static inline void
+Put(XapiDeriver *d, Datum *values, bool *nulls, XapiStoreColumn c, Datum value, bool isnull)
+{
+	values[d->attno[c]] = value;
+	nulls[d->attno[c]] = isnull;
+}
+
+/* Set column c to the string property key of obj, or NULL. */
+static void
+PutString(XapiDeriver *d, Datum *values, bool *nulls, XapiStoreColumn c, JsonbValue *obj,
+		  const char *key)
+{
+	JsonbValue	v;
+
+	if (XapiGet(obj, key, &v) && v.type == jbvString)
+		Put(d, values, nulls, c, PointerGetDatum(cstring_to_text_with_len(v.val.string.val,
+																		  v.val.string.len)), false);
+	else
+		Put(d, values, nulls, c, (Datum) 0, true);
+}
+
+/* A uuid property of obj (valid statements carry canonical UUIDs). */
+static bool
+GetUuid(JsonbValue *obj, const char *key, pg_uuid_t *out)
+{
+	JsonbValue	v;
+
+	if (!XapiGet(obj, key, &v) || v.type != jbvString)
+		return false;
+	*out = *DatumGetUUIDP(DirectFunctionCall1(uuid_in,
+											  CStringGetDatum(XapiString(&v))));
+	return true;
+}
+
+/* Set column c to the number property key of obj as float8, or NULL. */
+static void
+PutFloat(XapiDeriver *d, Datum *values, bool *nulls, XapiStoreColumn c, JsonbValue *obj,
+		 const char *key)
+{
+	JsonbValue	v;
+
+	if (XapiGet(obj, key, &v) && v.type == jbvNumeric)
+		Put(d, values, nulls, c, DirectFunctionCall1(numeric_float8, NumericGetDatum(v.val.numeric)),
+			false);
+	else
+		Put(d, values, nulls, c, (Datum) 0, true);
+}
+
+/* Set column c to the boolean property key of obj, or NULL. */
+static void
+PutBool(XapiDeriver *d, Datum *values, bool *nulls, XapiStoreColumn c, JsonbValue *obj,
+		const char *key)
+{
+	JsonbValue	v;
+
+	if (XapiGet(obj, key, &v) && v.type == jbvBool)
+		Put(d, values, nulls, c, BoolGetDatum(v.val.boolean), false);
+	else
+		Put(d, values, nulls, c, (Datum) 0, true);
+}
+
+/* Set column c to the jsonb value of property key of obj, or NULL. */
+static void
+PutJsonb(XapiDeriver *d, Datum *values, bool *nulls, XapiStoreColumn c, JsonbValue *obj,
+		 const char *key)
+{
+	JsonbValue	v;
+
+	if (XapiGet(obj, key, &v))
+		Put(d, values, nulls, c, JsonbPGetDatum(JsonbValueToJsonb(&v)), false);
+	else
+		Put(d, values, nulls, c, (Datum) 0, true);
+}
+
+/* Set column c to the ids of contextActivities.<key>, or NULL. */
+static void
+PutActivityIds(XapiDeriver *d, Datum *values, bool *nulls, XapiStoreColumn c,
+			   JsonbValue *activities, const char *key)
+{
+	JsonbValue	v;
+	ArrayType  *ids = NULL;
+
+	if (XapiGet(activities, key, &v))
+		ids = XapiActivityIds(&v);
+	Put(d, values, nulls, c, PointerGetDatum(ids), ids == NULL);
+}
+
+/* A version 4 (random) UUID, as gen_random_uuid() makes. */
+static void
+RandomUuid(pg_uuid_t *u)
+{
+	if (!pg_strong_random(u->data, UUID_LEN))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not generate random values")));
+	u->data[6] = (u->data[6] & 0x0f) | 0x40;
+	u->data[8] = (u->data[8] & 0x3f) | 0x80;
+}
+
+/*
+ * XapiDerive
+ *		Fill values/nulls (a row of the store, natts wide) from a valid
+ *		statement, and out with what the ingest decides on: id, content hash,
+ *		timestamp and voiding target.  Allocates in the current context.
+ *		"voided" is left false and "stored" is the transaction's start.
+ */
+void
+XapiDerive(XapiDeriver *d, Jsonb *doc, Datum *values, bool *nulls, XapiDerived *out)
+{
+	JsonbValue	root,
+				actor,
+				verb,
+				object,
+				result,
+				score,
+				context,
+				activities,
+				v;
+	bool		has_actor,
+				has_object,
+				has_result,
+				has_score,
+				has_context,
+				has_activities,
+				isnull;
+	const char *object_type = "Activity";
+	Datum		d_pseudonym;
+	char	   *actor_key;
+
+	for (int i = 0; i < d->desc->natts; i++)
+		nulls[i] = true;
+	XapiRootValue(doc, &root);
+	has_actor = XapiGet(&root, "actor", &actor);
+	has_object = XapiGet(&root, "object", &object);
+	has_result = XapiGet(&root, "result", &result);
+	has_score = has_result && XapiGet(&result, "score", &score);
+	has_context = XapiGet(&root, "context", &context);
+	has_activities = has_context && XapiGet(&context, "contextActivities", &activities);
+
+	/* id: the statement's, or a new one recorded in the stored document */
+	out->id_generated = !GetUuid(&root, "id", &out->id);
+	if (out->id_generated)
+	{
+		JsonbParseState *ps = NULL;
+		JsonbValue	k,
+					idv,
+				   *idobj;
+
+		RandomUuid(&out->id);
+		pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
+		k.type = jbvString;
+		k.val.string.val = "id";
+		k.val.string.len = 2;
+		pushJsonbValue(&ps, WJB_KEY, &k);
+		idv.type = jbvString;
+		idv.val.string.val = DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(&out->id)));
+		idv.val.string.len = strlen(idv.val.string.val);
+		pushJsonbValue(&ps, WJB_VALUE, &idv);
+		idobj = pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
+		Put(d, values, nulls, XC_STATEMENT,
+			DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(doc),
+								JsonbPGetDatum(JsonbValueToJsonb(idobj))), false);
+	}
+	else
+		Put(d, values, nulls, XC_STATEMENT, JsonbPGetDatum(doc), false);
+	Put(d, values, nulls, XC_ID, UUIDPGetDatum(palloc_object(pg_uuid_t)), false);
+	*DatumGetUUIDP(values[d->attno[XC_ID]]) = out->id;
+	XapiContentHash(doc, out->hash);
+
+	/* actor */
+	actor_key = has_actor ? XapiActorKey(&actor) : NULL;
+	Put(d, values, nulls, XC_ACTOR_KEY,
+		actor_key ? PointerGetDatum(cstring_to_text(actor_key)) : (Datum) 0, actor_key == NULL);
+	Put(d, values, nulls, XC_ACTOR_PSEUDONYM,
+		actor_key ? PointerGetDatum(Pseudonym(d, actor_key)) : (Datum) 0, actor_key == NULL);
+	if (has_actor && XapiGet(&actor, "objectType", &v) && v.type == jbvString)
+		Put(d, values, nulls, XC_ACTOR_TYPE,
+			PointerGetDatum(cstring_to_text_with_len(v.val.string.val, v.val.string.len)), false);
+	else
+		Put(d, values, nulls, XC_ACTOR_TYPE, CStringGetTextDatum("Agent"), false);
+
+	/* verb and object */
+	if (XapiGet(&root, "verb", &verb))
+		PutString(d, values, nulls, XC_VERB_ID, &verb, "id");
+	if (has_object && XapiGet(&object, "objectType", &v) && v.type == jbvString)
+		object_type = XapiString(&v);
+	Put(d, values, nulls, XC_OBJECT_TYPE, CStringGetTextDatum(object_type), false);
+	if (strcmp(object_type, "Agent") == 0 || strcmp(object_type, "Group") == 0)
+	{
+		d_pseudonym = ActorPseudonym(d, &object, &isnull);
+		Put(d, values, nulls, XC_OBJECT_ID, d_pseudonym, isnull);
+	}
+	else if (strcmp(object_type, "SubStatement") != 0 && has_object)
+		PutString(d, values, nulls, XC_OBJECT_ID, &object, "id");
+
+	/* a voiding statement and its target */
+	out->voiding = false;
+	if (!nulls[d->attno[XC_VERB_ID]] &&
+		strcmp(TextDatumGetCString(values[d->attno[XC_VERB_ID]]), XAPI_VERB_VOIDED) == 0 &&
+		has_object && GetUuid(&object, "id", &out->target))
+	{
+		pg_uuid_t  *t = palloc_object(pg_uuid_t);
+
+		*t = out->target;
+		out->voiding = true;
+		Put(d, values, nulls, XC_VOIDS, UUIDPGetDatum(t), false);
+	}
+
+	/* result */
+	if (has_score)
+	{
+		PutFloat(d, values, nulls, XC_SCORE_SCALED, &score, "scaled");
+		PutFloat(d, values, nulls, XC_SCORE_RAW, &score, "raw");
+		PutFloat(d, values, nulls, XC_SCORE_MIN, &score, "min");
+		PutFloat(d, values, nulls, XC_SCORE_MAX, &score, "max");
+	}
+	if (has_result)
+	{
+		PutBool(d, values, nulls, XC_SUCCESS, &result, "success");
+		PutBool(d, values, nulls, XC_COMPLETION, &result, "completion");
+		PutString(d, values, nulls, XC_RESPONSE, &result, "response");
+		if (XapiGet(&result, "duration", &v) && v.type == jbvString)
+		{
+			Interval   *iv = palloc_object(Interval);
+
+			if (!XapiParseDuration(v.val.string.val, v.val.string.len, iv))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_DATETIME_FORMAT),
+						 errmsg("invalid xAPI duration: \"%s\"", XapiString(&v))));
+			Put(d, values, nulls, XC_DURATION, IntervalPGetDatum(iv), false);
+		}
+	}
+
+	/* context */
+	if (has_context)
+	{
+		pg_uuid_t	registration;
+
+		PutString(d, values, nulls, XC_PLATFORM, &context, "platform");
+		PutString(d, values, nulls, XC_LANGUAGE, &context, "language");
+		if (GetUuid(&context, "registration", &registration))
+		{
+			pg_uuid_t  *r = palloc_object(pg_uuid_t);
+
+			*r = registration;
+			Put(d, values, nulls, XC_REGISTRATION, UUIDPGetDatum(r), false);
+		}
+		if (XapiGet(&context, "instructor", &v))
+		{
+			d_pseudonym = ActorPseudonym(d, &v, &isnull);
+			Put(d, values, nulls, XC_INSTRUCTOR_PSEUDONYM, d_pseudonym, isnull);
+		}
+		if (XapiGet(&context, "team", &v))
+		{
+			d_pseudonym = ActorPseudonym(d, &v, &isnull);
+			Put(d, values, nulls, XC_TEAM_PSEUDONYM, d_pseudonym, isnull);
+		}
+		PutJsonb(d, values, nulls, XC_CONTEXT_EXTENSIONS, &context, "extensions");
+	}
+	if (has_activities)
+	{
+		PutActivityIds(d, values, nulls, XC_PARENT_IDS, &activities, "parent");
+		PutActivityIds(d, values, nulls, XC_GROUPING_IDS, &activities, "grouping");
+		PutActivityIds(d, values, nulls, XC_CATEGORY_IDS, &activities, "category");
+	}
+
+	/* when, and by which rules */
+	out->ts = d->now;
+	if (XapiGet(&root, "timestamp", &v) && v.type == jbvString &&
+		!XapiParseTimestamp(v.val.string.val, v.val.string.len, &out->ts))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_DATETIME_FORMAT),
+				 errmsg("invalid xAPI timestamp: \"%s\"", XapiString(&v))));
+	Put(d, values, nulls, XC_TIMESTAMP, TimestampTzGetDatum(out->ts), false);
+	Put(d, values, nulls, XC_STORED, TimestampTzGetDatum(d->now), false);
+	Put(d, values, nulls, XC_VOIDED, BoolGetDatum(false), false);
+	PutJsonb(d, values, nulls, XC_AUTHORITY, &root, "authority");
+	if (XapiGet(&root, "version", &v) && v.type == jbvString)
+		Put(d, values, nulls, XC_VERSION,
+			PointerGetDatum(cstring_to_text_with_len(v.val.string.val, v.val.string.len)), false);
+	else
+		Put(d, values, nulls, XC_VERSION, CStringGetTextDatum(d->default_version), false);
+}
