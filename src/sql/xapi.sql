@@ -424,26 +424,6 @@ $$;
 COMMENT ON FUNCTION @extschema@.xapi_prepare_month(timestamptz, boolean) IS
 'internal: make a month ready for a load: NULL when it has a partition, else the name of a new table to attach when the load ends';
 
-CREATE FUNCTION @extschema@.xapi_fill_month(part text)
-RETURNS void
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  rel regclass := part::regclass;
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_class c JOIN pg_extension e ON e.extname = 'learnalytics'
-                 WHERE c.oid = rel AND c.relnamespace = e.extnamespace AND c.relkind = 'r'
-                   AND NOT c.relispartition AND c.relname ~ '^xapi_statements_p[0-9]{6}$') THEN
-    RAISE EXCEPTION '% is not a month table of a running load', part
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  EXECUTE format('INSERT INTO %s SELECT * FROM @extschema@.la_xapi_load_rows()', rel);
-END
-$$;
-COMMENT ON FUNCTION @extschema@.xapi_fill_month(text) IS
-'internal: insert the running load''s rows of a new month into its standalone table';
-
 CREATE FUNCTION @extschema@.xapi_attach_month(part text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
@@ -622,7 +602,6 @@ REVOKE ALL ON FUNCTION @extschema@.xapi_create_partitions(timestamptz, timestamp
 REVOKE ALL ON FUNCTION @extschema@.xapi_drop_partitions(timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.la_xapi_load_rows() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_prepare_month(timestamptz, boolean) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.xapi_fill_month(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_attach_month(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.la_xapi_ingest_relation(regclass, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.la_xapi_stream_begin() FROM PUBLIC;
@@ -635,8 +614,8 @@ REVOKE ALL ON FUNCTION @extschema@.xapi_erase_actor(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.xapi_current_key(), @extschema@.xapi_set_pseudonym_key(bytea),
   @extschema@.xapi_pseudonym(jsonb), @extschema@.xapi_create_partitions(timestamptz, timestamptz),
   @extschema@.xapi_drop_partitions(timestamptz), @extschema@.la_xapi_load_rows(),
-  @extschema@.xapi_prepare_month(timestamptz, boolean), @extschema@.xapi_fill_month(text),
-  @extschema@.xapi_attach_month(text), @extschema@.la_xapi_ingest_relation(regclass, text, text),
+  @extschema@.xapi_prepare_month(timestamptz, boolean), @extschema@.xapi_attach_month(text),
+  @extschema@.la_xapi_ingest_relation(regclass, text, text),
   @extschema@.la_xapi_stream_begin(), @extschema@.la_xapi_stream_row(), @extschema@.la_xapi_stream_end(),
   @extschema@.xapi_ingest(jsonb, text, text),
   @extschema@.xapi_ingest_staged(regclass, text, text, boolean), @extschema@.xapi_erase_actor(jsonb)

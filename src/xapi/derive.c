@@ -129,14 +129,56 @@ PutString(XapiDeriver *d, Datum *values, bool *nulls, XapiStoreColumn c, JsonbVa
 		Put(d, values, nulls, c, (Datum) 0, true);
 }
 
-/* A uuid property of obj (valid statements carry canonical UUIDs). */
+static inline int
+HexDigit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * A uuid property of obj.  Valid statements carry the 8-4-4-4-12 form,
+ * read here directly; anything else goes through uuid_in, which accepts
+ * what a uuid cast accepts or raises its error.
+ */
 static bool
 GetUuid(JsonbValue *obj, const char *key, pg_uuid_t *out)
 {
 	JsonbValue	v;
+	const char *p;
+	int			k = 0;
 
 	if (!XapiGet(obj, key, &v) || v.type != jbvString)
 		return false;
+	p = v.val.string.val;
+	if (v.val.string.len == 36)
+	{
+		for (int i = 0; i < 36 && k <= UUID_LEN; i++)
+		{
+			int			hi,
+						lo;
+
+			if (i == 8 || i == 13 || i == 18 || i == 23)
+			{
+				if (p[i] != '-')
+					break;
+				continue;
+			}
+			hi = HexDigit(p[i]);
+			lo = i + 1 < 36 ? HexDigit(p[i + 1]) : -1;
+			if (hi < 0 || lo < 0)
+				break;
+			out->data[k++] = (uint8) (hi << 4 | lo);
+			i++;
+		}
+		if (k == UUID_LEN)
+			return true;
+	}
 	*out = *DatumGetUUIDP(DirectFunctionCall1(uuid_in,
 											  CStringGetDatum(XapiString(&v))));
 	return true;

@@ -331,31 +331,74 @@ la_xapi_activity_ids(PG_FUNCTION_ARGS)
 }
 
 /*
- * Append one scalar to the bytes being hashed.  A number is hashed as its
- * text: its binary form may carry a short or a long varlena header for the
- * same value.
+ * The bytes of a content hash go through a buffer and reach SHA-256 a
+ * block at a time: the walk appends a byte or two per token.
+ */
+typedef struct HashBuf
+{
+	pg_cryptohash_ctx *ctx;
+	int			len;
+	uint8		data[8192];
+} HashBuf;
+
+static void
+HashFlush(HashBuf *hb)
+{
+	if (hb->len > 0 && pg_cryptohash_update(hb->ctx, hb->data, hb->len) < 0)
+		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(hb->ctx));
+	hb->len = 0;
+}
+
+static inline void
+HashBytes(HashBuf *hb, const void *p, int n)
+{
+	if (hb->len + n > (int) sizeof(hb->data))
+	{
+		HashFlush(hb);
+		if (n > (int) sizeof(hb->data))
+		{
+			if (pg_cryptohash_update(hb->ctx, p, n) < 0)
+				elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(hb->ctx));
+			return;
+		}
+	}
+	memcpy(hb->data + hb->len, p, n);
+	hb->len += n;
+}
+
+static inline void
+HashByte(HashBuf *hb, uint8 b)
+{
+	if (hb->len == (int) sizeof(hb->data))
+		HashFlush(hb);
+	hb->data[hb->len++] = b;
+}
+
+/*
+ * Hash one scalar.  A number is hashed as its text: its binary form may
+ * carry a short or a long varlena header for the same value.
  */
 static void
-HashScalar(StringInfo buf, JsonbValue *v)
+HashScalar(HashBuf *hb, JsonbValue *v)
 {
-	appendStringInfoChar(buf, (char) (uint8) v->type);
+	HashByte(hb, (uint8) v->type);
 	switch (v->type)
 	{
 		case jbvString:
-			appendBinaryStringInfo(buf, (char *) &v->val.string.len, sizeof(int));
-			appendBinaryStringInfo(buf, v->val.string.val, v->val.string.len);
+			HashBytes(hb, &v->val.string.len, sizeof(int));
+			HashBytes(hb, v->val.string.val, v->val.string.len);
 			break;
 		case jbvNumeric:
 			{
 				char	   *num = DatumGetCString(DirectFunctionCall1(numeric_out,
 																	  NumericGetDatum(v->val.numeric)));
 
-				appendBinaryStringInfo(buf, num, strlen(num) + 1);
+				HashBytes(hb, num, strlen(num) + 1);
 				pfree(num);
 			}
 			break;
 		case jbvBool:
-			appendStringInfoChar(buf, v->val.boolean ? 1 : 0);
+			HashByte(hb, v->val.boolean ? 1 : 0);
 			break;
 		default:
 			break;
@@ -368,14 +411,13 @@ HashScalar(StringInfo buf, JsonbValue *v)
  *		store sets (id, stored, authority, version): what idempotency compares.
  *		It walks the jsonb (keys come sorted, duplicates and white space are
  *		gone, so equal documents give equal walks) without converting the
- *		statement to text, and hashes the walk's bytes in one call.
+ *		statement to text.
  */
 void
 XapiContentHash(Jsonb *jb, uint8 *digest)
 {
 	static const char *const skip[] = {"id", "stored", "authority", "version", NULL};
-	pg_cryptohash_ctx *ctx;
-	StringInfoData buf;
+	HashBuf    *hb = palloc(sizeof(HashBuf));
 	JsonbIterator *it;
 	JsonbValue	v;
 	JsonbIteratorToken tok;
@@ -383,12 +425,13 @@ XapiContentHash(Jsonb *jb, uint8 *digest)
 				skip_level = -1;	/* >= 0 while inside a skipped top-level value */
 	bool		skip_next = false;
 
-	initStringInfo(&buf);
+	hb->len = 0;
+	hb->ctx = pg_cryptohash_create(PG_SHA256);
+	if (hb->ctx == NULL || pg_cryptohash_init(hb->ctx) < 0)
+		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(hb->ctx));
 	it = JsonbIteratorInit(&jb->root);
 	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
 	{
-		char		t = (char) (uint8) tok;
-
 		if (tok == WJB_BEGIN_ARRAY || tok == WJB_BEGIN_OBJECT)
 		{
 			if (skip_next)
@@ -398,7 +441,7 @@ XapiContentHash(Jsonb *jb, uint8 *digest)
 			}
 			level++;
 			if (skip_level < 0)
-				appendStringInfoChar(&buf, t);
+				HashByte(hb, (uint8) tok);
 			continue;
 		}
 		if (tok == WJB_END_ARRAY || tok == WJB_END_OBJECT)
@@ -407,7 +450,7 @@ XapiContentHash(Jsonb *jb, uint8 *digest)
 			if (skip_level == level)
 				skip_level = -1;
 			else if (skip_level < 0)
-				appendStringInfoChar(&buf, t);
+				HashByte(hb, (uint8) tok);
 			continue;
 		}
 		if (skip_level >= 0)
@@ -426,16 +469,14 @@ XapiContentHash(Jsonb *jb, uint8 *digest)
 			skip_next = false;	/* a skipped scalar */
 			continue;
 		}
-		appendStringInfoChar(&buf, t);
-		HashScalar(&buf, &v);
+		HashByte(hb, (uint8) tok);
+		HashScalar(hb, &v);
 	}
-	ctx = pg_cryptohash_create(PG_SHA256);
-	if (ctx == NULL || pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, (uint8 *) buf.data, buf.len) < 0 ||
-		pg_cryptohash_final(ctx, digest, PG_SHA256_DIGEST_LENGTH) < 0)
-		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
-	pg_cryptohash_free(ctx);
-	pfree(buf.data);
+	HashFlush(hb);
+	if (pg_cryptohash_final(hb->ctx, digest, PG_SHA256_DIGEST_LENGTH) < 0)
+		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(hb->ctx));
+	pg_cryptohash_free(hb->ctx);
+	pfree(hb);
 }
 
 /* la_xapi_content_hash(statement jsonb) returns bytea: see XapiContentHash */

@@ -33,7 +33,11 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/heapam.h"
 #include "access/table.h"
+#include "access/tableam.h"
+#include "executor/tuptable.h"
+#include "utils/acl.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -41,6 +45,7 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "portability/instr_time.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/guc.h"
@@ -80,6 +85,8 @@ typedef struct FreshMonth
 {
 	int			month;
 	char	   *table;			/* qualified name of the standalone table */
+	Oid			relid;
+	BulkInsertState bistate;	/* pages being filled */
 } FreshMonth;
 
 typedef struct ReportRow
@@ -119,6 +126,11 @@ typedef struct Load
 	bool		report;			/* keep every statement's outcome */
 	List	   *report_rows;	/* ReportRow * */
 	Tuplestorestate *handoff;	/* what la_xapi_load_rows() returns */
+	TupleTableSlot **slots;		/* FLUSH_ROWS slots for the new months' rows */
+	instr_time	t_read,			/* where the time goes (DEBUG1 at the end) */
+				t_claim,
+				t_store,
+				t_end;
 } Load;
 
 static Load *load = NULL;
@@ -343,7 +355,9 @@ LoadBegin(Oid nspoid, const char *mode, const char *version, const char *source,
 	old = MemoryContextSwitchTo(cxt);
 	l = palloc0(sizeof(Load));
 	l->cxt = cxt;
-	l->flushcxt = AllocSetContextCreate(cxt, "xAPI load rows", ALLOCSET_DEFAULT_SIZES);
+	/* one block that a flush's rows fit in, kept across resets: no malloc/free churn */
+	l->flushcxt = AllocSetContextCreate(cxt, "xAPI load rows", 16 * 1024 * 1024,
+										16 * 1024 * 1024, 64 * 1024 * 1024);
 	l->rowcxt = AllocSetContextCreate(cxt, "xAPI load statement", ALLOCSET_DEFAULT_SIZES);
 	l->nest_level = GetCurrentTransactionNestLevel();
 	l->first_cid = GetCurrentCommandId(false);
@@ -363,6 +377,12 @@ LoadBegin(Oid nspoid, const char *mode, const char *version, const char *source,
 	relid = get_relname_relid("xapi_statements", nspoid);
 	if (!OidIsValid(relid))
 		elog(ERROR, "xapi_statements not found in schema %s", l->nsp);
+	/* new months are written directly: check what the INSERT into the store would check */
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for table xapi_statements"),
+				 errhint("Loading xAPI statements takes the learnalytics_admin role.")));
 	store = table_open(relid, AccessShareLock);
 	MemoryContextSwitchTo(cxt);
 	l->deriver.desc = CreateTupleDescCopy(RelationGetDescr(store));
@@ -382,6 +402,10 @@ LoadBegin(Oid nspoid, const char *mode, const char *version, const char *source,
 										  " AND NOT EXISTS (SELECT FROM pg_catalog.pg_publication_namespace WHERE pnnspid = %u)",
 										  relid, relid, nspoid));
 	SPI_finish();
+	/* a new month's table has no dropped columns: its rows match the store's only without */
+	for (int i = 0; i < l->deriver.desc->natts; i++)
+		if (TupleDescAttr(l->deriver.desc, i)->attisdropped)
+			l->fresh_allowed = false;
 
 	MemoryContextSwitchTo(cxt);
 	XapiDeriverInit(&l->deriver, l->deriver.desc, key, l->version_param, cxt);
@@ -425,7 +449,11 @@ LoadRowIn(Datum statement, bool isnull)
 	MemoryContext old;
 	List	   *vs;
 
+	instr_time	t0,
+				t1;
+
 	CHECK_FOR_INTERRUPTS();
+	INSTR_TIME_SET_CURRENT(t0);
 	if (l->pos >= PG_INT32_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -477,6 +505,8 @@ LoadRowIn(Datum statement, bool isnull)
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(l->rowcxt);
 	l->nrows++;
+	INSTR_TIME_SET_CURRENT(t1);
+	INSTR_TIME_ACCUM_DIFF(l->t_read, t1, t0);
 	if (l->nrows == FLUSH_ROWS)
 		LoadFlush();
 }
@@ -571,6 +601,66 @@ CheckDuplicates(Load *l, LoadRow **sorted, int n)
 	}
 }
 
+/* An id found in xapi_statement_ids, with what decides on it. */
+typedef struct StoredId
+{
+	pg_uuid_t	id;				/* first: bsearch compares a pg_uuid_t key */
+	uint8	   *hash;	/* its content hash */
+	TransactionId xmin;
+	CommandId	cmin;
+} StoredId;
+
+static int
+StoredIdCmp(const void *a, const void *b)
+{
+	return UuidCmp((const pg_uuid_t *) a, (const pg_uuid_t *) b);
+}
+
+/*
+ * The common case first: every id of the flush is new.  A plain INSERT is
+ * much cheaper than ON CONFLICT DO NOTHING (no speculative insertion); it
+ * runs in a subtransaction so that a unique violation (an id stored before,
+ * or by a concurrent load that has committed meanwhile) only sends the
+ * flush to the careful path.  The ids come sorted: concurrent loads lock
+ * them in one order.
+ */
+static bool
+TryClaimAll(Load *l, Oid *types, Datum *args)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		Exec(psprintf("INSERT INTO %s.xapi_statement_ids (id, content_hash, \"timestamp\", voiding)"
+					  " SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4))",
+					  l->nsp), 4, types, args, SPI_OK_INSERT);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION)
+			PG_RE_THROW();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
 /*
  * 3. Claim the ids of the rows still to be stored; decide on the others:
  * already stored by an earlier load (exists, or a conflict), or earlier in
@@ -589,6 +679,7 @@ ClaimIds(Load *l, LoadRow **sorted, int n)
 	int			nclaimed;
 	LoadRow   **unclaimed;
 	int			nunclaimed = 0;
+	StoredId   *stored;
 
 	for (int i = 0; i < n; i++)
 	{
@@ -612,8 +703,16 @@ ClaimIds(Load *l, LoadRow **sorted, int n)
 	args[1] = MakeArray(hashes, m, BYTEAOID);
 	args[2] = MakeArray(stamps, m, TIMESTAMPTZOID);
 	args[3] = MakeArray(voiding, m, BOOLOID);
+	if (TryClaimAll(l, types, args))
+	{
+		for (int i = 0; i < n; i++)
+			if (sorted[i]->status == ROW_STORED)
+				sorted[i]->claimed = true;
+		return;
+	}
+	/* some ids are taken: claim the others, one by one where they conflict */
 	Exec(psprintf("INSERT INTO %s.xapi_statement_ids (id, content_hash, \"timestamp\", voiding)"
-				  " SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) ORDER BY 1"
+				  " SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4))"
 				  " ON CONFLICT DO NOTHING RETURNING id", l->nsp),
 		 4, types, args, SPI_OK_INSERT_RETURNING);
 	nclaimed = SPI_processed;
@@ -642,59 +741,57 @@ ClaimIds(Load *l, LoadRow **sorted, int n)
 	args[0] = MakeArray(ids, m, UUIDOID);
 	Exec(psprintf("SELECT id, content_hash, xmin, cmin FROM %s.xapi_statement_ids WHERE id = ANY($1)",
 				  l->nsp), 1, types, args, SPI_OK_SELECT);
+	stored = palloc(sizeof(StoredId) * Max(SPI_processed, 1));
+	for (uint64 j = 0; j < SPI_processed; j++)
+	{
+		HeapTuple	t = SPI_tuptable->vals[j];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		bytea	   *hash = DatumGetByteaPP(SPI_getbinval(t, td, 2, &isnull));
+
+		stored[j].id = *DatumGetUUIDP(SPI_getbinval(t, td, 1, &isnull));
+		stored[j].hash = VARSIZE_ANY_EXHDR(hash) == 32 ? (uint8 *) VARDATA_ANY(hash) : NULL;
+		stored[j].xmin = DatumGetTransactionId(SPI_getbinval(t, td, 3, &isnull));
+		stored[j].cmin = DatumGetCommandId(SPI_getbinval(t, td, 4, &isnull));
+	}
+	qsort(stored, SPI_processed, sizeof(StoredId), StoredIdCmp);
 	for (int i = 0; i < nunclaimed; i++)
 	{
 		LoadRow    *r = unclaimed[i];
-		bool		found = false;
+		StoredId   *s = bsearch(&r->d.id, stored, SPI_processed, sizeof(StoredId), StoredIdCmp);
 
-		for (uint64 j = 0; j < SPI_processed && !found; j++)
-		{
-			HeapTuple	t = SPI_tuptable->vals[j];
-			TupleDesc	td = SPI_tuptable->tupdesc;
-			bool		isnull;
-			bytea	   *hash;
-			TransactionId xmin;
-			CommandId	cmin;
-
-			if (UuidCmp(DatumGetUUIDP(SPI_getbinval(t, td, 1, &isnull)), &r->d.id) != 0)
-				continue;
-			found = true;
-			hash = DatumGetByteaPP(SPI_getbinval(t, td, 2, &isnull));
-			xmin = DatumGetTransactionId(SPI_getbinval(t, td, 3, &isnull));
-			cmin = DatumGetCommandId(SPI_getbinval(t, td, 4, &isnull));
-			if (TransactionIdIsCurrentTransactionId(xmin) && cmin >= l->first_cid)
-			{
-				/* claimed by an earlier flush of this load */
-				if (!l->rejects)
-					ereport(ERROR,
-							(errcode(ERRCODE_UNIQUE_VIOLATION),
-							 errmsg("duplicate statement id in batch"),
-							 errdetail("Statement " INT64_FORMAT " of the batch, at $.id: id %s occurs more than once.",
-									   r->pos, UuidText(&r->d.id))));
-				Reject(r, "$.id", "duplicate_id",
-					   psprintf("id %s already occurs earlier in the batch", UuidText(&r->d.id)));
-			}
-			else if (VARSIZE_ANY_EXHDR(hash) == 32 && memcmp(VARDATA_ANY(hash), r->d.hash, 32) == 0)
-				r->status = ROW_EXISTS;
-			else
-			{
-				if (!l->rejects)
-					ereport(ERROR,
-							(errcode(ERRCODE_UNIQUE_VIOLATION),
-							 errmsg("statement id conflict"),
-							 errdetail("Statement " INT64_FORMAT " of the batch, at $.id: id %s is already stored with different content.",
-									   r->pos, UuidText(&r->d.id)),
-							 errhint("A statement is immutable: send it with a new id, or void the stored one.")));
-				Reject(r, "$.id", "conflict",
-					   psprintf("id %s is already stored with different content", UuidText(&r->d.id)));
-			}
-		}
-		if (!found)
+		if (s == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 					 errmsg("could not serialize access due to a concurrent xAPI load"),
 					 errdetail("Statement id %s was stored by a transaction this one cannot see.",
 							   UuidText(&r->d.id))));
+		if (TransactionIdIsCurrentTransactionId(s->xmin) && s->cmin >= l->first_cid)
+		{
+			/* claimed by an earlier flush of this load */
+			if (!l->rejects)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNIQUE_VIOLATION),
+						 errmsg("duplicate statement id in batch"),
+						 errdetail("Statement " INT64_FORMAT " of the batch, at $.id: id %s occurs more than once.",
+								   r->pos, UuidText(&r->d.id))));
+			Reject(r, "$.id", "duplicate_id",
+				   psprintf("id %s already occurs earlier in the batch", UuidText(&r->d.id)));
+		}
+		else if (s->hash != NULL && memcmp(s->hash, r->d.hash, 32) == 0)
+			r->status = ROW_EXISTS;
+		else
+		{
+			if (!l->rejects)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNIQUE_VIOLATION),
+						 errmsg("statement id conflict"),
+						 errdetail("Statement " INT64_FORMAT " of the batch, at $.id: id %s is already stored with different content.",
+								   r->pos, UuidText(&r->d.id)),
+						 errhint("A statement is immutable: send it with a new id, or void the stored one.")));
+			Reject(r, "$.id", "conflict",
+				   psprintf("id %s is already stored with different content", UuidText(&r->d.id)));
+		}
 	}
 }
 
@@ -738,15 +835,74 @@ PrepareMonths(Load *l)
 
 			f->month = r->month;
 			f->table = TextDatumGetCString(name);
+			f->relid = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum(f->table)));
+			f->bistate = GetBulkInsertState();
 			l->fresh = lappend(l->fresh, f);
 			MemoryContextSwitchTo(old);
 		}
 	}
 }
 
-/* Insert the stored rows of one month (fresh) or of every ready month (NULL). */
+/*
+ * The stored rows of a new month, straight into its standalone table: it
+ * has no index, trigger or constraint but NOT NULL yet (those come with the
+ * partition), so its pages are filled as COPY fills them.
+ */
 static void
-InsertRows(Load *l, FreshMonth *fresh)
+InsertFresh(Load *l, FreshMonth *f)
+{
+	Relation	rel = NULL;
+	TupleDesc	desc = l->deriver.desc;
+	int			n = 0;
+
+	for (int i = 0; i < l->nrows; i++)
+	{
+		LoadRow    *r = &l->rows[i];
+		TupleTableSlot *slot;
+
+		if (r->status != ROW_STORED || r->month != f->month)
+			continue;
+		if (rel == NULL)
+		{
+			rel = table_open(f->relid, RowExclusiveLock);
+			if (RelationGetDescr(rel)->natts != desc->natts)
+				elog(ERROR, "xAPI load: %s does not have the columns of xapi_statements", f->table);
+			if (l->slots == NULL)
+			{
+				/* on the load's own descriptor copy: not reference-counted, no pins */
+				MemoryContext old = MemoryContextSwitchTo(l->cxt);
+
+				l->slots = palloc(sizeof(TupleTableSlot *) * FLUSH_ROWS);
+				for (int j = 0; j < FLUSH_ROWS; j++)
+					l->slots[j] = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+				MemoryContextSwitchTo(old);
+			}
+		}
+		r->values[l->deriver.attno[XC_VOIDED]] = BoolGetDatum(r->voided);
+		for (int a = 0; a < desc->natts; a++)
+			if (r->nulls[a] && TupleDescAttr(RelationGetDescr(rel), a)->attnotnull)
+				ereport(ERROR,
+						(errcode(ERRCODE_NOT_NULL_VIOLATION),
+						 errmsg("null value in column \"%s\" of relation \"xapi_statements\"",
+								NameStr(TupleDescAttr(desc, a)->attname)),
+						 errdetail("Statement " INT64_FORMAT " of the batch.", r->pos)));
+		slot = l->slots[n++];
+		ExecClearTuple(slot);
+		memcpy(slot->tts_values, r->values, sizeof(Datum) * desc->natts);
+		memcpy(slot->tts_isnull, r->nulls, sizeof(bool) * desc->natts);
+		ExecStoreVirtualTuple(slot);
+	}
+	if (n == 0)
+		return;
+	table_multi_insert(rel, l->slots, n, GetCurrentCommandId(true), TABLE_INSERT_SKIP_FSM, f->bistate);
+	for (int i = 0; i < n; i++)
+		ExecClearTuple(l->slots[i]);
+	table_close(rel, NoLock);
+}
+
+/* The stored rows of the months that have a partition: one INSERT through the parent. */
+static void
+InsertRows(Load *l)
 {
 	Tuplestorestate *ts = NULL;
 	int			n = 0;
@@ -755,9 +911,7 @@ InsertRows(Load *l, FreshMonth *fresh)
 	{
 		LoadRow    *r = &l->rows[i];
 
-		if (r->status != ROW_STORED)
-			continue;
-		if (fresh ? r->month != fresh->month : !list_member_int(l->ready_months, r->month))
+		if (r->status != ROW_STORED || !list_member_int(l->ready_months, r->month))
 			continue;
 		if (ts == NULL)
 			ts = tuplestore_begin_heap(false, false, Max(work_mem, 64 * 1024));
@@ -768,16 +922,8 @@ InsertRows(Load *l, FreshMonth *fresh)
 	if (n == 0)
 		return;
 	l->handoff = ts;
-	if (fresh == NULL)
-		Exec(psprintf("INSERT INTO %s.xapi_statements SELECT * FROM %s.la_xapi_load_rows()",
-					  l->nsp, l->nsp), 0, NULL, NULL, SPI_OK_INSERT);
-	else
-	{
-		Oid			type = TEXTOID;
-		Datum		arg = CStringGetTextDatum(fresh->table);
-
-		Exec(psprintf("SELECT %s.xapi_fill_month($1)", l->nsp), 1, &type, &arg, SPI_OK_SELECT);
-	}
+	Exec(psprintf("INSERT INTO %s.xapi_statements SELECT * FROM %s.la_xapi_load_rows()",
+				  l->nsp, l->nsp), 0, NULL, NULL, SPI_OK_INSERT);
 	if (l->handoff != NULL)
 		elog(ERROR, "xAPI load: the rows were not taken");
 }
@@ -901,6 +1047,8 @@ LoadFlush(void)
 	LoadRow   **sorted;
 	int			n = 0;
 	ListCell   *lc;
+	instr_time	t0,
+				t1;
 
 	if (l->nrows == 0)
 		return;
@@ -908,6 +1056,7 @@ LoadFlush(void)
 	SPI_connect();
 	MemoryContextSwitchTo(l->flushcxt);
 
+	INSTR_TIME_SET_CURRENT(t0);
 	CheckVoidingTargets(l);
 	sorted = palloc(sizeof(LoadRow *) * l->nrows);
 	for (int i = 0; i < l->nrows; i++)
@@ -916,14 +1065,16 @@ LoadFlush(void)
 	qsort(sorted, n, sizeof(LoadRow *), RowIdCmp);
 	CheckDuplicates(l, sorted, n);
 	ClaimIds(l, sorted, n);
+	INSTR_TIME_SET_CURRENT(t1);
+	INSTR_TIME_ACCUM_DIFF(l->t_claim, t1, t0);
 	MemoryContextSwitchTo(l->flushcxt);
 	if (l->prior_voids)
 		MarkPriorVoids(l);
 	PrepareMonths(l);
 	MemoryContextSwitchTo(l->flushcxt);
-	InsertRows(l, NULL);
+	InsertRows(l);
 	foreach(lc, l->fresh)
-		InsertRows(l, lfirst(lc));
+		InsertFresh(l, lfirst(lc));
 	MemoryContextSwitchTo(l->flushcxt);
 	RecordVoids(l);
 	StoreRejects(l);
@@ -934,6 +1085,8 @@ LoadFlush(void)
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(l->flushcxt);
 	l->nrows = 0;
+	INSTR_TIME_SET_CURRENT(t0);
+	INSTR_TIME_ACCUM_DIFF(l->t_store, t0, t1);
 }
 
 /*
@@ -950,7 +1103,11 @@ LoadEnd(bool notice)
 	Datum		args[10];
 	char		nulls[10];
 
+	instr_time	t0,
+				t1;
+
 	LoadFlush();
+	INSTR_TIME_SET_CURRENT(t0);
 	SPI_connect();
 	foreach(lc, l->fresh)
 	{
@@ -958,6 +1115,8 @@ LoadEnd(bool notice)
 		Oid			type = TEXTOID;
 		Datum		arg = CStringGetTextDatum(f->table);
 
+		FreeBulkInsertState(f->bistate);
+		f->bistate = NULL;
 		Exec(psprintf("SELECT %s.xapi_attach_month($1)", l->nsp), 1, &type, &arg, SPI_OK_SELECT);
 	}
 	if (l->targets != NIL)
@@ -1003,6 +1162,11 @@ LoadEnd(bool notice)
 							  10, types, args, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "xAPI load: could not log the load");
 	SPI_finish();
+	INSTR_TIME_SET_CURRENT(t1);
+	INSTR_TIME_ACCUM_DIFF(l->t_end, t1, t0);
+	elog(DEBUG1, "xapi load: %.3f s reading (validation, derivation), %.3f s deciding (voiding, duplicates, id claims), %.3f s storing, %.3f s ending (new partitions, voided flags)",
+		 INSTR_TIME_GET_DOUBLE(l->t_read), INSTR_TIME_GET_DOUBLE(l->t_claim),
+		 INSTR_TIME_GET_DOUBLE(l->t_store), INSTR_TIME_GET_DOUBLE(l->t_end));
 	if (notice)
 		ereport(NOTICE,
 				(errmsg("xapi load: " INT64_FORMAT " statements, " INT64_FORMAT " stored, " INT64_FORMAT
