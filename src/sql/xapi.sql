@@ -179,12 +179,9 @@ CREATE TABLE @extschema@.xapi_statements (
 COMMENT ON TABLE @extschema@.xapi_statements IS
 'the xAPI statement store, one partition per calendar month (UTC) of timestamp; raw IFIs: admin only';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.xapi_statements', '');
-CREATE INDEX xapi_statements_actor_ts ON @extschema@.xapi_statements (actor_pseudonym, "timestamp");
-CREATE INDEX xapi_statements_object_ts ON @extschema@.xapi_statements (object_id, "timestamp");
-CREATE INDEX xapi_statements_id ON @extschema@.xapi_statements (id);
-COMMENT ON INDEX @extschema@.xapi_statements_actor_ts IS 'statements of one learner over time';
-COMMENT ON INDEX @extschema@.xapi_statements_object_ts IS 'statements about one activity over time';
-COMMENT ON INDEX @extschema@.xapi_statements_id IS 'statement by id (voiding, erasure)';
+-- The indexes live on each partition, created with it (xapi_partition_indexes), not on the parent:
+-- a partitioned index of the extension would be rebuilt by every ATTACH that pg_restore replays,
+-- and the dump's own CREATE INDEX for the partition would then fail.
 
 -- Statements that failed validation in 'rejects' mode, with their violations. Raw: admin only.
 CREATE TABLE @extschema@.xapi_rejects (
@@ -289,6 +286,24 @@ COMMENT ON FUNCTION @extschema@.xapi_pseudonym(jsonb) IS
 -- Partitions: one per calendar month (UTC) of "timestamp"
 -------------------------------------------------------------------------------
 
+-- The three indexes of one partition: (actor_pseudonym, timestamp) for a learner's statements over
+-- time, (object_id, timestamp) for an activity's, (id) for voiding and lookups by id.
+CREATE FUNCTION @extschema@.xapi_partition_indexes(part regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  name text := (SELECT c.relname FROM pg_class c WHERE c.oid = part);
+BEGIN
+  EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (actor_pseudonym, "timestamp")', name || '_actor_ts', part);
+  EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (object_id, "timestamp")', name || '_object_ts', part);
+  EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (id)', name || '_id', part);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.xapi_partition_indexes(regclass) IS
+'internal: create the three indexes of a partition of xapi_statements: (actor_pseudonym, timestamp), (object_id, timestamp), (id)';
+
 CREATE FUNCTION @extschema@.xapi_create_partitions(from_ts timestamptz, to_ts timestamptz)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
@@ -320,6 +335,7 @@ BEGIN
       EXECUTE format('CREATE TABLE %I.%I PARTITION OF %I.xapi_statements FOR VALUES FROM (%L) TO (%L)',
                      schema_name, part, schema_name,
                      lo AT TIME ZONE 'UTC', (lo + interval '1 month') AT TIME ZONE 'UTC');
+      PERFORM @extschema@.xapi_partition_indexes(format('%I.%I', schema_name, part)::regclass);
       created := created + 1;
     END IF;
     lo := lo + interval '1 month';
@@ -442,7 +458,8 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   lo := to_timestamp(month, 'YYYYMM')::timestamp;
-  -- the parent's indexes are built on the attached table by sorting
+  -- built by sorting the rows the load wrote
+  PERFORM @extschema@.xapi_partition_indexes(rel);
   EXECUTE format('ALTER TABLE @extschema@.xapi_statements ATTACH PARTITION %s FOR VALUES FROM (%L) TO (%L)',
                  rel, lo AT TIME ZONE 'UTC', (lo + interval '1 month') AT TIME ZONE 'UTC');
 END
@@ -599,6 +616,7 @@ REVOKE ALL ON FUNCTION @extschema@.xapi_current_key() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_set_pseudonym_key(bytea) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_pseudonym(jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_create_partitions(timestamptz, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.xapi_partition_indexes(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_drop_partitions(timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.la_xapi_load_rows() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_prepare_month(timestamptz, boolean) FROM PUBLIC;

@@ -83,6 +83,27 @@ copy2_s=$(copy_into "bare (doc)" "$work/part2.ndjson")
 
 # 2. the bulk path, backfill: COPY into the stream view, every month new
 back_s=$(copy_into "learnalytics.xapi_statement_stream (statement)" "$work/part1.ndjson")
+# floor: what writing the store alone costs with PostgreSQL's fastest bulk path, no validation or
+# derivation: binary COPY of the rows load 1 stored (the statement's jsonb is parsed again) into an
+# unindexed copy of the store, its three indexes built by sorting, binary COPY of the claimed ids
+psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<SQL
+\\copy (SELECT * FROM learnalytics.xapi_statements) TO '$work/store.bin' WITH (FORMAT binary)
+\\copy learnalytics.xapi_statement_ids TO '$work/ids.bin' WITH (FORMAT binary)
+CREATE TABLE floor_store (LIKE learnalytics.xapi_statements INCLUDING DEFAULTS);
+CREATE TABLE floor_ids (LIKE learnalytics.xapi_statement_ids INCLUDING ALL);
+CHECKPOINT;
+SQL
+t0=$(now)
+psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<SQL
+\\copy floor_store FROM '$work/store.bin' WITH (FORMAT binary)
+CREATE INDEX ON floor_store (actor_pseudonym, "timestamp");
+CREATE INDEX ON floor_store (object_id, "timestamp");
+CREATE INDEX ON floor_store (id);
+\\copy floor_ids FROM '$work/ids.bin' WITH (FORMAT binary)
+SQL
+floor_s=$(since "$t0")
+psql -X -q -d "$db" -c "DROP TABLE floor_store, floor_ids" >/dev/null
+
 # 3. the bulk path, append: the same months again, now partitions with their indexes
 app_s=$(copy_into "learnalytics.xapi_statement_stream (statement)" "$work/part2.ndjson")
 read -r stored loads newparts <<<"$(psql -X -q -A -t -F ' ' -d "$db" -c "
@@ -105,10 +126,13 @@ line "plain COPY into a bare jsonb table (load 1)" "$copy1_s"
 line "plain COPY into a bare jsonb table (load 2)" "$copy2_s"
 line "bulk path, backfill (COPY into xapi_statement_stream)" "$back_s"
 line "bulk path, append (the same months again)" "$app_s"
-line "staged path into empty partitions (COPY + xapi_ingest_staged)" "$staged_s"
+line "floor: the store's rows, indexes and ids alone (binary COPY)" "$floor_s"
+line "staged path into existing empty partitions (COPY + ingest)" "$staged_s"
 line "validation alone (xapi_is_valid), per load" "$(awk -v v="$validate_s" 'BEGIN { print v / 2 }')"
 awk -v c="$copy1_s" -v b="$back_s" 'BEGIN { printf "ratio backfill / plain COPY (throughput): %.2f (target >= 0.50)\n", c / b }'
 awk -v c="$copy2_s" -v b="$app_s" 'BEGIN { printf "ratio append / plain COPY (throughput):   %.2f\n", c / b }'
+awk -v c="$copy1_s" -v b="$floor_s" 'BEGIN { printf "ratio floor / plain COPY (throughput):    %.2f (no validation, no derivation)\n", c / b }'
+awk -v f="$floor_s" -v b="$back_s" 'BEGIN { printf "backfill time / floor time:               %.2f\n", b / f }'
 awk -v c="$copy1_s" -v b="$staged_s" 'BEGIN { printf "ratio staged / plain COPY (throughput):   %.2f\n", c / b }'
 echo "loads: $loads, months loaded into new partitions: $newparts"
 psql -X -q -A -t -d "$db" -c "
