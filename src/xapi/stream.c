@@ -394,13 +394,19 @@ LoadBegin(Oid nspoid, const char *mode, const char *version, const char *source,
 	MemoryContextSwitchTo(cxt);
 	key = DatumGetByteaPCopy(d);
 	l->prior_voids = QueryBool(psprintf("SELECT EXISTS (SELECT FROM %s.xapi_voids)", l->nsp));
-	/* nothing may watch the inserts that bypass the parent table */
+	/*
+	 * Rows written straight into a new month's table bypass the parent: only
+	 * when nothing would see or check them there (a trigger, a publication,
+	 * row-level security, a constraint someone added to the store).
+	 */
 	l->fresh_allowed = QueryBool(psprintf(
 										  "SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_trigger WHERE tgrelid = %u AND NOT tgisinternal)"
 										  " AND NOT EXISTS (SELECT FROM pg_catalog.pg_publication WHERE puballtables)"
 										  " AND NOT EXISTS (SELECT FROM pg_catalog.pg_publication_rel WHERE prrelid = %u)"
-										  " AND NOT EXISTS (SELECT FROM pg_catalog.pg_publication_namespace WHERE pnnspid = %u)",
-										  relid, relid, nspoid));
+										  " AND NOT EXISTS (SELECT FROM pg_catalog.pg_publication_namespace WHERE pnnspid = %u)"
+										  " AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE conrelid = %u)"
+										  " AND NOT (SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = %u)",
+										  relid, relid, nspoid, relid, relid));
 	SPI_finish();
 	/* a new month's table has no dropped columns: its rows match the store's only without */
 	for (int i = 0; i < l->deriver.desc->natts; i++)
