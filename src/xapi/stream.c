@@ -355,9 +355,15 @@ LoadBegin(Oid nspoid, const char *mode, const char *version, const char *source,
 	old = MemoryContextSwitchTo(cxt);
 	l = palloc0(sizeof(Load));
 	l->cxt = cxt;
-	/* one block that a flush's rows fit in, kept across resets: no malloc/free churn */
-	l->flushcxt = AllocSetContextCreate(cxt, "xAPI load rows", 16 * 1024 * 1024,
-										16 * 1024 * 1024, 64 * 1024 * 1024);
+	/*
+	 * Bulk loads: one block that a flush's rows fit in, kept across resets,
+	 * so that every flush does not give its memory back and fault it in again.
+	 */
+	if (report)
+		l->flushcxt = AllocSetContextCreate(cxt, "xAPI load rows", ALLOCSET_DEFAULT_SIZES);
+	else
+		l->flushcxt = AllocSetContextCreate(cxt, "xAPI load rows", 16 * 1024 * 1024,
+											16 * 1024 * 1024, 64 * 1024 * 1024);
 	l->rowcxt = AllocSetContextCreate(cxt, "xAPI load statement", ALLOCSET_DEFAULT_SIZES);
 	l->nest_level = GetCurrentTransactionNestLevel();
 	l->first_cid = GetCurrentCommandId(false);
@@ -454,7 +460,6 @@ LoadRowIn(Datum statement, bool isnull)
 	LoadRow    *r;
 	MemoryContext old;
 	List	   *vs;
-
 	instr_time	t0,
 				t1;
 
