@@ -41,7 +41,8 @@ XapiIsIri(const char *s, int len)
 	{
 		unsigned char c = (unsigned char) s[i];
 
-		if (c <= 0x20 || c == 0x7f || strchr("<>\"{}|\\^`", c) != NULL)
+		if (c <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == '"' || c == '{' ||
+			c == '}' || c == '|' || c == '\\' || c == '^' || c == '`')
 			return false;
 	}
 	return true;
@@ -176,7 +177,7 @@ XapiIsLanguageTag(const char *s, int len)
 	if (len == 0 || len > 255)
 		return false;
 	for (i = 0; grandfathered[i] != NULL; i++)
-		if ((int) strlen(grandfathered[i]) == len && pg_strncasecmp(s, grandfathered[i], len) == 0)
+		if (pg_strncasecmp(s, grandfathered[i], len) == 0 && grandfathered[i][len] == '\0')
 			return true;
 
 	/* split into subtags of 1 to 8 alphanumerics */

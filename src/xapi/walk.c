@@ -147,13 +147,6 @@ XapiTypeName(JsonbValue *v)
 }
 
 /* Look up key in an object value; false if absent (or v is not an object). */
-bool
-XapiGet(JsonbValue *obj, const char *key, JsonbValue *out)
-{
-	if (!XapiIsObject(obj))
-		return false;
-	return getKeyJsonValueFromContainer(obj->val.binary.data, key, strlen(key), out) != NULL;
-}
 
 /* NUL-terminated copy of a string value. */
 char *
@@ -182,8 +175,9 @@ XapiCheckKeys(XapiCtx *cx, JsonbValue *obj, const char *const *allowed)
 		if (tok != WJB_KEY)
 			continue;
 		for (a = allowed; *a; a++)
-			if ((int) strlen(*a) == v.val.string.len &&
-				memcmp(*a, v.val.string.val, v.val.string.len) == 0)
+			if ((*a)[0] == v.val.string.val[0] &&
+				strncmp(*a, v.val.string.val, v.val.string.len) == 0 &&
+				(*a)[v.val.string.len] == '\0')
 			{
 				found = true;
 				break;

@@ -68,9 +68,17 @@ extern void XapiViolateAt(XapiCtx *cx, const char *key, const char *rule, const 
 extern int	XapiPathPush(XapiCtx *cx, const char *key);
 extern int	XapiPathPushIndex(XapiCtx *cx, int i);
 extern void XapiPathPop(XapiCtx *cx, int saved);
-extern bool XapiGet(JsonbValue *obj, const char *key, JsonbValue *out);
 extern void XapiCheckKeys(XapiCtx *cx, JsonbValue *obj, const char *const *allowed);
 extern bool XapiIsObject(JsonbValue *v);
+
+/* Property key of an object value (inline: the length of a literal key is folded). */
+static inline bool
+XapiGet(JsonbValue *obj, const char *key, JsonbValue *out)
+{
+	if (obj->type != jbvBinary || !JsonContainerIsObject(obj->val.binary.data))
+		return false;
+	return getKeyJsonValueFromContainer(obj->val.binary.data, key, strlen(key), out) != NULL;
+}
 extern bool XapiIsArray(JsonbValue *v);
 extern char *XapiString(JsonbValue *v);
 extern bool XapiExpectString(XapiCtx *cx, JsonbValue *obj, const char *key, bool required, JsonbValue *out);
