@@ -94,6 +94,27 @@ SELECT * FROM xapi_ingest_staged(mode => 'rejects');
 TRUNCATE xapi_staging;
 SELECT "position", violations->0->>'rule' AS rule FROM xapi_rejects ORDER BY reject_id DESC LIMIT 1;
 
+-- the same load when the side tables are not as shipped: ids claimed through SQL (here a CHECK
+-- constraint on xapi_statement_ids), rows through the parent (a trigger on the store); the outcomes
+-- and the rows are the same
+BEGIN;
+ALTER TABLE xapi_statement_ids ADD CONSTRAINT la_test_check CHECK (id IS NOT NULL);
+CREATE FUNCTION pg_temp.la_test_count() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN RAISE NOTICE 'store trigger saw % rows', (SELECT count(*) FROM new_rows); RETURN NULL; END $$;
+CREATE TRIGGER la_test_count AFTER INSERT ON xapi_statements REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.la_test_count();
+SELECT "position", status FROM xapi_ingest(jsonb_build_array(
+  jsonb_build_object('id', 'e0000000-0000-4000-8000-000000000001', 'actor', jsonb_build_object('mbox', 'mailto:e1@example.org'),
+                     'verb', jsonb_build_object('id', 'http://example.org/v'), 'object', jsonb_build_object('id', 'http://example.org/o'),
+                     'timestamp', '2031-05-01T00:00:00Z'),
+  :'s1'::jsonb,
+  jsonb_build_object('id', 'e0000000-0000-4000-8000-000000000001', 'actor', jsonb_build_object('mbox', 'mailto:e1@example.org'),
+                     'verb', jsonb_build_object('id', 'http://example.org/v'), 'object', jsonb_build_object('id', 'http://example.org/o'),
+                     'timestamp', '2031-05-01T00:00:00Z')), 'rejects');
+SELECT new_partitions, stored, existing, rejected FROM xapi_loads ORDER BY started_at DESC LIMIT 1;
+SELECT c.relname, c.relispartition FROM pg_class c WHERE c.relname = 'xapi_statements_p203105';
+ROLLBACK;
+
 -- retention drops whole months and forgets their ids
 SELECT xapi_drop_partitions('2026-10-01');
 SELECT count(*) FROM xapi_statement_ids WHERE id::text LIKE 'd0000000%';
