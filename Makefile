@@ -28,7 +28,9 @@ OBJS         = \
 	src/xapi/identity.o \
 	src/xapi/funcs.o \
 	src/xapi/derive.o \
-	src/xapi/stream.o
+	src/xapi/load.o \
+	src/xapi/flush.o \
+	src/xapi/ingest.o
 PGFILEDESC   = "learnalytics - learning analytics inside PostgreSQL"
 
 # The fresh-install script of the current version is built from the master parts, in this order.

@@ -374,7 +374,7 @@ COMMENT ON FUNCTION @extschema@.xapi_drop_partitions(timestamptz) IS
 'retention: drop the monthly partitions that end at or before older_than, and forget their statement ids; returns how many';
 
 -------------------------------------------------------------------------------
--- Ingest (C, src/xapi/stream.c): one implementation behind COPY into the
+-- Ingest (C, src/xapi/load.c, flush.c, ingest.c): one implementation behind COPY into the
 -- stream view, xapi_ingest() and xapi_ingest_staged()
 -------------------------------------------------------------------------------
 

@@ -10,7 +10,9 @@
  * funcs.c		SQL-callable functions (violations, validate, conversions)
  * identity.c	actor keys, HMAC pseudonyms and erasure
  * derive.c		the store's columns of a valid statement
- * stream.c		the ingest: loads, flushes, claims, partitions, rejects
+ * load.c		a load: state, begin, one statement, end (load.h)
+ * flush.c		deciding on and writing a load's buffered statements
+ * ingest.c		the SQL-callable ways in: COPY into the stream view, xapi_ingest()
  */
 #ifndef LA_XAPI_H
 #define LA_XAPI_H
@@ -170,7 +172,7 @@ extern void XapiDeriverInit(XapiDeriver *d, TupleDesc desc, bytea *key,
 extern void XapiDerive(XapiDeriver *d, Jsonb *doc, Datum *values, bool *nulls,
 					   XapiDerived *out);
 
-/* stream.c */
+/* load.c */
 extern void XapiStreamInit(void);
 
 #endif							/* LA_XAPI_H */
