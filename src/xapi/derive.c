@@ -64,7 +64,11 @@ XapiDeriverInit(XapiDeriver *d, TupleDesc desc, bytea *key, const char *version_
 				d->attno[c] = i;
 		}
 		if (d->attno[c] < 0)
-			elog(ERROR, "xapi_statements has no column \"%s\"", column_names[c]);
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of relation \"xapi_statements\" does not exist",
+							column_names[c]),
+					 errhint("The statement store's columns belong to the learnalytics extension; restore them or reinstall it.")));
 	}
 }
 

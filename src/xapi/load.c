@@ -293,7 +293,10 @@ XapiLoadBegin(Oid nspoid, const char *mode, const char *version, const char *sou
 
 	relid = get_relname_relid("xapi_statements", nspoid);
 	if (!OidIsValid(relid))
-		elog(ERROR, "xapi_statements not found in schema %s", l->nsp);
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"%s.xapi_statements\" does not exist", l->nsp),
+				 errhint("The statement store is part of the learnalytics extension; reinstall it.")));
 	/* new months are written directly: check what the INSERT into the store would check */
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
 		ereport(ERROR,
