@@ -54,17 +54,14 @@ SELECT id, actor_key, actor_type, verb_id, object_type, object_id, registration,
 FROM xapi_statements ORDER BY id;
 SELECT * FROM new_loads;
 -- the month had no partition: its rows went into a new table, attached as a real partition with the
--- parent's three indexes (the one of 2019-06 holds the statement sent at 23:30 -01:00 on May 31)
+-- store's three indexes (the one of 2019-06 holds the statement sent at 23:30 -01:00 on May 31)
 SELECT c.relname, c.relkind, c.relispartition, pg_get_expr(c.relpartbound, c.oid) AS bound
 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
 WHERE i.inhparent = 'xapi_statements'::regclass ORDER BY 1;
-SELECT t.relname AS partition, pi.relname AS parent_index,
-       regexp_replace(pg_get_indexdef(ci.oid), '^CREATE INDEX \S+ ON \S+ ', '') AS definition
-FROM pg_inherits i JOIN pg_class ci ON ci.oid = i.inhrelid JOIN pg_class pi ON pi.oid = i.inhparent
-JOIN pg_index x ON x.indexrelid = ci.oid JOIN pg_class t ON t.oid = x.indrelid
-WHERE pi.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 'xapi_statements'::regclass)
-ORDER BY 1, 2;
-SELECT count(*) AS indexes_per_partition, count(DISTINCT x.indrelid) AS partitions
+SELECT t.relname AS partition, regexp_replace(pg_get_indexdef(x.indexrelid), '^CREATE INDEX \S+ ON \S+ ', '') AS definition
+FROM pg_inherits i JOIN pg_class t ON t.oid = i.inhrelid JOIN pg_index x ON x.indrelid = t.oid
+WHERE i.inhparent = 'xapi_statements'::regclass ORDER BY 1, 2;
+SELECT count(*) AS indexes, count(DISTINCT x.indrelid) AS partitions
 FROM pg_index x JOIN pg_inherits i ON i.inhrelid = x.indrelid
 WHERE i.inhparent = 'xapi_statements'::regclass;
 SELECT * FROM store_counts;
@@ -238,7 +235,9 @@ INSERT INTO xapi_statement_stream VALUES (xs(1, '2016-03-01T00:00:00Z', 'e7')), 
                                          (xs(3, '2019-05-24T00:00:00Z', 'e7'));
 SELECT * FROM seen_rows ORDER BY id;
 SELECT statements, stored, new_partitions FROM new_loads ORDER BY n DESC LIMIT 1;
-SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound,
+       (SELECT count(*) FROM pg_index x WHERE x.indrelid = c.oid) AS indexes
+FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
 WHERE i.inhparent = 'xapi_statements'::regclass AND c.relname < 'xapi_statements_p2017' ORDER BY 1;
 DROP TRIGGER seen ON xapi_statements;
 SET client_min_messages = error;   -- wal_level may be too low to publish: no matter here
@@ -263,7 +262,7 @@ RESET ROLE;
 SET ROLE learnalytics_admin;
 INSERT INTO xapi_statement_stream VALUES (xs(1, '2019-05-25T00:00:00Z', 'e8')), (xs(2, '2015-01-01T00:00:00Z', 'e8'));
 SELECT count(*) FROM la_xapi_load_rows();
-SELECT xapi_fill_month('learnalytics.xapi_statements_p201905');
+SELECT xapi_attach_month('learnalytics.xapi_statements_p201905');
 RESET ROLE;
 SELECT source, statements, stored, new_partitions, l.loaded_by
 FROM xapi_loads l WHERE load_id NOT IN (SELECT load_id FROM loads_before) ORDER BY started_at DESC LIMIT 1;

@@ -834,7 +834,7 @@ CROSS JOIN LATERAL (SELECT CASE
   WHEN e.status = 'exists' OR e.rule IN ('conflict', 'duplicate_id', 'voiding') THEN r.id IS NOT DISTINCT FROM (e.sd->>'id')::uuid
   ELSE r.id IS NULL END AS id_ok) ok
 HAVING (SELECT count(*) FROM xo.report) > 0;
--- partitions: one per month of the stored rows, UTC month bounds, the parent's three indexes
+-- partitions: one per month of the stored rows, UTC month bounds, the store's three indexes
 SELECT format('partitions: %s for %s months; wrong bounds %s, missing %s, extra %s, without the three indexes %s',
               count(c.oid), (SELECT count(DISTINCT m) FROM xo.months),
               count(*) FILTER (WHERE pg_get_expr(c.relpartbound, c.oid) IS DISTINCT FROM
@@ -842,16 +842,23 @@ SELECT format('partitions: %s for %s months; wrong bounds %s, missing %s, extra 
               count(*) FILTER (WHERE c.oid IS NULL),
               (SELECT count(*) FROM pg_inherits WHERE inhparent = 'learnalytics.xapi_statements'::regclass)
                 - count(c.oid),
-              count(*) FILTER (WHERE c.oid IS NOT NULL AND (SELECT count(*) FROM pg_inherits ii JOIN pg_index x ON x.indexrelid = ii.inhrelid
-                                       WHERE x.indrelid = c.oid AND ii.inhparent IN (SELECT indexrelid FROM pg_index
-                                         WHERE indrelid = 'learnalytics.xapi_statements'::regclass)) <> 3))
+              count(*) FILTER (WHERE c.oid IS NOT NULL AND ix.defs IS DISTINCT FROM
+                               ARRAY['USING btree (actor_pseudonym, "timestamp")', 'USING btree (id)',
+                                     'USING btree (object_id, "timestamp")']))
        || CASE WHEN count(*) FILTER (WHERE c.oid IS NULL OR pg_get_expr(c.relpartbound, c.oid) IS DISTINCT FROM
                                format('FOR VALUES FROM (%L) TO (%L)', m.m AT TIME ZONE 'UTC', (m.m + interval '1 month') AT TIME ZONE 'UTC')) > 0
                  OR (SELECT count(*) FROM pg_inherits WHERE inhparent = 'learnalytics.xapi_statements'::regclass) <> count(c.oid)
+                 OR count(*) FILTER (WHERE c.oid IS NOT NULL AND ix.defs IS DISTINCT FROM
+                               ARRAY['USING btree (actor_pseudonym, "timestamp")', 'USING btree (id)',
+                                     'USING btree (object_id, "timestamp")']) > 0
                THEN '  MISMATCH' ELSE '' END
 FROM (SELECT DISTINCT m FROM xo.months) m
 LEFT JOIN pg_class c ON c.relname = 'xapi_statements_p' || to_char(m.m, 'YYYYMM')
-  AND c.relnamespace = 'learnalytics'::regnamespace AND c.relispartition;
+  AND c.relnamespace = 'learnalytics'::regnamespace AND c.relispartition
+-- the store's three indexes on each partition (whatever their names, on the parent or not)
+LEFT JOIN LATERAL (SELECT array_agg(d ORDER BY d COLLATE "C") AS defs
+                   FROM (SELECT regexp_replace(pg_get_indexdef(x.indexrelid), '^CREATE INDEX \S+ ON \S+ ', '') AS d
+                         FROM pg_index x WHERE x.indrelid = c.oid) q) ix ON true;
 SELECT 'stored: ' || count(*) FILTER (WHERE s.stored IS DISTINCT FROM o.stored) || ' rows whose stored is not their load''s now()'
        || CASE WHEN count(*) FILTER (WHERE s.stored IS DISTINCT FROM o.stored) > 0 THEN '  MISMATCH' ELSE '' END
 FROM xo.o o JOIN xo.s s USING (sk);
