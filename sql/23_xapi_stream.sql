@@ -93,6 +93,10 @@ INSERT INTO xapi_statement_stream VALUES
   (xs(8) || '{"context":{"contextAgents":[{"objectType":"contextAgent","agent":{"mbox":"mailto:x@example.org"}}]}}'),
   (xs(9) || '{"version":"1.0.1"}');
 RESET learnalytics.xapi_version;
+-- an unknown rule set or mode is refused when it is set, not at the next load
+SET learnalytics.xapi_version = '3.0';
+SET learnalytics.xapi_ingest_mode = 'best_effort';
+SHOW learnalytics.xapi_version;
 RESET learnalytics.xapi_ingest_mode;
 INSERT INTO xapi_statement_stream VALUES (xs(10)), (xs(11) || '{"version":"1.0.2"}');
 SELECT id, version FROM xapi_statements WHERE id::text LIKE 'e1%' ORDER BY id;

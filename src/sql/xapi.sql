@@ -457,7 +457,7 @@ BEGIN
     RAISE EXCEPTION '% is not a month table of a running load', part
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  lo := to_timestamp(month, 'YYYYMM')::timestamp;
+  lo := to_date(month, 'YYYYMM')::timestamp;   -- not to_timestamp: that is midnight in the session's time zone
   -- built by sorting the rows the load wrote
   PERFORM @extschema@.xapi_partition_indexes(rel);
   EXECUTE format('ALTER TABLE @extschema@.xapi_statements ATTACH PARTITION %s FOR VALUES FROM (%L) TO (%L)',

@@ -26,6 +26,8 @@
 
 #include "xapi/xapi.h"
 
+static text *CachedPseudonym(XapiDeriver *d, const char *actor_key);
+
 /* The store's derived columns, by name (the order of XapiStoreColumn). */
 static const char *const column_names[XC_NCOLUMNS] = {
 	"id", "actor_key", "actor_pseudonym", "actor_type", "verb_id", "object_type", "object_id",
@@ -73,11 +75,24 @@ XapiDeriverInit(XapiDeriver *d, TupleDesc desc, bytea *key, const char *version_
 }
 
 /*
- * The pseudonym of an actor key under the deriver's key.  Learners send
- * many statements each, so a small direct-mapped cache saves most HMACs.
+ * The pseudonym of an actor key under the deriver's key, as a new text in
+ * the current context: the rows of a load outlive a cache slot, which a later
+ * learner may take over.  Learners send many statements each, so a small
+ * direct-mapped cache saves most HMACs.
  */
 static text *
 Pseudonym(XapiDeriver *d, const char *actor_key)
+{
+	text	   *cached = CachedPseudonym(d, actor_key);
+	text	   *copy = palloc(VARSIZE(cached));
+
+	memcpy(copy, cached, VARSIZE(cached));
+	return copy;
+}
+
+/* The cache slot's pseudonym of an actor key (valid until the slot is reused). */
+static text *
+CachedPseudonym(XapiDeriver *d, const char *actor_key)
 {
 	int			len = strlen(actor_key);
 	uint32		h = hash_bytes((const unsigned char *) actor_key, len);

@@ -54,7 +54,7 @@ CheckVoidingTargets(XapiLoad *l)
 	int			n = 0;
 	Oid			type = UUIDARRAYOID;
 	Datum		arg;
-	XapiLoadRowState   **voiding;
+	XapiLoadRowState **voiding;
 	int			nvoiding = 0;
 
 	voiding = palloc(sizeof(XapiLoadRowState *) * l->nrows);
@@ -280,7 +280,7 @@ ClaimIds(XapiLoad *l, XapiLoadRowState **sorted, int n)
 	Datum		args[4];
 	int			m = 0;
 	int			nclaimed;
-	XapiLoadRowState   **unclaimed;
+	XapiLoadRowState **unclaimed;
 	int			nunclaimed = 0;
 	StoredId   *stored;
 	bool		any = false;
@@ -552,10 +552,11 @@ MarkPriorVoids(XapiLoad *l)
 	int			m = 0;
 	Oid			type = UUIDARRAYOID;
 	Datum		arg;
-	XapiLoadRowState   **sorted = palloc(sizeof(XapiLoadRowState *) * l->nrows);
+	XapiLoadRowState **sorted = palloc(sizeof(XapiLoadRowState *) * l->nrows);
 
+	/* a voiding statement is never voided (the load rejects the one that tries) */
 	for (int i = 0; i < l->nrows; i++)
-		if (l->rows[i].status == ROW_STORED)
+		if (l->rows[i].status == ROW_STORED && !l->rows[i].d.voiding)
 		{
 			sorted[m] = &l->rows[i];
 			ids[m++] = UUIDPGetDatum(&l->rows[i].d.id);
@@ -592,25 +593,29 @@ RecordVoids(XapiLoad *l)
 	{
 		XapiLoadRowState *r = &l->rows[i];
 		MemoryContext old;
-		pg_uuid_t  *t;
+		XapiVoider *v;
 
 		if (r->status != ROW_STORED || !r->d.voiding)
 			continue;
 		targets[m] = UUIDPGetDatum(&r->d.target);
 		ids[m++] = UUIDPGetDatum(&r->d.id);
 		old = MemoryContextSwitchTo(l->cxt);
-		t = palloc(sizeof(pg_uuid_t));
-		*t = r->d.target;
-		l->targets = lappend(l->targets, t);
+		v = palloc(sizeof(XapiVoider));
+		v->id = r->d.id;
+		v->target = r->d.target;
+		v->pos = r->pos;
+		l->voiders = lappend(l->voiders, v);
 		MemoryContextSwitchTo(old);
 	}
 	if (m == 0)
 		return;
 	args[0] = XapiMakeArray(targets, m, UUIDOID);
 	args[1] = XapiMakeArray(ids, m, UUIDOID);
+	/* of several voiding statements for one target, the first in the load is recorded */
 	XapiLoadExec(psprintf("INSERT INTO %s.xapi_voids (target, voiding_id)"
-				  " SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) ORDER BY 1 ON CONFLICT (target) DO NOTHING",
-				  l->nsp), 2, types, args, SPI_OK_INSERT);
+						  " SELECT t, v FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
+						  " WITH ORDINALITY AS x(t, v, o) ORDER BY t, o ON CONFLICT (target) DO NOTHING",
+						  l->nsp), 2, types, args, SPI_OK_INSERT);
 }
 
 /* The rejected statements, with their violations. */
@@ -660,7 +665,7 @@ XapiLoadFlush(void)
 {
 	XapiLoad   *l = xapi_load;
 	MemoryContext old;
-	XapiLoadRowState   **sorted;
+	XapiLoadRowState **sorted;
 	int			n = 0;
 	ListCell   *lc;
 	instr_time	t0,

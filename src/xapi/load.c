@@ -85,6 +85,19 @@ LoadSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 	}
 }
 
+/* learnalytics.xapi_version: empty, or a rule set the validator knows */
+static bool
+CheckVersionSetting(char **newval, void **extra, GucSource source)
+{
+	const char *v = *newval;
+
+	if (v == NULL || v[0] == '\0' || strcmp(v, "1.0.3") == 0 || strcmp(v, "1.0") == 0 ||
+		strcmp(v, "2.0.0") == 0 || strcmp(v, "2.0") == 0)
+		return true;
+	GUC_check_errdetail("Use 1.0.3 or 2.0.0, or an empty string to follow each statement's \"version\".");
+	return false;
+}
+
 /*
  * XapiStreamInit
  *		From _PG_init: the settings of the COPY path.
@@ -98,7 +111,7 @@ XapiStreamInit(void)
 							 &guc_mode, 0, mode_options, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomStringVariable("learnalytics.xapi_version",
 							   "The xAPI rules a load into xapi_statement_stream applies: 1.0.3 or 2.0.0; empty: each statement's own \"version\".",
-							   NULL, &guc_version, "", PGC_USERSET, 0, NULL, NULL, NULL);
+							   NULL, &guc_version, "", PGC_USERSET, 0, CheckVersionSetting, NULL, NULL);
 }
 
 /* ---------------------------------------------------------------------
@@ -474,6 +487,103 @@ XapiLoadRow(Datum statement, bool isnull)
 		XapiLoadFlush();
 }
 
+/* Take a voiding statement this load stored back out, into the rejects (rejects mode). */
+static void
+UnstoreVoider(XapiLoad *l, XapiVoider *v)
+{
+	Oid			types[5] = {UUIDOID, UUIDOID, UUIDOID, INT4OID, JSONBOID};
+	Datum		args[5];
+	ListCell   *lc;
+
+	args[0] = UUIDPGetDatum(&v->id);
+	args[1] = UUIDPGetDatum(&v->target);
+	args[2] = UUIDPGetDatum(&l->load_id);
+	args[3] = Int32GetDatum((int32) v->pos);
+	args[4] = JsonbPGetDatum(XapiOneViolation("$.object.id", "voiding",
+											  psprintf("statement %s is a voiding statement and cannot be voided",
+													   XapiUuidText(&v->target))));
+	XapiLoadExec(psprintf("WITH gone AS (DELETE FROM %s.xapi_statements s USING %s.xapi_statement_ids i"
+						  "  WHERE i.id = $1 AND s.id = i.id AND s.\"timestamp\" = i.\"timestamp\" RETURNING s.statement),"
+						  " ids AS (DELETE FROM %s.xapi_statement_ids WHERE id = $1),"
+						  " voids AS (DELETE FROM %s.xapi_voids WHERE target = $2 AND voiding_id = $1)"
+						  " INSERT INTO %s.xapi_rejects (batch_id, \"position\", statement, violations)"
+						  " SELECT $3, $4, statement, $5 FROM gone",
+						  l->nsp, l->nsp, l->nsp, l->nsp, l->nsp),
+				 5, types, args, SPI_OK_INSERT);
+	l->stored--;
+	l->rejected++;
+	foreach(lc, l->report_rows)
+	{
+		ReportRow  *rr = lfirst(lc);
+
+		if (rr->pos == v->pos)
+			rr->status = ROW_REJECTED;
+	}
+}
+
+/*
+ * The statements this load voided are marked.  A voiding statement whose
+ * target turned out, later in the load, to be a voiding statement itself is
+ * an error (all_or_nothing) or taken back out of the store into the rejects
+ * (rejects mode), as when both arrive in one flush: the outcome does not
+ * depend on where a flush boundary falls.
+ */
+static void
+MarkVoided(XapiLoad *l)
+{
+	int			n = list_length(l->voiders);
+	Datum	   *t = palloc(sizeof(Datum) * n);
+	Oid			type = UUIDARRAYOID;
+	Datum		arg;
+	ListCell   *lc;
+	int			m = 0;
+	pg_uuid_t  *voiding_targets;
+	uint64		nvoiding;
+
+	foreach(lc, l->voiders)
+		t[m++] = UUIDPGetDatum(&((XapiVoider *) lfirst(lc))->target);
+	arg = XapiMakeArray(t, m, UUIDOID);
+	XapiLoadExec(psprintf("SELECT id FROM %s.xapi_statement_ids WHERE id = ANY($1) AND voiding", l->nsp),
+				 1, &type, &arg, SPI_OK_SELECT);
+	nvoiding = SPI_processed;
+	voiding_targets = palloc(sizeof(pg_uuid_t) * Max(nvoiding, 1));
+	for (uint64 j = 0; j < nvoiding; j++)
+	{
+		bool		isnull;
+
+		voiding_targets[j] = *DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[j],
+														  SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	m = 0;
+	foreach(lc, l->voiders)
+	{
+		XapiVoider *v = lfirst(lc);
+		bool		bad = false;
+
+		for (uint64 j = 0; j < nvoiding && !bad; j++)
+			bad = XapiUuidCmp(&voiding_targets[j], &v->target) == 0;
+		if (!bad)
+		{
+			t[m++] = UUIDPGetDatum(&v->target);
+			continue;
+		}
+		if (!l->rejects)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid xAPI statement"),
+					 errdetail("Statement " INT64_FORMAT " of the batch, at $.object.id: statement %s is a voiding statement and cannot be voided (rule voiding).",
+							   v->pos, XapiUuidText(&v->target))));
+		UnstoreVoider(l, v);
+	}
+	if (m == 0)
+		return;
+	arg = XapiMakeArray(t, m, UUIDOID);
+	XapiLoadExec(psprintf("UPDATE %s.xapi_statements s SET voided = true FROM %s.xapi_statement_ids i"
+						  " WHERE i.id = ANY($1) AND s.id = i.id AND s.\"timestamp\" = i.\"timestamp\""
+						  " AND NOT i.voiding AND NOT s.voided", l->nsp, l->nsp),
+				 1, &type, &arg, SPI_OK_UPDATE);
+}
+
 /*
  * XapiLoadEnd
  *		Flush, attach the new partitions, mark the voided statements and log
@@ -487,7 +597,6 @@ XapiLoadEnd(bool notice)
 	Oid			types[10];
 	Datum		args[10];
 	char		nulls[10];
-
 	instr_time	t0,
 				t1;
 
@@ -499,7 +608,6 @@ XapiLoadEnd(bool notice)
 		FreshMonth *f = lfirst(lc);
 		Oid			type = TEXTOID;
 		Datum		arg = CStringGetTextDatum(f->table);
-
 		instr_time	a0,
 					a1;
 
@@ -511,20 +619,8 @@ XapiLoadEnd(bool notice)
 		INSTR_TIME_SUBTRACT(a1, a0);
 		elog(DEBUG2, "xapi load: %s attached in %.3f s", f->table, INSTR_TIME_GET_DOUBLE(a1));
 	}
-	if (l->targets != NIL)
-	{
-		Datum	   *t = palloc(sizeof(Datum) * list_length(l->targets));
-		int			m = 0;
-		Oid			type = UUIDARRAYOID;
-		Datum		arg;
-
-		foreach(lc, l->targets)
-			t[m++] = UUIDPGetDatum(lfirst(lc));
-		arg = XapiMakeArray(t, m, UUIDOID);
-		XapiLoadExec(psprintf("UPDATE %s.xapi_statements s SET voided = true FROM %s.xapi_statement_ids i"
-					  " WHERE i.id = ANY($1) AND s.id = i.id AND s.\"timestamp\" = i.\"timestamp\""
-					  " AND NOT s.voided", l->nsp, l->nsp), 1, &type, &arg, SPI_OK_UPDATE);
-	}
+	if (l->voiders != NIL)
+		MarkVoided(l);
 	types[0] = UUIDOID;
 	args[0] = UUIDPGetDatum(&l->load_id);
 	types[1] = TEXTOID;

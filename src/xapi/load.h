@@ -47,6 +47,13 @@ typedef struct FreshMonth
 	BulkInsertState bistate;	/* pages being filled */
 } FreshMonth;
 
+typedef struct XapiVoider
+{
+	pg_uuid_t	id;				/* a voiding statement this load stored ... */
+	pg_uuid_t	target;			/* ... what it voids ... */
+	int64		pos;			/* ... and where it was in the load */
+} XapiVoider;
+
 typedef struct ReportRow
 {
 	int64		pos;
@@ -80,7 +87,7 @@ typedef struct XapiLoad
 	bool		fresh_allowed;
 	List	   *ready_months;	/* ints: months with an attached partition */
 	List	   *fresh;			/* FreshMonth *: months loaded into new tables */
-	List	   *targets;		/* pg_uuid_t *: statements voided by this load */
+	List	   *voiders;		/* XapiVoider *: the voiding statements this load stored */
 	bool		report;			/* keep every statement's outcome */
 	List	   *report_rows;	/* ReportRow * */
 	Tuplestorestate *handoff;	/* what la_xapi_load_rows() returns */
