@@ -169,3 +169,47 @@ SELECT (SELECT count(*) FROM engine) AS engine_alerts, (SELECT count(*) FROM dem
        (SELECT count(*) FROM (SELECT * FROM engine EXCEPT SELECT * FROM demo) x) AS only_engine,
        (SELECT count(*) FROM (SELECT * FROM demo EXCEPT SELECT * FROM engine) x) AS only_demo;
 DELETE FROM alert_source WHERE kind = 'enrolment';
+
+\echo
+\echo '== 11. learning statements: the first four weeks of' :demo_presentation 'as xAPI statements, through the bulk path =='
+\echo 'Each OULAD event (one resource used on one day) becomes an xAPI statement by an account Agent. INSERT into the view'
+\echo 'xapi_statement_stream runs the same load as COPY of NDJSON would: validation, ids, pseudonyms, new months (doc/xapi.md).'
+CREATE TEMP VIEW demo_statements AS
+SELECT jsonb_build_object(
+         'id', md5(a.enrolment || '/' || a.id_site || '/' || a.day)::uuid,
+         'actor', jsonb_build_object('objectType', 'Agent',
+                    'account', jsonb_build_object('homePage', 'https://learn.open.ac.uk', 'name', a.id_student::text)),
+         'verb', jsonb_build_object('id', 'http://adlnet.gov/expapi/verbs/interacted',
+                                    'display', jsonb_build_object('en', 'interacted')),
+         'object', jsonb_build_object('id', 'https://learn.open.ac.uk/vle/' || a.id_site),
+         'result', jsonb_build_object('extensions', jsonb_build_object('https://learnalytics.dev/xapi/clicks', a.clicks)),
+         'context', jsonb_build_object('contextActivities', jsonb_build_object('parent', jsonb_build_array(
+                      jsonb_build_object('id', 'https://learn.open.ac.uk/course/' || a.code_module || '/' || a.code_presentation)))),
+         'timestamp', to_char(a.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')) AS statement
+FROM oulad.activity a
+WHERE a.code_module || '/' || a.code_presentation = :'demo_presentation' AND a.day BETWEEN 0 AND 27;
+INSERT INTO xapi_statement_stream SELECT statement FROM demo_statements;
+\echo 'Sending the same statements again stores nothing (same ids, same content):'
+INSERT INTO xapi_statement_stream SELECT statement FROM demo_statements;
+SELECT source, statements, stored, existing, rejected, new_partitions,
+       round(statements / greatest(extract(epoch FROM finished_at - started_at), 0.001)) AS statements_per_s
+FROM xapi_loads ORDER BY started_at;
+\echo 'What an analyst reads (xapi_statements_pseudonymous: pseudonyms, no account names), the three busiest learners:'
+SELECT left(actor_pseudonym, 16) || '...' AS learner, count(*) AS statements, count(DISTINCT object_id) AS resources,
+       min("timestamp")::date AS first_day, max("timestamp")::date AS last_day
+FROM xapi_statements_pseudonymous GROUP BY actor_pseudonym ORDER BY 2 DESC, 1 LIMIT 3;
+\echo 'The store keeps every event: statements and active days per learner equal the OULAD table''s, for every learner:'
+WITH x AS (
+  SELECT actor_pseudonym AS who, count(*) AS events, count(DISTINCT "timestamp"::date) AS days
+  FROM xapi_statements_pseudonymous GROUP BY 1
+), o AS (
+  SELECT xapi_pseudonym(jsonb_build_object('account', jsonb_build_object('homePage', 'https://learn.open.ac.uk',
+                                                                          'name', a.id_student::text))) AS who,
+         count(*) AS events, count(DISTINCT a.day) AS days
+  FROM oulad.activity a
+  WHERE a.code_module || '/' || a.code_presentation = :'demo_presentation' AND a.day BETWEEN 0 AND 27
+  GROUP BY a.id_student
+)
+SELECT count(*) AS learners, count(*) FILTER (WHERE x.events = o.events AND x.days = o.days) AS same_events_and_days,
+       (SELECT count(*) FROM x) AS learners_in_store
+FROM o LEFT JOIN x USING (who);
