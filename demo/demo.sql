@@ -144,6 +144,9 @@ ORDER BY presentation LIKE 'all %', presentation;
 
 \echo
 \echo '== 10. the same default dip rule through the alert-rules engine: replay_rule() =='
+-- the span of the replayed presentations (OULAD: 2013-2014; the synthetic data: other years)
+SELECT min(p.start_date) AS replay_from, max(p.start_date + p.length_days) + 31 AS replay_to
+FROM oulad.presentation p WHERE p.clicks_complete \gset
 \echo 'The engine reads enrolments through alert_source (here a view over replay.population) and the stored summaries;'
 \echo 'its metrics use its own definitions (doc/alerts.md): precision per alerted learner within the horizon, lift per'
 \echo 'alert against learner-days at risk. The alert days must equal those of demo/replay.sql for the same rule.'
@@ -152,13 +155,13 @@ INSERT INTO alert_source VALUES ('enrolment', 'replay.engine_enrolment',
 SELECT rule, alerts, learners_enrolled, learners_touched, round((100 * touched_share)::numeric, 1) AS touched_pct,
        dropouts, dropouts_alerted, round((100 * precision)::numeric, 1) AS precision_pct, round((100 * recall)::numeric, 1) AS recall_pct,
        lead_time_median, round(lift::numeric, 2) AS lift
-FROM replay_rule('engagement_dip', '2013-02-01', '2015-07-01', outcomes => 'replay.engine_outcome',
+FROM replay_rule('engagement_dip', :'replay_from', :'replay_to', outcomes => 'replay.engine_outcome',
                  horizon_days => 30, overrides => '{"metric": "events", "threshold": 0.6, "baseline_days": 14, "fire_after": 3}',
                  learner_column => 'learner', outcome_column => 'outcome', time_column => 'outcome_day',
                  dropout_values => '{withdrawn}');
 \echo 'Same alert days as section 6''s "dip 60%/14d/3d" (the engine against demo/replay.sql):'
 WITH engine AS (
-  SELECT learner AS enrolment, day FROM replay_alerts('engagement_dip', '2013-02-01', '2015-07-01',
+  SELECT learner AS enrolment, day FROM replay_alerts('engagement_dip', :'replay_from', :'replay_to',
     '{"metric": "events", "threshold": 0.6, "baseline_days": 14, "fire_after": 3}')
 ), demo AS (
   SELECT a.enrolment, p.start_date + a.day AS day
