@@ -49,6 +49,6 @@ SELECT function, provolatile, proparallel FROM la_functions
 WHERE lanname = 'c' AND (provolatile = 'v' OR proparallel = 'u')
   AND function NOT IN ('la_xapi_load_rows()', 'la_xapi_stream_begin()', 'la_xapi_stream_row()',
                        'la_xapi_stream_end()', 'xapi_ingest(jsonb,text,text)',
-                       'la_xapi_ingest_relation(regclass,text,text)');
+                       'la_xapi_ingest_relation(regclass,text,text)', 'la_xapi_load_active()');
 SELECT function, provolatile, proparallel FROM la_functions
 WHERE lanname = 'c' AND (provolatile = 'v' OR proparallel = 'u') ORDER BY 1;

@@ -115,6 +115,50 @@ SELECT new_partitions, stored, existing, rejected FROM xapi_loads ORDER BY start
 SELECT c.relname, c.relispartition FROM pg_class c WHERE c.relname = 'xapi_statements_p203105';
 ROLLBACK;
 
+-- an id stored before the load and sent twice in it: each occurrence is decided on its own
+SELECT "position", status FROM xapi_ingest(jsonb_build_array(:'s1'::jsonb, :'s1'::jsonb));
+
+-- an error inside the claims (here a constraint someone added to the id table) caught by an
+-- exception block leaves no load behind: the next load in the same transaction runs
+BEGIN;
+ALTER TABLE xapi_statement_ids ADD CONSTRAINT la_test_refuse CHECK (id <> 'f0000000-0000-4000-8000-000000000001');
+DO $$
+BEGIN
+  PERFORM * FROM learnalytics.xapi_ingest(jsonb_build_object('id', 'f0000000-0000-4000-8000-000000000001',
+    'actor', jsonb_build_object('mbox', 'mailto:f@example.org'), 'verb', jsonb_build_object('id', 'http://example.org/v'),
+    'object', jsonb_build_object('id', 'http://example.org/o'), 'timestamp', '2031-06-01T00:00:00Z'));
+EXCEPTION WHEN check_violation THEN
+  RAISE NOTICE 'caught %', SQLSTATE;
+END
+$$;
+SELECT "position", status FROM xapi_ingest(jsonb_build_object('id', 'f0000000-0000-4000-8000-000000000002',
+  'actor', jsonb_build_object('mbox', 'mailto:f@example.org'), 'verb', jsonb_build_object('id', 'http://example.org/v'),
+  'object', jsonb_build_object('id', 'http://example.org/o'), 'timestamp', '2031-06-01T00:00:00Z'));
+SELECT count(*) AS stored_of_the_failed_load FROM xapi_statements WHERE id = 'f0000000-0000-4000-8000-000000000001';
+ROLLBACK;
+
+-- the stream's triggers serve the stream view only
+CREATE TEMP VIEW la_test_view AS SELECT NULL::jsonb AS statement WHERE false;
+CREATE TRIGGER la_test_row INSTEAD OF INSERT ON pg_temp.la_test_view
+  FOR EACH ROW EXECUTE FUNCTION la_xapi_stream_row();
+INSERT INTO pg_temp.la_test_view VALUES ('{}');
+DROP VIEW pg_temp.la_test_view;
+-- the month functions serve loads only
+SELECT xapi_prepare_month('2032-01-05', true);
+
+-- a table with a partition's name that is not a partition is an error, not a place to write
+CREATE TABLE learnalytics.xapi_statements_p203201 (LIKE learnalytics.xapi_statements);
+SELECT * FROM xapi_ingest(jsonb_build_object('actor', jsonb_build_object('mbox', 'mailto:f@example.org'),
+  'verb', jsonb_build_object('id', 'http://example.org/v'), 'object', jsonb_build_object('id', 'http://example.org/o'),
+  'timestamp', '2032-01-15T00:00:00Z'));
+DROP TABLE learnalytics.xapi_statements_p203201;
+
+-- the store keeps statements dated from the year 1 on (ISO 8601 year 0000 is 1 BC)
+SELECT "position", status FROM xapi_ingest(jsonb_build_object('actor', jsonb_build_object('mbox', 'mailto:f@example.org'),
+  'verb', jsonb_build_object('id', 'http://example.org/v'), 'object', jsonb_build_object('id', 'http://example.org/o'),
+  'timestamp', '0000-06-15T00:00:00Z'), 'rejects');
+SELECT violations FROM xapi_rejects ORDER BY reject_id DESC LIMIT 1;
+
 -- retention drops whole months and forgets their ids
 SELECT xapi_drop_partitions('2026-10-01');
 SELECT count(*) FROM xapi_statement_ids WHERE id::text LIKE 'd0000000%';

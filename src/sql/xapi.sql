@@ -126,10 +126,11 @@ CREATE TABLE @extschema@.xapi_statement_ids (
   id           uuid PRIMARY KEY,
   content_hash bytea NOT NULL,
   "timestamp"  timestamptz NOT NULL,
-  voiding      boolean NOT NULL DEFAULT false
+  voiding      boolean NOT NULL DEFAULT false,
+  load_id      uuid NOT NULL
 );
 COMMENT ON TABLE @extschema@.xapi_statement_ids IS
-'one row per stored statement id: content hash (idempotency), timestamp (finds the partition), voiding flag';
+'one row per stored statement id: content hash (idempotency), timestamp (finds the partition), voiding flag, the load that stored it (xapi_loads)';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.xapi_statement_ids', '');
 
 -- Voiding statements by target, so that a statement arriving after its voiding is stored voided.
@@ -406,10 +407,20 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.la_xapi_load_rows() IS
 'internal: the store rows of the running load''s flush';
 
--- A month a load is about to store into: NULL when it has (or now gets) a partition; otherwise,
--- when fresh is allowed, the name of a new standalone table, attached by xapi_attach_month when
--- the load ends so that its indexes are built by sorting. Creating either takes the lock that
--- xapi_create_partitions takes, held to the end of the transaction.
+-- Whether an xAPI load is running in this session (the month functions below serve loads only).
+CREATE FUNCTION @extschema@.la_xapi_load_active()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'la_xapi_load_active'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.la_xapi_load_active() IS
+'internal: true while an xAPI load runs in this session';
+
+-- A month a load is about to store into: NULL when it has a partition; '' when one was just created
+-- as a partition; otherwise, when fresh is asked for and nothing would see or check rows written
+-- past the parent (checked here under the lock, which then stays to the end of the transaction),
+-- the name of a new standalone table, attached by xapi_attach_month when the load ends so that its
+-- indexes are built by sorting. A table of the partition's name that is not a partition is an
+-- error rather than a place to write.
 CREATE FUNCTION @extschema@.xapi_prepare_month(month_start timestamptz, fresh boolean)
 RETURNS text
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
@@ -418,19 +429,39 @@ AS $$
 DECLARE
   schema_name text := (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
                         WHERE e.extname = 'learnalytics');
+  store regclass := '@extschema@.xapi_statements'::regclass;
   lo timestamp := date_trunc('month', month_start AT TIME ZONE 'UTC');
   part text := 'xapi_statements_p' || to_char(lo, 'YYYYMM');
+  existing regclass;
 BEGIN
-  IF to_regclass(format('%I.%I', schema_name, part)) IS NOT NULL THEN
-    RETURN NULL;
+  IF NOT @extschema@.la_xapi_load_active() THEN
+    RAISE EXCEPTION 'xapi_prepare_month() serves xAPI loads only'
+      USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
-  IF NOT fresh THEN
+  FOR i IN 1 .. 2 LOOP
+    existing := to_regclass(format('%I.%I', schema_name, part));
+    IF existing IS NOT NULL THEN
+      IF NOT EXISTS (SELECT FROM pg_inherits WHERE inhrelid = existing AND inhparent = store) THEN
+        RAISE EXCEPTION 'table % exists but is not a partition of xapi_statements', existing
+          USING ERRCODE = 'duplicate_table',
+                HINT = 'Attach it as the month''s partition, or drop it.';
+      END IF;
+      RETURN NULL;
+    END IF;
+    EXIT WHEN NOT fresh OR i = 2;
+    -- one creator at a time; then look again (a concurrent load may have made it meanwhile)
+    EXECUTE format('LOCK TABLE %I.xapi_statements IN SHARE UPDATE EXCLUSIVE MODE', schema_name);
+  END LOOP;
+  IF NOT fresh
+     OR EXISTS (SELECT FROM pg_trigger WHERE tgrelid = store AND NOT tgisinternal)
+     OR EXISTS (SELECT FROM pg_publication WHERE puballtables)
+     OR EXISTS (SELECT FROM pg_publication_rel WHERE prrelid = store)
+     OR EXISTS (SELECT FROM pg_publication_namespace p JOIN pg_class c ON c.relnamespace = p.pnnspid
+                WHERE c.oid = store)
+     OR EXISTS (SELECT FROM pg_constraint WHERE conrelid = store)
+     OR (SELECT relrowsecurity FROM pg_class WHERE oid = store) THEN
     PERFORM @extschema@.xapi_create_partitions(month_start, month_start);
-    RETURN NULL;
-  END IF;
-  EXECUTE format('LOCK TABLE %I.xapi_statements IN SHARE UPDATE EXCLUSIVE MODE', schema_name);
-  IF to_regclass(format('%I.%I', schema_name, part)) IS NOT NULL THEN
-    RETURN NULL;   -- a concurrent load created it meanwhile
+    RETURN '';
   END IF;
   EXECUTE format('CREATE TABLE %I.%I (LIKE %I.xapi_statements INCLUDING DEFAULTS)',
                  schema_name, part, schema_name);
@@ -438,7 +469,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.xapi_prepare_month(timestamptz, boolean) IS
-'internal: make a month ready for a load: NULL when it has a partition, else the name of a new table to attach when the load ends';
+'internal: make a month ready for a load: NULL when it has a partition, an empty string when one was created, else the name of a new table to attach when the load ends';
 
 CREATE FUNCTION @extschema@.xapi_attach_month(part text)
 RETURNS void
@@ -450,6 +481,10 @@ DECLARE
   month text;
   lo timestamp;
 BEGIN
+  IF NOT @extschema@.la_xapi_load_active() THEN
+    RAISE EXCEPTION 'xapi_attach_month() serves xAPI loads only'
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
   SELECT substring(c.relname FROM '^xapi_statements_p([0-9]{6})$') INTO month
   FROM pg_class c JOIN pg_extension e ON e.extname = 'learnalytics'
   WHERE c.oid = rel AND c.relnamespace = e.extnamespace AND c.relkind = 'r' AND NOT c.relispartition;
@@ -483,6 +518,8 @@ AS 'MODULE_PATHNAME', 'la_xapi_stream_end' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.la_xapi_stream_begin() IS 'internal: starts a load into xapi_statement_stream';
 COMMENT ON FUNCTION @extschema@.la_xapi_stream_row() IS 'internal: one statement of a load into xapi_statement_stream';
 COMMENT ON FUNCTION @extschema@.la_xapi_stream_end() IS 'internal: ends a load into xapi_statement_stream';
+-- nobody gets EXECUTE on the three trigger functions (a trigger fires without it), so that they
+-- cannot be attached to another relation
 CREATE TRIGGER xapi_stream_begin BEFORE INSERT ON @extschema@.xapi_statement_stream
   FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.la_xapi_stream_begin();
 CREATE TRIGGER xapi_stream_row INSTEAD OF INSERT ON @extschema@.xapi_statement_stream
@@ -619,6 +656,7 @@ REVOKE ALL ON FUNCTION @extschema@.xapi_create_partitions(timestamptz, timestamp
 REVOKE ALL ON FUNCTION @extschema@.xapi_partition_indexes(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_drop_partitions(timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.la_xapi_load_rows() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.la_xapi_load_active() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_prepare_month(timestamptz, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_attach_month(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.la_xapi_ingest_relation(regclass, text, text) FROM PUBLIC;
@@ -634,7 +672,6 @@ GRANT EXECUTE ON FUNCTION @extschema@.xapi_current_key(), @extschema@.xapi_set_p
   @extschema@.xapi_drop_partitions(timestamptz), @extschema@.la_xapi_load_rows(),
   @extschema@.xapi_prepare_month(timestamptz, boolean), @extschema@.xapi_attach_month(text),
   @extschema@.la_xapi_ingest_relation(regclass, text, text),
-  @extschema@.la_xapi_stream_begin(), @extschema@.la_xapi_stream_row(), @extschema@.la_xapi_stream_end(),
   @extschema@.xapi_ingest(jsonb, text, text),
   @extschema@.xapi_ingest_staged(regclass, text, text, boolean), @extschema@.xapi_erase_actor(jsonb)
   TO learnalytics_admin;

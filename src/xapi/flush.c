@@ -100,9 +100,13 @@ CheckVoidingTargets(XapiLoad *l)
 	}
 }
 
-/* 2. The same id twice in the flush: the later ones are errors. */
+/*
+ * 2. The same id twice in the flush: the later ones wait for the claims
+ * (ClaimIds), which decide on them as on an id sent by an earlier flush: a
+ * duplicate when the load stores the first, otherwise exists or conflict.
+ */
 static void
-CheckDuplicates(XapiLoad *l, XapiLoadRowState **sorted, int n)
+FindDuplicates(XapiLoadRowState **sorted, int n)
 {
 	for (int i = 1; i < n; i++)
 	{
@@ -112,23 +116,7 @@ CheckDuplicates(XapiLoad *l, XapiLoadRowState **sorted, int n)
 			continue;
 		while (first > 0 && XapiUuidCmp(&sorted[first - 1]->d.id, &sorted[i]->d.id) == 0)
 			first--;
-		if (!l->rejects)
-		{
-			StringInfoData pos;
-			int			j;
-
-			initStringInfo(&pos);
-			for (j = first; j < n && XapiUuidCmp(&sorted[j]->d.id, &sorted[first]->d.id) == 0; j++)
-				appendStringInfo(&pos, "%s" INT64_FORMAT, j > first ? ", " : "", sorted[j]->pos);
-			ereport(ERROR,
-					(errcode(ERRCODE_UNIQUE_VIOLATION),
-					 errmsg("duplicate statement id in batch"),
-					 errdetail("Statements %s of the batch, at $.id: id %s occurs more than once.",
-							   pos.data, XapiUuidText(&sorted[first]->d.id))));
-		}
-		XapiReject(sorted[i], "$.id", "duplicate_id",
-			   psprintf("id %s already occurs at position " INT64_FORMAT " of the batch",
-						XapiUuidText(&sorted[i]->d.id), sorted[first]->pos));
+		sorted[i]->first = sorted[first];
 	}
 }
 
@@ -136,9 +124,8 @@ CheckDuplicates(XapiLoad *l, XapiLoadRowState **sorted, int n)
 typedef struct StoredId
 {
 	pg_uuid_t	id;				/* first: bsearch compares a pg_uuid_t key */
-	uint8	   *hash;	/* its content hash */
-	TransactionId xmin;
-	CommandId	cmin;
+	uint8	   *hash;			/* its content hash */
+	pg_uuid_t	load_id;		/* the load that stored it */
 } StoredId;
 
 static int
@@ -160,14 +147,48 @@ StoredIdCmp(const void *a, const void *b)
  * xapi_statement_ids and its indexes directly, as a plain INSERT would; a
  * taken id raises unique_violation from the index, as it would.
  */
-static void
+static bool
 ClaimDirect(XapiLoad *l, XapiLoadRowState **rows, int m)
 {
 	Relation	rel = table_open(l->ids_relid, RowExclusiveLock);
 	List	   *indexes = RelationGetIndexList(rel);
-	BulkInsertState bis = GetBulkInsertState();
+	BulkInsertState bis;
 	ListCell   *lc;
 	int			k = 0;
+	int			nindexes = 0;
+	Relation   *index_rels = palloc(sizeof(Relation) * Max(list_length(indexes), 1));
+	IndexInfo **index_infos = palloc(sizeof(IndexInfo *) * Max(list_length(indexes), 1));
+
+	/*
+	 * The indexes as they are now (CREATE INDEX CONCURRENTLY does not wait
+	 * for the load): one not ready for inserts yet is skipped, as the
+	 * executor skips it; one with expressions, a predicate or a deferred
+	 * check needs the executor, so the flush goes through INSERT.
+	 */
+	foreach(lc, indexes)
+	{
+		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
+		IndexInfo  *info = BuildIndexInfo(index);
+
+		if (!info->ii_ReadyForInserts)
+		{
+			index_close(index, RowExclusiveLock);
+			continue;
+		}
+		if (info->ii_Expressions != NIL || info->ii_Predicate != NIL ||
+			!index->rd_index->indimmediate)
+		{
+			index_close(index, RowExclusiveLock);
+			for (int i = 0; i < nindexes; i++)
+				index_close(index_rels[i], RowExclusiveLock);
+			table_close(rel, RowExclusiveLock);
+			return false;
+		}
+		index_rels[nindexes] = index;
+		index_infos[nindexes++] = info;
+	}
+	list_free(indexes);
+	bis = GetBulkInsertState();
 
 	if (l->ids_slots == NULL)
 	{
@@ -194,16 +215,17 @@ ClaimDirect(XapiLoad *l, XapiLoadRowState **rows, int m)
 		slot->tts_values[l->ids_attno[1]] = PointerGetDatum(h);
 		slot->tts_values[l->ids_attno[2]] = TimestampTzGetDatum(r->d.ts);
 		slot->tts_values[l->ids_attno[3]] = BoolGetDatum(r->d.voiding);
-		memset(slot->tts_isnull, 0, sizeof(bool) * 4);
+		slot->tts_values[l->ids_attno[4]] = UUIDPGetDatum(&l->load_id);
+		memset(slot->tts_isnull, 0, sizeof(bool) * 5);
 		ExecStoreVirtualTuple(slot);
 		k++;
 	}
 	table_multi_insert(rel, l->ids_slots, k, GetCurrentCommandId(true), 0, bis);
 	FreeBulkInsertState(bis);
-	foreach(lc, indexes)
+	for (int x = 0; x < nindexes; x++)
 	{
-		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
-		IndexInfo  *info = BuildIndexInfo(index);
+		Relation	index = index_rels[x];
+		IndexInfo  *info = index_infos[x];
 		Datum		values[INDEX_MAX_KEYS];
 		bool		isnull[INDEX_MAX_KEYS];
 
@@ -211,6 +233,7 @@ ClaimDirect(XapiLoad *l, XapiLoadRowState **rows, int m)
 		{
 			TupleTableSlot *slot = l->ids_slots[i];
 
+			/* plain column keys only (checked above): attribute numbers are >= 1 */
 			for (int a = 0; a < info->ii_NumIndexAttrs; a++)
 				values[a] = slot_getattr(slot, info->ii_IndexAttrNumbers[a], &isnull[a]);
 			index_insert(index, values, isnull, &slot->tts_tid, rel,
@@ -222,25 +245,36 @@ ClaimDirect(XapiLoad *l, XapiLoadRowState **rows, int m)
 	for (int i = 0; i < k; i++)
 		ExecClearTuple(l->ids_slots[i]);
 	table_close(rel, NoLock);
+	return true;
 }
 
-static bool
+typedef enum ClaimResult
+{
+	CLAIM_ALL,					/* every id claimed */
+	CLAIM_TAKEN,				/* some id is taken: nothing claimed */
+	CLAIM_NEEDS_SQL				/* the direct path cannot serve the table's indexes */
+} ClaimResult;
+
+static ClaimResult
 TryClaimAll(XapiLoad *l, Oid *types, Datum *args, XapiLoadRowState **rows, int m)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
-	volatile bool ok = true;
+	volatile ClaimResult result = CLAIM_ALL;
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		if (l->ids_direct)
-			ClaimDirect(l, rows, m);
+		if (types == NULL)
+		{
+			if (!ClaimDirect(l, rows, m))
+				result = CLAIM_NEEDS_SQL;
+		}
 		else
-			XapiLoadExec(psprintf("INSERT INTO %s.xapi_statement_ids (id, content_hash, \"timestamp\", voiding)"
-						  " SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4))",
-						  l->nsp), 4, types, args, SPI_OK_INSERT);
+			XapiLoadExec(psprintf("INSERT INTO %s.xapi_statement_ids (id, content_hash, \"timestamp\", voiding, load_id)"
+								  " SELECT *, $5 FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4))",
+								  l->nsp), 5, types, args, SPI_OK_INSERT);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
@@ -249,25 +283,27 @@ TryClaimAll(XapiLoad *l, Oid *types, Datum *args, XapiLoadRowState **rows, int m
 	{
 		ErrorData  *edata;
 
+		/* whatever the error, the subtransaction ends here, then the error goes on */
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
-		if (edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION)
-			PG_RE_THROW();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
+		if (edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION)
+			ReThrowError(edata);
 		FreeErrorData(edata);
-		ok = false;
+		result = CLAIM_TAKEN;
 	}
 	PG_END_TRY();
-	return ok;
+	return result;
 }
 
 /*
  * 3. Claim the ids of the rows still to be stored; decide on the others:
  * already stored by an earlier load (exists, or a conflict), or earlier in
- * this load (a duplicate).
+ * this load (a duplicate).  Later duplicates within the flush (first set)
+ * take part only in the deciding.
  */
 static void
 ClaimIds(XapiLoad *l, XapiLoadRowState **sorted, int n)
@@ -276,87 +312,85 @@ ClaimIds(XapiLoad *l, XapiLoadRowState **sorted, int n)
 	Datum	   *hashes = palloc(sizeof(Datum) * n);
 	Datum	   *stamps = palloc(sizeof(Datum) * n);
 	Datum	   *voiding = palloc(sizeof(Datum) * n);
-	Oid			types[4] = {UUIDARRAYOID, BYTEAARRAYOID, TIMESTAMPTZARRAYOID, BOOLARRAYOID};
-	Datum		args[4];
+	Oid			types[5] = {UUIDARRAYOID, BYTEAARRAYOID, TIMESTAMPTZARRAYOID, BOOLARRAYOID, UUIDOID};
+	Datum		args[5];
 	int			m = 0;
-	int			nclaimed;
-	XapiLoadRowState **unclaimed;
-	int			nunclaimed = 0;
+	XapiLoadRowState **claimable = palloc(sizeof(XapiLoadRowState *) * n);
+	XapiLoadRowState **undecided = palloc(sizeof(XapiLoadRowState *) * n);
+	int			nundecided = 0;
 	StoredId   *stored;
-	bool		any = false;
+	ClaimResult result = CLAIM_TAKEN;
 
-	for (int i = 0; i < n && !any; i++)
-		any = sorted[i]->status == ROW_STORED;
-	if (!any)
-		return;
-	/* the common case: every id is new (direct insertion needs no arrays) */
-	if (l->ids_direct && TryClaimAll(l, NULL, NULL, sorted, n))
-	{
-		for (int i = 0; i < n; i++)
-			if (sorted[i]->status == ROW_STORED)
-				sorted[i]->claimed = true;
-		return;
-	}
 	for (int i = 0; i < n; i++)
-	{
-		XapiLoadRowState *r = sorted[i];
-		bytea	   *h;
-
-		if (r->status != ROW_STORED)
-			continue;
-		h = palloc(VARHDRSZ + 32);
-		SET_VARSIZE(h, VARHDRSZ + 32);
-		memcpy(VARDATA(h), r->d.hash, 32);
-		ids[m] = UUIDPGetDatum(&r->d.id);
-		hashes[m] = PointerGetDatum(h);
-		stamps[m] = TimestampTzGetDatum(r->d.ts);
-		voiding[m] = BoolGetDatum(r->d.voiding);
-		m++;
-	}
+		if (sorted[i]->status == ROW_STORED && sorted[i]->first == NULL)
+			claimable[m++] = sorted[i];
 	if (m == 0)
 		return;
-	args[0] = XapiMakeArray(ids, m, UUIDOID);
-	args[1] = XapiMakeArray(hashes, m, BYTEAOID);
-	args[2] = XapiMakeArray(stamps, m, TIMESTAMPTZOID);
-	args[3] = XapiMakeArray(voiding, m, BOOLOID);
-	if (!l->ids_direct && TryClaimAll(l, types, args, sorted, n))
+	/* the common case: every id is new (direct insertion needs no arrays) */
+	if (!l->ids_taken && l->ids_direct)
+		result = TryClaimAll(l, NULL, NULL, claimable, m);
+	if (result != CLAIM_ALL)
 	{
-		for (int i = 0; i < n; i++)
-			if (sorted[i]->status == ROW_STORED)
-				sorted[i]->claimed = true;
-		return;
+		for (int i = 0; i < m; i++)
+		{
+			bytea	   *h = palloc(VARHDRSZ + 32);
+
+			SET_VARSIZE(h, VARHDRSZ + 32);
+			memcpy(VARDATA(h), claimable[i]->d.hash, 32);
+			ids[i] = UUIDPGetDatum(&claimable[i]->d.id);
+			hashes[i] = PointerGetDatum(h);
+			stamps[i] = TimestampTzGetDatum(claimable[i]->d.ts);
+			voiding[i] = BoolGetDatum(claimable[i]->d.voiding);
+		}
+		args[0] = XapiMakeArray(ids, m, UUIDOID);
+		args[1] = XapiMakeArray(hashes, m, BYTEAOID);
+		args[2] = XapiMakeArray(stamps, m, TIMESTAMPTZOID);
+		args[3] = XapiMakeArray(voiding, m, BOOLOID);
+		args[4] = UUIDPGetDatum(&l->load_id);
+		if (!l->ids_taken && (result == CLAIM_NEEDS_SQL || !l->ids_direct))
+			result = TryClaimAll(l, types, args, claimable, m);
 	}
-	/* some ids are taken: claim the others, one by one where they conflict */
-	XapiLoadExec(psprintf("INSERT INTO %s.xapi_statement_ids (id, content_hash, \"timestamp\", voiding)"
-				  " SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4))"
-				  " ON CONFLICT DO NOTHING RETURNING id", l->nsp),
-		 4, types, args, SPI_OK_INSERT_RETURNING);
-	nclaimed = SPI_processed;
-	for (int j = 0; j < nclaimed; j++)
+	if (result == CLAIM_ALL)
 	{
-		bool		isnull;
-		Datum		id = SPI_getbinval(SPI_tuptable->vals[j], SPI_tuptable->tupdesc, 1, &isnull);
-		XapiLoadRowState *r = XapiFindRow(sorted, n, DatumGetUUIDP(id));
-
-		/* the first row with that id: the later ones were rejected as duplicates */
-		if (r != NULL && r->status == ROW_STORED)
-			r->claimed = true;
+		for (int i = 0; i < m; i++)
+			claimable[i]->claimed = true;
 	}
-	if (nclaimed == m)
-		return;
+	else
+	{
+		/*
+		 * Some ids are taken: claim the others.  Later flushes of this load
+		 * are likely to find taken ids too (a re-sent file), so they go
+		 * straight here, without a subtransaction each.
+		 */
+		l->ids_taken = true;
+		XapiLoadExec(psprintf("INSERT INTO %s.xapi_statement_ids (id, content_hash, \"timestamp\", voiding, load_id)"
+							  " SELECT *, $5 FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4))"
+							  " ON CONFLICT DO NOTHING RETURNING id", l->nsp),
+					 5, types, args, SPI_OK_INSERT_RETURNING);
+		for (uint64 j = 0; j < SPI_processed; j++)
+		{
+			bool		isnull;
+			Datum		id = SPI_getbinval(SPI_tuptable->vals[j], SPI_tuptable->tupdesc, 1, &isnull);
+			XapiLoadRowState *r = XapiFindRow(claimable, m, DatumGetUUIDP(id));
 
-	/* the ids that were already there */
-	unclaimed = palloc(sizeof(XapiLoadRowState *) * n);
+			if (r != NULL)
+				r->claimed = true;
+		}
+	}
+
+	/* what is left: ids that were there before the claim, and the later duplicates */
 	m = 0;
 	for (int i = 0; i < n; i++)
 		if (sorted[i]->status == ROW_STORED && !sorted[i]->claimed)
 		{
-			unclaimed[nunclaimed++] = sorted[i];
+			undecided[nundecided++] = sorted[i];
 			ids[m++] = UUIDPGetDatum(&sorted[i]->d.id);
 		}
+	if (nundecided == 0)
+		return;
 	args[0] = XapiMakeArray(ids, m, UUIDOID);
-	XapiLoadExec(psprintf("SELECT id, content_hash, xmin, cmin FROM %s.xapi_statement_ids WHERE id = ANY($1)",
-				  l->nsp), 1, types, args, SPI_OK_SELECT);
+	XapiLoadExec(psprintf("SELECT id, content_hash, load_id FROM %s.xapi_statement_ids WHERE id = ANY($1)",
+						  l->nsp), 1, types, args, SPI_OK_SELECT);
 	stored = palloc(sizeof(StoredId) * Max(SPI_processed, 1));
 	for (uint64 j = 0; j < SPI_processed; j++)
 	{
@@ -367,13 +401,12 @@ ClaimIds(XapiLoad *l, XapiLoadRowState **sorted, int n)
 
 		stored[j].id = *DatumGetUUIDP(SPI_getbinval(t, td, 1, &isnull));
 		stored[j].hash = VARSIZE_ANY_EXHDR(hash) == 32 ? (uint8 *) VARDATA_ANY(hash) : NULL;
-		stored[j].xmin = DatumGetTransactionId(SPI_getbinval(t, td, 3, &isnull));
-		stored[j].cmin = DatumGetCommandId(SPI_getbinval(t, td, 4, &isnull));
+		stored[j].load_id = *DatumGetUUIDP(SPI_getbinval(t, td, 3, &isnull));
 	}
 	qsort(stored, SPI_processed, sizeof(StoredId), StoredIdCmp);
-	for (int i = 0; i < nunclaimed; i++)
+	for (int i = 0; i < nundecided; i++)
 	{
-		XapiLoadRowState *r = unclaimed[i];
+		XapiLoadRowState *r = undecided[i];
 		StoredId   *s = bsearch(&r->d.id, stored, SPI_processed, sizeof(StoredId), StoredIdCmp);
 
 		if (s == NULL)
@@ -382,17 +415,28 @@ ClaimIds(XapiLoad *l, XapiLoadRowState **sorted, int n)
 					 errmsg("could not serialize access due to a concurrent xAPI load"),
 					 errdetail("Statement id %s was stored by a transaction this one cannot see.",
 							   XapiUuidText(&r->d.id))));
-		if (TransactionIdIsCurrentTransactionId(s->xmin) && s->cmin >= l->first_cid)
+		if (XapiUuidCmp(&s->load_id, &l->load_id) == 0)
 		{
-			/* claimed by an earlier flush of this load */
+			/* this load stores the id: from an earlier flush, or earlier in this one */
+			if (!l->rejects && r->first != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNIQUE_VIOLATION),
+						 errmsg("duplicate statement id in batch"),
+						 errdetail("Statements " INT64_FORMAT ", " INT64_FORMAT " of the batch, at $.id: id %s occurs more than once.",
+								   r->first->pos, r->pos, XapiUuidText(&r->d.id))));
 			if (!l->rejects)
 				ereport(ERROR,
 						(errcode(ERRCODE_UNIQUE_VIOLATION),
 						 errmsg("duplicate statement id in batch"),
 						 errdetail("Statement " INT64_FORMAT " of the batch, at $.id: id %s occurs more than once.",
 								   r->pos, XapiUuidText(&r->d.id))));
-			XapiReject(r, "$.id", "duplicate_id",
-				   psprintf("id %s already occurs earlier in the batch", XapiUuidText(&r->d.id)));
+			if (r->first != NULL)
+				XapiReject(r, "$.id", "duplicate_id",
+						   psprintf("id %s already occurs at position " INT64_FORMAT " of the batch",
+									XapiUuidText(&r->d.id), r->first->pos));
+			else
+				XapiReject(r, "$.id", "duplicate_id",
+						   psprintf("id %s already occurs earlier in the batch", XapiUuidText(&r->d.id)));
 		}
 		else if (s->hash != NULL && memcmp(s->hash, r->d.hash, 32) == 0)
 			r->status = ROW_EXISTS;
@@ -406,7 +450,7 @@ ClaimIds(XapiLoad *l, XapiLoadRowState **sorted, int n)
 								   r->pos, XapiUuidText(&r->d.id)),
 						 errhint("A statement is immutable: send it with a new id, or void the stored one.")));
 			XapiReject(r, "$.id", "conflict",
-				   psprintf("id %s is already stored with different content", XapiUuidText(&r->d.id)));
+					   psprintf("id %s is already stored with different content", XapiUuidText(&r->d.id)));
 		}
 	}
 }
@@ -437,11 +481,13 @@ PrepareMonths(XapiLoad *l)
 		args[1] = BoolGetDatum(l->fresh_allowed);
 		XapiLoadExec(psprintf("SELECT %s.xapi_prepare_month($1, $2)", l->nsp), 2, types, args, SPI_OK_SELECT);
 		name = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		if (isnull)
+		if (isnull || VARSIZE_ANY_EXHDR(DatumGetPointer(name)) == 0)
 		{
 			MemoryContext old = MemoryContextSwitchTo(l->cxt);
 
 			l->ready_months = lappend_int(l->ready_months, r->month);
+			if (!isnull)
+				l->created_partitions++;	/* '': created as a partition */
 			MemoryContextSwitchTo(old);
 		}
 		else
@@ -684,7 +730,7 @@ XapiLoadFlush(void)
 		if (l->rows[i].status == ROW_STORED)
 			sorted[n++] = &l->rows[i];
 	qsort(sorted, n, sizeof(XapiLoadRowState *), XapiRowIdCmp);
-	CheckDuplicates(l, sorted, n);
+	FindDuplicates(sorted, n);
 	ClaimIds(l, sorted, n);
 	INSTR_TIME_SET_CURRENT(t1);
 	INSTR_TIME_ACCUM_DIFF(l->t_claim, t1, t0);

@@ -87,6 +87,31 @@ la_xapi_load_rows(PG_FUNCTION_ARGS)
  *		The triggers of the view xapi_statement_stream: BEFORE and AFTER
  *		each statement, INSTEAD OF each row.
  */
+/*
+ * The stream triggers serve the view xapi_statement_stream of their own
+ * schema and nothing else (they read its one jsonb column, and begin and end
+ * loads).  The view's oid is kept in fn_extra.
+ */
+static void
+CheckStreamRelation(FunctionCallInfo fcinfo, TriggerData *td)
+{
+	Oid			view;
+
+	if (fcinfo->flinfo->fn_extra == NULL)
+	{
+		Oid		   *cached = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(Oid));
+
+		*cached = get_relname_relid("xapi_statement_stream", CallerNamespace(fcinfo));
+		fcinfo->flinfo->fn_extra = cached;
+	}
+	view = *(Oid *) fcinfo->flinfo->fn_extra;
+	if (!OidIsValid(view) || RelationGetRelid(td->tg_relation) != view)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("the xAPI stream triggers only serve the view xapi_statement_stream"),
+				 errdetail("Fired for \"%s\".", RelationGetRelationName(td->tg_relation))));
+}
+
 PG_FUNCTION_INFO_V1(la_xapi_stream_begin);
 Datum
 la_xapi_stream_begin(PG_FUNCTION_ARGS)
@@ -97,6 +122,7 @@ la_xapi_stream_begin(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("la_xapi_stream_begin() must be a statement trigger")));
+	CheckStreamRelation(fcinfo, td);
 	XapiLoadBeginFromSettings(RelationGetNamespace(td->tg_relation));
 	return PointerGetDatum(NULL);
 }
@@ -114,7 +140,8 @@ la_xapi_stream_row(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("la_xapi_stream_row() must be an INSTEAD OF INSERT row trigger")));
-	if (xapi_load == NULL)
+	CheckStreamRelation(fcinfo, td);
+	if (xapi_load == NULL || strcmp(xapi_load->source, "xapi_statement_stream") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("no xAPI load is running"),
@@ -128,10 +155,16 @@ PG_FUNCTION_INFO_V1(la_xapi_stream_end);
 Datum
 la_xapi_stream_end(PG_FUNCTION_ARGS)
 {
-	if (!CALLED_AS_TRIGGER(fcinfo) || xapi_load == NULL)
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(((TriggerData *) fcinfo->context)->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("la_xapi_stream_end() must be the AFTER statement trigger of a load")));
+	CheckStreamRelation(fcinfo, (TriggerData *) fcinfo->context);
+	if (xapi_load == NULL || strcmp(xapi_load->source, "xapi_statement_stream") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("no xAPI load into xapi_statement_stream is running")));
 	XapiLoadEnd(true);
 	XapiLoadForget();
 	return PointerGetDatum(NULL);
@@ -203,6 +236,7 @@ la_xapi_ingest_relation(PG_FUNCTION_ARGS)
 	Oid			rel = PG_GETARG_OID(0);
 	TupleDesc	tupdesc;
 	Portal		portal;
+	XapiLoad   *l;
 	Datum		values[3];
 	bool		nulls[3] = {false, false, false};
 
@@ -210,6 +244,7 @@ la_xapi_ingest_relation(PG_FUNCTION_ARGS)
 		elog(ERROR, "return type must be a row type");
 	XapiLoadBegin(CallerNamespace(fcinfo), TextArgOrNull(fcinfo, 1), TextArgOrNull(fcinfo, 2),
 			  "xapi_ingest_staged", false);
+	l = xapi_load;
 	SPI_connect();
 	portal = SPI_cursor_open_with_args(NULL,
 									   psprintf("SELECT statement FROM %s",
@@ -219,6 +254,11 @@ la_xapi_ingest_relation(PG_FUNCTION_ARGS)
 	for (;;)
 	{
 		SPI_cursor_fetch(portal, true, 1000);
+		/* the staging relation may be a view running anything: the load must still be ours */
+		if (xapi_load != l)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("the xAPI load ended while its staging relation was read")));
 		if (SPI_processed == 0)
 			break;
 		if (SPI_tuptable->tupdesc->natts != 1 || TupleDescAttr(SPI_tuptable->tupdesc, 0)->atttypid != JSONBOID)
@@ -242,4 +282,12 @@ la_xapi_ingest_relation(PG_FUNCTION_ARGS)
 	values[2] = Int64GetDatum(xapi_load->rejected);
 	XapiLoadForget();
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* la_xapi_load_active() returns boolean: whether a load runs in this session */
+PG_FUNCTION_INFO_V1(la_xapi_load_active);
+Datum
+la_xapi_load_active(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(xapi_load != NULL);
 }

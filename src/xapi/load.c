@@ -31,6 +31,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/execnodes.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
@@ -316,7 +317,13 @@ XapiLoadBegin(Oid nspoid, const char *mode, const char *version, const char *sou
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for table xapi_statements"),
 				 errhint("Loading xAPI statements takes the learnalytics_admin role.")));
-	store = table_open(relid, AccessShareLock);
+	/*
+	 * RowExclusiveLock on the store and the id table, held to the end of the
+	 * transaction, as an INSERT takes: what the load checks about them now
+	 * (triggers, constraints, row-level security, indexes) cannot change
+	 * under it, except CREATE INDEX CONCURRENTLY, which each flush re-checks.
+	 */
+	store = table_open(relid, RowExclusiveLock);
 	MemoryContextSwitchTo(cxt);
 	l->deriver.desc = CreateTupleDescCopy(RelationGetDescr(store));
 	table_close(store, NoLock);
@@ -328,18 +335,11 @@ XapiLoadBegin(Oid nspoid, const char *mode, const char *version, const char *sou
 	key = DatumGetByteaPCopy(d);
 	l->prior_voids = XapiLoadQueryBool(psprintf("SELECT EXISTS (SELECT FROM %s.xapi_voids)", l->nsp));
 	/*
-	 * Rows written straight into a new month's table bypass the parent: only
-	 * when nothing would see or check them there (a trigger, a publication,
-	 * row-level security, a constraint someone added to the store).
+	 * A new month may be written into a table of its own, attached when the
+	 * load ends; xapi_prepare_month decides, under its lock, whether nothing
+	 * would see or check rows written past the parent.
 	 */
-	l->fresh_allowed = XapiLoadQueryBool(psprintf(
-										  "SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_trigger WHERE tgrelid = %u AND NOT tgisinternal)"
-										  " AND NOT EXISTS (SELECT FROM pg_catalog.pg_publication WHERE puballtables)"
-										  " AND NOT EXISTS (SELECT FROM pg_catalog.pg_publication_rel WHERE prrelid = %u)"
-										  " AND NOT EXISTS (SELECT FROM pg_catalog.pg_publication_namespace WHERE pnnspid = %u)"
-										  " AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE conrelid = %u)"
-										  " AND NOT (SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = %u)",
-										  relid, relid, nspoid, relid, relid));
+	l->fresh_allowed = true;
 	/*
 	 * Ids are claimed by direct insertion into xapi_statement_ids and its
 	 * indexes (what a plain INSERT does, without the executor) when the table
@@ -348,6 +348,8 @@ XapiLoadBegin(Oid nspoid, const char *mode, const char *version, const char *sou
 	 * through INSERT.
 	 */
 	l->ids_relid = get_relname_relid("xapi_statement_ids", nspoid);
+	if (OidIsValid(l->ids_relid))
+		LockRelationOid(l->ids_relid, RowExclusiveLock);
 	l->ids_direct = OidIsValid(l->ids_relid) &&
 		pg_class_aclcheck(l->ids_relid, GetUserId(), ACL_INSERT) == ACLCHECK_OK &&
 		XapiLoadQueryBool(psprintf(
@@ -360,13 +362,13 @@ XapiLoadBegin(Oid nspoid, const char *mode, const char *version, const char *sou
 	SPI_finish();
 	if (l->ids_direct)
 	{
-		static const char *const ids_cols[4] = {"id", "content_hash", "timestamp", "voiding"};
-		Relation	ids = table_open(l->ids_relid, AccessShareLock);
+		static const char *const ids_cols[5] = {"id", "content_hash", "timestamp", "voiding", "load_id"};
+		Relation	ids = table_open(l->ids_relid, RowExclusiveLock);
 
 		MemoryContextSwitchTo(cxt);
 		l->ids_desc = CreateTupleDescCopy(RelationGetDescr(ids));
 		table_close(ids, NoLock);
-		for (int c = 0; c < 4; c++)
+		for (int c = 0; c < 5; c++)
 		{
 			l->ids_attno[c] = -1;
 			for (int i = 0; i < l->ids_desc->natts; i++)
@@ -376,7 +378,7 @@ XapiLoadBegin(Oid nspoid, const char *mode, const char *version, const char *sou
 			if (l->ids_attno[c] < 0)
 				l->ids_direct = false;
 		}
-		if (l->ids_desc->natts != 4)
+		if (l->ids_desc->natts != 5)
 			l->ids_direct = false;
 	}
 	/* a new month's table has no dropped columns: its rows match the store's only without */
@@ -428,6 +430,11 @@ XapiLoadRow(Datum statement, bool isnull)
 	instr_time	t0,
 				t1;
 
+	if (l == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("no xAPI load is running")));
+
 	CHECK_FOR_INTERRUPTS();
 	INSTR_TIME_SET_CURRENT(t0);
 	if (l->pos >= PG_INT32_MAX)
@@ -477,6 +484,20 @@ XapiLoadRow(Datum statement, bool isnull)
 		r->nulls = palloc(sizeof(bool) * l->deriver.desc->natts);
 		XapiDerive(&l->deriver, r->doc, r->values, r->nulls, &r->d);
 		r->month = XapiMonthOf(r->d.ts);
+		/* months are named and bounded by their year from 1 on */
+		if (r->d.ts < XapiMonthStart(12))
+		{
+			XapiViolation *v = palloc(sizeof(XapiViolation));
+
+			v->path = "$.timestamp";
+			v->rule = "timestamp_range";
+			v->message = "the store keeps statements dated from the year 1 on";
+			if (!l->rejects)
+				XapiRaiseViolation(list_make1(v), r->pos);
+			r->status = ROW_REJECTED;
+			r->violations = XapiViolationsJsonb(list_make1(v));
+			r->values = NULL;
+		}
 	}
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(l->rowcxt);
@@ -640,7 +661,7 @@ XapiLoadEnd(bool notice)
 	types[8] = INT8OID;
 	args[8] = Int64GetDatum(l->rejected);
 	types[9] = INT4OID;
-	args[9] = Int32GetDatum(list_length(l->fresh));
+	args[9] = Int32GetDatum(list_length(l->fresh) + l->created_partitions);
 	memset(nulls, ' ', sizeof(nulls));
 	if (l->version_param == NULL)
 		nulls[3] = 'n';

@@ -32,6 +32,7 @@ typedef struct XapiLoadRowState
 	bool		claimed;		/* its id is claimed by this load */
 	bool		voided;			/* voided by a statement stored earlier */
 	XapiDerived d;
+	struct XapiLoadRowState *first; /* a later duplicate: the first with its id in the flush */
 	int			month;			/* of its timestamp, UTC: year * 12 + month - 1 */
 	Datum	   *values;			/* the store row */
 	bool	   *nulls;
@@ -87,6 +88,7 @@ typedef struct XapiLoad
 	bool		fresh_allowed;
 	List	   *ready_months;	/* ints: months with an attached partition */
 	List	   *fresh;			/* FreshMonth *: months loaded into new tables */
+	int			created_partitions; /* months given a partition through the parent */
 	List	   *voiders;		/* XapiVoider *: the voiding statements this load stored */
 	bool		report;			/* keep every statement's outcome */
 	List	   *report_rows;	/* ReportRow * */
@@ -95,7 +97,8 @@ typedef struct XapiLoad
 	Oid			ids_relid;		/* xapi_statement_ids */
 	bool		ids_direct;		/* claim ids with direct heap and index insertion */
 	TupleDesc	ids_desc;
-	int			ids_attno[4];	/* id, content_hash, timestamp, voiding */
+	int			ids_attno[5];	/* id, content_hash, timestamp, voiding, load_id */
+	bool		ids_taken;		/* a flush found ids already stored: claim with ON CONFLICT */
 	TupleTableSlot **ids_slots;
 	instr_time	t_read,			/* where the time goes (DEBUG1 at the end) */
 				t_claim,
