@@ -69,7 +69,7 @@ CheckVoidingTargets(XapiLoad *l)
 	/* voiding statements of this flush, by id */
 	qsort(voiding, nvoiding, sizeof(XapiLoadRowState *), XapiRowIdCmp);
 	arg = XapiMakeArray(targets, n, UUIDOID);
-	XapiLoadExec(psprintf("SELECT id FROM %s.xapi_statement_ids WHERE id = ANY($1) AND voiding", l->nsp),
+	XapiLoadExec(psprintf("SELECT id FROM %s.xapi_statement_ids WHERE id OPERATOR(pg_catalog.=) ANY($1) AND voiding", l->nsp),
 		 1, &type, &arg, SPI_OK_SELECT);
 	for (int i = 0; i < l->nrows; i++)
 	{
@@ -389,7 +389,7 @@ ClaimIds(XapiLoad *l, XapiLoadRowState **sorted, int n)
 	if (nundecided == 0)
 		return;
 	args[0] = XapiMakeArray(ids, m, UUIDOID);
-	XapiLoadExec(psprintf("SELECT id, content_hash, load_id FROM %s.xapi_statement_ids WHERE id = ANY($1)",
+	XapiLoadExec(psprintf("SELECT id, content_hash, load_id FROM %s.xapi_statement_ids WHERE id OPERATOR(pg_catalog.=) ANY($1)",
 						  l->nsp), 1, types, args, SPI_OK_SELECT);
 	stored = palloc(sizeof(StoredId) * Max(SPI_processed, 1));
 	for (uint64 j = 0; j < SPI_processed; j++)
@@ -611,7 +611,7 @@ MarkPriorVoids(XapiLoad *l)
 		return;
 	qsort(sorted, m, sizeof(XapiLoadRowState *), XapiRowIdCmp);
 	arg = XapiMakeArray(ids, m, UUIDOID);
-	XapiLoadExec(psprintf("SELECT target FROM %s.xapi_voids WHERE target = ANY($1)", l->nsp),
+	XapiLoadExec(psprintf("SELECT target FROM %s.xapi_voids WHERE target OPERATOR(pg_catalog.=) ANY($1)", l->nsp),
 		 1, &type, &arg, SPI_OK_SELECT);
 	for (uint64 j = 0; j < SPI_processed; j++)
 	{

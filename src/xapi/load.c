@@ -353,10 +353,10 @@ XapiLoadBegin(Oid nspoid, const char *mode, const char *version, const char *sou
 	l->ids_direct = OidIsValid(l->ids_relid) &&
 		pg_class_aclcheck(l->ids_relid, GetUserId(), ACL_INSERT) == ACLCHECK_OK &&
 		XapiLoadQueryBool(psprintf(
-						   "SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_trigger WHERE tgrelid = %u)"
-						   " AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE conrelid = %u AND contype <> 'p')"
-						   " AND NOT (SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = %u)"
-						   " AND NOT EXISTS (SELECT FROM pg_catalog.pg_index WHERE indrelid = %u AND (indexprs IS NOT NULL"
+						   "SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_trigger WHERE tgrelid OPERATOR(pg_catalog.=) %u)"
+						   " AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE conrelid OPERATOR(pg_catalog.=) %u AND contype OPERATOR(pg_catalog.<>) 'p')"
+						   " AND NOT (SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid OPERATOR(pg_catalog.=) %u)"
+						   " AND NOT EXISTS (SELECT FROM pg_catalog.pg_index WHERE indrelid OPERATOR(pg_catalog.=) %u AND (indexprs IS NOT NULL"
 						   " OR indpred IS NOT NULL OR NOT indimmediate OR NOT indisready OR NOT indislive))",
 						   l->ids_relid, l->ids_relid, l->ids_relid, l->ids_relid));
 	SPI_finish();
@@ -524,9 +524,9 @@ UnstoreVoider(XapiLoad *l, XapiVoider *v)
 											  psprintf("statement %s is a voiding statement and cannot be voided",
 													   XapiUuidText(&v->target))));
 	XapiLoadExec(psprintf("WITH gone AS (DELETE FROM %s.xapi_statements s USING %s.xapi_statement_ids i"
-						  "  WHERE i.id = $1 AND s.id = i.id AND s.\"timestamp\" = i.\"timestamp\" RETURNING s.statement),"
-						  " ids AS (DELETE FROM %s.xapi_statement_ids WHERE id = $1),"
-						  " voids AS (DELETE FROM %s.xapi_voids WHERE target = $2 AND voiding_id = $1)"
+						  "  WHERE i.id OPERATOR(pg_catalog.=) $1 AND s.id OPERATOR(pg_catalog.=) i.id AND s.\"timestamp\" OPERATOR(pg_catalog.=) i.\"timestamp\" RETURNING s.statement),"
+						  " ids AS (DELETE FROM %s.xapi_statement_ids WHERE id OPERATOR(pg_catalog.=) $1),"
+						  " voids AS (DELETE FROM %s.xapi_voids WHERE target OPERATOR(pg_catalog.=) $2 AND voiding_id OPERATOR(pg_catalog.=) $1)"
 						  " INSERT INTO %s.xapi_rejects (batch_id, \"position\", statement, violations)"
 						  " SELECT $3, $4, statement, $5 FROM gone",
 						  l->nsp, l->nsp, l->nsp, l->nsp, l->nsp),
@@ -564,7 +564,7 @@ MarkVoided(XapiLoad *l)
 	foreach(lc, l->voiders)
 		t[m++] = UUIDPGetDatum(&((XapiVoider *) lfirst(lc))->target);
 	arg = XapiMakeArray(t, m, UUIDOID);
-	XapiLoadExec(psprintf("SELECT id FROM %s.xapi_statement_ids WHERE id = ANY($1) AND voiding", l->nsp),
+	XapiLoadExec(psprintf("SELECT id FROM %s.xapi_statement_ids WHERE id OPERATOR(pg_catalog.=) ANY($1) AND voiding", l->nsp),
 				 1, &type, &arg, SPI_OK_SELECT);
 	nvoiding = SPI_processed;
 	voiding_targets = palloc(sizeof(pg_uuid_t) * Max(nvoiding, 1));
@@ -600,7 +600,7 @@ MarkVoided(XapiLoad *l)
 		return;
 	arg = XapiMakeArray(t, m, UUIDOID);
 	XapiLoadExec(psprintf("UPDATE %s.xapi_statements s SET voided = true FROM %s.xapi_statement_ids i"
-						  " WHERE i.id = ANY($1) AND s.id = i.id AND s.\"timestamp\" = i.\"timestamp\""
+						  " WHERE i.id OPERATOR(pg_catalog.=) ANY($1) AND s.id OPERATOR(pg_catalog.=) i.id AND s.\"timestamp\" OPERATOR(pg_catalog.=) i.\"timestamp\""
 						  " AND NOT i.voiding AND NOT s.voided", l->nsp, l->nsp),
 				 1, &type, &arg, SPI_OK_UPDATE);
 }
