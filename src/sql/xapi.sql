@@ -415,12 +415,12 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.la_xapi_load_active() IS
 'internal: true while an xAPI load runs in this session';
 
--- A month a load is about to store into: NULL when it has a partition; '' when one was just created
--- as a partition; otherwise, when fresh is asked for and nothing would see or check rows written
--- past the parent (checked here under the lock, which then stays to the end of the transaction),
--- the name of a new standalone table, attached by xapi_attach_month when the load ends so that its
--- indexes are built by sorting. A table of the partition's name that is not a partition is an
--- error rather than a place to write.
+-- A month a load is about to store into (the load has checked that it has no partition yet and
+-- holds the lock that creating partitions takes): with fresh (the load found, under that lock,
+-- that nothing would see or check rows written past the parent), the name of a new standalone
+-- table, attached by xapi_attach_month when the load ends so that its indexes are built by
+-- sorting; otherwise the month gets its partition here and the result is an empty string. NULL:
+-- the partition exists after all.
 CREATE FUNCTION @extschema@.xapi_prepare_month(month_start timestamptz, fresh boolean)
 RETURNS text
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
@@ -429,7 +429,6 @@ AS $$
 DECLARE
   schema_name text := (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
                         WHERE e.extname = 'learnalytics');
-  store regclass := '@extschema@.xapi_statements'::regclass;
   lo timestamp := date_trunc('month', month_start AT TIME ZONE 'UTC');
   part text := 'xapi_statements_p' || to_char(lo, 'YYYYMM');
   existing regclass;
@@ -438,28 +437,18 @@ BEGIN
     RAISE EXCEPTION 'xapi_prepare_month() serves xAPI loads only'
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
-  FOR i IN 1 .. 2 LOOP
-    existing := to_regclass(format('%I.%I', schema_name, part));
-    IF existing IS NOT NULL THEN
-      IF NOT EXISTS (SELECT FROM pg_inherits WHERE inhrelid = existing AND inhparent = store) THEN
-        RAISE EXCEPTION 'table % exists but is not a partition of xapi_statements', existing
-          USING ERRCODE = 'duplicate_table',
-                HINT = 'Attach it as the month''s partition, or drop it.';
-      END IF;
-      RETURN NULL;
+  EXECUTE format('LOCK TABLE %I.xapi_statements IN SHARE UPDATE EXCLUSIVE MODE', schema_name);
+  existing := to_regclass(format('%I.%I', schema_name, part));
+  IF existing IS NOT NULL THEN
+    -- pg_partition_ancestors reads the catalog as it is now, not as of the transaction's snapshot
+    IF NOT '@extschema@.xapi_statements'::regclass IN (SELECT pg_partition_ancestors(existing)) THEN
+      RAISE EXCEPTION 'table % exists but is not a partition of xapi_statements', existing
+        USING ERRCODE = 'duplicate_table',
+              HINT = 'If it holds this month''s statements, attach it as the month''s partition; otherwise drop or rename it.';
     END IF;
-    EXIT WHEN NOT fresh OR i = 2;
-    -- one creator at a time; then look again (a concurrent load may have made it meanwhile)
-    EXECUTE format('LOCK TABLE %I.xapi_statements IN SHARE UPDATE EXCLUSIVE MODE', schema_name);
-  END LOOP;
-  IF NOT fresh
-     OR EXISTS (SELECT FROM pg_trigger WHERE tgrelid = store AND NOT tgisinternal)
-     OR EXISTS (SELECT FROM pg_publication WHERE puballtables)
-     OR EXISTS (SELECT FROM pg_publication_rel WHERE prrelid = store)
-     OR EXISTS (SELECT FROM pg_publication_namespace p JOIN pg_class c ON c.relnamespace = p.pnnspid
-                WHERE c.oid = store)
-     OR EXISTS (SELECT FROM pg_constraint WHERE conrelid = store)
-     OR (SELECT relrowsecurity FROM pg_class WHERE oid = store) THEN
+    RETURN NULL;
+  END IF;
+  IF NOT fresh THEN
     PERFORM @extschema@.xapi_create_partitions(month_start, month_start);
     RETURN '';
   END IF;
@@ -469,7 +458,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.xapi_prepare_month(timestamptz, boolean) IS
-'internal: make a month ready for a load: NULL when it has a partition, an empty string when one was created, else the name of a new table to attach when the load ends';
+'internal: give a load''s new month its partition (empty string), or a new table to attach when the load ends (its name)';
 
 CREATE FUNCTION @extschema@.xapi_attach_month(part text)
 RETURNS void

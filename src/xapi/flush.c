@@ -19,6 +19,9 @@
 
 #include "access/genam.h"
 #include "access/heapam.h"
+#include "catalog/partition.h"
+#include "catalog/pg_publication.h"
+#include "storage/lmgr.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
@@ -181,6 +184,7 @@ ClaimDirect(XapiLoad *l, XapiLoadRowState **rows, int m)
 			index_close(index, RowExclusiveLock);
 			for (int i = 0; i < nindexes; i++)
 				index_close(index_rels[i], RowExclusiveLock);
+			list_free(indexes);
 			table_close(rel, RowExclusiveLock);
 			return false;
 		}
@@ -455,7 +459,35 @@ ClaimIds(XapiLoad *l, XapiLoadRowState **sorted, int n)
 	}
 }
 
-/* The months of the stored rows get a partition, or a standalone table. */
+/*
+ * Whether a new month's rows may be written past the parent now: nothing
+ * would see or check them there (a trigger, row-level security, a
+ * constraint, a publication).  Read from the relcache and the catalog as
+ * they are, under the lock that keeps them so, not as of the transaction's
+ * snapshot.
+ */
+static bool
+BypassAllowed(XapiLoad *l)
+{
+	Relation	rel = table_open(l->store_relid, NoLock);
+	bool		ok;
+
+	ok = rel->trigdesc == NULL && !rel->rd_rel->relrowsecurity &&
+		(rel->rd_att->constr == NULL || rel->rd_att->constr->num_check == 0) &&
+		RelationGetFKeyList(rel) == NIL &&
+		GetRelationPublications(l->store_relid) == NIL &&
+		GetAllTablesPublications() == NIL &&
+		GetSchemaPublications(l->nspoid) == NIL;
+	table_close(rel, NoLock);
+	return ok;
+}
+
+/*
+ * The months of the stored rows get a partition, or a standalone table.  A
+ * month whose partition exists costs no lock; a missing one takes the lock
+ * that creating partitions takes (SHARE UPDATE EXCLUSIVE on the store, kept
+ * to the end of the transaction), then is looked for again.
+ */
 static void
 PrepareMonths(XapiLoad *l)
 {
@@ -469,6 +501,9 @@ PrepareMonths(XapiLoad *l)
 		Datum		args[2];
 		bool		isnull;
 		Datum		name;
+		char		partname[NAMEDATALEN];
+		Oid			part;
+		MemoryContext old;
 
 		if (r->status != ROW_STORED)
 			continue;
@@ -477,22 +512,38 @@ PrepareMonths(XapiLoad *l)
 			known = known || ((FreshMonth *) lfirst(lc))->month == r->month;
 		if (known)
 			continue;
+		snprintf(partname, sizeof(partname), "xapi_statements_p%04d%02d", r->month / 12, r->month % 12 + 1);
+		part = get_relname_relid(partname, l->nspoid);
+		if (!OidIsValid(part))
+		{
+			LockRelationOid(l->store_relid, ShareUpdateExclusiveLock);
+			part = get_relname_relid(partname, l->nspoid);
+		}
+		if (OidIsValid(part))
+		{
+			if (!get_rel_relispartition(part) || get_partition_parent(part, true) != l->store_relid)
+				ereport(ERROR,
+						(errcode(ERRCODE_DUPLICATE_TABLE),
+						 errmsg("table \"%s\" exists but is not a partition of xapi_statements", partname),
+						 errhint("If it holds this month's statements, attach it as the month's partition; otherwise drop or rename it.")));
+			old = MemoryContextSwitchTo(l->cxt);
+			l->ready_months = lappend_int(l->ready_months, r->month);
+			MemoryContextSwitchTo(old);
+			continue;
+		}
 		args[0] = TimestampTzGetDatum(XapiMonthStart(r->month));
-		args[1] = BoolGetDatum(l->fresh_allowed);
+		args[1] = BoolGetDatum(l->fresh_allowed && BypassAllowed(l));
 		XapiLoadExec(psprintf("SELECT %s.xapi_prepare_month($1, $2)", l->nsp), 2, types, args, SPI_OK_SELECT);
 		name = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		old = MemoryContextSwitchTo(l->cxt);
 		if (isnull || VARSIZE_ANY_EXHDR(DatumGetPointer(name)) == 0)
 		{
-			MemoryContext old = MemoryContextSwitchTo(l->cxt);
-
 			l->ready_months = lappend_int(l->ready_months, r->month);
 			if (!isnull)
 				l->created_partitions++;	/* '': created as a partition */
-			MemoryContextSwitchTo(old);
 		}
 		else
 		{
-			MemoryContext old = MemoryContextSwitchTo(l->cxt);
 			FreshMonth *f = palloc(sizeof(FreshMonth));
 
 			f->month = r->month;
@@ -500,8 +551,8 @@ PrepareMonths(XapiLoad *l)
 			f->relid = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum(f->table)));
 			f->bistate = GetBulkInsertState();
 			l->fresh = lappend(l->fresh, f);
-			MemoryContextSwitchTo(old);
 		}
+		MemoryContextSwitchTo(old);
 	}
 }
 

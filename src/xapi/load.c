@@ -32,6 +32,7 @@
 #include "miscadmin.h"
 #include "nodes/execnodes.h"
 #include "storage/lmgr.h"
+#include "utils/fmgroids.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
@@ -323,6 +324,8 @@ XapiLoadBegin(Oid nspoid, const char *mode, const char *version, const char *sou
 	 * (triggers, constraints, row-level security, indexes) cannot change
 	 * under it, except CREATE INDEX CONCURRENTLY, which each flush re-checks.
 	 */
+	l->store_relid = relid;
+	l->nspoid = nspoid;
 	store = table_open(relid, RowExclusiveLock);
 	MemoryContextSwitchTo(cxt);
 	l->deriver.desc = CreateTupleDescCopy(RelationGetDescr(store));
@@ -351,20 +354,23 @@ XapiLoadBegin(Oid nspoid, const char *mode, const char *version, const char *sou
 	if (OidIsValid(l->ids_relid))
 		LockRelationOid(l->ids_relid, RowExclusiveLock);
 	l->ids_direct = OidIsValid(l->ids_relid) &&
-		pg_class_aclcheck(l->ids_relid, GetUserId(), ACL_INSERT) == ACLCHECK_OK &&
-		XapiLoadQueryBool(psprintf(
-						   "SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_trigger WHERE tgrelid OPERATOR(pg_catalog.=) %u)"
-						   " AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE conrelid OPERATOR(pg_catalog.=) %u AND contype OPERATOR(pg_catalog.<>) 'p')"
-						   " AND NOT (SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid OPERATOR(pg_catalog.=) %u)"
-						   " AND NOT EXISTS (SELECT FROM pg_catalog.pg_index WHERE indrelid OPERATOR(pg_catalog.=) %u AND (indexprs IS NOT NULL"
-						   " OR indpred IS NOT NULL OR NOT indimmediate OR NOT indisready OR NOT indislive))",
-						   l->ids_relid, l->ids_relid, l->ids_relid, l->ids_relid));
+		pg_class_aclcheck(l->ids_relid, GetUserId(), ACL_INSERT) == ACLCHECK_OK;
 	SPI_finish();
 	if (l->ids_direct)
 	{
 		static const char *const ids_cols[5] = {"id", "content_hash", "timestamp", "voiding", "load_id"};
 		Relation	ids = table_open(l->ids_relid, RowExclusiveLock);
 
+		/*
+		 * From the relcache, current now that the table is locked (a query
+		 * would read the catalog as of the transaction's snapshot): nothing
+		 * that a direct insertion would bypass.  Indexes are checked at each
+		 * flush (ClaimDirect).
+		 */
+		if (ids->trigdesc != NULL || ids->rd_rel->relrowsecurity ||
+			(ids->rd_att->constr != NULL && ids->rd_att->constr->num_check > 0) ||
+			RelationGetFKeyList(ids) != NIL)
+			l->ids_direct = false;
 		MemoryContextSwitchTo(cxt);
 		l->ids_desc = CreateTupleDescCopy(RelationGetDescr(ids));
 		table_close(ids, NoLock);
@@ -484,6 +490,16 @@ XapiLoadRow(Datum statement, bool isnull)
 		r->nulls = palloc(sizeof(bool) * l->deriver.desc->natts);
 		XapiDerive(&l->deriver, r->doc, r->values, r->nulls, &r->d);
 		r->month = XapiMonthOf(r->d.ts);
+		if (r->d.voiding)
+		{
+			/* every voiding statement of the load, stored or not (MarkVoided) */
+			pg_uuid_t  *id = MemoryContextAlloc(l->cxt, sizeof(pg_uuid_t));
+
+			*id = r->d.id;
+			MemoryContextSwitchTo(l->cxt);
+			l->voiding_seen = lappend(l->voiding_seen, id);
+			MemoryContextSwitchTo(l->flushcxt);
+		}
 		/* months are named and bounded by their year from 1 on */
 		if (r->d.ts < XapiMonthStart(12))
 		{
@@ -560,6 +576,7 @@ MarkVoided(XapiLoad *l)
 	int			m = 0;
 	pg_uuid_t  *voiding_targets;
 	uint64		nvoiding;
+	ListCell   *lc2;
 
 	foreach(lc, l->voiders)
 		t[m++] = UUIDPGetDatum(&((XapiVoider *) lfirst(lc))->target);
@@ -583,6 +600,9 @@ MarkVoided(XapiLoad *l)
 
 		for (uint64 j = 0; j < nvoiding && !bad; j++)
 			bad = XapiUuidCmp(&voiding_targets[j], &v->target) == 0;
+		/* also a voiding statement of this load that was itself rejected (rejects mode) */
+		foreach(lc2, l->voiding_seen)
+			bad = bad || XapiUuidCmp((pg_uuid_t *) lfirst(lc2), &v->target) == 0;
 		if (!bad)
 		{
 			t[m++] = UUIDPGetDatum(&v->target);

@@ -95,6 +95,9 @@ typedef struct XapiLoad
 	Tuplestorestate *handoff;	/* what la_xapi_load_rows() returns */
 	TupleTableSlot **slots;		/* FLUSH_ROWS slots for the new months' rows */
 	Oid			ids_relid;		/* xapi_statement_ids */
+	Oid			store_relid;	/* xapi_statements */
+	Oid			nspoid;			/* the extension's schema */
+	List	   *voiding_seen;	/* pg_uuid_t *: ids of every voiding statement of the load */
 	bool		ids_direct;		/* claim ids with direct heap and index insertion */
 	TupleDesc	ids_desc;
 	int			ids_attno[5];	/* id, content_hash, timestamp, voiding, load_id */
