@@ -159,6 +159,30 @@ SELECT "position", status FROM xapi_ingest(jsonb_build_object('actor', jsonb_bui
   'timestamp', '0000-06-15T00:00:00Z'), 'rejects');
 SELECT violations FROM xapi_rejects ORDER BY reject_id DESC LIMIT 1;
 
+-- a voiding cycle (each voids the other) is refused in one load, also across a flush boundary
+-- (the load flushes every 4,096 statements)
+SELECT status, count(*) FROM xapi_ingest((
+  SELECT jsonb_agg(x ORDER BY o) FROM (
+    SELECT 1, jsonb_build_object('id', 'f1000000-0000-4000-8000-000000000001',
+      'actor', jsonb_build_object('mbox', 'mailto:f@example.org'),
+      'verb', jsonb_build_object('id', 'http://adlnet.gov/expapi/verbs/voided'),
+      'object', jsonb_build_object('objectType', 'StatementRef', 'id', 'f1000000-0000-4000-8000-000000000002'),
+      'timestamp', '2031-07-01T00:00:00Z')
+    UNION ALL
+    SELECT 1 + g, jsonb_build_object('id', format('f2000000-0000-4000-8000-%s', lpad(g::text, 12, '0')),
+      'actor', jsonb_build_object('mbox', 'mailto:f@example.org'), 'verb', jsonb_build_object('id', 'http://example.org/v'),
+      'object', jsonb_build_object('id', 'http://example.org/o'), 'timestamp', '2031-07-02T00:00:00Z')
+    FROM generate_series(1, 4100) g
+    UNION ALL
+    SELECT 5000, jsonb_build_object('id', 'f1000000-0000-4000-8000-000000000002',
+      'actor', jsonb_build_object('mbox', 'mailto:f@example.org'),
+      'verb', jsonb_build_object('id', 'http://adlnet.gov/expapi/verbs/voided'),
+      'object', jsonb_build_object('objectType', 'StatementRef', 'id', 'f1000000-0000-4000-8000-000000000001'),
+      'timestamp', '2031-07-03T00:00:00Z')) s(o, x)), 'rejects')
+GROUP BY 1 ORDER BY 1;
+SELECT "position", violations->0->>'rule' AS rule FROM xapi_rejects
+WHERE statement->>'id' LIKE 'f1000000%' ORDER BY 1;
+
 -- retention drops whole months and forgets their ids
 SELECT xapi_drop_partitions('2026-10-01');
 SELECT count(*) FROM xapi_statement_ids WHERE id::text LIKE 'd0000000%';
