@@ -434,7 +434,7 @@ ClaimIds(XapiLoad *l, XapiLoadRowState **sorted, int n)
 						 errmsg("duplicate statement id in batch"),
 						 errdetail("Statement " INT64_FORMAT " of the batch, at $.id: id %s occurs more than once.",
 								   r->pos, XapiUuidText(&r->d.id))));
-			if (r->first != NULL)
+			if (r->first != NULL && r->first->status != ROW_REJECTED)
 				XapiReject(r, "$.id", "duplicate_id",
 						   psprintf("id %s already occurs at position " INT64_FORMAT " of the batch",
 									XapiUuidText(&r->d.id), r->first->pos));
