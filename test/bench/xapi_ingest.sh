@@ -27,7 +27,13 @@ db=${LA_BENCH_DB:-learnalytics_bench}
 export PGOPTIONS='--client-min-messages=warning'
 work=$(mktemp -d "${TMPDIR:-/tmp}/la_xapi_bench.XXXXXX")
 chmod 755 "$work"
-trap 'rm -rf "$work"; psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true' EXIT
+bench_cleanup() {
+  rm -rf "$work"
+  psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+  # our own throwaway cluster (la_setup's EXIT trap is replaced by this one)
+  if declare -F la_cleanup >/dev/null; then la_cleanup; fi
+}
+trap bench_cleanup EXIT
 
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<'SQL'
