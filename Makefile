@@ -30,6 +30,7 @@ OBJS         = \
 	src/xapi/derive.o \
 	src/xapi/load.o \
 	src/xapi/flush.o \
+	src/xapi/claim.o \
 	src/xapi/ingest.o
 PGFILEDESC   = "learnalytics - learning analytics inside PostgreSQL"
 

@@ -526,7 +526,7 @@ XapiLoadRow(Datum statement, bool isnull)
 
 /* Take a voiding statement this load stored back out, into the rejects (rejects mode). */
 static void
-UnstoreVoider(XapiLoad *l, XapiVoider *v)
+UnstoreVoider(XapiLoad *l, XapiVoider *v, const char *message)
 {
 	Oid			types[5] = {UUIDOID, UUIDOID, UUIDOID, INT4OID, JSONBOID};
 	Datum		args[5];
@@ -536,9 +536,7 @@ UnstoreVoider(XapiLoad *l, XapiVoider *v)
 	args[1] = UUIDPGetDatum(&v->target);
 	args[2] = UUIDPGetDatum(&l->load_id);
 	args[3] = Int32GetDatum((int32) v->pos);
-	args[4] = JsonbPGetDatum(XapiOneViolation("$.object.id", "voiding",
-											  psprintf("statement %s is a voiding statement and cannot be voided",
-													   XapiUuidText(&v->target))));
+	args[4] = JsonbPGetDatum(XapiOneViolation("$.object.id", "voiding", message));
 	XapiLoadExec(psprintf("WITH gone AS (DELETE FROM %s.xapi_statements s USING %s.xapi_statement_ids i"
 						  "  WHERE i.id OPERATOR(pg_catalog.=) $1 AND s.id OPERATOR(pg_catalog.=) i.id AND s.\"timestamp\" OPERATOR(pg_catalog.=) i.\"timestamp\" RETURNING s.statement),"
 						  " ids AS (DELETE FROM %s.xapi_statement_ids WHERE id OPERATOR(pg_catalog.=) $1),"
@@ -560,61 +558,40 @@ UnstoreVoider(XapiLoad *l, XapiVoider *v)
 
 /*
  * The statements this load voided are marked.  A voiding statement whose
- * target turned out, later in the load, to be a voiding statement itself is
- * an error (all_or_nothing) or taken back out of the store into the rejects
- * (rejects mode), as when both arrive in one flush: the outcome does not
- * depend on where a flush boundary falls.
+ * target turned out, later in the load, to be a voiding statement itself (or
+ * one the load rejected) is an error (all_or_nothing) or taken back out of
+ * the store into the rejects (rejects mode), as when both arrive in one
+ * flush: the outcome does not depend on where a flush boundary falls.
  */
 static void
 MarkVoided(XapiLoad *l)
 {
-	int			n = list_length(l->voiders);
-	Datum	   *t = palloc(sizeof(Datum) * n);
+	Datum	   *t = palloc(sizeof(Datum) * list_length(l->voiders));
 	Oid			type = UUIDARRAYOID;
 	Datum		arg;
 	ListCell   *lc;
-	int			m = 0;
-	pg_uuid_t  *voiding_targets;
-	uint64		nvoiding;
 	ListCell   *lc2;
+	int			m = 0;
+	pg_uuid_t  *stored;
+	uint64		nstored;
 
 	foreach(lc, l->voiders)
 		t[m++] = UUIDPGetDatum(&((XapiVoider *) lfirst(lc))->target);
-	arg = XapiMakeArray(t, m, UUIDOID);
-	XapiLoadExec(psprintf("SELECT id FROM %s.xapi_statement_ids WHERE id OPERATOR(pg_catalog.=) ANY($1) AND voiding", l->nsp),
-				 1, &type, &arg, SPI_OK_SELECT);
-	nvoiding = SPI_processed;
-	voiding_targets = palloc(sizeof(pg_uuid_t) * Max(nvoiding, 1));
-	for (uint64 j = 0; j < nvoiding; j++)
-	{
-		bool		isnull;
-
-		voiding_targets[j] = *DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[j],
-														  SPI_tuptable->tupdesc, 1, &isnull));
-	}
+	stored = XapiStoredVoiding(l, t, m, &nstored);
 	m = 0;
 	foreach(lc, l->voiders)
 	{
 		XapiVoider *v = lfirst(lc);
 		bool		bad = false;
 
-		for (uint64 j = 0; j < nvoiding && !bad; j++)
-			bad = XapiUuidCmp(&voiding_targets[j], &v->target) == 0;
-		/* also a voiding statement of this load that was itself rejected (rejects mode) */
+		for (uint64 j = 0; j < nstored && !bad; j++)
+			bad = XapiUuidCmp(&stored[j], &v->target) == 0;
 		foreach(lc2, l->voiding_seen)
 			bad = bad || XapiUuidCmp((pg_uuid_t *) lfirst(lc2), &v->target) == 0;
-		if (!bad)
-		{
+		if (bad)
+			UnstoreVoider(l, v, XapiVoidingRule(l, v->pos, &v->target));
+		else
 			t[m++] = UUIDPGetDatum(&v->target);
-			continue;
-		}
-		if (!l->rejects)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid xAPI statement"),
-					 errdetail("Statement " INT64_FORMAT " of the batch, at $.object.id: statement %s is a voiding statement and cannot be voided (rule voiding).",
-							   v->pos, XapiUuidText(&v->target))));
-		UnstoreVoider(l, v);
 	}
 	if (m == 0)
 		return;

@@ -130,7 +130,12 @@ extern void XapiReject(XapiLoadRowState *r, const char *path, const char *rule, 
 extern TimestampTz XapiMonthStart(int month);
 extern Datum XapiMakeArray(Datum *elems, int n, Oid type);
 
+/* claim.c */
+extern void XapiClaimIds(XapiLoad *l, XapiLoadRowState **sorted, int n);
+
 /* flush.c */
 extern void XapiLoadFlush(void);
+extern pg_uuid_t *XapiStoredVoiding(XapiLoad *l, Datum *targets, int n, uint64 *nfound);
+extern char *XapiVoidingRule(XapiLoad *l, int64 pos, const pg_uuid_t *target);
 
 #endif							/* LA_XAPI_LOAD_H */

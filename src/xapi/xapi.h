@@ -12,6 +12,7 @@
  * derive.c		the store's columns of a valid statement
  * load.c		a load: state, begin, one statement, end (load.h)
  * flush.c		deciding on and writing a load's buffered statements
+ * claim.c		claiming a flush's ids and deciding on the ones already there
  * ingest.c		the SQL-callable ways in: COPY into the stream view, xapi_ingest()
  */
 #ifndef LA_XAPI_H
