@@ -138,14 +138,67 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup_learner_week', ''
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup_course_week', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup_activity_week', '');
 
--- The select list that turns rows of a source (alias s) into delta columns: learner, course,
--- activity, ts, weight. Column names only reach SQL through format('%I').
-CREATE FUNCTION @extschema@.la_rollup_columns(r @extschema@.rollup)
-RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
+-- The types a rollup reads from its source, and nothing else. The capture trigger runs with the
+-- extension owner's rights and reads the learner, course and activity as text, the weight as bigint
+-- and the time as timestamptz: for any other type (a composite, a domain, an extension's or a user's
+-- type) that could call a function its owner wrote (a cast, an output function) with those rights.
+-- Built-in types have built-in casts and output functions only: nobody but a superuser can add a
+-- cast to a type owned by the bootstrap superuser. Checked when a rollup is registered (the trigger
+-- on rollup) and every time its columns are read (la_rollup_columns: the capture, the rebuild, the
+-- refresh), because ALTER TABLE can change, rename or drop a column afterwards.
+CREATE FUNCTION @extschema@.la_rollup_check_columns(r @extschema@.rollup)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT format('s.%I::text, %s, %s, s.%I, %s',
+DECLARE
+  keys  regtype[] := ARRAY['text', 'character varying', 'character', 'name', 'smallint', 'integer',
+                           'bigint', 'numeric', 'uuid']::regtype[];
+  role  text;
+  col   name;
+  typ   regtype;
+  ok    regtype[];
+BEGIN
+  FOR role, col, ok IN
+    VALUES ('learner', r.learner_column, keys),
+           ('ts', r.ts_column, ARRAY['timestamptz']::regtype[]),
+           ('weight', r.weight_column, ARRAY['smallint', 'integer', 'bigint']::regtype[]),
+           ('course', r.course_column, keys),
+           ('activity', r.activity_column, keys)
+  LOOP
+    CONTINUE WHEN col IS NULL;
+    typ := NULL;
+    SELECT a.atttypid::regtype INTO typ FROM pg_attribute a
+     WHERE a.attrelid = r.source AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+    IF typ IS NULL THEN
+      RAISE EXCEPTION '% column "%" of rollup "%" does not exist in %', role, col, r.name, r.source
+        USING ERRCODE = 'undefined_column',
+              HINT = format('Drop the rollup (rollup_drop(%L)) and create it again with the table''s columns.', r.name);
+    END IF;
+    IF typ <> ALL (ok) THEN
+      RAISE EXCEPTION '% column "%" of % has type %, which rollups do not read', role, col, r.source, typ
+        USING ERRCODE = 'datatype_mismatch',
+              DETAIL = format('A rollup''s %s column must be of one of the built-in types %s (not a domain, a composite or any other type).',
+                              role, array_to_string(ok, ', ')),
+              HINT = format('Change the column''s type, or drop the rollup with rollup_drop(%L).', r.name);
+    END IF;
+  END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.la_rollup_check_columns(@extschema@.rollup) IS
+'raise undefined_column or datatype_mismatch unless every column a rollup reads exists in its source with a built-in type rollups read';
+
+-- The select list that turns rows of a source (alias s) into delta columns: learner, course,
+-- activity, ts, weight. Column names only reach SQL through format('%I'); the columns' types are
+-- checked first, every time.
+CREATE FUNCTION @extschema@.la_rollup_columns(r @extschema@.rollup)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM @extschema@.la_rollup_check_columns(r);
+  RETURN format('s.%I::text, %s, %s, s.%I, %s',
                 r.learner_column,
                 CASE WHEN r.course_column IS NULL THEN '''''::text'
                      ELSE format('coalesce(s.%I::text, '''')', r.course_column) END,
@@ -153,14 +206,43 @@ AS $$
                      ELSE format('coalesce(s.%I::text, '''')', r.activity_column) END,
                 r.ts_column,
                 CASE WHEN r.weight_column IS NULL THEN 'NULL::bigint'
-                     ELSE format('s.%I::bigint', r.weight_column) END)
+                     ELSE format('s.%I::bigint', r.weight_column) END);
+END
 $$;
 COMMENT ON FUNCTION @extschema@.la_rollup_columns(@extschema@.rollup) IS
-'select list reading learner, course, activity, ts and weight of a rollup''s source (alias s), identifiers quoted';
+'select list reading learner, course, activity, ts and weight of a rollup''s source (alias s), identifiers quoted, after checking the columns'' types';
+
+-- Registering a rollup (rollup_create, or an INSERT or UPDATE of rollup by an admin): the columns
+-- it names must be of types rollups read. A source that no longer exists is let through (a rollup
+-- whose table was dropped is restored by pg_dump as it was; nothing can be captured from it).
+CREATE FUNCTION @extschema@.la_rollup_registry_check()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = NEW.source) THEN
+    PERFORM @extschema@.la_rollup_check_columns(NEW);
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.la_rollup_registry_check() IS
+'trigger on rollup: the columns a rollup names have types rollups read';
+CREATE TRIGGER rollup_registry_check BEFORE INSERT OR UPDATE OF source, learner_column, ts_column,
+  weight_column, course_column, activity_column ON @extschema@.rollup
+  FOR EACH ROW EXECUTE FUNCTION @extschema@.la_rollup_registry_check();
+-- Nobody gets EXECUTE on the trigger function (a trigger fires without it). The column check is
+-- called by the rebuild and the refresh, which run with the admin's rights.
+REVOKE ALL ON FUNCTION @extschema@.la_rollup_registry_check() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.la_rollup_check_columns(@extschema@.rollup) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.la_rollup_check_columns(@extschema@.rollup) TO learnalytics_admin;
 
 -- Statement-level capture: one trigger per operation on the source (transition tables need one
 -- event per trigger); every rollup of the source gets the changed rows. SECURITY DEFINER so that
--- anyone allowed to write the source records its changes without rights on rollup_delta.
+-- anyone allowed to write the source records its changes without rights on rollup_delta. So it
+-- evaluates nothing a user wrote (doc/roles.md, "Elevated rights"): it reads only columns of the
+-- built-in types la_rollup_columns checks.
 CREATE FUNCTION @extschema@.la_rollup_capture()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
