@@ -1,8 +1,8 @@
 --
 -- The rollup capture trigger runs with the extension owner's (a superuser's) rights. An admin who
 -- is not superuser must not be able to make it run a function of theirs (a cast, an output
--- function): each attack is run as a real login role in learnalytics_admin, and the catalog says
--- whether it escalated.
+-- function) or read a temporary table of theirs: each attack is run as a real login role in
+-- learnalytics_admin, and the catalog says whether it escalated.
 --
 \set SHOW_CONTEXT never
 SET TimeZone = 'UTC';
@@ -111,6 +111,45 @@ SELECT pg_temp.is_super('la_t_def_admin') AS escalated, (SELECT count(*) FROM la
 ALTER ROLE la_t_def_admin NOSUPERUSER;
 TRUNCATE la_t_evil.calls;
 
+-- 3. a trigger of the admin's own calling the capture function without transition tables: la_new
+-- would be the admin's temporary table, whose learner column is of the type
+SET ROLE la_t_def_admin;
+CREATE TABLE la_t_evil.ev3 (learner text, ts timestamptz);
+CREATE TRIGGER learnalytics_rollup_insert AFTER INSERT ON la_t_evil.ev3
+  FOR EACH STATEMENT EXECUTE FUNCTION la_rollup_capture();
+SELECT rollup_create('evil3', 'la_t_evil.ev3', learner_column => 'learner', build => false);
+INSERT INTO rollup (name, source, learner_column, ts_column) VALUES ('evil3', 'la_t_evil.ev3', 'learner', 'ts');
+CREATE TEMP TABLE la_new (learner la_t_evil.who, ts timestamptz);
+INSERT INTO la_new VALUES (ROW('y'), '2026-03-02 10:00+00');
+\set VERBOSITY default
+INSERT INTO la_t_evil.ev3 VALUES ('a', '2026-03-02 10:00+00');
+\set VERBOSITY terse
+-- another name, other transition table names, a row trigger
+DROP TRIGGER learnalytics_rollup_insert ON la_t_evil.ev3;
+CREATE TRIGGER zz_capture AFTER INSERT ON la_t_evil.ev3 REFERENCING NEW TABLE AS other
+  FOR EACH STATEMENT EXECUTE FUNCTION la_rollup_capture();
+INSERT INTO la_t_evil.ev3 VALUES ('a', '2026-03-02 10:00+00');
+DROP TRIGGER zz_capture ON la_t_evil.ev3;
+CREATE TRIGGER zz_capture AFTER INSERT ON la_t_evil.ev3 REFERENCING NEW TABLE AS la_new
+  FOR EACH ROW EXECUTE FUNCTION la_rollup_capture();
+INSERT INTO la_t_evil.ev3 VALUES ('a', '2026-03-02 10:00+00');
+DROP TRIGGER zz_capture ON la_t_evil.ev3;
+CREATE TRIGGER zz_capture BEFORE TRUNCATE ON la_t_evil.ev3
+  FOR EACH STATEMENT EXECUTE FUNCTION la_rollup_capture();
+TRUNCATE la_t_evil.ev3;
+DROP TRIGGER zz_capture ON la_t_evil.ev3;
+-- the triggers rollup_create installs capture from the transition table, not from pg_temp
+SELECT rollup_drop('evil3');
+SELECT rollup_create('evil3', 'la_t_evil.ev3', learner_column => 'learner', build => false);
+INSERT INTO la_t_evil.ev3 VALUES ('b', '2026-03-02 10:00+00');
+DROP TABLE la_new;
+RESET ROLE;
+SELECT rollup, sign, learner, ts FROM rollup_delta WHERE rollup = 'evil3' ORDER BY seq;
+SELECT pg_temp.is_super('la_t_def_admin') AS escalated, (SELECT count(*) FROM la_t_evil.calls) AS cast_calls;
+-- (where the hole is open, the next attack starts from a non-superuser again)
+ALTER ROLE la_t_def_admin NOSUPERUSER;
+TRUNCATE la_t_evil.calls;
+
 -- 5. every type rollups read, end to end: captured by a writer without rights on the rollups,
 -- refreshed by the admin, equal to the summaries computed from the table
 SET ROLE la_t_def_admin;
@@ -153,7 +192,7 @@ FROM rollup_activity_week WHERE rollup = 'ok' GROUP BY 1 ORDER BY 1;
 SELECT pg_temp.is_super('la_t_def_admin') AS escalated, (SELECT count(*) FROM la_t_evil.calls) AS cast_calls;
 
 -- clean up
-SELECT rollup_drop(name) FROM rollup WHERE name IN ('evil2', 'ok', 'ok2', 'ok3') ORDER BY name;
+SELECT rollup_drop(name) FROM rollup WHERE name IN ('evil2', 'evil3', 'ok', 'ok2', 'ok3') ORDER BY name;
 DROP SCHEMA la_t_evil CASCADE;
 DO $$ BEGIN EXECUTE format('REVOKE CREATE ON DATABASE %I FROM la_t_def_admin', current_database()); END $$;
 DROP ROLE la_t_def_admin, la_t_def_writer;

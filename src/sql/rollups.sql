@@ -242,7 +242,10 @@ GRANT EXECUTE ON FUNCTION @extschema@.la_rollup_check_columns(@extschema@.rollup
 -- event per trigger); every rollup of the source gets the changed rows. SECURITY DEFINER so that
 -- anyone allowed to write the source records its changes without rights on rollup_delta. So it
 -- evaluates nothing a user wrote (doc/roles.md, "Elevated rights"): it reads only columns of the
--- built-in types la_rollup_columns checks.
+-- built-in types la_rollup_columns checks, and only from the statement's transition tables. A
+-- trigger that calls it without them (one of an admin's own, which rollup_create then keeps) would
+-- leave la_old and la_new to the search path's pg_temp, where the writer's temporary table of any
+-- columns would be read: such triggers are refused.
 CREATE FUNCTION @extschema@.la_rollup_capture()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
@@ -251,6 +254,18 @@ AS $$
 DECLARE
   r @extschema@.rollup;
 BEGIN
+  IF TG_LEVEL <> 'STATEMENT' OR TG_WHEN <> 'AFTER' OR NOT EXISTS (
+       SELECT 1 FROM pg_trigger t
+        WHERE t.tgrelid = TG_RELID AND t.tgname = TG_NAME
+          AND t.tgoldtable IS NOT DISTINCT FROM
+              (CASE WHEN TG_OP IN ('UPDATE', 'DELETE') THEN 'la_old' END)::name
+          AND t.tgnewtable IS NOT DISTINCT FROM
+              (CASE WHEN TG_OP IN ('UPDATE', 'INSERT') THEN 'la_new' END)::name) THEN
+    RAISE EXCEPTION 'trigger "%" on % is not a rollup capture trigger', TG_NAME, TG_RELID::regclass
+      USING ERRCODE = 'trigger_protocol_violated',
+            DETAIL = 'la_rollup_capture() serves the AFTER ... FOR EACH STATEMENT triggers that rollup_create() installs, which name their transition tables la_old and la_new.',
+            HINT = 'Drop the trigger: rollup_create() installs the capture triggers of a table that has none.';
+  END IF;
   FOR r IN SELECT * FROM @extschema@.rollup WHERE source = TG_RELID LOOP
     IF TG_OP = 'TRUNCATE' THEN
       -- the source is empty: so are its rollups
@@ -604,6 +619,16 @@ BEGIN
           session_gap);
 
   FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
+    -- a trigger of that name that is not the capture trigger would be refused when it fires
+    IF EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = source AND t.tgname = 'learnalytics_rollup_' || op
+                  AND (t.tgfoid <> '@extschema@.la_rollup_capture()'::regprocedure
+                       OR t.tgtype::int & 67 <> 0    -- ROW, BEFORE or INSTEAD
+                       OR t.tgoldtable IS DISTINCT FROM (CASE WHEN op IN ('update', 'delete') THEN 'la_old' END)::name
+                       OR t.tgnewtable IS DISTINCT FROM (CASE WHEN op IN ('update', 'insert') THEN 'la_new' END)::name)) THEN
+      RAISE EXCEPTION 'trigger "%" on % is not a rollup capture trigger', 'learnalytics_rollup_' || op, source
+        USING ERRCODE = 'duplicate_object',
+              HINT = 'Drop it: rollup_create() installs the capture triggers of a table that has none.';
+    END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = source
                       AND t.tgname = 'learnalytics_rollup_' || op) THEN
       EXECUTE format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.la_rollup_capture()',
