@@ -1,8 +1,8 @@
 --
 -- The rollup capture trigger runs with the extension owner's (a superuser's) rights. An admin who
 -- is not superuser must not be able to make it run a function of theirs (a cast, an output
--- function) or read a temporary table of theirs: each attack is run as a real login role in
--- learnalytics_admin, and the catalog says whether it escalated.
+-- function), read a temporary table of theirs, or copy a column they may not read: each attack is
+-- run as a real login role in learnalytics_admin, and the catalog says whether it escalated.
 --
 \set SHOW_CONTEXT never
 SET TimeZone = 'UTC';
@@ -11,7 +11,8 @@ SET client_min_messages = warning;
 
 CREATE ROLE la_t_def_admin LOGIN IN ROLE learnalytics_admin;
 CREATE ROLE la_t_def_writer LOGIN;
-DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO la_t_def_admin', current_database()); END $$;
+CREATE ROLE la_t_def_hr LOGIN;
+DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO la_t_def_admin, la_t_def_hr', current_database()); END $$;
 
 -- whether a role is superuser, from the catalog
 CREATE FUNCTION pg_temp.is_super(r name) RETURNS boolean LANGUAGE sql AS
@@ -150,6 +151,33 @@ SELECT pg_temp.is_super('la_t_def_admin') AS escalated, (SELECT count(*) FROM la
 ALTER ROLE la_t_def_admin NOSUPERUSER;
 TRUNCATE la_t_evil.calls;
 
+-- 4. an admin may not publish a column it may not read: the capture would copy it into rollup_delta
+SET ROLE la_t_def_hr;
+CREATE SCHEMA la_t_hr;
+CREATE TABLE la_t_hr.staff (learner text, ts timestamptz, salary text);
+RESET ROLE;
+SELECT rollup_create('hr', 'la_t_hr.staff', learner_column => 'learner');
+SELECT 'la_t_hr.staff'::regclass::oid AS staff_oid \gset
+SET ROLE la_t_def_admin;
+SELECT count(*) FROM la_t_hr.staff;
+\set VERBOSITY default
+INSERT INTO rollup (name, source, learner_column, ts_column) VALUES ('steal', :staff_oid, 'salary', 'ts');
+\set VERBOSITY terse
+UPDATE rollup SET learner_column = 'salary' WHERE name = 'hr';
+UPDATE rollup SET course_column = 'salary' WHERE name = 'hr';
+SELECT rollup_create('steal', :staff_oid, learner_column => 'salary', build => false);
+RESET ROLE;
+SET ROLE la_t_def_hr;
+INSERT INTO la_t_hr.staff VALUES ('ann', '2026-03-02 10:00+00', '123456');
+RESET ROLE;
+SELECT rollup, learner, course FROM rollup_delta WHERE rollup IN ('hr', 'steal') ORDER BY seq;
+-- with SELECT on the column, it may
+GRANT SELECT (learner, ts, salary) ON la_t_hr.staff TO la_t_def_admin;
+SET ROLE la_t_def_admin;
+SELECT rollup_create('paid', :staff_oid, learner_column => 'learner', course_column => 'salary', build => false);
+RESET ROLE;
+SELECT name, learner_column, course_column FROM rollup WHERE source = :staff_oid ORDER BY 1;
+
 -- 5. every type rollups read, end to end: captured by a writer without rights on the rollups,
 -- refreshed by the admin, equal to the summaries computed from the table
 SET ROLE la_t_def_admin;
@@ -192,7 +220,8 @@ FROM rollup_activity_week WHERE rollup = 'ok' GROUP BY 1 ORDER BY 1;
 SELECT pg_temp.is_super('la_t_def_admin') AS escalated, (SELECT count(*) FROM la_t_evil.calls) AS cast_calls;
 
 -- clean up
-SELECT rollup_drop(name) FROM rollup WHERE name IN ('evil2', 'evil3', 'ok', 'ok2', 'ok3') ORDER BY name;
+SELECT rollup_drop(name) FROM rollup WHERE name IN ('evil2', 'evil3', 'hr', 'paid', 'ok', 'ok2', 'ok3') ORDER BY name;
 DROP SCHEMA la_t_evil CASCADE;
-DO $$ BEGIN EXECUTE format('REVOKE CREATE ON DATABASE %I FROM la_t_def_admin', current_database()); END $$;
-DROP ROLE la_t_def_admin, la_t_def_writer;
+DROP SCHEMA la_t_hr CASCADE;
+DO $$ BEGIN EXECUTE format('REVOKE CREATE ON DATABASE %I FROM la_t_def_admin, la_t_def_hr', current_database()); END $$;
+DROP ROLE la_t_def_admin, la_t_def_writer, la_t_def_hr;

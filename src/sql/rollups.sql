@@ -212,23 +212,40 @@ $$;
 COMMENT ON FUNCTION @extschema@.la_rollup_columns(@extschema@.rollup) IS
 'select list reading learner, course, activity, ts and weight of a rollup''s source (alias s), identifiers quoted, after checking the columns'' types';
 
--- Registering a rollup (rollup_create, or an INSERT or UPDATE of rollup by an admin): the columns
--- it names must be of types rollups read. A source that no longer exists is let through (a rollup
--- whose table was dropped is restored by pg_dump as it was; nothing can be captured from it).
+-- Registering a rollup (rollup_create, or an INSERT or UPDATE of rollup by an admin) publishes the
+-- columns it names: their values reach rollup_delta through the capture, which runs with the
+-- extension owner's rights. So whoever registers them must be allowed to read them, and they must
+-- be of types rollups read. A source that no longer exists is let through (a rollup whose table was
+-- dropped is restored by pg_dump as it was; nothing can be captured from it).
 CREATE FUNCTION @extschema@.la_rollup_registry_check()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  col name;
 BEGIN
-  IF EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = NEW.source) THEN
-    PERFORM @extschema@.la_rollup_check_columns(NEW);
+  IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = NEW.source) THEN
+    RETURN NEW;
   END IF;
+  FOREACH col IN ARRAY ARRAY[NEW.learner_column, NEW.ts_column, NEW.weight_column, NEW.course_column,
+                             NEW.activity_column] LOOP
+    CONTINUE WHEN col IS NULL
+               OR NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = NEW.source AND a.attname = col
+                                 AND a.attnum > 0 AND NOT a.attisdropped);
+    IF NOT has_column_privilege(NEW.source, col::text, 'SELECT') THEN
+      RAISE EXCEPTION 'permission denied for column "%" of %', col, NEW.source
+        USING ERRCODE = 'insufficient_privilege',
+              DETAIL = format('Rollup "%s" would copy the column''s values into rollup_delta and the rollup tables.', NEW.name),
+              HINT = 'A rollup reads only columns the role that registers it may read: grant SELECT on them first.';
+    END IF;
+  END LOOP;
+  PERFORM @extschema@.la_rollup_check_columns(NEW);
   RETURN NEW;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.la_rollup_registry_check() IS
-'trigger on rollup: the columns a rollup names have types rollups read';
+'trigger on rollup: the role registering a rollup may read the columns it names, and they have types rollups read';
 CREATE TRIGGER rollup_registry_check BEFORE INSERT OR UPDATE OF source, learner_column, ts_column,
   weight_column, course_column, activity_column ON @extschema@.rollup
   FOR EACH ROW EXECUTE FUNCTION @extschema@.la_rollup_registry_check();
