@@ -288,10 +288,13 @@ COMMENT ON FUNCTION @extschema@.xapi_pseudonym(jsonb) IS
 -------------------------------------------------------------------------------
 
 -- The three indexes of one partition: (actor_pseudonym, timestamp) for a learner's statements over
--- time, (object_id, timestamp) for an activity's, (id) for voiding and lookups by id.
+-- time, (object_id, timestamp) for an activity's, (id) for voiding and lookups by id. Called by
+-- xapi_create_partitions and xapi_attach_month, which run with the extension owner's rights; not
+-- SECURITY DEFINER itself: as one it would build indexes, with opclasses of the columns' types, on
+-- any table it were handed.
 CREATE FUNCTION @extschema@.xapi_partition_indexes(part regclass)
 RETURNS void
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE

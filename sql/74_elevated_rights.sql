@@ -1,0 +1,40 @@
+--
+-- Elevated rights: the functions of the extension that run with its owner's rights
+-- (SECURITY DEFINER) and the triggers it installs are exactly those audited in doc/roles.md
+-- ("Elevated rights"). A new one fails this test until it is audited and listed there.
+--
+SET client_min_messages = warning;
+
+CREATE TEMP VIEW la_ext_functions AS
+SELECT p.oid, p.oid::regprocedure AS function, p.prosecdef, p.proconfig, p.proacl
+FROM pg_proc p
+JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'learnalytics';
+
+-- every SECURITY DEFINER function: its search_path is pinned, PUBLIC, viewers and analysts cannot
+-- call it
+SELECT function, proconfig,
+       EXISTS (SELECT 1 FROM aclexplode(proacl) a WHERE a.grantee = 0) AS public_execute,
+       has_function_privilege('learnalytics_analyst', oid, 'EXECUTE') AS analyst_execute,
+       has_function_privilege('learnalytics_admin', oid, 'EXECUTE') AS admin_execute
+FROM la_ext_functions WHERE prosecdef ORDER BY function::text;
+
+-- every trigger on the extension's own relations, and the function each runs
+SELECT t.tgrelid::regclass AS relation, t.tgname, t.tgfoid::regprocedure AS function, p.prosecdef
+FROM pg_trigger t
+JOIN pg_proc p ON p.oid = t.tgfoid
+JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = t.tgrelid AND d.deptype = 'e'
+JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'learnalytics'
+WHERE NOT t.tgisinternal
+ORDER BY t.tgrelid::regclass::text, t.tgname;
+
+-- every trigger function of the extension (including the rollup capture, installed on users' tables)
+SELECT function, prosecdef FROM la_ext_functions f
+WHERE (SELECT prorettype FROM pg_proc WHERE oid = f.oid) = 'trigger'::regtype ORDER BY function::text;
+
+-- the capture triggers rollup_create installs on a source
+CREATE TABLE elev_ev (learner_id int, ts timestamptz);
+SELECT rollup_create('elev', 'elev_ev');
+SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'elev_ev'::regclass ORDER BY 1;
+SELECT rollup_drop('elev');
+DROP TABLE elev_ev;
