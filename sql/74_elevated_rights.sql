@@ -38,3 +38,13 @@ SELECT rollup_create('elev', 'elev_ev');
 SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'elev_ev'::regclass ORDER BY 1;
 SELECT rollup_drop('elev');
 DROP TABLE elev_ev;
+
+-- xapi_create_partitions refuses an infinite bound (it would create tables, with its owner's
+-- rights, until the timestamps overflow)
+\set VERBOSITY terse
+SET statement_timeout = '10s';
+SELECT xapi_create_partitions('2027-01-15', 'infinity');
+SELECT xapi_create_partitions('-infinity', '2027-01-15');
+RESET statement_timeout;
+SELECT count(*) AS partitions_after_2027 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+WHERE i.inhparent = 'xapi_statements'::regclass AND c.relname > 'xapi_statements_p2027';

@@ -321,7 +321,8 @@ DECLARE
   locked boolean := false;
   part text;
 BEGIN
-  IF from_ts IS NULL OR to_ts IS NULL OR to_ts < from_ts THEN
+  -- (an infinite bound would loop, creating tables, until the timestamps overflow)
+  IF from_ts IS NULL OR to_ts IS NULL OR NOT isfinite(from_ts) OR NOT isfinite(to_ts) OR to_ts < from_ts THEN
     RAISE EXCEPTION 'invalid partition range'
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('from_ts %s, to_ts %s.', from_ts, to_ts);
