@@ -48,3 +48,37 @@ SELECT xapi_create_partitions('-infinity', '2027-01-15');
 RESET statement_timeout;
 SELECT count(*) AS partitions_after_2027 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
 WHERE i.inhparent = 'xapi_statements'::regclass AND c.relname > 'xapi_statements_p2027';
+
+-- xapi_attach_month attaches only a month table the extension's owner made (xapi_prepare_month),
+-- not one an admin with CREATE on the extension's schema (e.g. the owner of a database whose
+-- public schema holds the extension) made to look like one: indexed and attached with the
+-- owner's rights, it would become a partition of the store that the admin owns, whose triggers
+-- fire for everyone's loads.
+CREATE ROLE la_t_elev_admin LOGIN IN ROLE learnalytics_admin;
+GRANT CREATE ON SCHEMA learnalytics TO la_t_elev_admin;
+SET ROLE la_t_elev_admin;
+CREATE TABLE learnalytics.xapi_statements_p203001 (LIKE learnalytics.xapi_statements INCLUDING DEFAULTS);
+-- called from inside a load of the admin's own: a staging view reading a function
+CREATE FUNCTION learnalytics.elev_attach() RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM learnalytics.xapi_attach_month('learnalytics.xapi_statements_p203001');
+  RETURN '{"id": "e1e1e1e1-0000-4000-8000-000000000001", "actor": {"mbox": "mailto:elev@example.com"},
+           "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+           "object": {"id": "http://example.com/elev"}, "timestamp": "2030-01-15T10:00:00Z"}';
+END
+$$;
+CREATE VIEW learnalytics.elev_stage AS SELECT learnalytics.elev_attach() AS statement;
+\set VERBOSITY terse
+SELECT * FROM xapi_ingest_staged('learnalytics.elev_stage', empty_staging => false);
+RESET ROLE;
+SELECT c.relname, c.relispartition, pg_get_userbyid(c.relowner) = 'la_t_elev_admin' AS admins
+FROM pg_class c WHERE c.relname LIKE 'xapi_statements_p2030%' ORDER BY 1;
+SELECT count(*) AS stored_in_2030 FROM xapi_statements WHERE "timestamp" >= '2030-01-01';
+-- clean up
+DELETE FROM xapi_statement_ids WHERE id = 'e1e1e1e1-0000-4000-8000-000000000001';
+DELETE FROM xapi_loads WHERE loaded_by = 'la_t_elev_admin';
+DROP VIEW learnalytics.elev_stage;
+DROP FUNCTION learnalytics.elev_attach();
+DROP TABLE IF EXISTS learnalytics.xapi_statements_p203001;
+REVOKE CREATE ON SCHEMA learnalytics FROM la_t_elev_admin;
+DROP ROLE la_t_elev_admin;

@@ -478,9 +478,12 @@ BEGIN
     RAISE EXCEPTION 'xapi_attach_month() serves xAPI loads only'
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
+  -- only a table xapi_prepare_month made: owned by this function's owner (a table another role
+  -- made in the schema would become a partition of the store with its owner's triggers)
   SELECT substring(c.relname FROM '^xapi_statements_p([0-9]{6})$') INTO month
   FROM pg_class c JOIN pg_extension e ON e.extname = 'learnalytics'
-  WHERE c.oid = rel AND c.relnamespace = e.extnamespace AND c.relkind = 'r' AND NOT c.relispartition;
+  WHERE c.oid = rel AND c.relnamespace = e.extnamespace AND c.relkind = 'r' AND NOT c.relispartition
+    AND c.relowner = (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user);
   IF month IS NULL THEN
     RAISE EXCEPTION '% is not a month table of a running load', part
       USING ERRCODE = 'invalid_parameter_value';
