@@ -178,7 +178,20 @@ SELECT rollup_create('paid', :staff_oid, learner_column => 'learner', course_col
 RESET ROLE;
 SELECT name, learner_column, course_column FROM rollup WHERE source = :staff_oid ORDER BY 1;
 
--- 5. every type rollups read, end to end: captured by a writer without rights on the rollups,
+-- 5. a view registered as a source by hand: whoever rebuilt the rollup (a superuser's rollup_rebuild
+-- or a job of one) would run the view's query, and the admin's function in it, with their rights
+SET ROLE la_t_def_admin;
+CREATE VIEW la_t_evil.v AS
+SELECT la_t_evil.who_text(ROW('v')::la_t_evil.who) AS learner, '2026-03-02 10:00+00'::timestamptz AS ts;
+INSERT INTO rollup (name, source, learner_column, ts_column) VALUES ('evilview', 'la_t_evil.v', 'learner', 'ts');
+RESET ROLE;
+SELECT * FROM rollup_rebuild('evilview');
+SELECT pg_temp.is_super('la_t_def_admin') AS escalated, (SELECT count(*) FROM la_t_evil.calls) AS cast_calls;
+-- (where the hole is open, the next attack starts from a non-superuser again)
+ALTER ROLE la_t_def_admin NOSUPERUSER;
+TRUNCATE la_t_evil.calls;
+
+-- 6. every type rollups read, end to end: captured by a writer without rights on the rollups,
 -- refreshed by the admin, equal to the summaries computed from the table
 SET ROLE la_t_def_admin;
 CREATE TABLE la_t_evil.ok (id int, learner bigint, ts timestamptz, course varchar(10), activity uuid,

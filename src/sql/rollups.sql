@@ -142,6 +142,8 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup_activity_week', '
 -- extension owner's rights and reads the learner, course and activity as text, the weight as bigint
 -- and the time as timestamptz: for any other type (a composite, a domain, an extension's or a user's
 -- type) that could call a function its owner wrote (a cast, an output function) with those rights.
+-- The source must be a table: a view would run its query for whoever reads it (a superuser's
+-- rollup_rebuild, for one).
 -- Built-in types have built-in casts and output functions only: nobody but a superuser can add a
 -- cast to a type owned by the bootstrap superuser. Checked when a rollup is registered (the trigger
 -- on rollup) and every time its columns are read (la_rollup_columns: the capture, the rebuild, the
@@ -158,7 +160,15 @@ DECLARE
   col   name;
   typ   regtype;
   ok    regtype[];
+  kind  "char";
 BEGIN
+  -- a table: reading a view (or a foreign table) would run its definition, with the reader's rights
+  SELECT c.relkind INTO kind FROM pg_class c WHERE c.oid = r.source;
+  IF kind NOT IN ('r', 'p') THEN
+    RAISE EXCEPTION 'source % of rollup "%" is not a table', r.source, r.name
+      USING ERRCODE = 'wrong_object_type',
+            HINT = 'Rollups capture changes with triggers: point them at the table that receives the events.';
+  END IF;
   FOR role, col, ok IN
     VALUES ('learner', r.learner_column, keys),
            ('ts', r.ts_column, ARRAY['timestamptz']::regtype[]),
@@ -186,7 +196,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.la_rollup_check_columns(@extschema@.rollup) IS
-'raise undefined_column or datatype_mismatch unless every column a rollup reads exists in its source with a built-in type rollups read';
+'raise wrong_object_type, undefined_column or datatype_mismatch unless a rollup''s source is a table and every column it reads exists there with a built-in type rollups read';
 
 -- The select list that turns rows of a source (alias s) into delta columns: learner, course,
 -- activity, ts, weight. Column names only reach SQL through format('%I'); the columns' types are
