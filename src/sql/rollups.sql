@@ -142,12 +142,12 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup_activity_week', '
 -- extension owner's rights and reads the learner, course and activity as text, the weight as bigint
 -- and the time as timestamptz: for any other type (a composite, a domain, an extension's or a user's
 -- type) that could call a function its owner wrote (a cast, an output function) with those rights.
--- The source must be a table: a view would run its query for whoever reads it (a superuser's
--- rollup_rebuild, for one).
 -- Built-in types have built-in casts and output functions only: nobody but a superuser can add a
--- cast to a type owned by the bootstrap superuser. Checked when a rollup is registered (the trigger
--- on rollup) and every time its columns are read (la_rollup_columns: the capture, the rebuild, the
--- refresh), because ALTER TABLE can change, rename or drop a column afterwards.
+-- cast to a type owned by the bootstrap superuser. And the source must be a table: a view would run
+-- its query, with any function in it, for whoever reads it (a superuser's rollup_rebuild, say).
+-- Checked when a rollup is registered (the trigger on rollup) and every time its columns are read
+-- (la_rollup_columns: the capture, the rebuild, the refresh), because ALTER TABLE can change, rename
+-- or drop a column afterwards.
 CREATE FUNCTION @extschema@.la_rollup_check_columns(r @extschema@.rollup)
 RETURNS void
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -199,8 +199,8 @@ COMMENT ON FUNCTION @extschema@.la_rollup_check_columns(@extschema@.rollup) IS
 'raise wrong_object_type, undefined_column or datatype_mismatch unless a rollup''s source is a table and every column it reads exists there with a built-in type rollups read';
 
 -- The select list that turns rows of a source (alias s) into delta columns: learner, course,
--- activity, ts, weight. Column names only reach SQL through format('%I'); the columns' types are
--- checked first, every time.
+-- activity, ts, weight. Column names only reach SQL through format('%I'); the source and the
+-- columns' types are checked first, every time.
 CREATE FUNCTION @extschema@.la_rollup_columns(r @extschema@.rollup)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -224,8 +224,8 @@ COMMENT ON FUNCTION @extschema@.la_rollup_columns(@extschema@.rollup) IS
 
 -- Registering a rollup (rollup_create, or an INSERT or UPDATE of rollup by an admin) publishes the
 -- columns it names: their values reach rollup_delta through the capture, which runs with the
--- extension owner's rights. So whoever registers them must be allowed to read them, and they must
--- be of types rollups read. A source that no longer exists is let through (a rollup whose table was
+-- extension owner's rights. So whoever registers them must be allowed to read them, the source
+-- must be a table and the columns of types rollups read. A source that no longer exists is let through (a rollup whose table was
 -- dropped is restored by pg_dump as it was; nothing can be captured from it).
 CREATE FUNCTION @extschema@.la_rollup_registry_check()
 RETURNS trigger
@@ -255,7 +255,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.la_rollup_registry_check() IS
-'trigger on rollup: the role registering a rollup may read the columns it names, and they have types rollups read';
+'trigger on rollup: the role registering a rollup may read the columns it names, the source is a table and the columns have types rollups read';
 CREATE TRIGGER rollup_registry_check BEFORE INSERT OR UPDATE OF source, learner_column, ts_column,
   weight_column, course_column, activity_column ON @extschema@.rollup
   FOR EACH ROW EXECUTE FUNCTION @extschema@.la_rollup_registry_check();
@@ -270,9 +270,9 @@ GRANT EXECUTE ON FUNCTION @extschema@.la_rollup_check_columns(@extschema@.rollup
 -- anyone allowed to write the source records its changes without rights on rollup_delta. So it
 -- evaluates nothing a user wrote (doc/roles.md, "Elevated rights"): it reads only columns of the
 -- built-in types la_rollup_columns checks, and only from the statement's transition tables. A
--- trigger that calls it without them (one of an admin's own, which rollup_create then keeps) would
--- leave la_old and la_new to the search path's pg_temp, where the writer's temporary table of any
--- columns would be read: such triggers are refused.
+-- trigger that calls it without them (an admin's own: the admin role may execute the function)
+-- would leave la_old and la_new to the search path's pg_temp, where the writer's temporary table of
+-- any columns would be read: such triggers are refused.
 CREATE FUNCTION @extschema@.la_rollup_capture()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
