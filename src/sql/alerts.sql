@@ -1337,3 +1337,21 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.prune_alerts(interval) IS
 'delete alerts closed (and outbox messages sent or dead) longer ago than older_than; returns the alerts deleted';
+
+-- Privileges of the alert functions (doc/roles.md). Every function that is not IMMUTABLE loses
+-- PUBLIC's EXECUTE at the end of the install (privileges.sql); here each gets its roles. Analysts
+-- replay rules (and what replay reads of rules and sources); the admin role evaluates, escalates,
+-- assigns coaches, delivers and prunes. The trigger functions need no grant: a trigger runs its
+-- function whoever fires it.
+GRANT EXECUTE ON FUNCTION @extschema@.alert_source_sql(text), @extschema@.alert_rule_validate(@extschema@.alert_rule),
+  @extschema@.rule_candidates(@extschema@.alert_rule, date), @extschema@.alert_rule_with(text, jsonb),
+  @extschema@.replay_alerts(text, date, date, jsonb), @extschema@.replay_rule_daily(text, date, date, jsonb),
+  @extschema@.replay_rule(text, date, date, regclass, integer, jsonb, name, name, name, text[])
+  TO learnalytics_analyst;
+GRANT EXECUTE ON FUNCTION @extschema@.advance_ladder(@extschema@.alert_rule, date),
+  @extschema@.evaluate_rule(text, timestamptz), @extschema@.evaluate_rules(timestamptz, text[]),
+  @extschema@.record_contact_outcome(bigint, text, date), @extschema@.assign_coach_cases(date),
+  @extschema@.outbox_claim(text, integer, text[], interval), @extschema@.outbox_sent(bigint, text),
+  @extschema@.outbox_failed(bigint, text, text), @extschema@.outbox_retry_dead(bigint),
+  @extschema@.create_rule_from(text, text, jsonb, boolean), @extschema@.prune_alerts(interval)
+  TO learnalytics_admin;
