@@ -860,34 +860,8 @@ GROUP BY a.rule_name, c.channel, c.kind, c.step;
 COMMENT ON VIEW @extschema@.alert_effectiveness IS
 'per rule, ladder step and channel: contacts and how many re-engaged the learner within the rule''s reengage_days';
 
--- Coach queue ------------------------------------------------------------------------
-
-CREATE VIEW @extschema@.coach_queue AS
-WITH open_cases AS (
-  SELECT a.id AS alert_id, a.learner, a.course, a.rule_name, a.severity, a.persisted, a.risk_score,
-         a.business_weight, a.risk_score * a.business_weight::float8 AS priority, a.opened_on,
-         ca.coach, ca.assigned_on
-  FROM @extschema@.alert a
-  LEFT JOIN @extschema@.coach_assignment ca ON ca.alert_id = a.id
-  WHERE a.status = 'coach_required'
-), capacity AS (
-  SELECT COALESCE(pg_catalog.sum(GREATEST(c.daily_capacity - COALESCE(t.n, 0), 0)), 0) AS free
-  FROM @extschema@.coach c
-  LEFT JOIN (SELECT ca.coach, pg_catalog.count(*) AS n FROM @extschema@.coach_assignment ca
-              WHERE ca.assigned_on = CURRENT_DATE GROUP BY ca.coach) t ON t.coach = c.name
-  WHERE c.active
-)
-SELECT o.alert_id, o.learner, o.course, o.rule_name, o.severity, o.persisted, o.risk_score,
-       o.business_weight, o.priority, o.opened_on, o.coach, o.assigned_on,
-       CASE WHEN o.coach IS NULL THEN pg_catalog.row_number() OVER (PARTITION BY o.coach IS NULL
-                                                                   ORDER BY o.priority DESC, o.opened_on, o.alert_id) END
-         AS queue_rank,
-       o.coach IS NULL AND pg_catalog.row_number() OVER (PARTITION BY o.coach IS NULL
-                                                        ORDER BY o.priority DESC, o.opened_on, o.alert_id)
-                           > (SELECT free FROM capacity) AS overflow
-FROM open_cases o;
-COMMENT ON VIEW @extschema@.coach_queue IS
-'coach-required alerts ranked by risk score x business weight; unassigned cases beyond today''s free capacity are overflow';
+-- Coach queue: the view coach_queue is in dashboards.sql, with the other views managers read (it
+-- shows each of them only the learners of their org units, doc/roles.md).
 
 -- Assign the queue, best first, to coaches with capacity left on the day (course coaches first for
 -- their course). Returns how many cases were assigned; the rest stay in the queue.
