@@ -48,6 +48,14 @@ BEGIN
             HINT = 'Run CREATE EXTENSION pg_cron in the database named by cron.database_name, and '
                    'schedule jobs for other databases with cron.schedule_in_database().';
   END IF;
+  -- pg_cron's rule: a role schedules jobs only with USAGE on its schema
+  IF NOT pg_catalog.has_schema_privilege('cron', 'USAGE') THEN
+    RAISE EXCEPTION 'permission denied for schema cron'
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = pg_catalog.format('Role %I may not use pg_cron''s schema.', current_user),
+            HINT = 'A role that is not superuser schedules jobs with USAGE on schema cron: '
+                   'GRANT USAGE ON SCHEMA cron TO learnalytics_admin (doc/pg_cron.md).';
+  END IF;
 END
 $$;
 
