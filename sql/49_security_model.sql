@@ -172,26 +172,26 @@ BEGIN
 END
 $walk$;
 
--- one line per relation: whether it holds rows at all, then per role: denied (permission denied),
--- none (it sees no row), filtered (it sees other rows than the analyst), all (the analyst's rows);
--- WRONG when what it sees is not the oracle's answer (compared as multisets of rows). Row counts
--- are not shown: some views count days or weeks up to now().
+-- one line per relation, per role: denied (permission denied), all (every row of the relation,
+-- as the superuser reads it, even none), none (it has rows, the role sees none), filtered (other
+-- rows); WRONG when what the role sees is not the oracle's answer (compared as multisets of rows).
+-- Row counts are not shown: some views count days or weeks up to now(), and the analyst's tables
+-- hold what earlier tests left.
 CREATE TEMP VIEW sm_check AS
 SELECT s.persona, s.relname, s.all_rows,
        CASE WHEN NOT s.readable THEN 'denied'
             WHEN (SELECT jsonb_agg(x ORDER BY x::text) FROM jsonb_array_elements(s.seen) x)
                  IS DISTINCT FROM (SELECT jsonb_agg(x ORDER BY x::text) FROM jsonb_array_elements(s.expected) x)
               THEN 'WRONG'
-            WHEN jsonb_array_length(s.seen) = 0 THEN 'none'
             WHEN jsonb_array_length(s.seen) = s.all_rows
                  AND s.seen @> (SELECT a.seen FROM sm_result a WHERE a.relname = s.relname AND a.persona = 'la_sm_analyst')
               THEN 'all'
+            WHEN jsonb_array_length(s.seen) = 0 THEN 'none'
             ELSE 'filtered'
        END AS result,
        s.readable = s.may_read AS access_as_granted
 FROM sm_result s;
-SELECT m.relname, m.all_rows > 0 AS has_rows,
-       m.result AS manager, v.result AS viewer, a.result AS analyst
+SELECT m.relname, m.result AS manager, v.result AS viewer, a.result AS analyst
 FROM sm_check m
 JOIN sm_check v ON v.relname = m.relname AND v.persona = 'la_sm_viewer'
 JOIN sm_check a ON a.relname = m.relname AND a.persona = 'la_sm_analyst'
