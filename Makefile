@@ -48,7 +48,8 @@ SQL_PARTS    = \
 	src/sql/oulad.sql \
 	src/sql/rollups.sql \
 	src/sql/retention.sql \
-	src/sql/dashboards.sql
+	src/sql/dashboards.sql \
+	src/sql/privileges.sql
 # The upgrade script from the last release to the version under development is generated too:
 # src/sql/upgrade.sql (changes to existing objects), then the parts that are new since that release.
 # The release checklist (doc/DEVELOPER.md) freezes both generated scripts into src/sql/.
@@ -65,7 +66,8 @@ NEW_PARTS    = \
 	src/sql/oulad.sql \
 	src/sql/rollups.sql \
 	src/sql/retention.sql \
-	src/sql/dashboards.sql
+	src/sql/dashboards.sql \
+	src/sql/privileges.sql
 DATA_built   = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--$(LAST_RELEASE)--$(EXTVERSION).sql
 # Frozen full scripts of earlier releases and every upgrade script.
 DATA         = $(filter-out src/sql/$(EXTENSION)--$(EXTVERSION).sql,$(wildcard src/sql/$(EXTENSION)--*.sql))

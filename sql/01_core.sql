@@ -52,3 +52,51 @@ WHERE lanname = 'c' AND (provolatile = 'v' OR proparallel = 'u')
                        'la_xapi_ingest_relation(regclass,text,text)', 'la_xapi_load_active()');
 SELECT function, provolatile, proparallel FROM la_functions
 WHERE lanname = 'c' AND (provolatile = 'v' OR proparallel = 'u') ORDER BY 1;
+-- Function privileges (doc/roles.md, "Security model"), read from the ACLs themselves.
+-- PUBLIC may execute IMMUTABLE functions only: nothing that reads a table or changes anything.
+-- The offenders, by aclexplode of proacl (NULL proacl: the default, which lets PUBLIC execute) and
+-- by has_function_privilege: none.
+SELECT f.function, f.provolatile
+FROM la_functions f JOIN pg_proc p ON p.oid = f.oid
+WHERE f.provolatile <> 'i'
+  AND (EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) x
+                WHERE x.grantee = 0 AND x.privilege_type = 'EXECUTE')
+       OR has_function_privilege('public', f.oid, 'EXECUTE'))
+ORDER BY 1;
+-- What PUBLIC may execute, by kind: the types' I/O, aggregates and their support functions, and
+-- (listed by name, so that a new one is a deliberate change) the accessors, validators and
+-- conversions. Every one is IMMUTABLE.
+WITH pub AS (
+  SELECT f.* FROM la_functions f WHERE has_function_privilege('public', f.oid, 'EXECUTE')
+), io AS (
+  SELECT unnest(ARRAY[t.typinput, t.typoutput, t.typreceive, t.typsend]::oid[]) AS oid
+  FROM pg_type t JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
+  JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'learnalytics'
+), support AS (
+  SELECT unnest(ARRAY[a.aggtransfn, a.aggfinalfn, a.aggcombinefn, a.aggserialfn, a.aggdeserialfn,
+                      a.aggmtransfn, a.aggminvtransfn, a.aggmfinalfn]::oid[]) AS oid
+  FROM pg_aggregate a JOIN la_functions f ON f.oid = a.aggfnoid
+)
+SELECT CASE WHEN p.oid IN (SELECT oid FROM io) THEN 'type I/O'
+            WHEN p.prokind IN ('a', 'w') THEN 'aggregate or window function'
+            WHEN p.oid IN (SELECT oid FROM support) THEN 'aggregate support'
+            ELSE 'accessor, validator, conversion' END AS kind,
+       count(*) AS functions, bool_and(p.provolatile = 'i') AS all_immutable
+FROM pub p GROUP BY 1 ORDER BY 1;
+SELECT f.function FROM la_functions f
+WHERE has_function_privilege('public', f.oid, 'EXECUTE') AND f.prokind = 'f'
+  AND NOT EXISTS (SELECT 1 FROM pg_aggregate a
+                   WHERE f.oid IN (a.aggtransfn, a.aggfinalfn, a.aggcombinefn, a.aggserialfn, a.aggdeserialfn))
+  AND NOT EXISTS (SELECT 1 FROM pg_type t WHERE f.oid IN (t.typinput, t.typoutput, t.typreceive, t.typsend))
+ORDER BY 1;
+-- Every other function, with the roles granted EXECUTE on it (the admin role is a member of the
+-- analyst role, the analyst role of the viewer role). Trigger functions need no grant; the few
+-- internal functions that no role may call directly are listed with none.
+SELECT f.function,
+       coalesce((SELECT string_agg(x.grantee::regrole::text, ', ' ORDER BY x.grantee::regrole::text)
+                   FROM pg_proc p, aclexplode(p.proacl) x
+                  WHERE p.oid = f.oid AND x.privilege_type = 'EXECUTE' AND x.grantee <> p.proowner),
+                CASE WHEN p.prorettype = 'trigger'::regtype THEN '(trigger)' ELSE '(none)' END) AS execute
+FROM la_functions f JOIN pg_proc p ON p.oid = f.oid
+WHERE NOT has_function_privilege('public', f.oid, 'EXECUTE')
+ORDER BY 2, 1;

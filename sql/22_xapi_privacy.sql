@@ -13,9 +13,17 @@ SELECT pg_has_role('learnalytics_admin', 'learnalytics_analyst', 'MEMBER') AS ad
        pg_has_role('learnalytics_analyst', 'learnalytics_viewer', 'MEMBER') AS analyst_is_viewer,
        pg_has_role('learnalytics_analyst', 'learnalytics_admin', 'MEMBER') AS analyst_is_admin;
 
+-- every role check runs as a LOGIN role that is a member of the group role, never as superuser
+SET client_min_messages = warning;
+CREATE ROLE la_x_admin LOGIN IN ROLE learnalytics_admin;
+CREATE ROLE la_x_analyst LOGIN IN ROLE learnalytics_analyst;
+CREATE ROLE la_x_viewer LOGIN IN ROLE learnalytics_viewer;
+RESET client_min_messages;
+SELECT rolname, rolsuper FROM pg_roles WHERE rolname LIKE 'la\_x\_%' ORDER BY 1;
+
 -- the session's work tables, created here by the superuser, also serve a role set later on
 SELECT count(*) FROM xapi_ingest('[]');
-SET ROLE learnalytics_admin;
+SET ROLE la_x_admin;
 SELECT xapi_set_pseudonym_key('learnalytics regression key, 32b'::bytea);
 SELECT status FROM xapi_ingest('[
  {"id":"e0000000-0000-4000-8000-000000000001","actor":{"mbox":"mailto:Ana@Example.org"},"verb":{"id":"http://example.org/v"},"object":{"id":"http://example.org/o1"},"timestamp":"2026-10-01T10:00:00Z"},
@@ -34,7 +42,7 @@ GRANT SELECT ON pseudonym_before TO PUBLIC;
 \c -
 \set SHOW_CONTEXT never
 SET TimeZone = 'UTC';
-SET ROLE learnalytics_admin;
+SET ROLE la_x_admin;
 SELECT count(*) AS changed FROM xapi_statements s JOIN pseudonym_before b USING (id)
 WHERE s.actor_pseudonym IS DISTINCT FROM b.actor_pseudonym;
 SELECT xapi_pseudonym('{"mbox":"mailto:ana@example.org"}') = (SELECT actor_pseudonym FROM pseudonym_before WHERE id = 'e0000000-0000-4000-8000-000000000001') AS same_pseudonym;
@@ -50,7 +58,7 @@ SELECT xapi_set_pseudonym_key('too short');
 RESET ROLE;
 
 -- the analyst sees pseudonyms, never IFIs, raw statements or the key
-SET ROLE learnalytics_analyst;
+SET ROLE la_x_analyst;
 SELECT id, v.actor_pseudonym = b.actor_pseudonym AS pseudonym, v.object_id LIKE 'http%' AS activity_object
 FROM xapi_statements_pseudonymous v JOIN pseudonym_before b USING (id) ORDER BY id;
 SELECT count(*) FROM xapi_statements_pseudonymous v
@@ -66,13 +74,13 @@ SELECT xapi_erase_actor('{"mbox":"mailto:ana@example.org"}');
 -- pure functions stay available to everyone
 SELECT xapi_is_valid('{"actor":{"mbox":"mailto:x@example.org"},"verb":{"id":"http://example.org/v"},"object":{"id":"http://example.org/o"}}');
 RESET ROLE;
-SET ROLE learnalytics_viewer;
+SET ROLE la_x_viewer;
 SELECT count(*) FROM xapi_statements_pseudonymous;
 RESET ROLE;
 
 -- right to be forgotten: Ana disappears everywhere (as actor, object, instructor, group member,
 -- and under her mbox_sha1sum), the statements and the number of distinct learners stay
-SET ROLE learnalytics_admin;
+SET ROLE la_x_admin;
 SELECT count(DISTINCT actor_pseudonym) AS learners_before, count(*) AS statements_before FROM xapi_statements;
 SELECT xapi_erase_actor('{"mbox":"mailto:ana@example.org"}') AS statements_changed;
 SELECT count(DISTINCT actor_pseudonym) AS learners_after, count(*) AS statements_after FROM xapi_statements;
@@ -100,3 +108,4 @@ RESET ROLE;
 DROP TABLE pseudonym_before;
 SELECT xapi_drop_partitions('infinity');
 TRUNCATE xapi_statement_ids, xapi_voids, xapi_rejects, xapi_pseudonym_key;
+DROP ROLE la_x_admin, la_x_analyst, la_x_viewer;

@@ -860,34 +860,8 @@ GROUP BY a.rule_name, c.channel, c.kind, c.step;
 COMMENT ON VIEW @extschema@.alert_effectiveness IS
 'per rule, ladder step and channel: contacts and how many re-engaged the learner within the rule''s reengage_days';
 
--- Coach queue ------------------------------------------------------------------------
-
-CREATE VIEW @extschema@.coach_queue AS
-WITH open_cases AS (
-  SELECT a.id AS alert_id, a.learner, a.course, a.rule_name, a.severity, a.persisted, a.risk_score,
-         a.business_weight, a.risk_score * a.business_weight::float8 AS priority, a.opened_on,
-         ca.coach, ca.assigned_on
-  FROM @extschema@.alert a
-  LEFT JOIN @extschema@.coach_assignment ca ON ca.alert_id = a.id
-  WHERE a.status = 'coach_required'
-), capacity AS (
-  SELECT COALESCE(pg_catalog.sum(GREATEST(c.daily_capacity - COALESCE(t.n, 0), 0)), 0) AS free
-  FROM @extschema@.coach c
-  LEFT JOIN (SELECT ca.coach, pg_catalog.count(*) AS n FROM @extschema@.coach_assignment ca
-              WHERE ca.assigned_on = CURRENT_DATE GROUP BY ca.coach) t ON t.coach = c.name
-  WHERE c.active
-)
-SELECT o.alert_id, o.learner, o.course, o.rule_name, o.severity, o.persisted, o.risk_score,
-       o.business_weight, o.priority, o.opened_on, o.coach, o.assigned_on,
-       CASE WHEN o.coach IS NULL THEN pg_catalog.row_number() OVER (PARTITION BY o.coach IS NULL
-                                                                   ORDER BY o.priority DESC, o.opened_on, o.alert_id) END
-         AS queue_rank,
-       o.coach IS NULL AND pg_catalog.row_number() OVER (PARTITION BY o.coach IS NULL
-                                                        ORDER BY o.priority DESC, o.opened_on, o.alert_id)
-                           > (SELECT free FROM capacity) AS overflow
-FROM open_cases o;
-COMMENT ON VIEW @extschema@.coach_queue IS
-'coach-required alerts ranked by risk score x business weight; unassigned cases beyond today''s free capacity are overflow';
+-- Coach queue: the view coach_queue is in dashboards.sql, with the other views managers read (it
+-- shows each of them only the learners of their org units, doc/roles.md).
 
 -- Assign the queue, best first, to coaches with capacity left on the day (course coaches first for
 -- their course). Returns how many cases were assigned; the rest stay in the queue.
@@ -1337,3 +1311,21 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.prune_alerts(interval) IS
 'delete alerts closed (and outbox messages sent or dead) longer ago than older_than; returns the alerts deleted';
+
+-- Privileges of the alert functions (doc/roles.md). Every function that is not IMMUTABLE loses
+-- PUBLIC's EXECUTE at the end of the install (privileges.sql); here each gets its roles. Analysts
+-- replay rules (and what replay reads of rules and sources); the admin role evaluates, escalates,
+-- assigns coaches, delivers and prunes. The trigger functions need no grant: a trigger runs its
+-- function whoever fires it.
+GRANT EXECUTE ON FUNCTION @extschema@.alert_source_sql(text), @extschema@.alert_rule_validate(@extschema@.alert_rule),
+  @extschema@.rule_candidates(@extschema@.alert_rule, date), @extschema@.alert_rule_with(text, jsonb),
+  @extschema@.replay_alerts(text, date, date, jsonb), @extschema@.replay_rule_daily(text, date, date, jsonb),
+  @extschema@.replay_rule(text, date, date, regclass, integer, jsonb, name, name, name, text[])
+  TO learnalytics_analyst;
+GRANT EXECUTE ON FUNCTION @extschema@.advance_ladder(@extschema@.alert_rule, date),
+  @extschema@.evaluate_rule(text, timestamptz), @extschema@.evaluate_rules(timestamptz, text[]),
+  @extschema@.record_contact_outcome(bigint, text, date), @extschema@.assign_coach_cases(date),
+  @extschema@.outbox_claim(text, integer, text[], interval), @extschema@.outbox_sent(bigint, text),
+  @extschema@.outbox_failed(bigint, text, text), @extschema@.outbox_retry_dead(bigint),
+  @extschema@.create_rule_from(text, text, jsonb, boolean), @extschema@.prune_alerts(interval)
+  TO learnalytics_admin;

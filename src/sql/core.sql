@@ -25,6 +25,24 @@ $$;
 COMMENT ON FUNCTION @extschema@.pg_cron_available() IS
 'true when the pg_cron extension is installed in the current database';
 
+-- What pg_cron's two server settings say: whether it is in shared_preload_libraries, and the
+-- database it runs in (cron.database_name; NULL when pg_cron is not loaded). Both settings are
+-- readable by superusers only, so this runs with the extension owner's rights; it reads the two
+-- settings and nothing else (no argument, no user-defined function, operator or type), so that a
+-- learnalytics_admin who is not superuser can use the scheduling helpers.
+CREATE FUNCTION @extschema@.la_pg_cron_settings(OUT preloaded boolean, OUT database_name text)
+RETURNS record
+LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT pg_catalog.current_setting('shared_preload_libraries')
+           OPERATOR(pg_catalog.~) '(^|[\s,"])pg_cron($|[\s,"])',
+         pg_catalog.current_setting('cron.database_name', true)
+$$;
+
+COMMENT ON FUNCTION @extschema@.la_pg_cron_settings() IS
+'whether pg_cron is in shared_preload_libraries and its cron.database_name (superuser-only settings, read with the owner''s rights)';
+
 -- Raise a clear error, with what to do, when pg_cron is not usable from this database.
 CREATE FUNCTION @extschema@.require_pg_cron()
 RETURNS void
@@ -32,9 +50,10 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  preloaded boolean := pg_catalog.current_setting('shared_preload_libraries') ~ '(^|[\s,])pg_cron($|[\s,])';
-  cron_db   text := pg_catalog.current_setting('cron.database_name', true);
+  preloaded boolean;
+  cron_db   text;
 BEGIN
+  SELECT c.preloaded, c.database_name INTO preloaded, cron_db FROM @extschema@.la_pg_cron_settings() c;
   IF NOT preloaded THEN
     RAISE EXCEPTION 'pg_cron is not loaded'
       USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -46,6 +65,14 @@ BEGIN
             DETAIL = pg_catalog.format('cron.database_name is %L.', coalesce(cron_db, 'postgres')),
             HINT = 'Run CREATE EXTENSION pg_cron in the database named by cron.database_name, and '
                    'schedule jobs for other databases with cron.schedule_in_database().';
+  END IF;
+  -- pg_cron's rule: a role schedules jobs only with USAGE on its schema
+  IF NOT pg_catalog.has_schema_privilege('cron', 'USAGE') THEN
+    RAISE EXCEPTION 'permission denied for schema cron'
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = pg_catalog.format('Role %I may not use pg_cron''s schema.', current_user),
+            HINT = 'A role that is not superuser schedules jobs with USAGE on schema cron: '
+                   'GRANT USAGE ON SCHEMA cron TO learnalytics_admin (doc/pg_cron.md).';
   END IF;
 END
 $$;
@@ -63,7 +90,8 @@ AS $$
 DECLARE
   ext_version text;
   lib_version text;
-  preloaded   boolean := current_setting('shared_preload_libraries') ~ '(^|[\s,])pg_cron($|[\s,])';
+  preloaded   boolean;
+  cron_db     text;
   cron_here   boolean;
 BEGIN
   SELECT e.extversion INTO ext_version FROM pg_extension e WHERE e.extname = 'learnalytics';
@@ -72,6 +100,7 @@ BEGIN
                    WHERE e.extname = 'learnalytics'))
      INTO lib_version;
   cron_here := EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron');
+  SELECT c.preloaded, c.database_name INTO preloaded, cron_db FROM @extschema@.la_pg_cron_settings() c;
 
   component := 'extension version'; value := ext_version; ok := true; hint := NULL;
   RETURN NEXT;
@@ -87,7 +116,7 @@ BEGIN
   RETURN NEXT;
   component := 'pg_cron installed here'; value := cron_here::text; ok := cron_here;
   hint := CASE WHEN NOT ok THEN format('Scheduling runs from the database named by cron.database_name (%s).',
-                                       coalesce(current_setting('cron.database_name', true), 'unset')) END;
+                                       coalesce(cron_db, 'unset')) END;
   RETURN NEXT;
 END
 $$;

@@ -4,9 +4,19 @@
 -- (doc/dashboards.md)
 -------------------------------------------------------------------------------
 
+-- Who sees which learner (doc/roles.md, "Security model"). These views run with their owner's
+-- rights, so a viewer reads them without any access to the tables beneath; each one therefore
+-- filters the learners itself, with the predicate of the row-level security policies on the rollups
+-- (rollups.sql): analysts and admins see every learner (la_sees_all_learners()), any other role only
+-- the learners of the org units it manages (la_managed_learners()), a role that manages no unit
+-- none. Views that aggregate learners (funnel, weekly counts) aggregate only the learners the reader
+-- sees. Both functions run as the reader (a view does not change current_user) and are evaluated
+-- once per query. security_barrier: a reader's own conditions, unless leakproof, are applied only
+-- to the rows the filter let through, so a function of the reader's never sees another learner.
+
 -- The risk state of every enrolment: the engagement state of the learner and the open alerts of the
 -- enrolment's course, with the reasons in words, most severe first.
-CREATE VIEW @extschema@.learner_risk_state AS
+CREATE VIEW @extschema@.learner_risk_state WITH (security_barrier = true) AS
 SELECT e.learner, e.course, e.cohort,
        CASE
          WHEN e.left_at IS NOT NULL THEN 'left'
@@ -38,18 +48,58 @@ LEFT JOIN LATERAL (
   FROM @extschema@.alert al
   WHERE al.learner = e.learner AND al.course IS NOT DISTINCT FROM e.course
     AND al.status IN ('open', 'coach_required')
-) a ON true;
+) a ON true
+WHERE ((SELECT @extschema@.la_sees_all_learners()) OR e.learner IN (SELECT @extschema@.la_managed_learners()));
 COMMENT ON VIEW @extschema@.learner_risk_state IS
 'per enrolment: risk (the most severe open alert, else watch/ok from the engagement state, or left), open alerts, reasons in words';
 
+-- Coach queue: coach-required alerts, ranked over the whole queue (coaches serve every org unit, so a
+-- manager sees the real rank and overflow of its learners' cases; the rank gaps show how many cases
+-- of other units are ahead, not whose they are).
+CREATE VIEW @extschema@.coach_queue WITH (security_barrier = true) AS
+WITH open_cases AS (
+  SELECT a.id AS alert_id, a.learner, a.course, a.rule_name, a.severity, a.persisted, a.risk_score,
+         a.business_weight, a.risk_score * a.business_weight::float8 AS priority, a.opened_on,
+         ca.coach, ca.assigned_on
+  FROM @extschema@.alert a
+  LEFT JOIN @extschema@.coach_assignment ca ON ca.alert_id = a.id
+  WHERE a.status = 'coach_required'
+), capacity AS (
+  SELECT COALESCE(pg_catalog.sum(GREATEST(c.daily_capacity - COALESCE(t.n, 0), 0)), 0) AS free
+  FROM @extschema@.coach c
+  LEFT JOIN (SELECT ca.coach, pg_catalog.count(*) AS n FROM @extschema@.coach_assignment ca
+              WHERE ca.assigned_on = CURRENT_DATE GROUP BY ca.coach) t ON t.coach = c.name
+  WHERE c.active
+), ranked AS (
+  SELECT o.alert_id, o.learner, o.course, o.rule_name, o.severity, o.persisted, o.risk_score,
+         o.business_weight, o.priority, o.opened_on, o.coach, o.assigned_on,
+         CASE WHEN o.coach IS NULL THEN pg_catalog.row_number() OVER (PARTITION BY o.coach IS NULL
+                                                                     ORDER BY o.priority DESC, o.opened_on, o.alert_id) END
+           AS queue_rank,
+         o.coach IS NULL AND pg_catalog.row_number() OVER (PARTITION BY o.coach IS NULL
+                                                          ORDER BY o.priority DESC, o.opened_on, o.alert_id)
+                             > (SELECT free FROM capacity) AS overflow
+  FROM open_cases o
+)
+SELECT r.alert_id, r.learner, r.course, r.rule_name, r.severity, r.persisted, r.risk_score,
+       r.business_weight, r.priority, r.opened_on, r.coach, r.assigned_on, r.queue_rank, r.overflow
+FROM ranked r
+WHERE ((SELECT @extschema@.la_sees_all_learners()) OR r.learner IN (SELECT @extschema@.la_managed_learners()));
+COMMENT ON VIEW @extschema@.coach_queue IS
+'coach-required alerts ranked by risk score x business weight; unassigned cases beyond today''s free capacity are overflow';
+
 -- Course progress of a learner: the mean progress over the course's modules (modules a learner has
 -- not started count as 0), so 20% and 50% mean a share of the whole course.
-CREATE VIEW @extschema@.course_dropout_funnel AS
-WITH modules AS (
+CREATE VIEW @extschema@.course_dropout_funnel WITH (security_barrier = true) AS
+WITH modules AS (   -- the course's modules: course structure, counted over every learner
   SELECT course, count(DISTINCT module) AS n FROM @extschema@.module_progress GROUP BY course
+), visible AS (
+  SELECT e.course, e.learner, e.left_at FROM @extschema@.enrolment e
+  WHERE ((SELECT @extschema@.la_sees_all_learners()) OR e.learner IN (SELECT @extschema@.la_managed_learners()))
 ), progress AS (
   SELECT p.course, p.learner, sum(p.progress) / m.n AS course_progress
   FROM @extschema@.module_progress p JOIN modules m USING (course)
+  WHERE ((SELECT @extschema@.la_sees_all_learners()) OR p.learner IN (SELECT @extschema@.la_managed_learners()))
   GROUP BY p.course, p.learner, m.n
 )
 SELECT e.course,
@@ -62,33 +112,40 @@ SELECT e.course,
        pg_catalog.round(100.0 * count(*) FILTER (WHERE p.course_progress >= 1) / count(*), 1) AS completion_pct,
        pg_catalog.round(100.0 * count(*) FILTER (WHERE e.left_at IS NOT NULL AND coalesce(p.course_progress, 0) < 1)
                         / count(*), 1) AS dropout_pct
-FROM @extschema@.enrolment e
+FROM visible e
 LEFT JOIN progress p ON p.course = e.course AND p.learner = e.learner
 GROUP BY e.course;
 COMMENT ON VIEW @extschema@.course_dropout_funnel IS
 'per course: enrolled, started, reached 20% and 50% of the course, completed, dropped (left before completing)';
 
 -- Weekly operations: what the alerting produced and what came of it. Weeks start on Monday.
-CREATE VIEW @extschema@.weekly_alert_operations AS
-WITH weeks AS (
-  SELECT pg_catalog.date_trunc('week', opened_on)::date AS week FROM @extschema@.alert
-  UNION SELECT pg_catalog.date_trunc('week', contacted_on)::date FROM @extschema@.alert_contact
-  UNION SELECT pg_catalog.date_trunc('week', assigned_on)::date FROM @extschema@.coach_assignment
-), capacity AS (
+CREATE VIEW @extschema@.weekly_alert_operations WITH (security_barrier = true) AS
+WITH va AS (    -- the alerts of the learners the reader sees, their contacts and coach cases
+  SELECT a.id, a.learner, a.status, a.opened_on FROM @extschema@.alert a
+  WHERE ((SELECT @extschema@.la_sees_all_learners()) OR a.learner IN (SELECT @extschema@.la_managed_learners()))
+), vc AS (
+  SELECT c.contacted_on, c.outcome, c.channel FROM @extschema@.alert_contact c JOIN va ON va.id = c.alert_id
+), vca AS (
+  SELECT ca.alert_id, ca.assigned_on FROM @extschema@.coach_assignment ca JOIN va ON va.id = ca.alert_id
+), weeks AS (
+  SELECT pg_catalog.date_trunc('week', opened_on)::date AS week FROM va
+  UNION SELECT pg_catalog.date_trunc('week', contacted_on)::date FROM vc
+  UNION SELECT pg_catalog.date_trunc('week', assigned_on)::date FROM vca
+), capacity AS (   -- coaches are shared by every org unit: their capacity is not filtered
   SELECT coalesce(sum(daily_capacity), 0) * 7 AS per_week FROM @extschema@.coach WHERE active
 )
 SELECT w.week,
-       (SELECT count(*) FROM @extschema@.alert a WHERE pg_catalog.date_trunc('week', a.opened_on) = w.week) AS alerts_raised,
-       (SELECT count(DISTINCT a.learner) FROM @extschema@.alert a WHERE pg_catalog.date_trunc('week', a.opened_on) = w.week) AS learners_alerted,
-       (SELECT count(*) FROM @extschema@.alert_contact c WHERE pg_catalog.date_trunc('week', c.contacted_on) = w.week) AS contacts,
-       (SELECT count(*) FROM @extschema@.alert_contact c WHERE pg_catalog.date_trunc('week', c.contacted_on) = w.week AND c.outcome = 're_engaged') AS re_engaged,
-       (SELECT count(*) FROM @extschema@.alert_contact c WHERE pg_catalog.date_trunc('week', c.contacted_on) = w.week AND c.outcome = 'not_re_engaged') AS not_re_engaged,
-       (SELECT count(*) FROM @extschema@.alert_contact c JOIN @extschema@.alert_channel ch ON ch.name = c.channel
+       (SELECT count(*) FROM va a WHERE pg_catalog.date_trunc('week', a.opened_on) = w.week) AS alerts_raised,
+       (SELECT count(DISTINCT a.learner) FROM va a WHERE pg_catalog.date_trunc('week', a.opened_on) = w.week) AS learners_alerted,
+       (SELECT count(*) FROM vc c WHERE pg_catalog.date_trunc('week', c.contacted_on) = w.week) AS contacts,
+       (SELECT count(*) FROM vc c WHERE pg_catalog.date_trunc('week', c.contacted_on) = w.week AND c.outcome = 're_engaged') AS re_engaged,
+       (SELECT count(*) FROM vc c WHERE pg_catalog.date_trunc('week', c.contacted_on) = w.week AND c.outcome = 'not_re_engaged') AS not_re_engaged,
+       (SELECT count(*) FROM vc c JOIN @extschema@.alert_channel ch ON ch.name = c.channel
          WHERE pg_catalog.date_trunc('week', c.contacted_on) = w.week AND ch.kind = 'human') AS escalated_to_humans,
-       (SELECT count(*) FROM @extschema@.coach_assignment ca WHERE pg_catalog.date_trunc('week', ca.assigned_on) = w.week) AS coach_cases,
+       (SELECT count(*) FROM vca ca WHERE pg_catalog.date_trunc('week', ca.assigned_on) = w.week) AS coach_cases,
        capacity.per_week AS coach_capacity,
-       (SELECT count(*) FROM @extschema@.alert a WHERE a.status = 'coach_required'
-           AND NOT EXISTS (SELECT 1 FROM @extschema@.coach_assignment ca WHERE ca.alert_id = a.id)
+       (SELECT count(*) FROM va a WHERE a.status = 'coach_required'
+           AND NOT EXISTS (SELECT 1 FROM vca ca WHERE ca.alert_id = a.id)
            AND pg_catalog.date_trunc('week', a.opened_on) <= w.week) AS coach_backlog_now
 FROM weeks w CROSS JOIN capacity;
 COMMENT ON VIEW @extschema@.weekly_alert_operations IS
@@ -96,22 +153,26 @@ COMMENT ON VIEW @extschema@.weekly_alert_operations IS
 
 -- Weekly outcomes per course for executives: enrolled, left and completed by the end of each week,
 -- with rates and the change against the previous week.
-CREATE VIEW @extschema@.weekly_course_outcomes AS
-WITH completion AS (
+CREATE VIEW @extschema@.weekly_course_outcomes WITH (security_barrier = true) AS
+WITH visible AS (
+  SELECT e.course, e.learner, e.enrolled_at, e.left_at FROM @extschema@.enrolment e
+  WHERE ((SELECT @extschema@.la_sees_all_learners()) OR e.learner IN (SELECT @extschema@.la_managed_learners()))
+), completion AS (   -- complete: progress summed over the course's modules (of every learner) reaches their number
   SELECT p.course, p.learner, max(coalesce(p.last_activity_at, p.started_at)) AS completed_at
   FROM @extschema@.module_progress p
+  WHERE ((SELECT @extschema@.la_sees_all_learners()) OR p.learner IN (SELECT @extschema@.la_managed_learners()))
   GROUP BY p.course, p.learner
   HAVING sum(p.progress) >= (SELECT count(DISTINCT m.module) FROM @extschema@.module_progress m WHERE m.course = p.course)
 ), span AS (
-  SELECT course, min(enrolled_at) AS first_at, pg_catalog.now() AS last_at FROM @extschema@.enrolment GROUP BY course
+  SELECT course, min(enrolled_at) AS first_at, pg_catalog.now() AS last_at FROM visible GROUP BY course
 ), weeks AS (
   SELECT s.course, w::date AS week
   FROM span s, pg_catalog.generate_series(pg_catalog.date_trunc('week', s.first_at),
                                           pg_catalog.date_trunc('week', s.last_at), interval '1 week') w
 ), counts AS (
   SELECT w.course, w.week,
-         (SELECT count(*) FROM @extschema@.enrolment e WHERE e.course = w.course AND e.enrolled_at < w.week + 7) AS enrolled,
-         (SELECT count(*) FROM @extschema@.enrolment e WHERE e.course = w.course AND e.left_at < w.week + 7
+         (SELECT count(*) FROM visible e WHERE e.course = w.course AND e.enrolled_at < w.week + 7) AS enrolled,
+         (SELECT count(*) FROM visible e WHERE e.course = w.course AND e.left_at < w.week + 7
              AND NOT EXISTS (SELECT 1 FROM completion c WHERE c.course = e.course AND c.learner = e.learner
                                AND c.completed_at <= e.left_at)) AS dropped,
          (SELECT count(*) FROM completion c WHERE c.course = w.course AND c.completed_at < w.week + 7) AS completed
@@ -144,7 +205,8 @@ COMMENT ON COLUMN @extschema@.program.roi_as_of IS 'the day the ROI summary was 
 
 -- Weekly executive metrics: completion and dropout per course with their trend, and the ROI of the
 -- programs that cover the course.
-CREATE VIEW @extschema@.weekly_executive_metrics AS
+-- It reads weekly_course_outcomes, so it counts the same learners.
+CREATE VIEW @extschema@.weekly_executive_metrics WITH (security_barrier = true) AS
 SELECT o.course, o.week, o.enrolled, o.completed, o.dropped, o.completion_pct, o.dropout_pct,
        o.dropout_pct_change,
        pg_catalog.string_agg(p.name, ', ' ORDER BY p.name) AS programs,
@@ -162,14 +224,15 @@ COMMENT ON VIEW @extschema@.weekly_executive_metrics IS
 --   admin: maintains rules, channels, coaches, learning data, and runs evaluation and delivery;
 --   analyst: reads alerts and their outcomes, replays rules (replay needs TEMP on the database);
 --   viewer: the dashboard views only.
--- The views run with their owner's rights, so a viewer reads them without access to the tables.
+-- The views run with their owner's rights, so a viewer reads them without access to the tables;
+-- each shows only the learners the reader may see (the security model at the top of this file).
 -------------------------------------------------------------------------------
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON
   @extschema@.enrolment, @extschema@.assignment, @extschema@.assignment_submission, @extschema@.quiz_attempt,
   @extschema@.module_progress, @extschema@.alert_source, @extschema@.alert_channel, @extschema@.alert_rule,
   @extschema@.alert, @extschema@.alert_contact, @extschema@.coach, @extschema@.coach_assignment,
-  @extschema@.alert_outbox, @extschema@.job_run, @extschema@.program
+  @extschema@.alert_outbox, @extschema@.job_run, @extschema@.program, @extschema@.alert_outbox_dead_letter
 TO learnalytics_admin;
 GRANT SELECT ON
   @extschema@.enrolment, @extschema@.assignment, @extschema@.assignment_submission, @extschema@.quiz_attempt,

@@ -359,7 +359,8 @@ COMMENT ON VIEW @extschema@.learner_engagement_state IS
 
 -- privileges (doc/roles.md): the admin role rebuilds; analysts read the summaries and views
 REVOKE ALL ON FUNCTION @extschema@.refresh_learner_engagement(regclass, name, name, name, text, interval) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.refresh_learner_engagement(regclass, name, name, name, text, interval)
+GRANT EXECUTE ON FUNCTION @extschema@.refresh_learner_engagement(regclass, name, name, name, text, interval),
+  @extschema@.la_check_event_columns(regclass, name, name, name, name[], text)
   TO learnalytics_admin;
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.learner_engagement TO learnalytics_admin;
 GRANT SELECT ON @extschema@.learner_engagement, @extschema@.learner_daily_engagement,

@@ -284,4 +284,5 @@ GRANT SELECT ON @extschema@.experiment, @extschema@.experiment_assignment TO lea
 REVOKE ALL ON FUNCTION @extschema@.experiment_assign(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.experiment_assign(text) TO learnalytics_admin;
 REVOKE ALL ON FUNCTION @extschema@.experiment_result(text, float8) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.experiment_result(text, float8) TO learnalytics_analyst;
+GRANT EXECUTE ON FUNCTION @extschema@.experiment_result(text, float8), @extschema@.experiment_arm(text, text),
+  @extschema@.rollout_schedule(text, text[], int, timestamptz, interval) TO learnalytics_analyst;

@@ -261,5 +261,6 @@ GRANT SELECT ON @extschema@.performance_source, @extschema@.training_exposure, @
   TO learnalytics_analyst;
 REVOKE ALL ON FUNCTION @extschema@.performance_observations(text, text, interval, interval, text[]),
   @extschema@.performance_comparison(text, text, interval, interval, text[], float8) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.performance_observations(text, text, interval, interval, text[]),
+GRANT EXECUTE ON FUNCTION @extschema@.source_column_type(regclass, name), @extschema@.metric_expression(regclass, name),
+  @extschema@.performance_observations(text, text, interval, interval, text[]),
   @extschema@.performance_comparison(text, text, interval, interval, text[], float8) TO learnalytics_analyst;

@@ -711,13 +711,14 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   jobid bigint;
+  cron  record;
 BEGIN
-  IF current_setting('shared_preload_libraries') ~ '(^|[\s,])pg_cron($|[\s,])'
-     AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+  SELECT c.preloaded, c.database_name INTO cron FROM @extschema@.la_pg_cron_settings() c;
+  IF cron.preloaded AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
     RAISE EXCEPTION 'pg_cron is not installed in database "%"', current_database()
       USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = format('pg_cron runs in database %L (cron.database_name).',
-                            coalesce(current_setting('cron.database_name', true), 'postgres')),
+                            coalesce(cron.database_name, 'postgres')),
             HINT = format('Schedule the job from that database: SELECT cron.schedule_in_database(%L, %L, %L, %L);',
                           job_name, schedule, command, current_database());
   END IF;
@@ -926,6 +927,12 @@ GRANT EXECUTE ON FUNCTION @extschema@.rollup_create(text, regclass, name, name, 
   @extschema@.la_rollup_begin(text), @extschema@.la_rollup_progress(text, text, bigint, timestamptz),
   @extschema@.la_cron_schedule(text, text, text), @extschema@.la_rollup_capture()
   TO learnalytics_admin;
+GRANT EXECUTE ON FUNCTION @extschema@.la_rollup_columns(@extschema@.rollup), @extschema@.la_extension_schema()
+  TO learnalytics_admin;
+-- the row-level security predicate: every role that reads learner rows evaluates it as itself
+GRANT EXECUTE ON FUNCTION @extschema@.la_sees_all_learners(), @extschema@.la_my_roles(),
+  @extschema@.managed_org_units(), @extschema@.la_managed_learners()
+  TO learnalytics_viewer;
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.rollup, @extschema@.rollup_delta,
   @extschema@.rollup_learner_day, @extschema@.rollup_learner_week, @extschema@.rollup_course_week,
   @extschema@.rollup_activity_week, @extschema@.learner_org_unit, @extschema@.org_unit_manager

@@ -180,9 +180,11 @@ $$;
 COMMENT ON FUNCTION @extschema@.job_command(text, text, jsonb, integer, interval) IS
 'the CALL run_job(...) command a pg_cron job of this name, kind and arguments runs (values quoted)';
 
--- Create or change a pg_cron job named learnalytics-<job_name>. pg_cron must be installed in this
--- database; when it lives in another one, the error's hint gives the cron.schedule_in_database()
--- call to run there.
+-- Create or change a pg_cron job named learnalytics-<job_name>, owned by the calling role (pg_cron
+-- runs it as that role). pg_cron must be installed in this database; when it lives in another one,
+-- the error's hint gives the cron.schedule_in_database() call to run there. Only cron.schedule() is
+-- called (pg_cron revokes cron.schedule_in_database() and cron.alter_job() from PUBLIC): a role that
+-- is not superuser needs just USAGE on schema cron (doc/pg_cron.md).
 CREATE FUNCTION @extschema@.schedule_job(job_name text, schedule text, kind text, args jsonb DEFAULT '{}',
     max_attempts integer DEFAULT 3, retry_delay interval DEFAULT '10 seconds')
 RETURNS bigint
@@ -192,22 +194,22 @@ AS $$
 DECLARE
   cmd     text := @extschema@.job_command(job_name, kind, args, max_attempts, retry_delay);
   jobname text := 'learnalytics-' || job_name;
-  cron_db text := current_setting('cron.database_name', true);
+  cron    record;
   jobid   bigint;
 BEGIN
   IF schedule IS NULL THEN
     RAISE EXCEPTION 'schedule must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  IF NOT @extschema@.pg_cron_available() AND cron_db IS NOT NULL AND cron_db <> current_database()
-     AND current_setting('shared_preload_libraries') ~ '(^|[\s,])pg_cron($|[\s,])' THEN
-    RAISE EXCEPTION 'pg_cron lives in database "%", not in "%"', cron_db, current_database()
+  SELECT c.preloaded, c.database_name INTO cron FROM @extschema@.la_pg_cron_settings() c;
+  IF NOT @extschema@.pg_cron_available() AND cron.preloaded AND cron.database_name IS NOT NULL
+     AND cron.database_name <> current_database() THEN
+    RAISE EXCEPTION 'pg_cron lives in database "%", not in "%"', cron.database_name, current_database()
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = format('Run in database %I: SELECT cron.schedule_in_database(%L, %L, %L, %L);',
-                          cron_db, jobname, schedule, cmd, current_database());
+                          cron.database_name, jobname, schedule, cmd, current_database());
   END IF;
   PERFORM @extschema@.require_pg_cron();
-  EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)' INTO jobid
-    USING jobname, schedule, cmd, current_database();
+  EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO jobid USING jobname, schedule, cmd;
   RETURN jobid;
 END
 $$;
@@ -305,12 +307,19 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  id bigint := @extschema@.cron_job_id(job_name);
+  id  bigint := @extschema@.cron_job_id(job_name);
+  cmd text;
 BEGIN
   IF id IS NULL THEN
     RAISE EXCEPTION 'no learnalytics job "%"', job_name USING ERRCODE = 'undefined_object';
   END IF;
-  EXECUTE 'SELECT cron.alter_job(job_id => $1, schedule => $2)' USING id, schedule;
+  IF schedule IS NULL THEN
+    RAISE EXCEPTION 'schedule must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  -- cron.schedule() with the job's own name and command changes the job in place (same job id);
+  -- cron.alter_job() would need a grant that pg_cron does not give to PUBLIC
+  EXECUTE 'SELECT command FROM cron.job WHERE jobid = $1' INTO cmd USING id;
+  EXECUTE 'SELECT cron.schedule($1, $2, $3)' USING 'learnalytics-' || job_name, schedule, cmd;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.reschedule_job(text, text) IS 'change the cron schedule of a learnalytics job';
@@ -357,3 +366,14 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.scheduled_jobs() IS
 'the learnalytics pg_cron jobs with their last run and failed-run count (none when pg_cron is not installed here)';
+
+-- privileges (doc/roles.md): scheduling and running jobs is the admin role's (a role that is not
+-- superuser also needs USAGE on schema cron from the DBA, doc/pg_cron.md)
+GRANT EXECUTE ON FUNCTION @extschema@.prune_cron_history(interval), @extschema@.run_job_once(text, jsonb),
+  @extschema@.schedule_job(text, text, text, jsonb, integer, interval),
+  @extschema@.schedule_rule_evaluation(integer, text[], text),
+  @extschema@.schedule_engagement_refresh(regclass, text, name, name, name, text, interval, text),
+  @extschema@.schedule_pruning(interval, interval, text, text), @extschema@.cron_job_id(text),
+  @extschema@.reschedule_job(text, text), @extschema@.unschedule_job(text), @extschema@.scheduled_jobs()
+  TO learnalytics_admin;
+GRANT EXECUTE ON PROCEDURE @extschema@.run_job(text, text, jsonb, integer, interval) TO learnalytics_admin;
