@@ -58,4 +58,12 @@ SELECT la_engagement_agg('w', ts, 4611686018427387904, 'UTC', '30 minutes')
 FROM (VALUES ('2026-01-01 00:00+00'::timestamptz), ('2026-01-01 05:00+00')) v(ts);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 
+-- la_held_for over a run longer than an interval holds: 22008, not a wrapped negative interval
+SELECT ts, la_held_for(true, ts) OVER (ORDER BY ts)
+FROM (VALUES ('4713-01-01 00:00+00 BC'::timestamptz), ('2026-01-01 00:00+00'),
+             ('294276-12-31 23:59:59+00')) v(ts);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT ts, la_held_for(true, ts) OVER (ORDER BY ts)
+FROM (VALUES ('4713-01-01 00:00+00 BC'::timestamptz), ('2026-01-01 00:00+00')) v(ts);
+
 DROP TABLE big;
