@@ -111,5 +111,20 @@ COPY landing FROM :'bin_file' WITH (FORMAT binary);
 \! rm -f /tmp/learnalytics_regress_edge_*.bin
 SELECT s FROM landing;
 
+-- nor a learner key the text form could not carry: a NUL byte (it would cut the key short) or
+-- bytes invalid in the database encoding (the text input would refuse them)
+TRUNCATE carrier, landing;
+INSERT INTO carrier VALUES ('\x010100000355544380a4a7da060100037800790100000001000100010000');
+COPY carrier TO :'bin_file' WITH (FORMAT binary);
+COPY landing FROM :'bin_file' WITH (FORMAT binary);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+TRUNCATE carrier;
+INSERT INTO carrier VALUES ('\x010100000355544380a4a7da06010001ff0100000001000100010000');
+COPY carrier TO :'bin_file' WITH (FORMAT binary);
+COPY landing FROM :'bin_file' WITH (FORMAT binary);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+\! rm -f /tmp/learnalytics_regress_edge_*.bin
+SELECT count(*) AS stored FROM landing;
+
 DROP FUNCTION edge_day(text);
 DROP TABLE edge, edge2, edge3, carrier, landing;

@@ -14,6 +14,7 @@
 
 #include "common/int.h"
 #include "libpq/pqformat.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
@@ -232,6 +233,8 @@ DecodeWithCode(const struct varlena *raw, LaSummary *s, bool daysOnly, int sqlst
 	n = GetCount(&r, "time zone");
 	if (n < 1 || n > LA_MAX_TZ_LEN || r.end - r.p < n)
 		ReaderFail(&r, "time zone");
+	if (memchr(r.p, '\0', n) != NULL)
+		ReaderFail(&r, "time zone");
 	memcpy(s->tz, r.p, n);
 	s->tz[n] = '\0';
 	r.p += n;
@@ -241,7 +244,8 @@ DecodeWithCode(const struct varlena *raw, LaSummary *s, bool daysOnly, int sqlst
 	s->skipped = GetCount(&r, "skipped count");
 
 	n = GetCount(&r, "learner key");
-	if (n > LA_MAX_KEY_LEN || r.end - r.p < n)
+	/* a NUL byte would cut the key short: the value would change on the way in */
+	if (n > LA_MAX_KEY_LEN || r.end - r.p < n || memchr(r.p, '\0', n) != NULL)
 		ReaderFail(&r, "learner key");
 	if (s->kind == LA_KIND_LEARNER)
 	{
@@ -804,6 +808,13 @@ la_engagement_recv(PG_FUNCTION_ARGS)
 	SET_VARSIZE(raw, VARHDRSZ + len);
 	memcpy(VARDATA(raw), pq_getmsgbytes(buf, len), len);
 	DecodeWithCode(raw, &s, false, ERRCODE_INVALID_BINARY_REPRESENTATION);
+	/* text that the output could not print and the text input would refuse */
+	if ((s.learner != NULL && !pg_verifymbstr(s.learner, strlen(s.learner), true)) ||
+		!pg_verifymbstr(s.tz, strlen(s.tz), true))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("corrupt engagement summary"),
+				 errdetail("The learner key or time zone is not valid in the database encoding.")));
 	LaSummaryValidate(&s, "binary value");
 	/* re-encode: one canonical byte form for every summary */
 	PG_RETURN_POINTER(LaSummaryEncode(&s));
