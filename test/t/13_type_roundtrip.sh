@@ -12,6 +12,7 @@
 # text) with their SQLSTATEs. The catalog is the list of types: a base type added to the extension
 # without a generator here fails the test. LA_RT_SEED picks another deterministic sample.
 set -uo pipefail
+command -v python3 >/dev/null || { echo "skipped: python3 (the value generator) is not installed"; exit 77; }
 src=la_rt_src
 dst=la_rt_dst
 export PGOPTIONS='--client-min-messages=warning'
