@@ -158,9 +158,13 @@ ParseThreshold(Numeric num)
 	return t;
 }
 
-/* Is value below threshold x (sum / h)?  Exactly: value * h * q < p * sum. */
+/*
+ * Is value below threshold x (sum / h)?  Exactly: value * h * q < p * sum.
+ * sum is at most LA_MAX_WINDOW_DAYS values of int64, so it and both products
+ * fit in 128 bits (|value * h * q| < 2^63 * 2^12 * 2^30, |p * sum| likewise).
+ */
 static inline bool
-BelowThreshold(int64 value, int64 sum, int h, LaThreshold t)
+BelowThreshold(int64 value, int128 sum, int h, LaThreshold t)
 {
 	int128		lhs = (int128) value * h * t.q;
 	int128		rhs = (int128) t.p * sum;
@@ -371,8 +375,8 @@ la_engagement_dip_ratio(PG_FUNCTION_ARGS)
 				blo,
 				bh,
 				wh;
-	int64		wsum = 0,
-				bsum = 0;
+	int128		wsum = 0,		/* sums of up to LA_MAX_WINDOW_DAYS int64 values: */
+				bsum = 0;		/* exact in 128 bits, never a wrap */
 
 	BuildSeries(s, m, day, &ser);
 	if (ser.n == 0)
@@ -397,12 +401,12 @@ la_engagement_dip_ratio(PG_FUNCTION_ARGS)
  *		Walk the series and call back for every day with its dip state and
  *		the length of the run of consecutive dip days ending there.
  */
-typedef void (*LaDipVisitor) (void *arg, int idx, int64 value, int64 sum, int h, bool dip, int run);
+typedef void (*LaDipVisitor) (void *arg, int idx, int64 value, int128 sum, int h, bool dip, int run);
 
 static void
 DipRuns(const LaSeries *ser, int ndays, LaThreshold t, LaDipVisitor visit, void *arg)
 {
-	int64		sum = 0;		/* sum of the window before day i */
+	int128		sum = 0;		/* sum of the window before day i (exact: see BelowThreshold) */
 	int			run = 0;
 	int			i;
 
@@ -420,7 +424,7 @@ DipRuns(const LaSeries *ser, int ndays, LaThreshold t, LaDipVisitor visit, void 
 }
 
 static void
-RunVisitor(void *arg, int idx, int64 value, int64 sum, int h, bool dip, int run)
+RunVisitor(void *arg, int idx, int64 value, int128 sum, int h, bool dip, int run)
 {
 	*(int *) arg = run;
 }
@@ -459,7 +463,7 @@ typedef struct AlertCtx
 } AlertCtx;
 
 static void
-AlertVisitor(void *arg, int idx, int64 value, int64 sum, int h, bool dip, int run)
+AlertVisitor(void *arg, int idx, int64 value, int128 sum, int h, bool dip, int run)
 {
 	AlertCtx   *c = (AlertCtx *) arg;
 	Datum		values[5];
@@ -638,10 +642,10 @@ la_engagement_info(PG_FUNCTION_ARGS)
 	desc = BlessTupleDesc(desc);
 	for (i = 0; i < s->ndays; i++)
 	{
-		events += s->days[i].events;
-		sessions += s->days[i].sessions;
-		weight += s->days[i].weight;
-		dwell->time += s->days[i].dwell;
+		events = LaAddCount(events, s->days[i].events, "events");
+		sessions = LaAddCount(sessions, s->days[i].sessions, "sessions");
+		weight = LaAddCount(weight, s->days[i].weight, "weight");
+		dwell->time = LaAddCount(dwell->time, s->days[i].dwell, "dwell");
 	}
 	gap->time = s->gap;
 	values[0] = CStringGetTextDatum(s->kind == LA_KIND_LEARNER ? "learner" : "cohort");

@@ -187,7 +187,7 @@ la_engagement_sfunc(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(2))
 	{
-		st->skipped++;
+		st->skipped = LaAddCount(st->skipped, 1, "skipped");
 		PG_RETURN_POINTER(st);
 	}
 	ts = PG_GETARG_TIMESTAMPTZ(2);
@@ -317,6 +317,10 @@ la_engagement_combine(PG_FUNCTION_ARGS)
 
 	if (a->built == NULL && b->built == NULL)
 	{
+		if (b->n > PG_INT32_MAX / 2 - a->n)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many events for one learner")));
 		if (a->n + b->n > a->cap)
 		{
 			a->cap = a->n + b->n;
@@ -327,7 +331,7 @@ la_engagement_combine(PG_FUNCTION_ARGS)
 		if (b->n > 0)
 			memcpy(a->events + a->n, b->events, sizeof(LaEvent) * b->n);
 		a->n += b->n;
-		a->skipped += b->skipped;
+		a->skipped = LaAddCount(a->skipped, b->skipped, "skipped");
 	}
 	else
 	{
@@ -495,7 +499,7 @@ BuildSummary(LaAggState *st, LaSummary *s)
 			}
 			d = &s->days[s->ndays - 1];
 			d->events++;
-			d->weight = LaAddCount(d->weight, e->weight);
+			d->weight = LaAddCount(d->weight, e->weight, "weight");
 
 			if (s->nsessions == 0 || e->ts - end > st->gap)
 			{
@@ -504,7 +508,8 @@ BuildSummary(LaAggState *st, LaSummary *s)
 					LaSession  *x = &s->sessions[s->nsessions - 1];
 
 					x->duration = end - x->start;
-					s->days[sesday].dwell += x->duration;
+					s->days[sesday].dwell = LaAddCount(s->days[sesday].dwell, x->duration,
+													   "dwell");
 				}
 				if (s->nsessions == sescap)
 				{
@@ -519,7 +524,8 @@ BuildSummary(LaAggState *st, LaSummary *s)
 			end = e->ts;
 		}
 		s->sessions[s->nsessions - 1].duration = end - s->sessions[s->nsessions - 1].start;
-		s->days[sesday].dwell += s->sessions[s->nsessions - 1].duration;
+		s->days[sesday].dwell = LaAddCount(s->days[sesday].dwell,
+										   s->sessions[s->nsessions - 1].duration, "dwell");
 	}
 
 	if (!sorted)
@@ -532,8 +538,10 @@ BuildSummary(LaAggState *st, LaSummary *s)
 		{
 			if (n > 0 && s->days[n - 1].day == s->days[i].day)
 			{
-				s->days[n - 1].events += s->days[i].events;
-				s->days[n - 1].weight = LaAddCount(s->days[n - 1].weight, s->days[i].weight);
+				s->days[n - 1].events = LaAddCount(s->days[n - 1].events, s->days[i].events,
+												   "events");
+				s->days[n - 1].weight = LaAddCount(s->days[n - 1].weight, s->days[i].weight,
+												   "weight");
 			}
 			else
 				s->days[n++] = s->days[i];

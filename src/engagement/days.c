@@ -166,7 +166,12 @@ LaRecomputeSessionDays(LaSummary *s, LaDayCache *cache)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid engagement summary"),
 					 errdetail("A session starts on a day without events.")));
+		if (s->days[k].sessions == PG_INT32_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("engagement summary field \"sessions\" is out of range"),
+					 errdetail("More than %d sessions on one day.", PG_INT32_MAX)));
 		s->days[k].sessions++;
-		s->days[k].dwell += s->sessions[i].duration;
+		s->days[k].dwell = LaAddCount(s->days[k].dwell, s->sessions[i].duration, "dwell");
 	}
 }

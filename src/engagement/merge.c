@@ -54,20 +54,20 @@ MergeDays(LaSummary *dst, const LaSummary *a, const LaSummary *b, bool addSessio
 		else
 		{
 			*d = a->days[i];
-			d->events = LaAddCount(d->events, b->days[j].events);
-			d->weight = LaAddCount(d->weight, b->days[j].weight);
+			d->events = LaAddCount(d->events, b->days[j].events, "events");
+			d->weight = LaAddCount(d->weight, b->days[j].weight, "weight");
 			if (addSessions)
 			{
-				int64		sessions = LaAddCount(d->sessions, b->days[j].sessions);
+				int64		sessions = LaAddCount(d->sessions, b->days[j].sessions, "sessions");
 
 				if (sessions > PG_INT32_MAX)
 					ereport(ERROR,
 							(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-							 errmsg("engagement summary counter out of range"),
+							 errmsg("engagement summary field \"sessions\" is out of range"),
 							 errdetail("More than %d sessions on one day.", PG_INT32_MAX)));
 				d->sessions = (int32) sessions;
-				d->dwell = LaAddCount(d->dwell, b->days[j].dwell);
-				d->learners = LaAddCount(d->learners, b->days[j].learners);
+				d->dwell = LaAddCount(d->dwell, b->days[j].dwell, "dwell");
+				d->learners = LaAddCount(d->learners, b->days[j].learners, "learners");
 			}
 			i++;
 			j++;
@@ -110,7 +110,7 @@ LaSummaryMergeLearner(LaSummary *dst, const LaSummary *a, const LaSummary *b)
 
 	CheckCompatible(a, b);
 	*dst = *a;
-	dst->skipped = LaAddCount(a->skipped, b->skipped);
+	dst->skipped = LaAddCount(a->skipped, b->skipped, "skipped");
 	MergeDays(dst, a, b, false);
 
 	dst->sessions = palloc(sizeof(LaSession) * (a->nsessions + b->nsessions + 1));
@@ -151,8 +151,8 @@ LaSummaryMergeCohort(LaSummary *dst, const LaSummary *a, const LaSummary *b)
 	*dst = *a;
 	dst->kind = LA_KIND_COHORT;
 	dst->learner = NULL;
-	dst->learners = LaAddCount(a->learners, b->learners);
-	dst->skipped = LaAddCount(a->skipped, b->skipped);
+	dst->learners = LaAddCount(a->learners, b->learners, "learners");
+	dst->skipped = LaAddCount(a->skipped, b->skipped, "skipped");
 	MergeDays(dst, a, b, true);
 	dst->nsessions = 0;
 	dst->sessions = NULL;

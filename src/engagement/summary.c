@@ -14,6 +14,7 @@
 
 #include "common/int.h"
 #include "libpq/pqformat.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
@@ -232,6 +233,8 @@ DecodeWithCode(const struct varlena *raw, LaSummary *s, bool daysOnly, int sqlst
 	n = GetCount(&r, "time zone");
 	if (n < 1 || n > LA_MAX_TZ_LEN || r.end - r.p < n)
 		ReaderFail(&r, "time zone");
+	if (memchr(r.p, '\0', n) != NULL)
+		ReaderFail(&r, "time zone");
 	memcpy(s->tz, r.p, n);
 	s->tz[n] = '\0';
 	r.p += n;
@@ -241,7 +244,8 @@ DecodeWithCode(const struct varlena *raw, LaSummary *s, bool daysOnly, int sqlst
 	s->skipped = GetCount(&r, "skipped count");
 
 	n = GetCount(&r, "learner key");
-	if (n > LA_MAX_KEY_LEN || r.end - r.p < n)
+	/* a NUL byte would cut the key short: the value would change on the way in */
+	if (n > LA_MAX_KEY_LEN || r.end - r.p < n || memchr(r.p, '\0', n) != NULL)
 		ReaderFail(&r, "learner key");
 	if (s->kind == LA_KIND_LEARNER)
 	{
@@ -277,7 +281,7 @@ DecodeWithCode(const struct varlena *raw, LaSummary *s, bool daysOnly, int sqlst
 		if (i == 0)
 		{
 			v = GetSVarint(&r, "day");
-			if (v < PG_INT32_MIN || v > PG_INT32_MAX)
+			if (v < PG_INT32_MIN || v > PG_INT32_MAX || !IS_VALID_DATE((int32) v))
 				ReaderFail(&r, "day");
 		}
 		else
@@ -287,6 +291,8 @@ DecodeWithCode(const struct varlena *raw, LaSummary *s, bool daysOnly, int sqlst
 			if (v < 1 || v > (int64) PG_INT32_MAX - s->days[i - 1].day)
 				ReaderFail(&r, "day");
 			v += s->days[i - 1].day;
+			if (!IS_VALID_DATE((int32) v))
+				ReaderFail(&r, "day");
 		}
 		d->day = (int32) v;
 		d->events = GetCount(&r, "events");
@@ -447,6 +453,13 @@ LaSummaryValidate(const LaSummary *s, const char *what)
  * Text form: a JSON object, see doc/engagement.md#text-form
  * --------------------------------------------------------------------- */
 
+/*
+ * A day as the date type prints it in ISO style, whatever DateStyle is: at
+ * least four digits of year, and years before 1 AD as "YYYY-MM-DD BC".  A
+ * summary's days can lie in 1 BC (an event on 0001-01-01 UTC seen west of
+ * UTC) or 10000 AD (9999-12-31 seen east of it), so both must print in a form
+ * JsonDate reads back.
+ */
 static void
 AppendDate(StringInfo buf, int32 day)
 {
@@ -455,7 +468,10 @@ AppendDate(StringInfo buf, int32 day)
 				d;
 
 	j2date(day + POSTGRES_EPOCH_JDATE, &y, &m, &d);
-	appendStringInfo(buf, "\"%04d-%02d-%02d\"", y, m, d);
+	if (y > 0)
+		appendStringInfo(buf, "\"%04d-%02d-%02d\"", y, m, d);
+	else
+		appendStringInfo(buf, "\"%04d-%02d-%02d BC\"", 1 - y, m, d);
 }
 
 PG_FUNCTION_INFO_V1(la_engagement_out);
@@ -550,20 +566,47 @@ JsonString(const JsonbValue *v, const char *field, int maxlen)
 	return pnstrdup(v->val.string.val, v->val.string.len);
 }
 
+/*
+ * JsonDate
+ *		A day in exactly the form AppendDate prints: the year with four digits,
+ *		or more without a leading zero, "-MM-DD", and " BC" for years before
+ *		1 AD; any day of the date type's range (4714-11-24 BC to 5874897-12-31).
+ */
 static int32
 JsonDate(const JsonbValue *v, const char *field)
 {
 	const char *str = JsonString(v, field, 16);
-	int			y,
-				m,
+	const char *c = str;
+	int64		y = 0;
+	int			m,
 				d,
-				n = 0;
+				ndigits = 0;
+	bool		bc = false;
 	int			jd;
 
-	if (sscanf(str, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || strlen(str) != 10 ||
-		y < 1 || m < 1 || m > 12 || d < 1 || d > 31)
-		SyntaxError(field, "expected a date YYYY-MM-DD.");
-	jd = date2j(y, m, d);
+	while (*c >= '0' && *c <= '9' && ndigits < 8)
+	{
+		y = y * 10 + (*c++ - '0');
+		ndigits++;
+	}
+	if (ndigits < 4 || (ndigits > 4 && str[0] == '0') ||
+		c[0] != '-' || !isdigit((unsigned char) c[1]) || !isdigit((unsigned char) c[2]) ||
+		c[3] != '-' || !isdigit((unsigned char) c[4]) || !isdigit((unsigned char) c[5]))
+		SyntaxError(field, "expected a date YYYY-MM-DD or YYYY-MM-DD BC.");
+	m = (c[1] - '0') * 10 + (c[2] - '0');
+	d = (c[4] - '0') * 10 + (c[5] - '0');
+	c += 6;
+	if (strcmp(c, " BC") == 0)
+		bc = true;
+	else if (*c != '\0')
+		SyntaxError(field, "expected a date YYYY-MM-DD or YYYY-MM-DD BC.");
+	if (y < 1 || m < 1 || m > 12 || d < 1 || d > 31)
+		SyntaxError(field, "no such calendar date.");
+	if (bc)
+		y = 1 - y;				/* 1 BC is year 0 of j2date's calendar */
+	if (y < JULIAN_MINYEAR || y > JULIAN_MAXYEAR || !IS_VALID_JULIAN((int) y, m, d))
+		SyntaxError(field, "date out of range.");
+	jd = date2j((int) y, m, d);
 	{
 		int			y2,
 					m2,
@@ -573,6 +616,8 @@ JsonDate(const JsonbValue *v, const char *field)
 		if (y2 != y || m2 != m || d2 != d)
 			SyntaxError(field, "no such calendar date.");
 	}
+	if (!IS_VALID_DATE(jd - POSTGRES_EPOCH_JDATE))
+		SyntaxError(field, "date out of range.");
 	return jd - POSTGRES_EPOCH_JDATE;
 }
 
@@ -763,6 +808,13 @@ la_engagement_recv(PG_FUNCTION_ARGS)
 	SET_VARSIZE(raw, VARHDRSZ + len);
 	memcpy(VARDATA(raw), pq_getmsgbytes(buf, len), len);
 	DecodeWithCode(raw, &s, false, ERRCODE_INVALID_BINARY_REPRESENTATION);
+	/* text that the output could not print and the text input would refuse */
+	if ((s.learner != NULL && !pg_verifymbstr(s.learner, strlen(s.learner), true)) ||
+		!pg_verifymbstr(s.tz, strlen(s.tz), true))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("corrupt engagement summary"),
+				 errdetail("The learner key or time zone is not valid in the database encoding.")));
 	LaSummaryValidate(&s, "binary value");
 	/* re-encode: one canonical byte form for every summary */
 	PG_RETURN_POINTER(LaSummaryEncode(&s));

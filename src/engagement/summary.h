@@ -90,16 +90,20 @@ typedef struct LaDayCache
 	int32		day;
 } LaDayCache;
 
-/* Add two counters of a summary; overflow is an error, never a wrap. */
+/*
+ * Add two counters of a summary; overflow is an error naming the field
+ * ("events", "weight", ...), never a wrap.
+ */
 static inline int64
-LaAddCount(int64 a, int64 b)
+LaAddCount(int64 a, int64 b, const char *field)
 {
 	int64		r;
 
-	if (pg_add_s64_overflow(a, b, &r))
+	if (unlikely(pg_add_s64_overflow(a, b, &r)))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("engagement summary counter out of range")));
+				 errmsg("engagement summary field \"%s\" is out of range", field),
+				 errdetail("The sum exceeds " INT64_FORMAT ".", PG_INT64_MAX)));
 	return r;
 }
 

@@ -66,9 +66,11 @@ typedef struct RoiSummary
 extern RoiSummary *RoiNew(MemoryContext cxt, Size namebytes);
 extern const char *RoiCheck(const RoiSummary *s, Size size);
 extern int64 RoiTotalCosts(const RoiSummary *s);
+extern int64 RoiMoneyItems(const RoiSummary *s);
 extern Numeric RoiMoneyToNumeric(int64 v);
 
 /* roi_agg.c */
 extern int64 RoiAddMoney(int64 a, int64 b, const char *field);
+extern int64 RoiAddCount(int64 a, int64 b, const char *field);
 
 #endif							/* LA_ROI_H */

@@ -41,6 +41,23 @@ RoiAddMoney(int64 a, int64 b, const char *field)
 	return r;
 }
 
+/*
+ * RoiAddCount
+ *		a + b for item counts, or an error naming the field that overflowed.
+ */
+int64
+RoiAddCount(int64 a, int64 b, const char *field)
+{
+	int64		r;
+
+	if (unlikely(pg_add_s64_overflow(a, b, &r)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("roi summary field \"%s\" is out of range", field),
+				 errdetail("The count exceeds " INT64_FORMAT " items.", PG_INT64_MAX)));
+	return r;
+}
+
 /* Compare two numerics (-1, 0, 1). */
 static inline int
 RoiCmp(Numeric a, Numeric b)
@@ -173,7 +190,7 @@ RoiAddName(RoiSummary *s, const char *name, MemoryContext cxt)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("roi intangible item field \"label\" must not contain control characters")));
-	s->nintangibles = RoiAddMoney(s->nintangibles, 1, "intangible_items");
+	s->nintangibles = RoiAddCount(s->nintangibles, 1, "intangible_items");
 	while (p < end)
 	{
 		int			c = strcmp(p, name);
@@ -251,8 +268,8 @@ la_roi_sfunc(PG_FUNCTION_ARGS)
 						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 						 errmsg("roi extreme item field \"amount\" must not be NULL")));
 			/* missing data means no improvement */
-			s->nbenefits = RoiAddMoney(s->nbenefits, 1, "benefit_items");
-			s->nmissing = RoiAddMoney(s->nmissing, 1, "missing_items");
+			s->nbenefits = RoiAddCount(s->nbenefits, 1, "benefit_items");
+			s->nmissing = RoiAddCount(s->nmissing, 1, "missing_items");
 		}
 		else
 		{
@@ -261,7 +278,7 @@ la_roi_sfunc(PG_FUNCTION_ARGS)
 
 			if (extreme)
 			{
-				s->nextreme = RoiAddMoney(s->nextreme, 1, "extreme_items");
+				s->nextreme = RoiAddCount(s->nextreme, 1, "extreme_items");
 				s->extreme = RoiAddMoney(s->extreme, value, "extreme");
 			}
 			else
@@ -270,7 +287,7 @@ la_roi_sfunc(PG_FUNCTION_ARGS)
 													  NumericGetDatum(isolation));
 
 				adj = DirectFunctionCall2(numeric_mul, adj, NumericGetDatum(confidence));
-				s->nbenefits = RoiAddMoney(s->nbenefits, 1, "benefit_items");
+				s->nbenefits = RoiAddCount(s->nbenefits, 1, "benefit_items");
 				s->benefits = RoiAddMoney(s->benefits, value, "benefits");
 				s->adjusted = RoiAddMoney(s->adjusted,
 										  RoiToMoney(DatumGetNumeric(adj), "amount"),
@@ -312,7 +329,7 @@ la_roi_sfunc(PG_FUNCTION_ARGS)
 					 errmsg("roi cost item field \"amount\" must not be negative"),
 					 errdetail("Category \"%s\" has a negative cost.", category)));
 		RoiSetCurrency(s, fcinfo, 6);
-		s->ncosts = RoiAddMoney(s->ncosts, 1, "cost_items");
+		s->ncosts = RoiAddCount(s->ncosts, 1, "cost_items");
 		s->costs[i] = RoiAddMoney(s->costs[i], value, RoiCategoryNames[i]);
 		(void) RoiTotalCosts(s);
 	}
@@ -332,6 +349,7 @@ la_roi_sfunc(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown roi item kind \"%s\" in field \"kind\"", kind),
 				 errhint("Use benefit, extreme, cost or intangible.")));
+	(void) RoiMoneyItems(s);
 	PG_RETURN_ROI_P(s);
 }
 
@@ -370,17 +388,18 @@ la_roi_combine(PG_FUNCTION_ARGS)
 
 	r = RoiNew(cxt, (ea - pa) + (eb - pb));
 	memcpy(r->currency, a->currency[0] ? a->currency : b->currency, 4);
-	r->nbenefits = RoiAddMoney(a->nbenefits, b->nbenefits, "benefit_items");
-	r->nmissing = RoiAddMoney(a->nmissing, b->nmissing, "missing_items");
-	r->nextreme = RoiAddMoney(a->nextreme, b->nextreme, "extreme_items");
-	r->ncosts = RoiAddMoney(a->ncosts, b->ncosts, "cost_items");
-	r->nintangibles = RoiAddMoney(a->nintangibles, b->nintangibles, "intangible_items");
+	r->nbenefits = RoiAddCount(a->nbenefits, b->nbenefits, "benefit_items");
+	r->nmissing = RoiAddCount(a->nmissing, b->nmissing, "missing_items");
+	r->nextreme = RoiAddCount(a->nextreme, b->nextreme, "extreme_items");
+	r->ncosts = RoiAddCount(a->ncosts, b->ncosts, "cost_items");
+	r->nintangibles = RoiAddCount(a->nintangibles, b->nintangibles, "intangible_items");
 	r->benefits = RoiAddMoney(a->benefits, b->benefits, "benefits");
 	r->adjusted = RoiAddMoney(a->adjusted, b->adjusted, "adjusted");
 	r->extreme = RoiAddMoney(a->extreme, b->extreme, "extreme");
 	for (int i = 0; i < ROI_NCATEGORIES; i++)
 		r->costs[i] = RoiAddMoney(a->costs[i], b->costs[i], RoiCategoryNames[i]);
 	(void) RoiTotalCosts(r);
+	(void) RoiMoneyItems(r);
 
 	/* merge the two sorted name lists, dropping duplicates */
 	out = r->names;
@@ -404,5 +423,16 @@ la_roi_combine(PG_FUNCTION_ARGS)
 				 errmsg("a roi summary holds at most %d distinct intangible names", ROI_MAX_INTANGIBLES)));
 	r->nnames = nnames;
 	SET_VARSIZE(r, out - (char *) r);
+
+	/* the invariants of the result, checked after the arithmetic */
+	{
+		const char *problem = RoiCheck(r, VARSIZE(r));
+
+		if (problem != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("combining roi summaries gave an inconsistent value"),
+					 errdetail_internal("%s", problem)));
+	}
 	PG_RETURN_ROI_P(r);
 }

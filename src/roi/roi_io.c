@@ -67,6 +67,18 @@ RoiTotalCosts(const RoiSummary *s)
 }
 
 /*
+ * RoiMoneyItems
+ *		Benefit, extreme and cost items together, with an overflow check: a
+ *		summary has a currency exactly when this is not zero.
+ */
+int64
+RoiMoneyItems(const RoiSummary *s)
+{
+	return RoiAddCount(RoiAddCount(s->nbenefits, s->nextreme, "money items"),
+					   s->ncosts, "money items");
+}
+
+/*
  * RoiMoneyToNumeric
  *		Exact numeric value of a scaled money amount (four decimals).
  */
@@ -111,6 +123,7 @@ RoiCheck(const RoiSummary *s, Size size)
 	const char *end;
 	const char *prev = NULL;
 	int32		n = 0;
+	int64		nmoney;
 
 	if (size < ROI_HEADER_SIZE)
 		return "The value is shorter than the fixed part of the format.";
@@ -126,6 +139,8 @@ RoiCheck(const RoiSummary *s, Size size)
 		return "There are more intangible names than a summary may hold.";
 	if (s->nmissing > s->nbenefits)
 		return "More benefit items are missing than there are benefit items.";
+	/* the money item counts add up without wrapping (22003 otherwise) */
+	nmoney = RoiMoneyItems(s);
 	if (s->nmissing == s->nbenefits && (s->benefits != 0 || s->adjusted != 0))
 		return "Benefits are not zero although no benefit item has a value.";
 	if (s->nextreme == 0 && s->extreme != 0)
@@ -141,12 +156,12 @@ RoiCheck(const RoiSummary *s, Size size)
 	{
 		if (memcmp(s->currency, "\0\0\0\0", 4) != 0)
 			return "The currency field has bytes after its end.";
-		if (s->nbenefits + s->nextreme + s->ncosts != 0)
+		if (nmoney != 0)
 			return "There are money items but no currency.";
 	}
 	else if (!RoiCurrencyValid(s->currency))
 		return "The currency is not three upper-case letters.";
-	else if (s->nbenefits == 0 && s->nextreme == 0 && s->ncosts == 0)
+	else if (nmoney == 0)
 		return "There is a currency but no money item.";
 
 	/* intangible names: sorted, distinct, valid, exactly filling the value */
@@ -304,9 +319,14 @@ la_roi_in(PG_FUNCTION_ARGS)
 		ps.p++;
 	else
 	{
-		memcpy(hdr.currency, ps.p, 3);
-		if (strlen(hdr.currency) != 3 || !RoiCurrencyValid(hdr.currency) ||
-			(ps.p[3] != ' ' && ps.p[3] != '\0'))
+		/* each byte is checked before the next is read: never past the end */
+		for (int i = 0; i < 3; i++)
+		{
+			if (ps.p[i] < 'A' || ps.p[i] > 'Z')
+				RoiSyntaxError(&ps, "a currency of three upper-case letters, or \"-\"");
+			hdr.currency[i] = ps.p[i];
+		}
+		if (ps.p[3] != ' ' && ps.p[3] != '\0')
 			RoiSyntaxError(&ps, "a currency of three upper-case letters, or \"-\"");
 		ps.p += 3;
 	}

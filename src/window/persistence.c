@@ -19,6 +19,7 @@
  */
 #include "postgres.h"
 
+#include "common/int.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 #include "windowapi.h"
@@ -89,8 +90,22 @@ la_held_for(PG_FUNCTION_ARGS)
 	WindowObject win = PG_WINDOW_OBJECT();
 	TimestampTz since,
 				now;
+	int64		span;
 
 	if (!HeldAdvance(win, &since, &now))
 		PG_RETURN_NULL();
+	/* timestamp_mi (PostgreSQL 15) wraps when the span passes 2^63 microseconds */
+	if (!TIMESTAMP_NOT_FINITE(now) && !TIMESTAMP_NOT_FINITE(since) &&
+		pg_sub_s64_overflow(now, since, &span))
+	{
+		/* timestamptz_to_str returns a static buffer: copy the first */
+		char	   *from = pstrdup(timestamptz_to_str(since));
+
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("interval out of range"),
+				 errdetail("la_held_for: the condition has held from %s to %s.",
+						   from, timestamptz_to_str(now))));
+	}
 	return DirectFunctionCall2(timestamp_mi, TimestampTzGetDatum(now), TimestampTzGetDatum(since));
 }
