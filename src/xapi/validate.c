@@ -198,7 +198,11 @@ CheckObject(XapiCtx *cx, JsonbValue *obj)
 	return type;
 }
 
-/* A numeric score property; returns true and its value when present and a number. */
+/*
+ * A numeric score property; returns true and its value when present, a
+ * number and one the store can hold (XapiStoreNumber: the value the
+ * derivation stores).
+ */
 static bool
 ScoreNumber(XapiCtx *cx, JsonbValue *score, const char *key, double *out)
 {
@@ -211,8 +215,12 @@ ScoreNumber(XapiCtx *cx, JsonbValue *score, const char *key, double *out)
 		XapiViolateAt(cx, key, "type", "must be a number, not %s", XapiTypeName(&v));
 		return false;
 	}
-	*out = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-											  NumericGetDatum(v.val.numeric)));
+	if (XapiStoreNumber(v.val.numeric, out) != XAPI_VALUE_OK)
+	{
+		XapiViolateAt(cx, key, "number_range",
+				"must be a number that double precision holds: at most about 1.8e308 in magnitude, and not so near zero that it reads as 0");
+		return false;
+	}
 	return true;
 }
 
@@ -256,9 +264,21 @@ CheckResult(XapiCtx *cx, JsonbValue *res)
 	if (XapiGet(res, "completion", &v) && v.type != jbvBool)
 		XapiViolateAt(cx, "completion", "type", "must be a boolean, not %s", XapiTypeName(&v));
 	XapiExpectString(cx, res, "response", false, &v);
-	if (XapiExpectString(cx, res, "duration", false, &v) &&
-		!XapiParseDuration(v.val.string.val, v.val.string.len, NULL))
-		XapiViolateAt(cx, "duration", "duration", "must be an ISO 8601 duration such as PT1H30M or P4W");
+	if (XapiExpectString(cx, res, "duration", false, &v))
+	{
+		switch (XapiParseDuration(v.val.string.val, v.val.string.len, NULL))
+		{
+			case XAPI_VALUE_OK:
+				break;
+			case XAPI_VALUE_MALFORMED:
+				XapiViolateAt(cx, "duration", "duration", "must be an ISO 8601 duration such as PT1H30M or P4W");
+				break;
+			case XAPI_VALUE_OUT_OF_RANGE:
+				XapiViolateAt(cx, "duration", "duration_range",
+						"must fit an interval: at most 10000000 years, months, weeks or days and 1000000000 hours, minutes or seconds in one component");
+				break;
+		}
+	}
 	XapiCheckExtensions(cx, res, "extensions");
 }
 
@@ -528,6 +548,18 @@ CheckStatement(XapiCtx *cx, JsonbValue *st, bool sub)
 	{
 		saved = XapiPathPush(cx, "object");
 		object_type = CheckObject(cx, &v);
+		XapiPathPop(cx, saved);
+	}
+
+	/* the store indexes the object's id (object_id): an Activity id has a limit */
+	if (!sub && object_type != NULL && strcmp(object_type, "Activity") == 0 &&
+		XapiGet(st, "object", &v) && XapiGet(&v, "id", &v) && v.type == jbvString &&
+		v.val.string.len > XAPI_MAX_OBJECT_ID_BYTES)
+	{
+		saved = XapiPathPush(cx, "object");
+		XapiViolateAt(cx, "id", "object_id_length",
+				"the Activity id of a statement's object is limited to %d bytes (this one has %d): the store indexes it",
+				XAPI_MAX_OBJECT_ID_BYTES, v.val.string.len);
 		XapiPathPop(cx, saved);
 	}
 
