@@ -12,8 +12,6 @@
  */
 #include "postgres.h"
 
-#include <math.h>
-
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
@@ -595,11 +593,14 @@ CheckAttachment(XapiCtx *cx, JsonbValue *att)
 			XapiViolate(cx, "type", "must be an integer, not %s", XapiTypeName(&v));
 		else
 		{
-			double		len = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-																 NumericGetDatum(v.val.numeric)));
+			/* read exactly, from the number's text: a double makes 1e-400 a 0 */
+			char	   *len = DatumGetCString(DirectFunctionCall1(numeric_out,
+																  NumericGetDatum(v.val.numeric)));
+			char	   *point = strchr(len, '.');
 
-			if (len < 0 || len != floor(len))
+			if (len[0] == '-' || (point != NULL && point[strspn(point + 1, "0") + 1] != '\0'))
 				XapiViolate(cx, "type", "must be a non-negative integer");
+			pfree(len);
 		}
 		XapiPathPop(cx, saved);
 	}
