@@ -9,6 +9,11 @@
  * column added or dropped by an upgrade only needs its entry here.  The
  * values equal what the SQL operators would give (->> then a cast): numbers
  * go through their text, as numeric_float8 does.
+ *
+ * Numbers, timestamps and durations are read by the functions the validator
+ * checks them with (XapiStoreNumber, XapiStoreTimestamp, XapiParseDuration),
+ * so a valid statement always derives; the errors below are for a statement
+ * that did not go through the validator, and name the value.
  */
 #include "postgres.h"
 
@@ -209,12 +214,18 @@ PutFloat(XapiDeriver *d, Datum *values, bool *nulls, XapiStoreColumn c, JsonbVal
 		 const char *key)
 {
 	JsonbValue	v;
+	double		f;
 
-	if (XapiGet(obj, key, &v) && v.type == jbvNumeric)
-		Put(d, values, nulls, c, DirectFunctionCall1(numeric_float8, NumericGetDatum(v.val.numeric)),
-			false);
-	else
+	if (!XapiGet(obj, key, &v) || v.type != jbvNumeric)
+	{
 		Put(d, values, nulls, c, (Datum) 0, true);
+		return;
+	}
+	if (XapiStoreNumber(v.val.numeric, &f) != XAPI_VALUE_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("xAPI score \"%s\" is out of range for type double precision", key)));
+	Put(d, values, nulls, c, Float8GetDatum(f), false);
 }
 
 /* Set column c to the boolean property key of obj, or NULL. */
@@ -362,7 +373,14 @@ XapiDerive(XapiDeriver *d, Jsonb *doc, Datum *values, bool *nulls, XapiDerived *
 		Put(d, values, nulls, XC_OBJECT_ID, d_pseudonym, isnull);
 	}
 	else if (strcmp(object_type, "SubStatement") != 0 && has_object)
+	{
 		PutString(d, values, nulls, XC_OBJECT_ID, &object, "id");
+		if (!nulls[d->attno[XC_OBJECT_ID]] &&
+			VARSIZE_ANY_EXHDR(DatumGetPointer(values[d->attno[XC_OBJECT_ID]])) > XAPI_MAX_OBJECT_ID_BYTES)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("xAPI object id is longer than %d bytes", XAPI_MAX_OBJECT_ID_BYTES)));
+	}
 
 	/* a voiding statement and its target */
 	out->voiding = false;
@@ -394,7 +412,7 @@ XapiDerive(XapiDeriver *d, Jsonb *doc, Datum *values, bool *nulls, XapiDerived *
 		{
 			Interval   *iv = palloc_object(Interval);
 
-			if (!XapiParseDuration(v.val.string.val, v.val.string.len, iv))
+			if (XapiParseDuration(v.val.string.val, v.val.string.len, iv) != XAPI_VALUE_OK)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_DATETIME_FORMAT),
 						 errmsg("invalid xAPI duration: \"%s\"", XapiString(&v))));
@@ -438,10 +456,11 @@ XapiDerive(XapiDeriver *d, Jsonb *doc, Datum *values, bool *nulls, XapiDerived *
 	/* when, and by which rules */
 	out->ts = d->now;
 	if (XapiGet(&root, "timestamp", &v) && v.type == jbvString &&
-		!XapiParseTimestamp(v.val.string.val, v.val.string.len, &out->ts))
+		XapiStoreTimestamp(v.val.string.val, v.val.string.len, &out->ts) != XAPI_VALUE_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_DATETIME_FORMAT),
-				 errmsg("invalid xAPI timestamp: \"%s\"", XapiString(&v))));
+				 errmsg("invalid xAPI timestamp: \"%s\"", XapiString(&v)),
+				 errdetail("The store keeps instants from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z.")));
 	Put(d, values, nulls, XC_TIMESTAMP, TimestampTzGetDatum(out->ts), false);
 	Put(d, values, nulls, XC_STORED, TimestampTzGetDatum(d->now), false);
 	Put(d, values, nulls, XC_VOIDED, BoolGetDatum(false), false);

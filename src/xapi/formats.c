@@ -6,11 +6,20 @@
  *
  * Every function takes a pointer and a length (jsonb strings are not
  * NUL-terminated) and never allocates, so the validator can call them on
- * every string of a statement cheaply.
+ * every string of a statement cheaply (XapiStoreNumber, on numbers, is the
+ * exception: it reads the number's text as the cast to double does).
+ *
+ * The XapiStore* functions are the one definition of what the store can
+ * hold: the validator rejects what they refuse, with the value's path, and
+ * the derivation stores what they return, so a statement the validator
+ * accepts never fails to be stored.
  */
 #include "postgres.h"
 
+#include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/float.h"
+#include "utils/fmgrprotos.h"
 
 #include "xapi/xapi.h"
 
@@ -363,14 +372,69 @@ XapiParseTimestamp(const char *s, int len, TimestampTz *result)
 }
 
 /*
+ * XapiStoreTimestamp
+ *		An xAPI timestamp as the store keeps it: XAPI_VALUE_MALFORMED when it is
+ *		not one (XapiParseTimestamp), XAPI_VALUE_OUT_OF_RANGE when the instant,
+ *		its offset applied, falls outside the store's monthly partitions:
+ *		0001-01-01T00:00:00Z up to but excluding 10000-01-01T00:00:00Z (a
+ *		partition is named by a four-digit year, and the instant must be in a
+ *		month whose table can be attached).  "9999-12-31T23:59:59-01:00" is
+ *		well formed but is in the year 10000 in UTC; "0001-01-01T00:30:00+01:00"
+ *		is in the year 0.  *result is the instant, out of range or not.
+ */
+XapiValueStatus
+XapiStoreTimestamp(const char *s, int len, TimestampTz *result)
+{
+	TimestampTz ts;
+	TimestampTz lo = (TimestampTz) (date2j(1, 1, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY;
+	TimestampTz hi = (TimestampTz) (date2j(10000, 1, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY;
+
+	if (!XapiParseTimestamp(s, len, &ts))
+		return XAPI_VALUE_MALFORMED;
+	if (result)
+		*result = ts;
+	return ts < lo || ts >= hi ? XAPI_VALUE_OUT_OF_RANGE : XAPI_VALUE_OK;
+}
+
+/*
+ * XapiStoreNumber
+ *		A JSON number as the store's double precision columns hold it, that is
+ *		exactly what numeric_float8 (the SQL cast) gives: the number's text read
+ *		by float8in.  XAPI_VALUE_OUT_OF_RANGE where that cast fails: a magnitude
+ *		beyond about 1.8e308 (1e309), or one so small that it reads as zero
+ *		(1e-400; subnormal values such as 1e-310 are kept).
+ */
+XapiValueStatus
+XapiStoreNumber(Numeric num, double *result)
+{
+	char	   *text = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(num)));
+	bool		failed = false;
+	double		d = float8in_internal_opt_error(text, NULL, "double precision", text, &failed);
+
+	pfree(text);
+	if (failed)
+		return XAPI_VALUE_OUT_OF_RANGE;
+	if (result)
+		*result = d;
+	return XAPI_VALUE_OK;
+}
+
+/*
  * XapiParseDuration
  *		ISO 8601 duration: P[nY][nM][nD][T[nH][nM][nS]] with at least one
  *		component (and one after T when T is present), or PnW alone.  A decimal
  *		fraction is allowed on the last component only.  On success *result
  *		is the equivalent interval (years and months in the month field, weeks
  *		and days in the day field, the rest in microseconds).
+ *
+ *		A well-formed duration with a component beyond 10,000,000 (years,
+ *		months, weeks, days) or 1,000,000,000 (hours, minutes, seconds) is
+ *		XAPI_VALUE_OUT_OF_RANGE: those bounds keep every field of the interval,
+ *		and their sums, within its integer range (at most 1.3 * 10^8 months,
+ *		7 * 10^7 days, 3.7 * 10^18 microseconds).  Anything else refused is
+ *		XAPI_VALUE_MALFORMED.
  */
-bool
+XapiValueStatus
 XapiParseDuration(const char *s, int len, Interval *result)
 {
 	static const char date_units[] = "YMWD";
@@ -380,11 +444,12 @@ XapiParseDuration(const char *s, int len, Interval *result)
 				last_unit = -1;
 	bool		in_time = false,
 				had_fraction = false,
-				had_week = false;
+				had_week = false,
+				too_long = false;
 	Interval	iv = {0, 0, 0};
 
 	if (len < 3 || s[0] != 'P')
-		return false;
+		return XAPI_VALUE_MALFORMED;
 	while (p < len)
 	{
 		double		whole = 0,
@@ -398,14 +463,14 @@ XapiParseDuration(const char *s, int len, Interval *result)
 		if (s[p] == 'T')
 		{
 			if (in_time || p + 1 >= len)
-				return false;
+				return XAPI_VALUE_MALFORMED;
 			in_time = true;
 			last_unit = -1;
 			p++;
 			continue;
 		}
 		if (had_fraction)
-			return false;		/* a fraction must be on the last component */
+			return XAPI_VALUE_MALFORMED;	/* a fraction must be on the last component */
 		for (; p < len && IS_DIGIT(s[p]); p++, nd++)
 			whole = whole * 10 + (s[p] - '0');
 		if (p < len && (s[p] == '.' || s[p] == ','))
@@ -418,22 +483,24 @@ XapiParseDuration(const char *s, int len, Interval *result)
 				scale /= 10;
 			}
 			if (nf == 0)
-				return false;
+				return XAPI_VALUE_MALFORMED;
 			had_fraction = true;
 		}
+		if (nd == 0 || p >= len)
+			return XAPI_VALUE_MALFORMED;
 		/* bounds keep every field of the interval from overflowing */
-		if (nd == 0 || p >= len || whole > (in_time ? 1e9 : 1e7))
-			return false;
+		if (whole > (in_time ? 1e9 : 1e7))
+			too_long = true;
 		units = in_time ? time_units : date_units;
 		u = strchr(units, s[p]);
 		if (u == NULL || s[p] == '\0')
-			return false;
+			return XAPI_VALUE_MALFORMED;
 		unit = u - units;
 		if (unit <= last_unit)
-			return false;		/* out of order or repeated */
+			return XAPI_VALUE_MALFORMED;	/* out of order or repeated */
 		last_unit = unit;
 		whole += frac;
-		if (!in_time)
+		if (!too_long && !in_time)
 		{
 			switch (s[p])
 			{
@@ -445,7 +512,6 @@ XapiParseDuration(const char *s, int len, Interval *result)
 					iv.day += (int32) ((whole - (int32) whole) * 30);
 					break;
 				case 'W':
-					had_week = true;
 					iv.day += (int32) (whole * 7);
 					break;
 				case 'D':
@@ -454,22 +520,26 @@ XapiParseDuration(const char *s, int len, Interval *result)
 					break;
 			}
 		}
-		else
+		else if (!too_long)
 		{
 			double		secs = s[p] == 'H' ? 3600.0 : s[p] == 'M' ? 60.0 : 1.0;
 
 			iv.time += (int64) (whole * secs * USECS_PER_SEC + 0.5);
 		}
+		if (!in_time && s[p] == 'W')
+			had_week = true;
 		ncomp++;
 		p++;
 	}
 	if (ncomp == 0 || s[len - 1] == 'T')
-		return false;
+		return XAPI_VALUE_MALFORMED;
 	if (had_week && ncomp > 1)
-		return false;			/* PnW cannot be combined with other units */
+		return XAPI_VALUE_MALFORMED;	/* PnW cannot be combined with other units */
+	if (too_long)
+		return XAPI_VALUE_OUT_OF_RANGE;
 	if (result)
 		*result = iv;
-	return true;
+	return XAPI_VALUE_OK;
 }
 
 /*

@@ -284,7 +284,7 @@ la_xapi_duration(PG_FUNCTION_ARGS)
 	text	   *t = PG_GETARG_TEXT_PP(0);
 	Interval   *iv = palloc(sizeof(Interval));
 
-	if (!XapiParseDuration(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), iv))
+	if (XapiParseDuration(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), iv) != XAPI_VALUE_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_DATETIME_FORMAT),
 				 errmsg("invalid xAPI duration: \"%s\"", text_to_cstring(t)),

@@ -500,20 +500,7 @@ XapiLoadRow(Datum statement, bool isnull)
 			l->voiding_seen = lappend(l->voiding_seen, id);
 			MemoryContextSwitchTo(l->flushcxt);
 		}
-		/* months are named and bounded by their year from 1 on */
-		if (r->d.ts < XapiMonthStart(12))
-		{
-			XapiViolation *v = palloc(sizeof(XapiViolation));
-
-			v->path = "$.timestamp";
-			v->rule = "timestamp_range";
-			v->message = "the store keeps statements dated from the year 1 on";
-			if (!l->rejects)
-				XapiRaiseViolation(list_make1(v), r->pos);
-			r->status = ROW_REJECTED;
-			r->violations = XapiViolationsJsonb(list_make1(v));
-			r->values = NULL;
-		}
+		/* the validator kept timestamps to the months the store has (XapiStoreTimestamp) */
 	}
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(l->rowcxt);

@@ -12,8 +12,6 @@
  */
 #include "postgres.h"
 
-#include <math.h>
-
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
@@ -51,7 +49,7 @@ CheckStatementRef(XapiCtx *cx, JsonbValue *ref)
 	XapiCheckUuidProp(cx, ref, "id", true);
 }
 
-/* An interaction component: {id string, description lang map}. */
+/* An interaction component: {id string (required), description lang map}. */
 static void
 CheckComponent(XapiCtx *cx, JsonbValue *el)
 {
@@ -69,6 +67,85 @@ CheckComponent(XapiCtx *cx, JsonbValue *el)
 	XapiCheckLanguageMap(cx, el, "description");
 }
 
+/* One component id of a list, for finding the ones that occur twice. */
+typedef struct ComponentId
+{
+	const char *val;
+	int			len;
+	int			index;			/* in the list */
+} ComponentId;
+
+static int
+ComponentIdCmp(const void *a, const void *b)
+{
+	const ComponentId *x = a;
+	const ComponentId *y = b;
+	int			c = memcmp(x->val, y->val, Min(x->len, y->len));
+
+	if (c != 0)
+		return c;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->index - y->index;
+}
+
+static int
+IntCmp(const void *a, const void *b)
+{
+	return *(const int *) a - *(const int *) b;
+}
+
+/*
+ * "Within an array of interaction components, all id values MUST be
+ * distinct" (xAPI 1.0.3 Data 2.4.4.1.s16.b1, 2.0.0 likewise).  Ids compare
+ * exactly (bytewise, case-sensitive).  Each repetition is reported at its
+ * own id, after the first occurrence; sorting keeps a long list linear-log.
+ */
+static void
+CheckDistinctComponentIds(XapiCtx *cx, JsonbValue *arr)
+{
+	JsonbIterator *it = JsonbIteratorInit(arr->val.binary.data);
+	JsonbValue	el,
+				id;
+	JsonbIteratorToken tok;
+	ComponentId *ids;
+	int		   *dups;
+	int			n = 0,
+				ndups = 0,
+				i = 0;
+
+	ids = palloc(sizeof(ComponentId) * Max(JsonContainerSize(arr->val.binary.data), 1));
+	while ((tok = JsonbIteratorNext(&it, &el, true)) != WJB_DONE)
+	{
+		if (tok != WJB_ELEM)
+			continue;
+		if (XapiGet(&el, "id", &id) && id.type == jbvString)
+		{
+			ids[n].val = id.val.string.val;
+			ids[n].len = id.val.string.len;
+			ids[n].index = i;
+			n++;
+		}
+		i++;
+	}
+	qsort(ids, n, sizeof(ComponentId), ComponentIdCmp);
+	dups = palloc(sizeof(int) * Max(n, 1));
+	for (i = 1; i < n; i++)
+		if (ids[i].len == ids[i - 1].len && memcmp(ids[i].val, ids[i - 1].val, ids[i].len) == 0)
+			dups[ndups++] = ids[i].index;
+	qsort(dups, ndups, sizeof(int), IntCmp);
+	for (i = 0; i < ndups; i++)
+	{
+		int			saved = XapiPathPushIndex(cx, dups[i]);
+
+		XapiViolateAt(cx, "id", "component_id",
+				"interaction component ids must be distinct within a list; this one occurs earlier in the list");
+		XapiPathPop(cx, saved);
+	}
+	pfree(ids);
+	pfree(dups);
+}
+
 /* One element of correctResponsesPattern: a string. */
 static void
 CheckResponsePattern(XapiCtx *cx, JsonbValue *el)
@@ -77,7 +154,35 @@ CheckResponsePattern(XapiCtx *cx, JsonbValue *el)
 		XapiViolate(cx, "type", "must be a string, not %s", XapiTypeName(el));
 }
 
-/* Activity definition, including interaction definitions. */
+/*
+ * The interaction types and the interaction component lists each supports
+ * (xAPI 1.0.3 Data 2.4.4.1.s15.table2; IEEE 9274.1.1 4.2.4.2 likewise).
+ */
+static const struct
+{
+	const char *type;
+	const char *lists[3];		/* NULL-terminated */
+	const char *message;
+}			interaction_types[] = {
+	{"true-false", {NULL}, "takes no interaction component list"},
+	{"choice", {"choices", NULL}, "takes only \"choices\""},
+	{"fill-in", {NULL}, "takes no interaction component list"},
+	{"long-fill-in", {NULL}, "takes no interaction component list"},
+	{"matching", {"source", "target", NULL}, "takes only \"source\" and \"target\""},
+	{"performance", {"steps", NULL}, "takes only \"steps\""},
+	{"sequencing", {"choices", NULL}, "takes only \"choices\""},
+	{"likert", {"scale", NULL}, "takes only \"scale\""},
+	{"numeric", {NULL}, "takes no interaction component list"},
+	{"other", {NULL}, "takes no interaction component list"},
+};
+
+/*
+ * Activity definition, including interaction definitions: an Activity with
+ * correctResponsesPattern or an interaction component list is an
+ * Interaction Activity, which MUST have a valid interactionType
+ * (Data 2.4.4.1.s13.b1); its component lists are the ones its type
+ * supports, each a list of components with distinct ids.
+ */
 static void
 CheckDefinition(XapiCtx *cx, JsonbValue *def)
 {
@@ -85,12 +190,11 @@ CheckDefinition(XapiCtx *cx, JsonbValue *def)
 		"name", "description", "type", "moreInfo", "extensions", "interactionType",
 		"correctResponsesPattern", "choices", "scale", "source", "target", "steps", NULL
 	};
-	static const char *const interaction_types[] = {
-		"true-false", "choice", "fill-in", "long-fill-in", "matching", "performance",
-		"sequencing", "likert", "numeric", "other", NULL
-	};
 	static const char *const components[] = {"choices", "scale", "source", "target", "steps", NULL};
 	JsonbValue	v;
+	int			type = -1;		/* index in interaction_types; -1: none */
+	bool		has_type,
+				interaction = false;
 
 	XapiCheckKeys(cx, def, keys);
 	XapiCheckLanguageMap(cx, def, "name");
@@ -98,21 +202,46 @@ CheckDefinition(XapiCtx *cx, JsonbValue *def)
 	XapiCheckIriProp(cx, def, "type", false);
 	XapiCheckIriProp(cx, def, "moreInfo", false);
 	XapiCheckExtensions(cx, def, "extensions");
+	has_type = XapiGet(def, "interactionType", &v);
 	if (XapiExpectString(cx, def, "interactionType", false, &v))
 	{
-		const char *const *t;
-		bool		ok = false;
-
-		for (t = interaction_types; *t; t++)
-			if ((int) strlen(*t) == v.val.string.len && memcmp(*t, v.val.string.val, v.val.string.len) == 0)
-				ok = true;
-		if (!ok)
+		for (int t = 0; t < (int) lengthof(interaction_types); t++)
+			if ((int) strlen(interaction_types[t].type) == v.val.string.len &&
+				memcmp(interaction_types[t].type, v.val.string.val, v.val.string.len) == 0)
+				type = t;
+		if (type < 0)
 			XapiViolateAt(cx, "interactionType", "interaction_type",
 					"must be one of true-false, choice, fill-in, long-fill-in, matching, performance, sequencing, likert, numeric, other");
 	}
+	interaction = XapiGet(def, "correctResponsesPattern", &v);
 	XapiArrayProp(cx, def, "correctResponsesPattern", "strings", CheckResponsePattern);
 	for (const char *const *c = components; *c; c++)
-		XapiArrayProp(cx, def, *c, "interaction components", CheckComponent);
+	{
+		bool		supported = false;
+
+		if (!XapiGet(def, *c, &v))
+			continue;
+		interaction = true;
+		if (XapiArrayProp(cx, def, *c, "interaction components", CheckComponent) > 1)
+		{
+			int			saved = XapiPathPush(cx, *c);
+
+			CheckDistinctComponentIds(cx, &v);
+			XapiPathPop(cx, saved);
+		}
+		if (type < 0)
+			continue;
+		for (int l = 0; interaction_types[type].lists[l] != NULL; l++)
+			if (strcmp(interaction_types[type].lists[l], *c) == 0)
+				supported = true;
+		if (!supported)
+			XapiViolateAt(cx, *c, "interaction_components",
+					"is not an interaction component list of interactionType \"%s\", which %s",
+					interaction_types[type].type, interaction_types[type].message);
+	}
+	if (interaction && !has_type)
+		XapiViolateAt(cx, "interactionType", "interaction_type",
+				"property \"interactionType\" is required in an Activity definition with correctResponsesPattern or an interaction component list");
 }
 
 /* Activity: {objectType "Activity", id IRI (required), definition}. */
@@ -198,7 +327,11 @@ CheckObject(XapiCtx *cx, JsonbValue *obj)
 	return type;
 }
 
-/* A numeric score property; returns true and its value when present and a number. */
+/*
+ * A numeric score property; returns true and its value when present, a
+ * number and one the store can hold (XapiStoreNumber: the value the
+ * derivation stores).
+ */
 static bool
 ScoreNumber(XapiCtx *cx, JsonbValue *score, const char *key, double *out)
 {
@@ -211,8 +344,12 @@ ScoreNumber(XapiCtx *cx, JsonbValue *score, const char *key, double *out)
 		XapiViolateAt(cx, key, "type", "must be a number, not %s", XapiTypeName(&v));
 		return false;
 	}
-	*out = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-											  NumericGetDatum(v.val.numeric)));
+	if (XapiStoreNumber(v.val.numeric, out) != XAPI_VALUE_OK)
+	{
+		XapiViolateAt(cx, key, "number_range",
+				"must be a number that double precision holds: at most about 1.8e308 in magnitude, and not so near zero that it reads as 0");
+		return false;
+	}
 	return true;
 }
 
@@ -256,9 +393,21 @@ CheckResult(XapiCtx *cx, JsonbValue *res)
 	if (XapiGet(res, "completion", &v) && v.type != jbvBool)
 		XapiViolateAt(cx, "completion", "type", "must be a boolean, not %s", XapiTypeName(&v));
 	XapiExpectString(cx, res, "response", false, &v);
-	if (XapiExpectString(cx, res, "duration", false, &v) &&
-		!XapiParseDuration(v.val.string.val, v.val.string.len, NULL))
-		XapiViolateAt(cx, "duration", "duration", "must be an ISO 8601 duration such as PT1H30M or P4W");
+	if (XapiExpectString(cx, res, "duration", false, &v))
+	{
+		switch (XapiParseDuration(v.val.string.val, v.val.string.len, NULL))
+		{
+			case XAPI_VALUE_OK:
+				break;
+			case XAPI_VALUE_MALFORMED:
+				XapiViolateAt(cx, "duration", "duration", "must be an ISO 8601 duration such as PT1H30M or P4W");
+				break;
+			case XAPI_VALUE_OUT_OF_RANGE:
+				XapiViolateAt(cx, "duration", "duration_range",
+						"must fit an interval: at most 10000000 years, months, weeks or days and 1000000000 hours, minutes or seconds in one component");
+				break;
+		}
+	}
 	XapiCheckExtensions(cx, res, "extensions");
 }
 
@@ -444,11 +593,14 @@ CheckAttachment(XapiCtx *cx, JsonbValue *att)
 			XapiViolate(cx, "type", "must be an integer, not %s", XapiTypeName(&v));
 		else
 		{
-			double		len = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-																 NumericGetDatum(v.val.numeric)));
+			/* read exactly, from the number's text: a double makes 1e-400 a 0 */
+			char	   *len = DatumGetCString(DirectFunctionCall1(numeric_out,
+																  NumericGetDatum(v.val.numeric)));
+			char	   *point = strchr(len, '.');
 
-			if (len < 0 || len != floor(len))
+			if (len[0] == '-' || (point != NULL && point[strspn(point + 1, "0") + 1] != '\0'))
 				XapiViolate(cx, "type", "must be a non-negative integer");
+			pfree(len);
 		}
 		XapiPathPop(cx, saved);
 	}
@@ -528,6 +680,18 @@ CheckStatement(XapiCtx *cx, JsonbValue *st, bool sub)
 	{
 		saved = XapiPathPush(cx, "object");
 		object_type = CheckObject(cx, &v);
+		XapiPathPop(cx, saved);
+	}
+
+	/* the store indexes the object's id (object_id): an Activity id has a limit */
+	if (!sub && object_type != NULL && strcmp(object_type, "Activity") == 0 &&
+		XapiGet(st, "object", &v) && XapiGet(&v, "id", &v) && v.type == jbvString &&
+		v.val.string.len > XAPI_MAX_OBJECT_ID_BYTES)
+	{
+		saved = XapiPathPush(cx, "object");
+		XapiViolateAt(cx, "id", "object_id_length",
+				"the Activity id of a statement's object is limited to %d bytes (this one has %d): the store indexes it",
+				XAPI_MAX_OBJECT_ID_BYTES, v.val.string.len);
 		XapiPathPop(cx, saved);
 	}
 

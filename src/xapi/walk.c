@@ -296,16 +296,33 @@ XapiCheckUuidProp(XapiCtx *cx, JsonbValue *obj, const char *key, bool required)
 		XapiViolateAt(cx, key, "uuid", "must be a UUID in 8-4-4-4-12 hexadecimal form");
 }
 
-/* A string property holding an ISO 8601 timestamp. */
+/*
+ * A string property holding an ISO 8601 timestamp, at an instant the store
+ * can hold (XapiStoreTimestamp: the derivation reads it the same way).
+ */
 void
 XapiCheckTimestampProp(XapiCtx *cx, JsonbValue *obj, const char *key)
 {
 	JsonbValue	v;
+	TimestampTz ts;
 
-	if (XapiExpectString(cx, obj, key, false, &v) &&
-		!XapiParseTimestamp(v.val.string.val, v.val.string.len, NULL))
-		XapiViolateAt(cx, key, "timestamp",
-				"must be an ISO 8601 date-time such as 2026-11-22T18:05:00.000Z (a -00:00 offset is not allowed)");
+	if (!XapiExpectString(cx, obj, key, false, &v))
+		return;
+	switch (XapiStoreTimestamp(v.val.string.val, v.val.string.len, &ts))
+	{
+		case XAPI_VALUE_OK:
+			break;
+		case XAPI_VALUE_MALFORMED:
+			XapiViolateAt(cx, key, "timestamp",
+					"must be an ISO 8601 date-time such as 2026-11-22T18:05:00.000Z (a -00:00 offset is not allowed)");
+			break;
+		case XAPI_VALUE_OUT_OF_RANGE:
+			/* before the year 1 (a negative instant) or after 9999, offset applied */
+			XapiViolateAt(cx, key, "timestamp_range", ts < 0 ?
+					"the store keeps statements dated from the year 1 on" :
+					"the store keeps statements dated up to the end of the year 9999 (UTC)");
+			break;
+	}
 }
 
 /* Walk a value fully and return its nesting depth (1 for a scalar). */

@@ -27,6 +27,7 @@
 #include "utils/array.h"
 #include "utils/uuid.h"
 #include "utils/jsonb.h"
+#include "utils/numeric.h"
 
 /* The two rule sets the validator knows. */
 typedef enum XapiVersion
@@ -40,6 +41,22 @@ typedef enum XapiVersion
 /* Limits that protect the server from hostile documents. */
 #define XAPI_MAX_DEPTH		32		/* nesting levels, extensions included */
 #define XAPI_MAX_BYTES		(1024 * 1024)	/* jsonb size of one statement */
+
+/*
+ * Limits of the store (xapi_statements), which the validator enforces so
+ * that every statement it accepts can be derived and stored.  The statement's
+ * object id goes into object_id, which each partition indexes with a btree
+ * (an index entry holds at most about 2700 bytes).
+ */
+#define XAPI_MAX_OBJECT_ID_BYTES 2048
+
+/* Whether a value can be read and stored: XapiStoreTimestamp and friends. */
+typedef enum XapiValueStatus
+{
+	XAPI_VALUE_OK = 0,
+	XAPI_VALUE_MALFORMED,		/* not the format the specification gives */
+	XAPI_VALUE_OUT_OF_RANGE		/* well formed, but the store cannot hold it */
+} XapiValueStatus;
 
 /* One violation: where (JSON path), which rule, and a sentence. */
 typedef struct XapiViolation
@@ -108,7 +125,9 @@ extern bool XapiIsLanguageTag(const char *s, int len);
 extern bool XapiIsHex(const char *s, int len);
 extern bool XapiIsMailto(const char *s, int len);
 extern bool XapiParseTimestamp(const char *s, int len, TimestampTz *result);
-extern bool XapiParseDuration(const char *s, int len, Interval *result);
+extern XapiValueStatus XapiStoreTimestamp(const char *s, int len, TimestampTz *result);
+extern XapiValueStatus XapiParseDuration(const char *s, int len, Interval *result);
+extern XapiValueStatus XapiStoreNumber(Numeric num, double *result);
 extern bool XapiParseVersion(const char *s, int len, XapiVersion rules);
 
 /* funcs.c */
