@@ -444,10 +444,11 @@ StoreRejects(XapiLoad *l)
 
 /*
  * XapiLoadFlush
- *		Decide on and write every buffered statement.
+ *		Decide on and write every buffered statement (more: the load has
+ *		more statements to come, in later flushes).
  */
 void
-XapiLoadFlush(void)
+XapiLoadFlush(bool more)
 {
 	XapiLoad   *l = xapi_load;
 	MemoryContext old;
@@ -459,6 +460,8 @@ XapiLoadFlush(void)
 
 	if (l->nrows == 0)
 		return;
+	/* before the load holds anything others wait for (claim.c) */
+	XapiLoadOrderLock(l, more);
 	old = MemoryContextSwitchTo(l->flushcxt);
 	SPI_connect();
 	MemoryContextSwitchTo(l->flushcxt);
