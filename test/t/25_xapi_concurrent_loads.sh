@@ -232,5 +232,49 @@ SQL
 echo "one transaction, two loads: $(tr '\n' ' ' <<<"$locks")"
 [ "$(tr '\n' ' ' <<<"$locks")" = "1 0 exists stored 0 " ] || { echo "expected 1 0 exists stored 0"; fail=1; }
 
+# A store something watches (a user trigger): rows go through the parent, and months that have
+# no partition yet get one while other loads run. Four loads of 6,000 statements (two flushes)
+# from 10,000 ids over three new months, in random orders.
+psql -X -q -v ON_ERROR_STOP=1 -d "$db" <<'SQL' || exit 1
+CREATE FUNCTION xapi_loads_t.watch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+CREATE TRIGGER xapi_loads_t_watch AFTER INSERT ON learnalytics.xapi_statements
+  FOR EACH ROW EXECUTE FUNCTION xapi_loads_t.watch();
+CREATE TABLE xapi_loads_t.watched AS
+  SELECT k, row_number() OVER (PARTITION BY k ORDER BY random()) AS pos, i,
+         xapi_loads_t.stmt(i) || jsonb_build_object('timestamp',
+           to_char(timestamptz '2029-01-01 00:00:00+00' + (i - 100000) * interval '10 minutes', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')) AS doc
+  FROM generate_series(0, 3) k,
+       LATERAL (SELECT i FROM generate_series(100001, 110000) i ORDER BY random() + k * 0 LIMIT 6000) p;
+SQL
+rm -f "$work"/out*.counts
+for k in 0 1 2 3; do
+  echo "\\copy (SELECT doc::text FROM xapi_loads_t.watched WHERE k = $k ORDER BY pos) TO '$work/load$k.ndjson' WITH $copyopts"
+done | psql -X -q -v ON_ERROR_STOP=1 -d "$db" || exit 1
+pids=()
+for k in 0 1 2 3; do loader "$k" copy all_or_nothing & pids+=($!); done
+for k in 0 1 2 3; do
+  if ! wait "${pids[$k]}"; then
+    echo "watched store: loader $k failed:"; sed 's/^/    /' "$work/out$k" | head -20; fail=1
+  fi
+done
+check=$(psql -X -q -A -t -F ' ' -d "$db" <<'SQL'
+SELECT (SELECT count(DISTINCT i) FROM xapi_loads_t.watched),
+       (SELECT count(*) FROM learnalytics.xapi_statements WHERE "timestamp" >= '2029-01-01'),
+       (SELECT count(DISTINCT id) FROM learnalytics.xapi_statements WHERE "timestamp" >= '2029-01-01'),
+       (SELECT count(*) FROM learnalytics.xapi_statement_ids WHERE "timestamp" >= '2029-01-01'),
+       (SELECT string_agg(c.relname || ':' || (SELECT count(*) FROM pg_index x WHERE x.indrelid = c.oid), ',' ORDER BY c.relname)
+        FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid
+        WHERE h.inhparent = 'learnalytics.xapi_statements'::regclass AND c.relname >= 'xapi_statements_p2029')
+SQL
+)
+read -r wexpect wrows wdistinct wids wparts <<<"$check"
+echo "watched store: $wrows rows, $wdistinct distinct ids, $wids claimed ids (expected $wexpect); partitions $wparts"
+if [ "$wrows" != "$wexpect" ] || [ "$wdistinct" != "$wexpect" ] || [ "$wids" != "$wexpect" ]; then
+  echo "expected every statement stored exactly once"; fail=1
+fi
+[ "$wparts" = "xapi_statements_p202901:3,xapi_statements_p202902:3,xapi_statements_p202903:3" ] ||
+  { echo "expected three new partitions with their three indexes"; fail=1; }
+psql -X -q -d "$db" -c "DROP TRIGGER xapi_loads_t_watch ON learnalytics.xapi_statements" >/dev/null
+
 if [ $fail -ne 0 ]; then echo FAILED; exit 1; fi
 echo "concurrent loads, no deadlock, exactly once: ok"
