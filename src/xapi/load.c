@@ -602,6 +602,15 @@ MarkVoided(XapiLoad *l)
 	if (m == 0)
 		return;
 	arg = XapiMakeArray(t, m, UUIDOID);
+	/*
+	 * The rows are locked in id order first: two loads that void the same
+	 * statements wait for each other in one order, whatever order their
+	 * UPDATEs would visit the rows in.
+	 */
+	XapiLoadExec(psprintf("SELECT FROM %s.xapi_statements s, %s.xapi_statement_ids i"
+						  " WHERE i.id OPERATOR(pg_catalog.=) ANY($1) AND s.id OPERATOR(pg_catalog.=) i.id AND s.\"timestamp\" OPERATOR(pg_catalog.=) i.\"timestamp\""
+						  " AND NOT i.voiding AND NOT s.voided ORDER BY s.id FOR UPDATE OF s", l->nsp, l->nsp),
+				 1, &type, &arg, SPI_OK_SELECT);
 	XapiLoadExec(psprintf("UPDATE %s.xapi_statements s SET voided = true FROM %s.xapi_statement_ids i"
 						  " WHERE i.id OPERATOR(pg_catalog.=) ANY($1) AND s.id OPERATOR(pg_catalog.=) i.id AND s.\"timestamp\" OPERATOR(pg_catalog.=) i.\"timestamp\""
 						  " AND NOT i.voiding AND NOT s.voided", l->nsp, l->nsp),
