@@ -9,6 +9,15 @@
  * indexes (what a plain INSERT does) in a subtransaction; when one is taken,
  * the subtransaction is rolled back and the flush, and every later flush of
  * the load, claims with INSERT ... ON CONFLICT DO NOTHING.
+ *
+ * Sorting orders the claims of one flush, not those of a load's successive
+ * flushes: an id claimed is held until the transaction ends, so load A's
+ * first flush can hold what B's second wants while B's first holds what A's
+ * second wants.  Hence the loads' lock (XapiLoadOrderLock): a load that
+ * claims in one pass (its only flush, the first load of its transaction)
+ * takes it shared, and such loads run side by side; a load that claims in
+ * several passes takes it exclusive and runs alone.  doc/xapi.md
+ * ("Concurrent loads") gives the argument that no cycle of waits remains.
  */
 #include "postgres.h"
 
@@ -17,6 +26,7 @@
 #include "catalog/partition.h"
 #include "catalog/pg_publication.h"
 #include "storage/lmgr.h"
+#include "storage/lock.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
@@ -43,6 +53,76 @@
 #include "utils/tuplestore.h"
 
 #include "xapi/load.h"
+
+/*
+ * The loads' lock: an advisory lock of the database, keys (the extension's
+ * schema oid, XAPI_LOAD_LOCK_KEY), as pg_advisory_xact_lock(int4, int4)
+ * names it; pg_locks shows it as an advisory lock.
+ */
+#define XAPI_LOAD_LOCK_KEY 0x78415049	/* "xAPI" */
+
+/* this transaction has run a load that claimed ids (reset when it ends) */
+static bool xact_claimed = false;
+
+static void
+LoadLockTag(XapiLoad *l, LOCKTAG *tag)
+{
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, (uint32) l->nspoid, XAPI_LOAD_LOCK_KEY, 2);
+}
+
+/*
+ * XapiLoadOrderLock
+ *		Before a load's first claim: take the loads' lock, exclusive when the
+ *		load will claim in more than one pass (alone: a flush with more
+ *		statements to come), or when its transaction has claimed ids in an
+ *		earlier load; shared otherwise.  Held until the load ends.
+ *
+ * Taken outside any subtransaction of the load (a rolled-back claim must
+ * not release it), before the load holds anything another load waits for:
+ * no claimed id, no voiding record, no row lock, not the lock that creating
+ * partitions takes.
+ */
+void
+XapiLoadOrderLock(XapiLoad *l, bool alone)
+{
+	LOCKTAG		tag;
+	LOCKMODE	mode = (alone || xact_claimed) ? ExclusiveLock : ShareLock;
+
+	if (l->order_mode != NoLock)
+		return;
+	LoadLockTag(l, &tag);
+	(void) LockAcquire(&tag, mode, false, false);
+	l->order_mode = mode;
+	l->order_owner = CurrentResourceOwner;
+	xact_claimed = true;
+}
+
+/*
+ * XapiLoadOrderUnlock
+ *		When the load ends: others may start claiming.  What the load claimed
+ *		stays claimed until its transaction ends; a load that waits for it
+ *		then waits for a transaction that claims nothing more (one load per
+ *		transaction).  If the resource owner is no longer the one that took
+ *		the lock, it is left to the end of the transaction.
+ */
+void
+XapiLoadOrderUnlock(XapiLoad *l)
+{
+	LOCKTAG		tag;
+
+	if (l->order_mode == NoLock || CurrentResourceOwner != l->order_owner)
+		return;
+	LoadLockTag(l, &tag);
+	LockRelease(&tag, l->order_mode, false);
+	l->order_mode = NoLock;
+}
+
+/* The transaction ended (commit or abort): the next load is its transaction's first. */
+void
+XapiLoadOrderXactEnd(void)
+{
+	xact_claimed = false;
+}
 
 /* An id found in xapi_statement_ids, with what decides on it. */
 typedef struct StoredId

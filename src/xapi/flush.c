@@ -172,10 +172,42 @@ BypassAllowed(XapiLoad *l)
 }
 
 /*
+ * Whether a new month's table, made like the store, can be attached as its
+ * partition at once (its rows then go through the parent): ATTACH PARTITION
+ * wants the parent's CHECK constraints on the table, which LIKE does not
+ * copy, and a generated or identity column to match the parent's.
+ * Otherwise the partition is created through the parent, which takes ACCESS
+ * EXCLUSIVE on the store (see PrepareMonths).
+ */
+static bool
+AttachAllowed(XapiLoad *l)
+{
+	Relation	rel = table_open(l->store_relid, NoLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	bool		ok;
+
+	ok = (desc->constr == NULL || desc->constr->num_check == 0) &&
+		RelationGetFKeyList(rel) == NIL;
+	for (int i = 0; ok && i < desc->natts; i++)
+		ok = TupleDescAttr(desc, i)->attgenerated == '\0' &&
+			TupleDescAttr(desc, i)->attidentity == '\0';
+	table_close(rel, NoLock);
+	return ok;
+}
+
+/*
  * The months of the stored rows get a partition, or a standalone table.  A
  * month whose partition exists costs no lock; a missing one takes the lock
  * that creating partitions takes (SHARE UPDATE EXCLUSIVE on the store, kept
  * to the end of the transaction), then is looked for again.
+ *
+ * A month whose rows must go through the parent (BypassAllowed is false) is
+ * made as a table of its own and attached at once, empty, which takes no
+ * lock on the store stronger than that one: CREATE TABLE ... PARTITION OF
+ * takes ACCESS EXCLUSIVE, which waits for every other load's transaction
+ * (they hold ROW EXCLUSIVE from their start), some of which may be waiting
+ * for this load: a deadlock.  Only a store that cannot take an attached
+ * table (AttachAllowed) gets the partition through the parent.
  */
 static void
 PrepareMonths(XapiLoad *l)
@@ -192,6 +224,7 @@ PrepareMonths(XapiLoad *l)
 		Datum		name;
 		char		partname[NAMEDATALEN];
 		Oid			part;
+		bool		fresh;
 		MemoryContext old;
 
 		if (r->status != ROW_STORED)
@@ -220,10 +253,24 @@ PrepareMonths(XapiLoad *l)
 			MemoryContextSwitchTo(old);
 			continue;
 		}
+		fresh = l->fresh_allowed && BypassAllowed(l);
 		args[0] = TimestampTzGetDatum(XapiMonthStart(r->month));
-		args[1] = BoolGetDatum(l->fresh_allowed && BypassAllowed(l));
+		args[1] = BoolGetDatum(fresh || AttachAllowed(l));
 		XapiLoadExec(psprintf("SELECT %s.xapi_prepare_month($1, $2)", l->nsp), 2, types, args, SPI_OK_SELECT);
 		name = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		if (!isnull && !fresh && VARSIZE_ANY_EXHDR(DatumGetPointer(name)) > 0)
+		{
+			/* a table of its own, attached now: its rows go through the parent */
+			Oid			type = TEXTOID;
+			Datum		arg = PointerGetDatum(DatumGetTextPCopy(name));
+
+			XapiLoadExec(psprintf("SELECT %s.xapi_attach_month($1)", l->nsp), 1, &type, &arg, SPI_OK_SELECT);
+			old = MemoryContextSwitchTo(l->cxt);
+			l->ready_months = lappend_int(l->ready_months, r->month);
+			l->created_partitions++;
+			MemoryContextSwitchTo(old);
+			continue;
+		}
 		old = MemoryContextSwitchTo(l->cxt);
 		if (isnull || VARSIZE_ANY_EXHDR(DatumGetPointer(name)) == 0)
 		{
@@ -444,10 +491,11 @@ StoreRejects(XapiLoad *l)
 
 /*
  * XapiLoadFlush
- *		Decide on and write every buffered statement.
+ *		Decide on and write every buffered statement (more: the load has
+ *		more statements to come, in later flushes).
  */
 void
-XapiLoadFlush(void)
+XapiLoadFlush(bool more)
 {
 	XapiLoad   *l = xapi_load;
 	MemoryContext old;
@@ -459,6 +507,8 @@ XapiLoadFlush(void)
 
 	if (l->nrows == 0)
 		return;
+	/* before the load holds anything others wait for (claim.c) */
+	XapiLoadOrderLock(l, more);
 	old = MemoryContextSwitchTo(l->flushcxt);
 	SPI_connect();
 	MemoryContextSwitchTo(l->flushcxt);

@@ -72,7 +72,10 @@ LoadXactCallback(XactEvent event, void *arg)
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_COMMIT ||
 		event == XACT_EVENT_PREPARE || event == XACT_EVENT_PARALLEL_ABORT ||
 		event == XACT_EVENT_PARALLEL_COMMIT)
+	{
 		xapi_load = NULL;
+		XapiLoadOrderXactEnd();
+	}
 }
 
 static void
@@ -442,13 +445,20 @@ XapiLoadRow(Datum statement, bool isnull)
 				 errmsg("no xAPI load is running")));
 
 	CHECK_FOR_INTERRUPTS();
-	INSTR_TIME_SET_CURRENT(t0);
 	if (l->pos >= PG_INT32_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many statements in one xAPI load"),
 				 errdetail("A load takes at most %d statements.", PG_INT32_MAX),
 				 errhint("Split the input into several loads.")));
+	/*
+	 * A full buffer is flushed when the next statement arrives, not when it
+	 * fills: a load of at most FLUSH_ROWS statements has one flush, made
+	 * when it ends, and claims its ids in one pass (claim.c).
+	 */
+	if (l->nrows == FLUSH_ROWS)
+		XapiLoadFlush(true);
+	INSTR_TIME_SET_CURRENT(t0);
 	r = &l->rows[l->nrows];
 	memset(r, 0, sizeof(XapiLoadRowState));
 	r->pos = ++l->pos;
@@ -465,8 +475,6 @@ XapiLoadRow(Datum statement, bool isnull)
 		XapiReject(r, "$", "type", "a statement must be a JSON object, not null");
 		MemoryContextSwitchTo(old);
 		l->nrows++;
-		if (l->nrows == FLUSH_ROWS)
-			XapiLoadFlush();
 		return;
 	}
 
@@ -507,8 +515,6 @@ XapiLoadRow(Datum statement, bool isnull)
 	l->nrows++;
 	INSTR_TIME_SET_CURRENT(t1);
 	INSTR_TIME_ACCUM_DIFF(l->t_read, t1, t0);
-	if (l->nrows == FLUSH_ROWS)
-		XapiLoadFlush();
 }
 
 /* Take a voiding statement this load stored back out, into the rejects (rejects mode). */
@@ -583,6 +589,15 @@ MarkVoided(XapiLoad *l)
 	if (m == 0)
 		return;
 	arg = XapiMakeArray(t, m, UUIDOID);
+	/*
+	 * The rows are locked in id order first: two loads that void the same
+	 * statements wait for each other in one order, whatever order their
+	 * UPDATEs would visit the rows in.
+	 */
+	XapiLoadExec(psprintf("SELECT FROM %s.xapi_statements s, %s.xapi_statement_ids i"
+						  " WHERE i.id OPERATOR(pg_catalog.=) ANY($1) AND s.id OPERATOR(pg_catalog.=) i.id AND s.\"timestamp\" OPERATOR(pg_catalog.=) i.\"timestamp\""
+						  " AND NOT i.voiding AND NOT s.voided ORDER BY s.id FOR UPDATE OF s", l->nsp, l->nsp),
+				 1, &type, &arg, SPI_OK_SELECT);
 	XapiLoadExec(psprintf("UPDATE %s.xapi_statements s SET voided = true FROM %s.xapi_statement_ids i"
 						  " WHERE i.id OPERATOR(pg_catalog.=) ANY($1) AND s.id OPERATOR(pg_catalog.=) i.id AND s.\"timestamp\" OPERATOR(pg_catalog.=) i.\"timestamp\""
 						  " AND NOT i.voiding AND NOT s.voided", l->nsp, l->nsp),
@@ -605,7 +620,7 @@ XapiLoadEnd(bool notice)
 	instr_time	t0,
 				t1;
 
-	XapiLoadFlush();
+	XapiLoadFlush(false);
 	INSTR_TIME_SET_CURRENT(t0);
 	SPI_connect();
 	foreach(lc, l->fresh)
@@ -655,6 +670,7 @@ XapiLoadEnd(bool notice)
 							  10, types, args, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "xAPI load: could not log the load");
 	SPI_finish();
+	XapiLoadOrderUnlock(l);
 	INSTR_TIME_SET_CURRENT(t1);
 	INSTR_TIME_ACCUM_DIFF(l->t_end, t1, t0);
 	elog(DEBUG1, "xapi load: %.3f s reading (validation, derivation), %.3f s deciding (voiding, duplicates, id claims), %.3f s storing, %.3f s ending (new partitions, voided flags)",

@@ -12,6 +12,8 @@
 #include "access/heapam.h"
 #include "executor/tuptable.h"
 #include "portability/instr_time.h"
+#include "storage/lockdefs.h"
+#include "utils/resowner.h"
 #include "utils/tuplestore.h"
 
 #include "xapi/xapi.h"
@@ -103,6 +105,8 @@ typedef struct XapiLoad
 	int			ids_attno[5];	/* id, content_hash, timestamp, voiding, load_id */
 	bool		ids_taken;		/* a flush found ids already stored: claim with ON CONFLICT */
 	TupleTableSlot **ids_slots;
+	LOCKMODE	order_mode;		/* the loads' lock (claim.c): NoLock, ShareLock or ExclusiveLock */
+	ResourceOwner order_owner;	/* ... taken under this resource owner */
 	instr_time	t_read,			/* where the time goes (DEBUG1 at the end) */
 				t_claim,
 				t_store,
@@ -132,9 +136,12 @@ extern Datum XapiMakeArray(Datum *elems, int n, Oid type);
 
 /* claim.c */
 extern void XapiClaimIds(XapiLoad *l, XapiLoadRowState **sorted, int n);
+extern void XapiLoadOrderLock(XapiLoad *l, bool alone);
+extern void XapiLoadOrderUnlock(XapiLoad *l);
+extern void XapiLoadOrderXactEnd(void);
 
 /* flush.c */
-extern void XapiLoadFlush(void);
+extern void XapiLoadFlush(bool more);
 extern pg_uuid_t *XapiStoredVoiding(XapiLoad *l, Datum *targets, int n, uint64 *nfound);
 extern char *XapiVoidingRule(XapiLoad *l, int64 pos, const pg_uuid_t *target);
 
