@@ -11,8 +11,8 @@ FROM pg_proc p
 JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'learnalytics';
 
--- every SECURITY DEFINER function: its search_path is pinned, PUBLIC, viewers and analysts cannot
--- call it
+-- every SECURITY DEFINER function: its search_path is pinned, PUBLIC cannot call it, and viewers
+-- and analysts can call only la_pg_cron_settings() (no argument; two settings; doc/roles.md)
 SELECT function, proconfig,
        EXISTS (SELECT 1 FROM aclexplode(proacl) a WHERE a.grantee = 0) AS public_execute,
        has_function_privilege('learnalytics_analyst', oid, 'EXECUTE') AS analyst_execute,
