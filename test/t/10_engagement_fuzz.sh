@@ -6,9 +6,15 @@
 # either be rejected with a data error (class 22) or be accepted as a summary whose text form
 # round-trips; an internal error (XX000) or a lost connection fails the test.
 set -euo pipefail
-psql -X -q -v ON_ERROR_STOP=1 -d "$LA_DB" <<'SQL'
+# The server writes and reads the mutated bytes in a directory of this run's own, so that runs of
+# other clusters on the same machine never touch them (a shared /tmp name was removed under them).
+dir=$(mktemp -d "${LA_WORK:-${TMPDIR:-/tmp}}/fuzz.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+chmod 777 "$dir"
+psql -X -q -v ON_ERROR_STOP=1 -v fuzzdir="$dir" -d "$LA_DB" <<'SQL'
 \set VERBOSITY terse
 SET client_min_messages = warning;
+SET la_test.fuzzdir = :'fuzzdir';
 CREATE SCHEMA fuzz_t;
 SET search_path = fuzz_t, public, learnalytics;
 CREATE TABLE seeds AS
@@ -32,7 +38,7 @@ DECLARE
   mt text;
   pos int;
   v int;
-  f text := '/tmp/learnalytics_fuzz_' || pg_backend_pid() || '.bin';
+  f text := current_setting('la_test.fuzzdir') || '/mutated.bin';
   st text;
   got engagement_summary;
 BEGIN
@@ -95,7 +101,7 @@ SELECT kind, result, count(*) FROM outcome GROUP BY 1, 2 ORDER BY 1, 2;
 -- the unmutated bytes are accepted (the harness itself works)
 TRUNCATE carrier; TRUNCATE landing;
 INSERT INTO carrier SELECT la_engagement_send(s) FROM seeds;
-SELECT '/tmp/learnalytics_fuzz_' || pg_backend_pid() || '.bin' AS f \gset
+SELECT :'fuzzdir' || '/unmutated.bin' AS f \gset
 COPY carrier TO :'f' WITH (FORMAT binary);
 COPY landing FROM :'f' WITH (FORMAT binary);
 \echo 'unmutated binary values accepted:'
@@ -105,7 +111,6 @@ SELECT count(*) AS bad FROM outcome
 WHERE result LIKE '%NOT round-tripping' OR (result LIKE 'rejected %' AND result NOT LIKE 'rejected 22%' AND result <> 'rejected 0A000') \gset
 \echo 'mutations accepted without round-tripping or rejected with an unexpected error class:' :bad
 SELECT * FROM outcome WHERE result LIKE '%NOT round-tripping' OR (result LIKE 'rejected %' AND result NOT LIKE 'rejected 22%' AND result <> 'rejected 0A000') LIMIT 10;
-\! rm -f /tmp/learnalytics_fuzz_*.bin
 DROP SCHEMA fuzz_t CASCADE;
 -- (22xxx: data errors; 0A000: an unsupported format version)
 SELECT :'harness_ok'::boolean AND :bad = 0 AS all_ok \gset
