@@ -4,6 +4,8 @@
 #   make install         install into the server that $(PG_CONFIG) names
 #   make installcheck    pg_regress against a running server (no pg_cron needed)
 #   make test            everything, on a throwaway cluster; installs missing Debian packages as root
+#   make check-asan      `make test` with the extension built with AddressSanitizer and UBSan, the
+#                        server run with their runtime preloaded; any report fails (test/lib/sanitize.sh)
 #   make demo            the end-to-end demo on a throwaway cluster with sample data
 
 EXTENSION    = learnalytics
@@ -119,6 +121,9 @@ endif
 test:
 	@bash test/run.sh
 
+check-asan:
+	@LA_SANITIZE=1 bash test/run.sh
+
 demo:
 	@bash demo/run.sh
 
@@ -126,4 +131,4 @@ demo:
 bench:
 	@for b in test/bench/*.sh; do case $$b in */lib.sh) continue ;; esac; bash $$b || exit 1; done
 
-.PHONY: test demo bench installcheck-cron
+.PHONY: test check-asan demo bench installcheck-cron

@@ -5,6 +5,9 @@
 #   2. every executable test/t/*.sh (each exits 0 on success, 77 when it had to skip).
 # Prints `N passed, N failed` last and exits non-zero on any failure. The cluster is stopped and
 # removed even when a test fails (LA_KEEP=1 keeps it for a post-mortem).
+# LA_SANITIZE=1 (`make check-asan`, test/lib/sanitize.sh): the same, with the extension built with
+# AddressSanitizer and UBSan; first the harness proves on a canary module that it catches a report,
+# then any sanitizer report while a suite or script ran fails it.
 set -uo pipefail
 source "$(dirname "$0")/lib/cluster.sh"
 
@@ -14,6 +17,22 @@ la_setup || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0; failed=0; skipped=0; failures=()
 out="$LA_WORK/regress"; mkdir -p "$out"
+
+# LA_SANITIZE=1: did the server log a sanitizer report since the last call? (prints them; 1 if so)
+san_reports() {
+  [ "${LA_SANITIZE:-0}" = 1 ] || return 1
+  ! la_san_check "$1"
+}
+if [ "${LA_SANITIZE:-0}" = 1 ]; then
+  if la_san_canary >"$LA_WORK/canary.log" 2>&1; then
+    passed=$((passed + 1))
+    echo "ok      sanitizer canary: its two deliberate bugs were reported, and found:"
+    grep '^SUMMARY: ' "$LA_WORK/canary.log" | sed 's/^/          /'
+  else
+    failed=$((failed + 1)); failures+=("sanitizer canary (the harness did not catch a deliberate bug)")
+    echo "FAILED  sanitizer canary"; sed 's/^/    /' "$LA_WORK/canary.log" | tail -n 80
+  fi
+fi
 
 # Run one pg_regress suite; count its tests from pg_regress's own per-test lines.
 run_regress() {
@@ -29,6 +48,9 @@ run_regress() {
   for t in $bad; do failed=$((failed + 1)); failures+=("pg_regress $t"); done
   if [ $rc -ne 0 ] && [ -z "$bad" ]; then
     failed=$((failed + 1)); failures+=("pg_regress $target (did not run)")
+  fi
+  if san_reports "pg_regress $target"; then
+    failed=$((failed + 1)); failures+=("sanitizer reports during pg_regress $target")
   fi
 }
 
@@ -51,6 +73,8 @@ for t in "$LA_SRC"/test/t/*.sh; do
   log="$LA_WORK/t-$name.log"
   bash "$t" >"$log" 2>&1
   rc=$?
+  san=0
+  if [ "${LA_SANITIZE:-0}" = 1 ] && san_reports "test/t/$name" >"$log.san"; then san=1; rc=1; fi
   if [ $rc -eq 0 ]; then
     passed=$((passed + 1)); echo "ok      $name"
   elif [ $rc -eq 77 ]; then
@@ -58,8 +82,13 @@ for t in "$LA_SRC"/test/t/*.sh; do
   else
     failed=$((failed + 1)); failures+=("test/t/$name"); echo "FAILED  $name"
     sed 's/^/    /' "$log" | tail -n 60
+    [ $san -eq 0 ] || sed 's/^/    /' "$log.san"
   fi
 done
+
+if san_reports "the end of the run"; then
+  failed=$((failed + 1)); failures+=("sanitizer reports after the last test")
+fi
 
 echo
 if [ $failed -gt 0 ]; then

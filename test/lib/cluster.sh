@@ -8,12 +8,18 @@
 # files are copied into a private tree and the extension is installed there with DESTDIR, so
 # runs from two checkouts never clobber each other and a stale system install cannot leak in.
 # initdb refuses to run as root, so the cluster runs as the `postgres` OS user when we are root.
+#
+# LA_SANITIZE=1 (`make check-asan`): the extension is built with AddressSanitizer and
+# UndefinedBehaviorSanitizer, in a copy of the source tree, and the server runs with their runtime
+# preloaded; see test/lib/sanitize.sh.
 
 LA_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LA_PG_MAJOR=${LA_PG_MAJOR:-15}
 LA_DB=${LA_DB:-learnalytics_regress}
 
 la_log() { printf 'learnalytics: %s\n' "$*" >&2; }
+
+source "$LA_SRC/test/lib/sanitize.sh"
 
 # Run a command as the cluster's OS user.
 la_as_owner() {
@@ -40,7 +46,11 @@ la_cleanup() {
 }
 
 la_setup() {
-  bash "$LA_SRC/test/lib/deps.sh"
+  if [ "${LA_SANITIZE:-0}" = 1 ]; then
+    bash "$LA_SRC/test/lib/deps.sh" libasan8 libubsan1   # gcc 12's sanitizer runtimes
+  else
+    bash "$LA_SRC/test/lib/deps.sh"
+  fi
 
   PG_CONFIG=/usr/lib/postgresql/$LA_PG_MAJOR/bin/pg_config
   export PG_CONFIG
@@ -55,8 +65,16 @@ la_setup() {
   trap la_cleanup EXIT
   trap 'exit 130' INT TERM
 
-  la_log "building (PG_CFLAGS=${LA_EXTRA_CFLAGS:-})"
-  make -C "$LA_SRC" -s PG_CONFIG="$PG_CONFIG" PG_CFLAGS="${LA_EXTRA_CFLAGS:-}" >"$LA_WORK/build.log" 2>&1 || {
+  # Where the extension is built: the checkout, or for the sanitizers a copy of it.
+  LA_BUILD=$LA_SRC
+  local cflags=${LA_EXTRA_CFLAGS:-}
+  if [ "${LA_SANITIZE:-0}" = 1 ]; then
+    la_san_prepare || { la_log "sanitizer set-up failed"; return 1; }
+    cflags="$cflags $LA_SAN_CFLAGS"
+  fi
+
+  la_log "building (PG_CFLAGS=$cflags)"
+  make -C "$LA_BUILD" -s PG_CONFIG="$PG_CONFIG" PG_CFLAGS="$cflags" >"$LA_WORK/build.log" 2>&1 || {
     cat "$LA_WORK/build.log" >&2; la_log "build failed"; return 1; }
   if grep -q 'warning:' "$LA_WORK/build.log"; then
     cat "$LA_WORK/build.log" >&2; la_log "the build printed warnings"; return 1
@@ -68,7 +86,7 @@ la_setup() {
   mkdir -p "$root$(dirname "$bindir")" "$root$(dirname "$sharedir")"
   cp -a "$(dirname "$bindir")/." "$root$(dirname "$bindir")/"
   cp -a "$sharedir" "$root$(dirname "$sharedir")/"
-  make -C "$LA_SRC" -s PG_CONFIG="$PG_CONFIG" DESTDIR="$root" install >>"$LA_WORK/build.log" 2>&1 || {
+  make -C "$LA_BUILD" -s PG_CONFIG="$PG_CONFIG" DESTDIR="$root" install >>"$LA_WORK/build.log" 2>&1 || {
     cat "$LA_WORK/build.log" >&2; la_log "install failed"; return 1; }
   LA_BIN="$root$bindir"
   export LA_BIN
@@ -100,7 +118,11 @@ max_parallel_workers_per_gather = 2
 timezone = 'UTC'
 log_min_messages = warning
 CONF
-  la_as_owner "$LA_BIN/pg_ctl" -D "$LA_WORK/data" -l "$LA_WORK/server.log" -w -t 60 start >/dev/null || {
+  if [ "${LA_SANITIZE:-0}" = 1 ]; then
+    # JIT would run the bitcode of the extension, compiled without the sanitizers.
+    echo "jit = off" >>"$LA_WORK/data/postgresql.conf"
+  fi
+  la_pg_ctl -D "$LA_WORK/data" -l "$LA_WORK/server.log" -w -t 60 start >/dev/null || {
     cat "$LA_WORK/server.log" >&2; la_log "server did not start"; return 1; }
   la_log "cluster up: PostgreSQL $("$LA_BIN/postgres" -V | awk '{print $3}'), socket $PGHOST, port $PGPORT"
 }
@@ -109,7 +131,7 @@ CONF
 # database $LA_DB with the extension in schema learnalytics, and export PGDATABASE.
 la_bench_db() {
   cat >>"$LA_WORK/data/postgresql.conf"
-  la_as_owner "$LA_BIN/pg_ctl" -D "$LA_WORK/data" -w restart >/dev/null || return 1
+  la_pg_ctl -D "$LA_WORK/data" -w restart >/dev/null || return 1
   "$LA_BIN/createdb" "$LA_DB" || return 1
   export PGDATABASE=$LA_DB
   psql -X -q -c "CREATE SCHEMA learnalytics; CREATE EXTENSION learnalytics SCHEMA learnalytics;"

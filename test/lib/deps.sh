@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the Debian packages that the build, the tests and the demo use are present.
 # As root, install what is missing with apt-get; otherwise say exactly what to install and fail.
+# Arguments name more packages to check (the sanitizer runtimes of `make check-asan`).
 set -euo pipefail
 
 PACKAGES=(
@@ -11,6 +12,7 @@ PACKAGES=(
   r-mathlib                  # libRmath + Rmath.h: t distribution for comparisons (src/roi/compare.c)
   python3-scipy              # tests only: independent reference for the statistics (test/t/61_*)
   make gcc
+  "$@"
 )
 
 missing=()
