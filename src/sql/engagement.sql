@@ -327,35 +327,54 @@ CROSS JOIN LATERAL @extschema@.daily_activity(le.summary, NULL,
 COMMENT ON VIEW @extschema@.learner_daily_engagement IS
 'per learner and calendar day (in the summary''s time zone), zero-filled from the first active day to today';
 
-CREATE VIEW @extschema@.learner_engagement_state AS
-SELECT le.learner, t.as_of, i.first_activity, i.last_activity, i.active_days, i.events,
-       @extschema@.days_inactive(le.summary, t.as_of) AS days_inactive,
-       s.active AS active_today, s.days AS streak_days,
-       b.mean AS baseline_events, b.days_counted AS baseline_days,
-       @extschema@.dip_ratio(le.summary, t.as_of) AS dip_ratio,
+-- The state of one summary as of a given day: what learner_engagement_state shows, with the day
+-- passed in (the view passes today in the summary's time zone), so that it can be asked for any day
+-- and tested without reading the clock.
+CREATE FUNCTION @extschema@.engagement_state(summary @extschema@.engagement_summary, as_of date,
+    OUT first_activity timestamptz, OUT last_activity timestamptz,
+    OUT active_days integer, OUT events bigint, OUT days_inactive integer, OUT active_today boolean,
+    OUT streak_days integer, OUT baseline_events float8, OUT baseline_days integer, OUT dip_ratio float8,
+    OUT dip_days integer, OUT state text, OUT reason text)
+RETURNS record
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT i.first_activity, i.last_activity, i.active_days, i.events,
+       @extschema@.days_inactive($1, $2),
+       s.active, s.days,
+       b.mean, b.days_counted,
+       @extschema@.dip_ratio($1, $2),
        p.dip_days,
        CASE
          WHEN p.dip_days >= 3 THEN 'dip'
-         WHEN @extschema@.days_inactive(le.summary, t.as_of) >= 7 THEN 'inactive'
+         WHEN @extschema@.days_inactive($1, $2) >= 7 THEN 'inactive'
          WHEN b.days_counted < 14 THEN 'new'
          ELSE 'engaged'
-       END AS state,
+       END,
        CASE
-         WHEN p.dip_days >= 3 THEN pg_catalog.format(
-           'events below 60%% of the 14-day mean for %s days (mean %s)', p.dip_days,
-           pg_catalog.round(b.mean::numeric, 2))
-         WHEN @extschema@.days_inactive(le.summary, t.as_of) >= 7 THEN pg_catalog.format(
-           'no activity for %s days', @extschema@.days_inactive(le.summary, t.as_of))
-         WHEN b.days_counted < 14 THEN pg_catalog.format('only %s days of history', b.days_counted)
-       END AS reason
+         WHEN p.dip_days >= 3 THEN format(
+           'events below 60%% of the 14-day mean for %s days (mean %s)', p.dip_days, round(b.mean::numeric, 2))
+         WHEN @extschema@.days_inactive($1, $2) >= 7 THEN format(
+           'no activity for %s days', @extschema@.days_inactive($1, $2))
+         WHEN b.days_counted < 14 THEN format('only %s days of history', b.days_counted)
+       END
+FROM @extschema@.engagement_info($1) i
+CROSS JOIN @extschema@.activity_streak($1, $2) s
+CROSS JOIN @extschema@.engagement_baseline($1, $2) b
+CROSS JOIN (SELECT @extschema@.dip_persistence($1, $2) AS dip_days) p
+$$;
+COMMENT ON FUNCTION @extschema@.engagement_state(@extschema@.engagement_summary, date) IS
+'a summary as of a day: inactivity, streak, 14-day baseline, dip persistence and a state with its reason (learner_engagement_state passes today)';
+
+CREATE VIEW @extschema@.learner_engagement_state AS
+SELECT le.learner, t.as_of, s.first_activity, s.last_activity, s.active_days, s.events, s.days_inactive,
+       s.active_today, s.streak_days, s.baseline_events, s.baseline_days, s.dip_ratio, s.dip_days,
+       s.state, s.reason
 FROM @extschema@.learner_engagement le
-CROSS JOIN LATERAL @extschema@.engagement_info(le.summary) i
-CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE i.tz)::date AS as_of) t
-CROSS JOIN LATERAL @extschema@.activity_streak(le.summary, t.as_of) s
-CROSS JOIN LATERAL @extschema@.engagement_baseline(le.summary, t.as_of) b
-CROSS JOIN LATERAL (SELECT @extschema@.dip_persistence(le.summary, t.as_of) AS dip_days) p;
+CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE (@extschema@.engagement_info(le.summary)).tz)::date AS as_of) t
+CROSS JOIN LATERAL @extschema@.engagement_state(le.summary, t.as_of) s;
 COMMENT ON VIEW @extschema@.learner_engagement_state IS
-'per learner, as of today in the summary''s time zone: inactivity, streak, 14-day baseline, dip persistence and a state with its reason';
+'per learner, as of today in the summary''s time zone: engagement_state(summary, today)';
 
 -- privileges (doc/roles.md): the admin role rebuilds; analysts read the summaries and views
 REVOKE ALL ON FUNCTION @extschema@.refresh_learner_engagement(regclass, name, name, name, text, interval) FROM PUBLIC;
@@ -364,3 +383,8 @@ GRANT EXECUTE ON FUNCTION @extschema@.refresh_learner_engagement(regclass, name,
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.learner_engagement TO learnalytics_admin;
 GRANT SELECT ON @extschema@.learner_engagement, @extschema@.learner_daily_engagement,
   @extschema@.learner_engagement_state TO learnalytics_analyst;
+-- functions a view calls run with the reader's rights: whoever reads learner_engagement_state
+-- (directly, or through a view over it such as learner_risk_state) executes engagement_state()
+REVOKE ALL ON FUNCTION @extschema@.engagement_state(@extschema@.engagement_summary, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.engagement_state(@extschema@.engagement_summary, date)
+  TO learnalytics_viewer;
