@@ -329,16 +329,16 @@ COMMENT ON VIEW @extschema@.learner_daily_engagement IS
 
 -- The state of one summary as of a given day: what learner_engagement_state shows, with the day
 -- passed in (the view passes today in the summary's time zone), so that it can be asked for any day
--- and tested without reading the clock.
-CREATE FUNCTION @extschema@.engagement_state(summary @extschema@.engagement_summary, as_of date,
-    OUT first_activity timestamptz, OUT last_activity timestamptz,
-    OUT active_days integer, OUT events bigint, OUT days_inactive integer, OUT active_today boolean,
-    OUT streak_days integer, OUT baseline_events float8, OUT baseline_days integer, OUT dip_ratio float8,
-    OUT dip_days integer, OUT state text, OUT reason text)
-RETURNS record
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
+-- and tested without reading the clock. A standard-SQL body is parsed and bound when the function is
+-- created, like a view, so no search_path applies when it runs; without a SET clause, STRICT or a
+-- non-set result the planner inlines it into the view's query, which then costs what the view's own
+-- joins did. NULL arguments give no row.
+CREATE FUNCTION @extschema@.engagement_state(summary @extschema@.engagement_summary, as_of date)
+RETURNS TABLE (first_activity timestamptz, last_activity timestamptz, active_days integer, events bigint,
+    days_inactive integer, active_today boolean, streak_days integer, baseline_events float8,
+    baseline_days integer, dip_ratio float8, dip_days integer, state text, reason text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE ROWS 1
+BEGIN ATOMIC
 SELECT i.first_activity, i.last_activity, i.active_days, i.events,
        @extschema@.days_inactive($1, $2),
        s.active, s.days,
@@ -352,17 +352,19 @@ SELECT i.first_activity, i.last_activity, i.active_days, i.events,
          ELSE 'engaged'
        END,
        CASE
-         WHEN p.dip_days >= 3 THEN format(
-           'events below 60%% of the 14-day mean for %s days (mean %s)', p.dip_days, round(b.mean::numeric, 2))
-         WHEN @extschema@.days_inactive($1, $2) >= 7 THEN format(
+         WHEN p.dip_days >= 3 THEN pg_catalog.format(
+           'events below 60%% of the 14-day mean for %s days (mean %s)', p.dip_days,
+           pg_catalog.round(b.mean::numeric, 2))
+         WHEN @extschema@.days_inactive($1, $2) >= 7 THEN pg_catalog.format(
            'no activity for %s days', @extschema@.days_inactive($1, $2))
-         WHEN b.days_counted < 14 THEN format('only %s days of history', b.days_counted)
+         WHEN b.days_counted < 14 THEN pg_catalog.format('only %s days of history', b.days_counted)
        END
 FROM @extschema@.engagement_info($1) i
 CROSS JOIN @extschema@.activity_streak($1, $2) s
 CROSS JOIN @extschema@.engagement_baseline($1, $2) b
 CROSS JOIN (SELECT @extschema@.dip_persistence($1, $2) AS dip_days) p
-$$;
+WHERE $1 IS NOT NULL AND $2 IS NOT NULL;
+END;
 COMMENT ON FUNCTION @extschema@.engagement_state(@extschema@.engagement_summary, date) IS
 'a summary as of a day: inactivity, streak, 14-day baseline, dip persistence and a state with its reason (learner_engagement_state passes today)';
 
@@ -371,7 +373,8 @@ SELECT le.learner, t.as_of, s.first_activity, s.last_activity, s.active_days, s.
        s.active_today, s.streak_days, s.baseline_events, s.baseline_days, s.dip_ratio, s.dip_days,
        s.state, s.reason
 FROM @extschema@.learner_engagement le
-CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE (@extschema@.engagement_info(le.summary)).tz)::date AS as_of) t
+CROSS JOIN LATERAL @extschema@.engagement_info(le.summary) i
+CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE i.tz)::date AS as_of) t
 CROSS JOIN LATERAL @extschema@.engagement_state(le.summary, t.as_of) s;
 COMMENT ON VIEW @extschema@.learner_engagement_state IS
 'per learner, as of today in the summary''s time zone: engagement_state(summary, today)';
