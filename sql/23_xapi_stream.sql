@@ -187,9 +187,13 @@ BEGIN
 END $$;
 SELECT id FROM xapi_statements WHERE id::text LIKE 'e4%' AND id > 'e4000000-0000-4000-8000-000000000012' ORDER BY 1;
 SELECT * FROM store_counts;
--- (the statement without timestamp is in the current month's partition, not listed here)
+-- the statement without timestamp is in the partition of its own month (the month of the load's
+-- transaction, whichever it was: not read from the clock again here, where it may be the next month)
+SELECT c.relname = 'xapi_statements_p' || to_char(s."timestamp" AT TIME ZONE 'UTC', 'YYYYMM') AS own_month
+FROM xapi_statements s JOIN pg_class c ON c.oid = s.tableoid WHERE s.id = 'e4000000-0000-4000-8000-000000000012';
+-- the other partitions
 SELECT relname FROM pg_class WHERE relname ~ '^xapi_statements_p[0-9]{6}$'
-  AND relname <> 'xapi_statements_p' || to_char(now() AT TIME ZONE 'UTC', 'YYYYMM') ORDER BY 1;
+  AND oid <> (SELECT tableoid FROM xapi_statements WHERE id = 'e4000000-0000-4000-8000-000000000012') ORDER BY 1;
 
 -- 7. a new month's partition has UTC month bounds whatever the session's time zone (in Asuncion,
 --    2023-10-01 00:00 local did not exist: clocks went from 24:00 to 01:00)

@@ -7,6 +7,10 @@ SET DateStyle = 'ISO, YMD';
 SET IntervalStyle = 'postgres';
 SET client_min_messages = warning;
 
+-- One transaction, so that every now() below (the rows' times, the monthly partitions, the cut-offs
+-- retention_run() computes) is the same instant: the results cannot change when the test runs
+-- across midnight or the end of a month.
+BEGIN;
 -- a plain table (timestamptz) and a table partitioned by month (date)
 CREATE TABLE ret_plain (id int, at timestamptz);
 INSERT INTO ret_plain SELECT g, now() - g * interval '1 day' FROM generate_series(1, 100) g;
@@ -54,6 +58,7 @@ SELECT sum((engagement_info(summary)).events) AS events_kept FROM rollup_learner
 INSERT INTO ret_ev VALUES (1, now());
 SELECT changes FROM rollup_refresh('ret');
 SELECT sum((engagement_info(summary)).events) AS events_kept FROM rollup_learner_day WHERE rollup = 'ret';
+COMMIT;
 
 -- errors
 \set VERBOSITY terse

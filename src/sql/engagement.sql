@@ -327,35 +327,57 @@ CROSS JOIN LATERAL @extschema@.daily_activity(le.summary, NULL,
 COMMENT ON VIEW @extschema@.learner_daily_engagement IS
 'per learner and calendar day (in the summary''s time zone), zero-filled from the first active day to today';
 
-CREATE VIEW @extschema@.learner_engagement_state AS
-SELECT le.learner, t.as_of, i.first_activity, i.last_activity, i.active_days, i.events,
-       @extschema@.days_inactive(le.summary, t.as_of) AS days_inactive,
-       s.active AS active_today, s.days AS streak_days,
-       b.mean AS baseline_events, b.days_counted AS baseline_days,
-       @extschema@.dip_ratio(le.summary, t.as_of) AS dip_ratio,
+-- The state of one summary as of a given day: what learner_engagement_state shows, with the day
+-- passed in (the view passes today in the summary's time zone), so that it can be asked for any day
+-- and tested without reading the clock. A standard-SQL body is parsed and bound when the function is
+-- created, like a view, so no search_path applies when it runs; without a SET clause, STRICT or a
+-- non-set result the planner inlines it into the view's query, which then costs what the view's own
+-- joins did. NULL arguments give no row.
+CREATE FUNCTION @extschema@.engagement_state(summary @extschema@.engagement_summary, as_of date)
+RETURNS TABLE (first_activity timestamptz, last_activity timestamptz, active_days integer, events bigint,
+    days_inactive integer, active_today boolean, streak_days integer, baseline_events float8,
+    baseline_days integer, dip_ratio float8, dip_days integer, state text, reason text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE ROWS 1
+BEGIN ATOMIC
+SELECT i.first_activity, i.last_activity, i.active_days, i.events,
+       @extschema@.days_inactive($1, $2),
+       s.active, s.days,
+       b.mean, b.days_counted,
+       @extschema@.dip_ratio($1, $2),
        p.dip_days,
        CASE
          WHEN p.dip_days >= 3 THEN 'dip'
-         WHEN @extschema@.days_inactive(le.summary, t.as_of) >= 7 THEN 'inactive'
+         WHEN @extschema@.days_inactive($1, $2) >= 7 THEN 'inactive'
          WHEN b.days_counted < 14 THEN 'new'
          ELSE 'engaged'
-       END AS state,
+       END,
        CASE
          WHEN p.dip_days >= 3 THEN pg_catalog.format(
            'events below 60%% of the 14-day mean for %s days (mean %s)', p.dip_days,
            pg_catalog.round(b.mean::numeric, 2))
-         WHEN @extschema@.days_inactive(le.summary, t.as_of) >= 7 THEN pg_catalog.format(
-           'no activity for %s days', @extschema@.days_inactive(le.summary, t.as_of))
+         WHEN @extschema@.days_inactive($1, $2) >= 7 THEN pg_catalog.format(
+           'no activity for %s days', @extschema@.days_inactive($1, $2))
          WHEN b.days_counted < 14 THEN pg_catalog.format('only %s days of history', b.days_counted)
-       END AS reason
+       END
+FROM @extschema@.engagement_info($1) i
+CROSS JOIN @extschema@.activity_streak($1, $2) s
+CROSS JOIN @extschema@.engagement_baseline($1, $2) b
+CROSS JOIN (SELECT @extschema@.dip_persistence($1, $2) AS dip_days) p
+WHERE $1 IS NOT NULL AND $2 IS NOT NULL;
+END;
+COMMENT ON FUNCTION @extschema@.engagement_state(@extschema@.engagement_summary, date) IS
+'a summary as of a day: inactivity, streak, 14-day baseline, dip persistence and a state with its reason (learner_engagement_state passes today)';
+
+CREATE VIEW @extschema@.learner_engagement_state AS
+SELECT le.learner, t.as_of, s.first_activity, s.last_activity, s.active_days, s.events, s.days_inactive,
+       s.active_today, s.streak_days, s.baseline_events, s.baseline_days, s.dip_ratio, s.dip_days,
+       s.state, s.reason
 FROM @extschema@.learner_engagement le
 CROSS JOIN LATERAL @extschema@.engagement_info(le.summary) i
 CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE i.tz)::date AS as_of) t
-CROSS JOIN LATERAL @extschema@.activity_streak(le.summary, t.as_of) s
-CROSS JOIN LATERAL @extschema@.engagement_baseline(le.summary, t.as_of) b
-CROSS JOIN LATERAL (SELECT @extschema@.dip_persistence(le.summary, t.as_of) AS dip_days) p;
+CROSS JOIN LATERAL @extschema@.engagement_state(le.summary, t.as_of) s;
 COMMENT ON VIEW @extschema@.learner_engagement_state IS
-'per learner, as of today in the summary''s time zone: inactivity, streak, 14-day baseline, dip persistence and a state with its reason';
+'per learner, as of today in the summary''s time zone: engagement_state(summary, today)';
 
 -- privileges (doc/roles.md): the admin role rebuilds; analysts read the summaries and views
 REVOKE ALL ON FUNCTION @extschema@.refresh_learner_engagement(regclass, name, name, name, text, interval) FROM PUBLIC;
@@ -365,3 +387,8 @@ GRANT EXECUTE ON FUNCTION @extschema@.refresh_learner_engagement(regclass, name,
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.learner_engagement TO learnalytics_admin;
 GRANT SELECT ON @extschema@.learner_engagement, @extschema@.learner_daily_engagement,
   @extschema@.learner_engagement_state TO learnalytics_analyst;
+-- functions a view calls run with the reader's rights: whoever reads learner_engagement_state
+-- (directly, or through a view over it such as learner_risk_state) executes engagement_state()
+REVOKE ALL ON FUNCTION @extschema@.engagement_state(@extschema@.engagement_summary, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.engagement_state(@extschema@.engagement_summary, date)
+  TO learnalytics_viewer;

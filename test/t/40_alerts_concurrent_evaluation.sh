@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Two sessions evaluate the same rule as of the same day at the same time: the first holds its
-# transaction open while the second starts; together they create exactly one open alert per
+# transaction open until the second is blocked behind it; together they create exactly one open alert per
 # learner and family, each with one first contact and one outbox message. Then two sessions
 # evaluating two rules of the same family never give a learner two open alerts of that family.
 set -euo pipefail
@@ -29,23 +29,52 @@ SELECT name FROM create_rule_from('engagement_dip', 't_conc', '{"course": "conc"
 SQL
 
 as_of='2026-01-17 12:00+00'
-# session 1 evaluates and keeps its transaction open for 2 s; session 2 starts meanwhile
-psql_q -c "BEGIN" -c "SELECT opened FROM evaluate_rule('t_conc', '$as_of')" -c "SELECT pg_sleep(2)" -c "COMMIT" >"$LA_WORK/conc1.out" &
+# Session 1 evaluates and keeps its transaction (and the rule family's lock) open until it sees
+# session 2 blocked behind it; session 2 starts once session 1 holds that lock. No fixed sleep:
+# both waits poll the server (bounded at 120 s, which only a stalled server reaches), so the
+# order is the same on a loaded machine: session 1 opens every alert, session 2 none.
+PGAPPNAME=la_conc1 psql_q -c "BEGIN" -c "SELECT opened FROM evaluate_rule('t_conc', '$as_of')" -c "
+DO \$\$
+BEGIN
+  FOR i IN 1 .. 1200 LOOP
+    PERFORM pg_stat_clear_snapshot();
+    IF EXISTS (SELECT 1 FROM pg_stat_activity a
+                WHERE a.application_name = 'la_conc2' AND pg_backend_pid() = ANY (pg_blocking_pids(a.pid))) THEN
+      RETURN;
+    END IF;
+    PERFORM pg_sleep(0.1);
+  END LOOP;
+  RAISE EXCEPTION 'session 2 was never seen waiting for session 1';
+END
+\$\$" -c "COMMIT" >"$LA_WORK/conc1.out" 2>&1 &
 p1=$!
-sleep 0.5
-psql_q -c "SELECT opened FROM evaluate_rule('t_conc', '$as_of')" >"$LA_WORK/conc2.out" &
+held=0
+for _ in $(seq 1 1200); do
+  held=$(psql_q -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+                     WHERE a.application_name = 'la_conc1' AND l.locktype = 'advisory' AND l.granted")
+  [ "$held" -gt 0 ] && break
+  kill -0 $p1 2>/dev/null || break
+  sleep 0.1
+done
+[ "$held" -gt 0 ] || { echo "session 1 never held the rule family's lock"; cat "$LA_WORK/conc1.out"; exit 1; }
+PGAPPNAME=la_conc2 psql_q -c "SELECT opened FROM evaluate_rule('t_conc', '$as_of')" >"$LA_WORK/conc2.out" 2>&1 &
 p2=$!
-wait $p1 $p2
+rc1=0; rc2=0
+wait $p1 || rc1=$?
+wait $p2 || rc2=$?
+[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] || { echo "a session failed ($rc1, $rc2):"; cat "$LA_WORK/conc1.out" "$LA_WORK/conc2.out"; exit 1; }
 o1=$(grep -E '^[0-9]+$' "$LA_WORK/conc1.out" | head -1); o2=$(grep -E '^[0-9]+$' "$LA_WORK/conc2.out" | head -1)
-echo "session 1 opened $o1, session 2 opened $o2"
-[ $((o1 + o2)) -eq $n ] || { echo "expected $n alerts opened in total"; exit 1; }
+echo "session 1 opened $o1, session 2 (blocked behind it) opened $o2"
+[ "$o1" -eq $n ] && [ "$o2" -eq 0 ] || { echo "expected session 1 to open $n alerts and session 2 none"; exit 1; }
 
-# both at once, many times over, on the next days: still one open alert per learner
+# all at once, many times over, on the next days: still one open alert per learner
 for day in 18 19 20; do
+  pids=()
   for s in 1 2 3; do
     psql_q -c "SELECT opened FROM evaluate_rule('t_conc', '2026-01-$day 12:00+00')" >/dev/null &
+    pids+=($!)
   done
-  wait
+  for p in "${pids[@]}"; do wait "$p" || { echo "an evaluation of 2026-01-$day failed"; exit 1; }; done
 done
 read -r alerts open dup contacts msgs <<<"$(psql_q -F' ' -c "
   SELECT (SELECT count(*) FROM alert WHERE rule_name = 't_conc'),
@@ -61,9 +90,10 @@ echo "alerts $alerts, open $open, duplicated open $dup, contacts $contacts, dupl
 # a second rule of the same family, evaluated concurrently with the first on a fresh state
 psql_q -c "DELETE FROM alert_outbox; DELETE FROM alert WHERE rule_name = 't_conc'" \
        -c "SELECT name FROM create_rule_from('engagement_dip', 't_conc2', '{\"course\": \"conc\", \"metric\": \"events\"}')" >/dev/null
-psql_q -c "SELECT opened FROM evaluate_rule('t_conc', '$as_of')" >/dev/null &
-psql_q -c "SELECT opened FROM evaluate_rule('t_conc2', '$as_of')" >/dev/null &
-wait
+psql_q -c "SELECT opened FROM evaluate_rule('t_conc', '$as_of')" >/dev/null & p1=$!
+psql_q -c "SELECT opened FROM evaluate_rule('t_conc2', '$as_of')" >/dev/null & p2=$!
+wait $p1 || { echo "evaluating t_conc failed"; exit 1; }
+wait $p2 || { echo "evaluating t_conc2 failed"; exit 1; }
 read -r open dup <<<"$(psql_q -F' ' -c "
   SELECT count(*), count(*) - count(DISTINCT learner) FROM alert WHERE family = 'engagement' AND closed_at IS NULL
      AND learner LIKE 'conc%'")"
