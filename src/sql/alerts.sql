@@ -170,6 +170,7 @@ BEGIN
   IF NOT FOUND THEN
     RETURN format('(SELECT * FROM %I.%I)', '@extschema@', kind);
   END IF;
+  PERFORM @extschema@.la_require_trusted_relation(src.relation, format('alert_source "%s"', kind));
   FOR f IN SELECT * FROM @extschema@.alert_source_fields(kind) LOOP
     col := coalesce(src.columns ->> f.field, f.field);
     IF @extschema@.source_column_type(src.relation, col) IS NOT NULL THEN
@@ -1213,6 +1214,7 @@ BEGIN
   IF outcomes IS NULL THEN
     RETURN;
   END IF;
+  PERFORM @extschema@.la_require_trusted_relation(outcomes, 'replay_rule outcomes');
 
   -- outcomes: the learner's first dropout day (other outcomes end the learner's days at risk too)
   FOREACH col IN ARRAY ARRAY[learner_column, outcome_column, time_column] LOOP

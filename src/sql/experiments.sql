@@ -143,6 +143,7 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Set eligible_relation and eligible_learner_column to a table or view of eligible learners.';
   END IF;
+  PERFORM @extschema@.la_require_trusted_relation(x.eligible_relation, format('experiment "%s" eligible_relation', experiment));
   SELECT array_agg(a.arm ORDER BY a.i, r) INTO slots
   FROM unnest(x.arms, COALESCE(x.weights, array_fill(1, ARRAY[cardinality(x.arms)]))) WITH ORDINALITY a(arm, w, i),
        generate_series(1, a.w) r;
@@ -238,6 +239,7 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
   SELECT s.* INTO src FROM @extschema@.performance_source s WHERE s.name = x.performance_source;
+  PERFORM @extschema@.la_require_trusted_relation(src.relation, format('performance_source "%s"', x.performance_source));
   -- one value per learner (their mean in the window), then per arm: size, mean, sd
   EXECUTE format($q$
       SELECT array_agg(g.arm ORDER BY g.arm), array_agg(g.n ORDER BY g.arm),

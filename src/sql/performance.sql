@@ -145,6 +145,7 @@ BEGIN
     RAISE EXCEPTION 'unknown performance source "%"', source
       USING ERRCODE = 'undefined_object', HINT = 'Register the table in performance_source first.';
   END IF;
+  PERFORM @extschema@.la_require_trusted_relation(src.relation, format('performance_source "%s"', source));
   IF baseline IS NULL OR baseline <= interval '0' OR follow_up IS NULL OR follow_up <= interval '0' THEN
     RAISE EXCEPTION 'baseline and follow_up must be positive intervals'
       USING ERRCODE = 'invalid_parameter_value';

@@ -87,6 +87,7 @@ DECLARE
   last    bigint;
 BEGIN
   FOR p IN SELECT * FROM @extschema@.retention_policy rp ORDER BY rp.relation::text LOOP
+    PERFORM @extschema@.la_require_trusted_relation(p.relation, 'retention_policy');
     cutoff := now() - p.keep;
     typ := format_type(@extschema@.source_column_type(p.relation, p.time_column), NULL);
     IF typ IS NULL THEN

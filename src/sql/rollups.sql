@@ -356,6 +356,7 @@ BEGIN
       USING ERRCODE = 'undefined_object',
             HINT = 'Create it with rollup_create(); SELECT name FROM rollup lists the existing ones.';
   END IF;
+  PERFORM @extschema@.la_require_trusted_relation(r.source, format('rollup "%s"', r.name));
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', r.source);
   RETURN r;
 END
