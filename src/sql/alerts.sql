@@ -113,6 +113,12 @@ BEGIN
     RAISE EXCEPTION 'alert_source "%": % is not a table or view', NEW.kind, NEW.relation
       USING ERRCODE = 'wrong_object_type';
   END IF;
+  -- the rules publish what they read: whoever maps a source must be allowed to read it
+  IF NOT coalesce(has_table_privilege(current_user, NEW.relation, 'SELECT'), false) THEN
+    RAISE EXCEPTION 'alert_source "%": permission denied for %', NEW.kind, NEW.relation
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Map only a relation the registering role may SELECT from.';
+  END IF;
   FOR k IN SELECT jsonb_object_keys(NEW.columns) LOOP
     IF NOT EXISTS (SELECT 1 FROM @extschema@.alert_source_fields(NEW.kind) s WHERE s.field = k) THEN
       RAISE EXCEPTION 'alert_source "%": unknown field "%"', NEW.kind, k

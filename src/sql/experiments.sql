@@ -60,6 +60,13 @@ BEGIN
     RAISE EXCEPTION 'experiment field "arms": arm names must be distinct and not empty'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  -- the assignment publishes who is eligible: whoever names the relation must be allowed to read it
+  IF NEW.eligible_relation IS NOT NULL
+     AND NOT coalesce(has_table_privilege(current_user, NEW.eligible_relation, 'SELECT'), false) THEN
+    RAISE EXCEPTION 'experiment field "eligible_relation": permission denied for %', NEW.eligible_relation
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Name only a relation the role writing the experiment may SELECT from.';
+  END IF;
   FOREACH field IN ARRAY ARRAY['eligible_learner_column', 'stratum_column'] LOOP
     col := to_jsonb(NEW) ->> field;
     CONTINUE WHEN col IS NULL;

@@ -79,6 +79,12 @@ BEGIN
     RAISE EXCEPTION 'performance_source field "relation": % is not a table or view', NEW.relation
       USING ERRCODE = 'wrong_object_type';
   END IF;
+  -- the comparisons publish what they read: whoever registers a source must be allowed to read it
+  IF NOT coalesce(has_table_privilege(current_user, NEW.relation, 'SELECT'), false) THEN
+    RAISE EXCEPTION 'performance_source field "relation": permission denied for %', NEW.relation
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Register only a relation the registering role may SELECT from.';
+  END IF;
   FOREACH field IN ARRAY ARRAY['learner_column', 'site_column', 'time_column', 'metric_column'] LOOP
     col := to_jsonb(NEW) ->> field;
     CONTINUE WHEN col IS NULL;
