@@ -113,6 +113,12 @@ BEGIN
     RAISE EXCEPTION 'alert_source "%": % is not a table or view', NEW.kind, NEW.relation
       USING ERRCODE = 'wrong_object_type';
   END IF;
+  -- the rules publish what they read: whoever maps a source must be allowed to read it
+  IF NOT coalesce(has_table_privilege(current_user, NEW.relation, 'SELECT'), false) THEN
+    RAISE EXCEPTION 'alert_source "%": permission denied for %', NEW.kind, NEW.relation
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Map only a relation the registering role may SELECT from.';
+  END IF;
   FOR k IN SELECT jsonb_object_keys(NEW.columns) LOOP
     IF NOT EXISTS (SELECT 1 FROM @extschema@.alert_source_fields(NEW.kind) s WHERE s.field = k) THEN
       RAISE EXCEPTION 'alert_source "%": unknown field "%"', NEW.kind, k
@@ -170,6 +176,7 @@ BEGIN
   IF NOT FOUND THEN
     RETURN format('(SELECT * FROM %I.%I)', '@extschema@', kind);
   END IF;
+  PERFORM @extschema@.la_require_trusted_relation(src.relation, format('alert_source "%s"', kind));
   FOR f IN SELECT * FROM @extschema@.alert_source_fields(kind) LOOP
     col := coalesce(src.columns ->> f.field, f.field);
     IF @extschema@.source_column_type(src.relation, col) IS NOT NULL THEN
@@ -1213,6 +1220,7 @@ BEGIN
   IF outcomes IS NULL THEN
     RETURN;
   END IF;
+  PERFORM @extschema@.la_require_trusted_relation(outcomes, 'replay_rule outcomes');
 
   -- outcomes: the learner's first dropout day (other outcomes end the learner's days at risk too)
   FOREACH col IN ARRAY ARRAY[learner_column, outcome_column, time_column] LOOP

@@ -299,6 +299,7 @@ BEGIN
   END IF;
   PERFORM @extschema@.la_check_event_columns(source, learner_column, ts_column, weight_column, '{}',
     'Convert it in a view, naming the time zone: ts AT TIME ZONE ''Europe/Paris''.');
+  PERFORM @extschema@.la_require_trusted_relation(source, 'refresh_learner_engagement source');
 
   -- a full rebuild in one statement: readers see the old or the new summaries, never a mix
   LOCK TABLE @extschema@.learner_engagement IN EXCLUSIVE MODE;

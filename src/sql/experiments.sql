@@ -60,6 +60,13 @@ BEGIN
     RAISE EXCEPTION 'experiment field "arms": arm names must be distinct and not empty'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  -- the assignment publishes who is eligible: whoever names the relation must be allowed to read it
+  IF NEW.eligible_relation IS NOT NULL
+     AND NOT coalesce(has_table_privilege(current_user, NEW.eligible_relation, 'SELECT'), false) THEN
+    RAISE EXCEPTION 'experiment field "eligible_relation": permission denied for %', NEW.eligible_relation
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Name only a relation the role writing the experiment may SELECT from.';
+  END IF;
   FOREACH field IN ARRAY ARRAY['eligible_learner_column', 'stratum_column'] LOOP
     col := to_jsonb(NEW) ->> field;
     CONTINUE WHEN col IS NULL;
@@ -143,6 +150,7 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Set eligible_relation and eligible_learner_column to a table or view of eligible learners.';
   END IF;
+  PERFORM @extschema@.la_require_trusted_relation(x.eligible_relation, format('experiment "%s" eligible_relation', experiment));
   SELECT array_agg(a.arm ORDER BY a.i, r) INTO slots
   FROM unnest(x.arms, COALESCE(x.weights, array_fill(1, ARRAY[cardinality(x.arms)]))) WITH ORDINALITY a(arm, w, i),
        generate_series(1, a.w) r;
@@ -238,6 +246,7 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
   SELECT s.* INTO src FROM @extschema@.performance_source s WHERE s.name = x.performance_source;
+  PERFORM @extschema@.la_require_trusted_relation(src.relation, format('performance_source "%s"', x.performance_source));
   -- one value per learner (their mean in the window), then per arm: size, mean, sd
   EXECUTE format($q$
       SELECT array_agg(g.arm ORDER BY g.arm), array_agg(g.n ORDER BY g.arm),

@@ -79,6 +79,12 @@ BEGIN
     RAISE EXCEPTION 'performance_source field "relation": % is not a table or view', NEW.relation
       USING ERRCODE = 'wrong_object_type';
   END IF;
+  -- the comparisons publish what they read: whoever registers a source must be allowed to read it
+  IF NOT coalesce(has_table_privilege(current_user, NEW.relation, 'SELECT'), false) THEN
+    RAISE EXCEPTION 'performance_source field "relation": permission denied for %', NEW.relation
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Register only a relation the registering role may SELECT from.';
+  END IF;
   FOREACH field IN ARRAY ARRAY['learner_column', 'site_column', 'time_column', 'metric_column'] LOOP
     col := to_jsonb(NEW) ->> field;
     CONTINUE WHEN col IS NULL;
@@ -145,6 +151,7 @@ BEGIN
     RAISE EXCEPTION 'unknown performance source "%"', source
       USING ERRCODE = 'undefined_object', HINT = 'Register the table in performance_source first.';
   END IF;
+  PERFORM @extschema@.la_require_trusted_relation(src.relation, format('performance_source "%s"', source));
   IF baseline IS NULL OR baseline <= interval '0' OR follow_up IS NULL OR follow_up <= interval '0' THEN
     RAISE EXCEPTION 'baseline and follow_up must be positive intervals'
       USING ERRCODE = 'invalid_parameter_value';

@@ -19,6 +19,32 @@ COMMENT ON COLUMN @extschema@.retention_policy.last_run IS 'when retention_run()
 COMMENT ON COLUMN @extschema@.retention_policy.last_removed IS 'rows deleted (plain tables) or partitions dropped by the last run';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.retention_policy', '');
 
+-- Whoever writes a policy (retention_set, or the table directly) must be allowed to read and delete
+-- the rows it removes: retention_run deletes them with the rights of whoever runs it.
+CREATE FUNCTION @extschema@.retention_policy_check()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = NEW.relation) THEN
+    RAISE EXCEPTION 'retention_policy: relation with OID % does not exist', NEW.relation::oid
+      USING ERRCODE = 'undefined_table';
+  END IF;
+  IF NOT (has_table_privilege(current_user, NEW.relation, 'SELECT')
+          AND has_table_privilege(current_user, NEW.relation, 'DELETE')) THEN
+    RAISE EXCEPTION 'retention_policy: permission denied for %', NEW.relation
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'A retention policy needs SELECT and DELETE on its table for the role that writes it.';
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.retention_policy_check() IS
+'trigger: the role writing a retention policy may SELECT and DELETE from its table';
+CREATE TRIGGER retention_policy_check BEFORE INSERT OR UPDATE OF relation ON @extschema@.retention_policy
+FOR EACH ROW EXECUTE FUNCTION @extschema@.retention_policy_check();
+
 -- Add or change a policy, after checking the table and its column.
 CREATE FUNCTION @extschema@.retention_set(relation regclass, time_column name, keep interval)
 RETURNS void
@@ -87,6 +113,7 @@ DECLARE
   last    bigint;
 BEGIN
   FOR p IN SELECT * FROM @extschema@.retention_policy rp ORDER BY rp.relation::text LOOP
+    PERFORM @extschema@.la_require_trusted_relation(p.relation, 'retention_policy');
     cutoff := now() - p.keep;
     typ := format_type(@extschema@.source_column_type(p.relation, p.time_column), NULL);
     IF typ IS NULL THEN

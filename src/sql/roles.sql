@@ -27,3 +27,43 @@ END
 $roles$;
 
 GRANT USAGE ON SCHEMA @extschema@ TO learnalytics_viewer, learnalytics_analyst, learnalytics_admin;
+
+-- The caller's-rights functions that read or write a relation an admin registered or named
+-- (evaluate_rule(s) and replay over alert_source, retention_run, the performance and experiment
+-- functions over performance_source, refresh_learner_engagement, the rollup refreshes) run with
+-- the rights of whoever calls them. Run by a superuser (by hand, or from a pg_cron job a superuser
+-- scheduled), reading a view of another role's runs the functions the view calls, and deleting
+-- from a table fires its owner's triggers, with superuser rights: an admin that is not superuser
+-- could make itself one. So a superuser caller is refused a relation whose owner is not a
+-- superuser. A caller that is not a superuser runs with its own rights and escalates nothing; a
+-- relation a superuser owns was written by one (a view of a superuser's is accepted whatever it
+-- calls). A relation that does not exist is left to the caller's own error.
+CREATE FUNCTION @extschema@.la_require_trusted_relation(rel regclass, what text)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  owner       name;
+  owner_super boolean;
+BEGIN
+  IF rel IS NULL OR NOT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user), false) THEN
+    RETURN;
+  END IF;
+  SELECT o.rolname, o.rolsuper INTO owner, owner_super
+    FROM pg_class c JOIN pg_roles o ON o.oid = c.relowner
+   WHERE c.oid = rel;
+  IF NOT FOUND OR owner_super THEN
+    RETURN;
+  END IF;
+  RAISE EXCEPTION '%: % is owned by role "%", which is not a superuser', what, rel, owner
+    USING ERRCODE = 'insufficient_privilege',
+          DETAIL = format('Superuser "%s" would run with superuser rights whatever the relation''s owner wrote into it '
+                          '(functions its view calls, casts of its column types, its triggers).', current_user),
+          HINT = 'Run it (and schedule it) as a member of learnalytics_admin that is not a superuser, '
+                 'or have a superuser own the relation.';
+END
+$$;
+COMMENT ON FUNCTION @extschema@.la_require_trusted_relation(regclass, text) IS
+'raise insufficient_privilege when a superuser would read or write a relation whose owner is not a superuser (what: the calling function and registry entry)';
+GRANT EXECUTE ON FUNCTION @extschema@.la_require_trusted_relation(regclass, text) TO learnalytics_viewer;

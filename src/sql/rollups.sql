@@ -225,8 +225,10 @@ COMMENT ON FUNCTION @extschema@.la_rollup_columns(@extschema@.rollup) IS
 -- Registering a rollup (rollup_create, or an INSERT or UPDATE of rollup by an admin) publishes the
 -- columns it names: their values reach rollup_delta through the capture, which runs with the
 -- extension owner's rights. So whoever registers them must be allowed to read them, the source
--- must be a table and the columns of types rollups read. A source that no longer exists is let through (a rollup whose table was
--- dropped is restored by pg_dump as it was; nothing can be captured from it).
+-- must be a table and the columns of types rollups read. A source that does not exist is let through
+-- for a superuser only (a rollup whose table was dropped is restored by pg_dump, run as one, as it
+-- was; nothing can be captured from it): anyone else is refused, or an admin could register the OID
+-- of a table not yet created and capture the columns of whoever creates it.
 CREATE FUNCTION @extschema@.la_rollup_registry_check()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -236,7 +238,14 @@ DECLARE
   col name;
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = NEW.source) THEN
-    RETURN NEW;
+    -- a dump restores rollups whose table was dropped, as a superuser; anyone else could register
+    -- an OID a future table of another role's will get, and capture its columns
+    IF coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user), false) THEN
+      RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'rollup "%": source relation with OID % does not exist', NEW.name, NEW.source::oid
+      USING ERRCODE = 'undefined_table',
+            HINT = 'Register a rollup of an existing table (rollup_create).';
   END IF;
   FOREACH col IN ARRAY ARRAY[NEW.learner_column, NEW.ts_column, NEW.weight_column, NEW.course_column,
                              NEW.activity_column] LOOP
@@ -356,6 +365,7 @@ BEGIN
       USING ERRCODE = 'undefined_object',
             HINT = 'Create it with rollup_create(); SELECT name FROM rollup lists the existing ones.';
   END IF;
+  PERFORM @extschema@.la_require_trusted_relation(r.source, format('rollup "%s"', r.name));
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', r.source);
   RETURN r;
 END
