@@ -13,6 +13,7 @@
 # on once the creator has finished or waits for a lock (pg_locks), never after a fixed time.
 # Then: every id stored once, in the partition of its month; the three partitions are what a
 # load's month gets (owner, indexes); the load's log row counts the month it created.
+# Part 2: xapi_drop_partitions during a load that stores into a month being dropped (see there).
 set -uo pipefail
 db=${LA_DB:-learnalytics_regress}
 export PGOPTIONS='--client-min-messages=warning'
@@ -131,4 +132,70 @@ done
 grep -q "^xapi_statements_p203111 t .*CREATE INDEX P_id ON learnalytics.P USING btree (id)" <<<"$parts" \
   || { echo "the load's month is not as expected"; fail=1; }
 echo "partitions identical to a load's month: $n of 3"
+
+# 2. xapi_drop_partitions while a load runs that sends again statements of the month it drops.
+# The drop waits for the load (DROP TABLE of a partition takes ACCESS EXCLUSIVE on the store); it
+# must hold nothing the load needs meanwhile: once it has deleted the month's ids, a load storing
+# one of them waited for it (40P01). Same ordering as above. The month: 50 statements of 2030-01
+# (ids 20001..20050), stored first; the load: 100 new statements of 2031-03, then 10 of 2030-01.
+{
+  echo "COPY learnalytics.xapi_statement_stream FROM STDIN (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02');"
+  stmts 20001 20050 2030-01-10T10:00:00Z
+  echo '\.'
+} | psql -X -q -v ON_ERROR_STOP=1 -d "$db" || exit 1
+q "TRUNCATE learnalytics.xapi_loads" >/dev/null || exit 1
+mkfifo "$work/load2.in" || exit 1
+psql -X -q -A -t -d "$db" <"$work/load2.in" >"$work/load2.out" 2>&1 &
+lpid=$!
+exec {lin}>"$work/load2.in"
+{
+  echo "BEGIN;"
+  echo "COPY learnalytics.xapi_statement_stream FROM STDIN (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02');"
+  stmts 9001 9100 2031-03-21T08:00:00Z
+} >&"$lin"
+held=""
+for _ in $(seq 1 600); do
+  held=$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+             WHERE l.relation = 'learnalytics.xapi_statements'::regclass AND l.granted
+               AND l.mode = 'RowExclusiveLock' AND a.query LIKE 'COPY learnalytics.xapi_statement_stream%'")
+  [ "$held" = 1 ] && break
+  sleep 0.1
+done
+[ "$held" = 1 ] || { echo "the second load never held its lock on the store; it printed: $(cat "$work/load2.out")"; exit 1; }
+psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$db" \
+  -c "SELECT 'dropped ' || learnalytics.xapi_drop_partitions('2030-02-01')" >"$work/drop.out" 2>&1 &
+cpid=$!
+state=""
+for _ in $(seq 1 600); do
+  if ! kill -0 "$cpid" 2>/dev/null; then state=finished; break; fi
+  w=$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+          WHERE NOT l.granted AND a.query LIKE 'SELECT ''dropped ''%'")
+  if [ "$w" -gt 0 ] 2>/dev/null; then state=waiting; break; fi
+  sleep 0.1
+done
+echo "dropper: $state"
+[ "$state" = waiting ] || { echo "expected xapi_drop_partitions to wait for the load"; fail=1; }
+{
+  stmts 20001 20010 2030-01-10T10:00:00Z
+  echo '\.'
+  echo "COMMIT;"
+  echo "SELECT 'load done';"
+} >&"$lin"
+exec {lin}>&-
+wait "$lpid"; lrc=$?; lpid=""
+wait "$cpid"; crc=$?; cpid=""
+echo "load (psql exit $lrc): $(tr '\n' ' ' <"$work/load2.out")"
+echo "dropper (psql exit $crc): $(tr '\n' ' ' <"$work/drop.out")"
+grep -q 'deadlock' "$work/load2.out" "$work/drop.out" && { echo "deadlock (40P01)"; fail=1; }
+grep -qx 'load done' "$work/load2.out" && ! grep -q ERROR "$work/load2.out" || { echo "the second load failed"; fail=1; }
+[ $crc -eq 0 ] && grep -qx 'dropped 1' "$work/drop.out" || { echo "xapi_drop_partitions failed or did not drop 1 partition"; fail=1; }
+# the load came first: 100 new, 10 already stored (in 2030-01); then 2030-01 and its 50 ids went
+log=$(q "SELECT statements, stored, existing, rejected, new_partitions FROM learnalytics.xapi_loads")
+echo "second load log: $log"
+[ "$log" = "110|100|10|0|0" ] || { echo "expected 110|100|10|0|0"; fail=1; }
+got=$(q "SELECT (SELECT count(*) FROM learnalytics.xapi_statements), (SELECT count(*) FROM learnalytics.xapi_statement_ids),
+                (SELECT count(*) FROM learnalytics.xapi_statement_ids WHERE id >= 'bb000000-0000-4000-8000-000000020001'),
+                to_regclass('learnalytics.xapi_statements_p203001') IS NULL")
+echo "stored, ids, ids of 2030-01, 2030-01 gone: $got"
+[ "$got" = "9100|9100|0|t" ] || { echo "expected 9100|9100|0|t"; fail=1; }
 exit $fail
