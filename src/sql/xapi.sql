@@ -355,15 +355,21 @@ BEGIN
       -- partition visible to the check below
       EXECUTE format('LOCK TABLE %I.xapi_statements IN SHARE UPDATE EXCLUSIVE MODE', schema_name);
       locked := true;
-      -- what the loads check, under the same lock
-      SELECT NOT EXISTS (SELECT FROM pg_constraint c
-                         WHERE c.conrelid = '@extschema@.xapi_statements'::regclass AND c.contype IN ('c', 'f'))
-         AND NOT EXISTS (SELECT FROM pg_attribute a
-                         WHERE a.attrelid = '@extschema@.xapi_statements'::regclass AND a.attnum > 0
-                           AND NOT a.attisdropped AND (a.attgenerated <> '' OR a.attidentity <> ''))
-        INTO attach;
     END IF;
     IF to_regclass(format('%I.%I', schema_name, part)) IS NULL THEN
+      IF attach IS NULL THEN
+        -- what the loads check (src/xapi/flush.c AttachAllowed), under the same lock
+        IF NOT locked THEN
+          EXECUTE format('LOCK TABLE %I.xapi_statements IN SHARE UPDATE EXCLUSIVE MODE', schema_name);
+          locked := true;
+        END IF;
+        SELECT NOT EXISTS (SELECT FROM pg_constraint c
+                           WHERE c.conrelid = '@extschema@.xapi_statements'::regclass AND c.contype IN ('c', 'f'))
+           AND NOT EXISTS (SELECT FROM pg_attribute a
+                           WHERE a.attrelid = '@extschema@.xapi_statements'::regclass AND a.attnum > 0
+                             AND NOT a.attisdropped AND (a.attgenerated <> '' OR a.attidentity <> ''))
+          INTO attach;
+      END IF;
       IF attach THEN
         EXECUTE format('CREATE TABLE %I.%I (LIKE %I.xapi_statements INCLUDING DEFAULTS)',
                        schema_name, part, schema_name);
