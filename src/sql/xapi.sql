@@ -308,6 +308,13 @@ $$;
 COMMENT ON FUNCTION @extschema@.xapi_partition_indexes(regclass) IS
 'internal: create the three indexes of a partition of xapi_statements: (actor_pseudonym, timestamp), (object_id, timestamp), (id)';
 
+-- A month is made as a table of its own (LIKE the store, as a load's new month is), given its
+-- indexes, then attached: ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on the store, the lock taken
+-- here anyway, while CREATE TABLE ... PARTITION OF takes ACCESS EXCLUSIVE, which waits for every
+-- running load (they hold ROW EXCLUSIVE from their start); a load that then needs a new month waits
+-- for this function's SHARE UPDATE EXCLUSIVE: a deadlock. Only a store that cannot take an attached
+-- table of that shape (a CHECK constraint, a foreign key, a generated or identity column: what the
+-- loads check, src/xapi/flush.c AttachAllowed) gets its partitions through the parent, as before.
 CREATE FUNCTION @extschema@.xapi_create_partitions(from_ts timestamptz, to_ts timestamptz)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
@@ -317,8 +324,11 @@ DECLARE
   schema_name text := (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
                         WHERE e.extname = 'learnalytics');
   lo timestamp := date_trunc('month', from_ts AT TIME ZONE 'UTC');
+  hi timestamp := date_trunc('month', to_ts AT TIME ZONE 'UTC');
+  months bigint;
   created integer := 0;
   locked boolean := false;
+  attach boolean;
   part text;
 BEGIN
   -- (an infinite bound would loop, creating tables, until the timestamps overflow)
@@ -327,7 +337,17 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('from_ts %s, to_ts %s.', from_ts, to_ts);
   END IF;
-  WHILE lo <= to_ts AT TIME ZONE 'UTC' LOOP
+  -- (a finite range may still be thousands of years: as many tables, owned by this function's owner)
+  months := (extract(year FROM hi)::bigint * 12 + extract(month FROM hi)::bigint)
+          - (extract(year FROM lo)::bigint * 12 + extract(month FROM lo)::bigint) + 1;
+  IF months > 1200 THEN
+    RAISE EXCEPTION 'partition range is too long'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('from_ts %s to to_ts %s spans %s months; at most 1200 (100 years) are created in one call.',
+                            from_ts, to_ts, months),
+            HINT = 'Create the partitions of a shorter range; a load creates the partition of any month it stores into.';
+  END IF;
+  WHILE lo <= hi LOOP
     part := 'xapi_statements_p' || to_char(lo, 'YYYYMM');
     IF to_regclass(format('%I.%I', schema_name, part)) IS NULL AND NOT locked THEN
       -- one creator at a time, only when a partition is missing: SHARE UPDATE EXCLUSIVE conflicts
@@ -337,10 +357,32 @@ BEGIN
       locked := true;
     END IF;
     IF to_regclass(format('%I.%I', schema_name, part)) IS NULL THEN
-      EXECUTE format('CREATE TABLE %I.%I PARTITION OF %I.xapi_statements FOR VALUES FROM (%L) TO (%L)',
-                     schema_name, part, schema_name,
-                     lo AT TIME ZONE 'UTC', (lo + interval '1 month') AT TIME ZONE 'UTC');
-      PERFORM @extschema@.xapi_partition_indexes(format('%I.%I', schema_name, part)::regclass);
+      IF attach IS NULL THEN
+        -- what the loads check (src/xapi/flush.c AttachAllowed), under the same lock
+        IF NOT locked THEN
+          EXECUTE format('LOCK TABLE %I.xapi_statements IN SHARE UPDATE EXCLUSIVE MODE', schema_name);
+          locked := true;
+        END IF;
+        SELECT NOT EXISTS (SELECT FROM pg_constraint c
+                           WHERE c.conrelid = '@extschema@.xapi_statements'::regclass AND c.contype IN ('c', 'f'))
+           AND NOT EXISTS (SELECT FROM pg_attribute a
+                           WHERE a.attrelid = '@extschema@.xapi_statements'::regclass AND a.attnum > 0
+                             AND NOT a.attisdropped AND (a.attgenerated <> '' OR a.attidentity <> ''))
+          INTO attach;
+      END IF;
+      IF attach THEN
+        EXECUTE format('CREATE TABLE %I.%I (LIKE %I.xapi_statements INCLUDING DEFAULTS)',
+                       schema_name, part, schema_name);
+        PERFORM @extschema@.xapi_partition_indexes(format('%I.%I', schema_name, part)::regclass);
+        EXECUTE format('ALTER TABLE %I.xapi_statements ATTACH PARTITION %I.%I FOR VALUES FROM (%L) TO (%L)',
+                       schema_name, schema_name, part,
+                       lo AT TIME ZONE 'UTC', (lo + interval '1 month') AT TIME ZONE 'UTC');
+      ELSE
+        EXECUTE format('CREATE TABLE %I.%I PARTITION OF %I.xapi_statements FOR VALUES FROM (%L) TO (%L)',
+                       schema_name, part, schema_name,
+                       lo AT TIME ZONE 'UTC', (lo + interval '1 month') AT TIME ZONE 'UTC');
+        PERFORM @extschema@.xapi_partition_indexes(format('%I.%I', schema_name, part)::regclass);
+      END IF;
       created := created + 1;
     END IF;
     lo := lo + interval '1 month';
@@ -349,8 +391,11 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.xapi_create_partitions(timestamptz, timestamptz) IS
-'create the monthly partitions of xapi_statements covering [from_ts, to_ts] that do not exist yet; returns how many were created';
+'create the monthly partitions of xapi_statements covering [from_ts, to_ts] (at most 1200 months) that do not exist yet; returns how many were created';
 
+-- DROP TABLE of a partition takes ACCESS EXCLUSIVE on the store, which waits for every running load.
+-- Taken first, before the DELETE below: taken after it, a load storing a statement whose id the
+-- DELETE removed would wait for this transaction while it waits for the load (a deadlock).
 CREATE FUNCTION @extschema@.xapi_drop_partitions(older_than timestamptz)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
@@ -360,6 +405,12 @@ DECLARE
   p record;
   dropped integer := 0;
 BEGIN
+  IF EXISTS (SELECT FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+             WHERE i.inhparent = '@extschema@.xapi_statements'::regclass
+               AND (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \(''([^'']+)''\)'))[1]::timestamptz <= older_than) THEN
+    LOCK TABLE @extschema@.xapi_statements IN ACCESS EXCLUSIVE MODE;
+  END IF;
+  -- (read again under the lock)
   FOR p IN
     SELECT c.oid::regclass AS part,
            (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \(''([^'']+)''\)'))[1]::timestamptz AS hi
