@@ -42,8 +42,13 @@ SQL_PARTS    = \
 	src/sql/roles.sql \
 	src/sql/xapi.sql \
 	src/sql/engagement.sql \
-	src/sql/alerts.sql \
-	src/sql/scheduling.sql \
+	src/sql/org_units.sql \
+	src/sql/learning_data.sql \
+	src/sql/alert_rules.sql \
+	src/sql/alert_delivery.sql \
+	src/sql/alert_evaluation.sql \
+	src/sql/alert_replay.sql \
+	src/sql/jobs.sql \
 	src/sql/roi.sql \
 	src/sql/performance.sql \
 	src/sql/experiments.sql \
@@ -60,8 +65,13 @@ NEW_PARTS    = \
 	src/sql/roles.sql \
 	src/sql/xapi.sql \
 	src/sql/engagement.sql \
-	src/sql/alerts.sql \
-	src/sql/scheduling.sql \
+	src/sql/org_units.sql \
+	src/sql/learning_data.sql \
+	src/sql/alert_rules.sql \
+	src/sql/alert_delivery.sql \
+	src/sql/alert_evaluation.sql \
+	src/sql/alert_replay.sql \
+	src/sql/jobs.sql \
 	src/sql/roi.sql \
 	src/sql/performance.sql \
 	src/sql/experiments.sql \

@@ -220,26 +220,15 @@ COMMENT ON VIEW @extschema@.weekly_executive_metrics IS
 'per course and week: completion and dropout rates with their week-on-week trend, and the (most conservative) ROI % and benefit-cost ratio of the programs covering the course';
 
 -------------------------------------------------------------------------------
--- Privileges of the alert engine, scheduling and dashboards (doc/roles.md)
---   admin: maintains rules, channels, coaches, learning data, and runs evaluation and delivery;
---   analyst: reads alerts and their outcomes, replays rules (replay needs TEMP on the database);
---   viewer: the dashboard views only.
+-- Privileges of the dashboards (doc/roles.md). The learning-data, alert and job tables are granted
+-- by the parts that define them.
+--   admin: maintains programs; analyst: reads them; viewer: the dashboard views only.
 -- The views run with their owner's rights, so a viewer reads them without access to the tables;
 -- each shows only the learners the reader may see (the security model at the top of this file).
 -------------------------------------------------------------------------------
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON
-  @extschema@.enrolment, @extschema@.assignment, @extschema@.assignment_submission, @extschema@.quiz_attempt,
-  @extschema@.module_progress, @extschema@.alert_source, @extschema@.alert_channel, @extschema@.alert_rule,
-  @extschema@.alert, @extschema@.alert_contact, @extschema@.coach, @extschema@.coach_assignment,
-  @extschema@.alert_outbox, @extschema@.job_run, @extschema@.program, @extschema@.alert_outbox_dead_letter
-TO learnalytics_admin;
-GRANT SELECT ON
-  @extschema@.enrolment, @extschema@.assignment, @extschema@.assignment_submission, @extschema@.quiz_attempt,
-  @extschema@.module_progress, @extschema@.alert_source, @extschema@.alert_channel, @extschema@.alert_rule,
-  @extschema@.alert, @extschema@.alert_contact, @extschema@.coach, @extschema@.coach_assignment,
-  @extschema@.job_run, @extschema@.alert_effectiveness, @extschema@.job_failures, @extschema@.program
-TO learnalytics_analyst;
+GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.program TO learnalytics_admin;
+GRANT SELECT ON @extschema@.program TO learnalytics_analyst;
 GRANT SELECT ON
   @extschema@.coach_queue, @extschema@.learner_risk_state, @extschema@.course_dropout_funnel,
   @extschema@.weekly_alert_operations, @extschema@.weekly_course_outcomes, @extschema@.weekly_executive_metrics

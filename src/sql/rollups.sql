@@ -782,88 +782,16 @@ $$;
 COMMENT ON FUNCTION @extschema@.rollup_unschedule(text) IS
 'remove the pg_cron job of a rollup''s refresh';
 
--- row-level security: managers see the learners of their org units ---------------------------
-
-CREATE TABLE @extschema@.learner_org_unit (
-  learner  text NOT NULL,
-  org_unit text NOT NULL,
-  PRIMARY KEY (learner, org_unit)
-);
-CREATE INDEX learner_org_unit_unit ON @extschema@.learner_org_unit (org_unit);
-COMMENT ON TABLE @extschema@.learner_org_unit IS
-'which org units (teams, departments...) a learner belongs to: the key of row-level security on learner rows';
-COMMENT ON COLUMN @extschema@.learner_org_unit.learner IS 'learner key, as text (as in the rollups)';
-COMMENT ON COLUMN @extschema@.learner_org_unit.org_unit IS 'org unit name';
-
-CREATE TABLE @extschema@.org_unit_manager (
-  manager  name NOT NULL,
-  org_unit text NOT NULL,
-  PRIMARY KEY (manager, org_unit)
-);
-COMMENT ON TABLE @extschema@.org_unit_manager IS
-'which roles manage which org units: a manager (or any member of the role) sees the learner rows of those units';
-COMMENT ON COLUMN @extschema@.org_unit_manager.manager IS 'role name (a login role or a group role)';
-COMMENT ON COLUMN @extschema@.org_unit_manager.org_unit IS 'org unit name';
-
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.learner_org_unit', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.org_unit_manager', '');
-
--- Evaluated once per query (the policies call them in uncorrelated sub-selects). They run with the
--- caller's rights, so each reads the mapping tables through their own policies: the chain is
--- rollup rows -> learner_org_unit -> org_unit_manager -> pg_roles, without a cycle.
-CREATE FUNCTION @extschema@.la_sees_all_learners()
-RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT pg_has_role(current_user, 'learnalytics_analyst', 'MEMBER')
-$$;
-COMMENT ON FUNCTION @extschema@.la_sees_all_learners() IS
-'true for members of learnalytics_analyst (and so of learnalytics_admin): row-level security shows them every learner';
-
-CREATE FUNCTION @extschema@.la_my_roles()
-RETURNS SETOF name
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT r.rolname FROM pg_roles r WHERE pg_has_role(current_user, r.oid, 'MEMBER')
-$$;
-COMMENT ON FUNCTION @extschema@.la_my_roles() IS
-'the current role and every role it is a member of (directly or not)';
-
-CREATE FUNCTION @extschema@.managed_org_units()
-RETURNS SETOF text
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT DISTINCT m.org_unit FROM @extschema@.org_unit_manager m
-   WHERE m.manager IN (SELECT @extschema@.la_my_roles())
-$$;
-COMMENT ON FUNCTION @extschema@.managed_org_units() IS
-'org units the current role manages (directly or through a role it is a member of)';
-
-CREATE FUNCTION @extschema@.la_managed_learners()
-RETURNS SETOF text
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT DISTINCT lo.learner FROM @extschema@.learner_org_unit lo
-   WHERE lo.org_unit IN (SELECT @extschema@.managed_org_units())
-$$;
-COMMENT ON FUNCTION @extschema@.la_managed_learners() IS
-'learners of the org units the current role manages (directly or through a role it is a member of)';
-
--- Every table: the admin role maintains all rows. The learner-level rollups: analysts see every
--- learner, other roles the learners of the org units they manage.
+-- The learner-level rollups: the admin role maintains all rows, analysts see every learner, other
+-- roles the learners of the org units they manage (the functions of org_units.sql).
 DO $rls$
 DECLARE
   t text;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['rollup_learner_day', 'rollup_learner_week', 'learner_org_unit', 'org_unit_manager'] LOOP
+  FOREACH t IN ARRAY ARRAY['rollup_learner_day', 'rollup_learner_week'] LOOP
     EXECUTE pg_catalog.format('ALTER TABLE @extschema@.%I ENABLE ROW LEVEL SECURITY', t);
     EXECUTE pg_catalog.format('CREATE POLICY admin_all ON @extschema@.%I TO learnalytics_admin USING (true) WITH CHECK (true)', t);
     EXECUTE pg_catalog.format('COMMENT ON POLICY admin_all ON @extschema@.%I IS %L', t, 'the admin role maintains every row');
-    CONTINUE WHEN t NOT LIKE 'rollup%';
     EXECUTE pg_catalog.format(
       'CREATE POLICY learner_scope ON @extschema@.%I FOR SELECT
          USING ((SELECT @extschema@.la_sees_all_learners()) OR learner IN (SELECT @extschema@.la_managed_learners()))', t);
@@ -872,17 +800,6 @@ BEGIN
   END LOOP;
 END
 $rls$;
-CREATE POLICY unit_scope ON @extschema@.learner_org_unit FOR SELECT
-  USING ((SELECT @extschema@.la_sees_all_learners())
-         OR org_unit IN (SELECT @extschema@.managed_org_units()));
-CREATE POLICY unit_scope ON @extschema@.org_unit_manager FOR SELECT
-  USING ((SELECT @extschema@.la_sees_all_learners())
-         OR manager IN (SELECT @extschema@.la_my_roles()));
-COMMENT ON POLICY unit_scope ON @extschema@.learner_org_unit IS
-'analysts see every membership; other roles only those of the org units they manage';
-COMMENT ON POLICY unit_scope ON @extschema@.org_unit_manager IS
-'analysts see every assignment; other roles only their own (or their group roles'')';
-
 -- views for analysts and BI tools (security_invoker: the reader's row-level security applies) ---
 
 CREATE VIEW @extschema@.rollup_daily_engagement WITH (security_invoker = true) AS
@@ -939,17 +856,13 @@ GRANT EXECUTE ON FUNCTION @extschema@.rollup_create(text, regclass, name, name, 
   TO learnalytics_admin;
 GRANT EXECUTE ON FUNCTION @extschema@.la_rollup_columns(@extschema@.rollup), @extschema@.la_extension_schema()
   TO learnalytics_admin;
--- the row-level security predicate: every role that reads learner rows evaluates it as itself
-GRANT EXECUTE ON FUNCTION @extschema@.la_sees_all_learners(), @extschema@.la_my_roles(),
-  @extschema@.managed_org_units(), @extschema@.la_managed_learners()
-  TO learnalytics_viewer;
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.rollup, @extschema@.rollup_delta,
   @extschema@.rollup_learner_day, @extschema@.rollup_learner_week, @extschema@.rollup_course_week,
-  @extschema@.rollup_activity_week, @extschema@.learner_org_unit, @extschema@.org_unit_manager
+  @extschema@.rollup_activity_week
   TO learnalytics_admin;
 GRANT SELECT ON @extschema@.rollup TO learnalytics_analyst;
 GRANT SELECT ON @extschema@.rollup_learner_day, @extschema@.rollup_learner_week, @extschema@.rollup_course_week,
-  @extschema@.rollup_activity_week, @extschema@.learner_org_unit, @extschema@.org_unit_manager,
+  @extschema@.rollup_activity_week,
   @extschema@.rollup_daily_engagement, @extschema@.weekly_course_engagement, @extschema@.engagement_heatmap,
   @extschema@.org_unit_daily_engagement
   TO learnalytics_viewer;

@@ -1,6 +1,6 @@
 
 -------------------------------------------------------------------------------
--- scheduling: learnalytics jobs on pg_cron (doc/pg_cron.md). Everything a job does is also a plain
+-- jobs: learnalytics jobs on pg_cron (doc/pg_cron.md). Everything a job does is also a plain
 -- function to call by hand; pg_cron only decides when.
 -------------------------------------------------------------------------------
 
@@ -377,3 +377,5 @@ GRANT EXECUTE ON FUNCTION @extschema@.prune_cron_history(interval), @extschema@.
   @extschema@.reschedule_job(text, text), @extschema@.unschedule_job(text), @extschema@.scheduled_jobs()
   TO learnalytics_admin;
 GRANT EXECUTE ON PROCEDURE @extschema@.run_job(text, text, jsonb, integer, interval) TO learnalytics_admin;
+GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.job_run TO learnalytics_admin;
+GRANT SELECT ON @extschema@.job_run, @extschema@.job_failures TO learnalytics_analyst;

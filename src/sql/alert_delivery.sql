@@ -1,0 +1,395 @@
+
+-------------------------------------------------------------------------------
+-- alert_delivery: alerts, contacts, coaches and the outbox; the escalation ladder,
+-- contact outcomes, coach assignment, outbox consumers and pruning (doc/alerts.md, "Ladder and
+-- delivery")
+-------------------------------------------------------------------------------
+-- Alerts, their contacts, coaches.
+CREATE TABLE @extschema@.alert (
+  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  rule_name       text NOT NULL REFERENCES @extschema@.alert_rule (name) ON UPDATE CASCADE,
+  rule_version    integer NOT NULL,
+  family          text NOT NULL,
+  template        text NOT NULL,
+  learner         text NOT NULL,
+  course          text,
+  status          text NOT NULL DEFAULT 'open' CONSTRAINT alert_status_known
+                  CHECK (status IN ('open', 'coach_required', 'resolved', 'expired', 'dismissed')),
+  severity        text NOT NULL,
+  opened_on       date NOT NULL,
+  opened_at       timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  evaluated_on    date NOT NULL,
+  value           float8,
+  baseline        float8,
+  ratio           float8,
+  persisted       integer NOT NULL,
+  first_value     float8,
+  first_baseline  float8,
+  risk_score      float8 NOT NULL,
+  business_weight numeric NOT NULL DEFAULT 1,
+  detail          jsonb NOT NULL DEFAULT '{}',
+  closed_on       date,
+  closed_at       timestamptz,
+  close_reason    text,
+  CONSTRAINT alert_closed_iff_final CHECK ((status IN ('open', 'coach_required')) = (closed_at IS NULL))
+);
+CREATE UNIQUE INDEX alert_one_open_per_family ON @extschema@.alert (learner, family) WHERE closed_at IS NULL;
+CREATE INDEX alert_family_learner ON @extschema@.alert (family, learner, closed_on);
+COMMENT ON TABLE @extschema@.alert IS
+'alerts: rule and version, learner, the values that fired (value, baseline, ratio, days persisted), severity, status';
+
+CREATE TABLE @extschema@.alert_contact (
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  alert_id     bigint NOT NULL REFERENCES @extschema@.alert (id) ON DELETE CASCADE,
+  step         integer NOT NULL,
+  channel      text NOT NULL REFERENCES @extschema@.alert_channel (name) ON UPDATE CASCADE,
+  kind         text NOT NULL,
+  contacted_on date NOT NULL,
+  created_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  outcome      text NOT NULL DEFAULT 'pending' CONSTRAINT alert_contact_outcome_known
+               CHECK (outcome IN ('pending', 're_engaged', 'not_re_engaged', 'cancelled')),
+  outcome_on   date,
+  UNIQUE (alert_id, step)
+);
+COMMENT ON TABLE @extschema@.alert_contact IS
+'each escalation step taken for an alert and its outcome: re-engaged within reengage_days or not';
+
+CREATE TABLE @extschema@.coach (
+  name           text PRIMARY KEY,
+  daily_capacity integer NOT NULL CONSTRAINT coach_daily_capacity_range CHECK (daily_capacity BETWEEN 0 AND 10000),
+  course         text,
+  active         boolean NOT NULL DEFAULT true
+);
+COMMENT ON TABLE @extschema@.coach IS 'coaches, their daily case capacity and optional course';
+
+CREATE TABLE @extschema@.coach_assignment (
+  alert_id    bigint PRIMARY KEY REFERENCES @extschema@.alert (id) ON DELETE CASCADE,
+  coach       text NOT NULL REFERENCES @extschema@.coach (name) ON UPDATE CASCADE,
+  assigned_on date NOT NULL,
+  assigned_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE INDEX coach_assignment_day ON @extschema@.coach_assignment (coach, assigned_on);
+COMMENT ON TABLE @extschema@.coach_assignment IS 'which coach took which coach-required alert on which day';
+
+-- Delivery: external senders consume the outbox; learnalytics sends nothing itself.
+CREATE TABLE @extschema@.alert_outbox (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  created_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  channel       text NOT NULL REFERENCES @extschema@.alert_channel (name) ON UPDATE CASCADE,
+  alert_id      bigint REFERENCES @extschema@.alert (id) ON DELETE SET NULL,
+  contact_id    bigint REFERENCES @extschema@.alert_contact (id) ON DELETE SET NULL,
+  learner       text NOT NULL,
+  payload       jsonb NOT NULL,
+  status        text NOT NULL DEFAULT 'pending' CONSTRAINT alert_outbox_status_known
+                CHECK (status IN ('pending', 'claimed', 'sent', 'dead')),
+  attempts      integer NOT NULL DEFAULT 0,
+  available_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  claimed_by    text,
+  claimed_until timestamptz,
+  sent_at       timestamptz,
+  last_error    text
+);
+CREATE INDEX alert_outbox_ready ON @extschema@.alert_outbox (available_at, id) WHERE status IN ('pending', 'claimed');
+COMMENT ON TABLE @extschema@.alert_outbox IS
+'messages for external senders: claim with outbox_claim(), then outbox_sent() or outbox_failed() (retries, backoff, dead letter)';
+
+CREATE FUNCTION @extschema@.alert_outbox_notify()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- one notification per channel and transaction (NOTIFY folds identical payloads)
+  PERFORM pg_notify('learnalytics_outbox', NEW.channel);
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.alert_outbox_notify() IS
+'trigger: NOTIFY learnalytics_outbox with the channel name when a message is queued';
+
+CREATE TRIGGER alert_outbox_notify AFTER INSERT ON @extschema@.alert_outbox
+FOR EACH ROW EXECUTE FUNCTION @extschema@.alert_outbox_notify();
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.coach', '');
+
+-- The escalation ladder on the open alerts of one rule, as of a day: contact outcomes first, then
+-- each alert's next step when it is due. Returns the number of contacts created.
+CREATE FUNCTION @extschema@.advance_ladder(r @extschema@.alert_rule, day date)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  a       record;
+  last    @extschema@.alert_contact;
+  nstep   integer;
+  ch      @extschema@.alert_channel;
+  failed  integer;
+  cid     bigint;
+  created integer := 0;
+BEGIN
+  -- a pending contact fails when the alert is still open reengage_days after it
+  UPDATE @extschema@.alert_contact c SET outcome = 'not_re_engaged', outcome_on = day
+    FROM @extschema@.alert al
+   WHERE c.alert_id = al.id AND al.rule_name = r.name AND al.closed_at IS NULL
+     AND c.outcome = 'pending' AND c.contacted_on + r.reengage_days <= day;
+
+  FOR a IN SELECT * FROM @extschema@.alert al
+            WHERE al.rule_name = r.name AND al.closed_at IS NULL AND al.evaluated_on = day
+            ORDER BY al.id
+  LOOP
+    SELECT * INTO last FROM @extschema@.alert_contact c WHERE c.alert_id = a.id ORDER BY c.step DESC LIMIT 1;
+    IF last.id IS NULL THEN
+      nstep := 1;
+    ELSIF last.outcome = 'not_re_engaged' THEN
+      nstep := last.step + 1;
+    ELSE
+      CONTINUE;
+    END IF;
+    CONTINUE WHEN nstep > cardinality(r.ladder) OR a.persisted < r.ladder_after[nstep];
+    SELECT * INTO ch FROM @extschema@.alert_channel c WHERE c.name = r.ladder[nstep];
+    IF ch.kind = 'human' THEN
+      SELECT count(*) INTO failed FROM @extschema@.alert_contact c
+       WHERE c.alert_id = a.id AND c.kind = 'automated' AND c.outcome = 'not_re_engaged';
+      CONTINUE WHEN failed < r.automated_before_human;
+    END IF;
+    INSERT INTO @extschema@.alert_contact (alert_id, step, channel, kind, contacted_on)
+    VALUES (a.id, nstep, ch.name, ch.kind, day)
+    ON CONFLICT (alert_id, step) DO NOTHING
+    RETURNING id INTO cid;
+    CONTINUE WHEN cid IS NULL;
+    created := created + 1;
+    IF ch.kind = 'human' THEN
+      UPDATE @extschema@.alert al SET status = 'coach_required',
+             severity = CASE WHEN @extschema@.severity_factor(r.escalated_severity) > @extschema@.severity_factor(al.severity)
+                             THEN r.escalated_severity ELSE al.severity END
+       WHERE al.id = a.id;
+    ELSE
+      INSERT INTO @extschema@.alert_outbox (channel, alert_id, contact_id, learner, payload)
+      VALUES (ch.name, a.id, cid, a.learner,
+              jsonb_build_object('alert_id', a.id, 'contact_id', cid, 'step', nstep, 'channel', ch.name,
+                                 'rule', a.rule_name, 'rule_version', a.rule_version, 'template', a.template,
+                                 'learner', a.learner, 'course', a.course, 'severity', a.severity,
+                                 'value', a.value, 'baseline', a.baseline, 'ratio', a.ratio,
+                                 'persisted', a.persisted, 'day', day, 'detail', a.detail));
+    END IF;
+  END LOOP;
+  RETURN created;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.advance_ladder(@extschema@.alert_rule, date) IS
+'record failed contacts and take the next escalation step of each open alert of a rule (outbox or coach queue)';
+-- A contact's outcome recorded by a sender or a coach (overrides the automatic one).
+CREATE FUNCTION @extschema@.record_contact_outcome(contact_id bigint, outcome text, day date DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF outcome IS NULL OR outcome NOT IN ('re_engaged', 'not_re_engaged', 'cancelled') THEN
+    RAISE EXCEPTION 'outcome must be re_engaged, not_re_engaged or cancelled'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  UPDATE @extschema@.alert_contact c
+     SET outcome = record_contact_outcome.outcome, outcome_on = coalesce(day, current_date)
+   WHERE c.id = contact_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'contact % does not exist', contact_id USING ERRCODE = 'no_data_found';
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.record_contact_outcome(bigint, text, date) IS
+'record the outcome of a contact (re_engaged, not_re_engaged, cancelled), e.g. from a coach';
+
+CREATE VIEW @extschema@.alert_effectiveness AS
+SELECT a.rule_name, c.channel, c.kind, c.step,
+       pg_catalog.count(*) AS contacts,
+       pg_catalog.count(*) FILTER (WHERE c.outcome = 're_engaged') AS re_engaged,
+       pg_catalog.count(*) FILTER (WHERE c.outcome = 'not_re_engaged') AS not_re_engaged,
+       pg_catalog.count(*) FILTER (WHERE c.outcome = 'pending') AS pending,
+       pg_catalog.round(pg_catalog.count(*) FILTER (WHERE c.outcome = 're_engaged')::numeric
+             / NULLIF(pg_catalog.count(*) FILTER (WHERE c.outcome IN ('re_engaged', 'not_re_engaged')), 0), 3)
+         AS re_engagement_rate
+FROM @extschema@.alert_contact c
+JOIN @extschema@.alert a ON a.id = c.alert_id
+GROUP BY a.rule_name, c.channel, c.kind, c.step;
+COMMENT ON VIEW @extschema@.alert_effectiveness IS
+'per rule, ladder step and channel: contacts and how many re-engaged the learner within the rule''s reengage_days';
+
+-- Coach queue: the view coach_queue is in dashboards.sql, with the other views managers read (it
+-- shows each of them only the learners of their org units, doc/roles.md).
+
+-- Assign the queue, best first, to coaches with capacity left on the day (course coaches first for
+-- their course). Returns how many cases were assigned; the rest stay in the queue.
+CREATE FUNCTION @extschema@.assign_coach_cases(day date DEFAULT CURRENT_DATE)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  q     record;
+  who   text;
+  n     integer := 0;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('learnalytics.coach_queue'));
+  FOR q IN SELECT a.id, a.course FROM @extschema@.alert a
+            WHERE a.status = 'coach_required'
+              AND NOT EXISTS (SELECT 1 FROM @extschema@.coach_assignment ca WHERE ca.alert_id = a.id)
+            ORDER BY a.risk_score * a.business_weight::float8 DESC, a.opened_on, a.id
+  LOOP
+    SELECT c.name INTO who
+      FROM @extschema@.coach c
+      LEFT JOIN LATERAL (SELECT count(*) AS n FROM @extschema@.coach_assignment ca
+                          WHERE ca.coach = c.name AND ca.assigned_on = day) t ON true
+     WHERE c.active AND t.n < c.daily_capacity AND (c.course IS NULL OR c.course = q.course)
+     ORDER BY (c.course IS NOT DISTINCT FROM q.course) DESC, c.daily_capacity - t.n DESC, c.name
+     LIMIT 1;
+    CONTINUE WHEN who IS NULL;
+    INSERT INTO @extschema@.coach_assignment (alert_id, coach, assigned_on) VALUES (q.id, who, day);
+    n := n + 1;
+  END LOOP;
+  RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.assign_coach_cases(date) IS
+'assign unassigned coach-required alerts, highest risk x business weight first, within each coach''s daily capacity';
+
+-- Outbox consumers -------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.outbox_claim(consumer text, max_messages integer DEFAULT 10,
+    channels text[] DEFAULT NULL, lease interval DEFAULT '5 minutes')
+RETURNS SETOF @extschema@.alert_outbox
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF consumer IS NULL OR max_messages IS NULL OR max_messages < 1 OR lease IS NULL OR lease <= '0'::interval THEN
+    RAISE EXCEPTION 'consumer, max_messages >= 1 and a positive lease are required'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- expired leases that used up their attempts go to the dead letter
+  UPDATE @extschema@.alert_outbox o SET status = 'dead', last_error = coalesce(o.last_error, 'lease expired')
+    FROM @extschema@.alert_channel ch
+   WHERE ch.name = o.channel AND o.status = 'claimed' AND o.claimed_until < now()
+     AND o.attempts >= ch.max_attempts;
+  RETURN QUERY
+  WITH c AS (
+    SELECT o.id FROM @extschema@.alert_outbox o
+     WHERE ((o.status = 'pending' AND o.available_at <= now()) OR (o.status = 'claimed' AND o.claimed_until < now()))
+       AND (channels IS NULL OR o.channel = ANY (channels))
+     ORDER BY o.available_at, o.id
+     LIMIT max_messages
+     FOR UPDATE SKIP LOCKED)
+  UPDATE @extschema@.alert_outbox o
+     SET status = 'claimed', attempts = o.attempts + 1, claimed_by = consumer, claimed_until = now() + lease
+    FROM c WHERE o.id = c.id
+  RETURNING o.*;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.outbox_claim(text, integer, text[], interval) IS
+'claim up to max_messages ready messages (FOR UPDATE SKIP LOCKED) for a lease; expired leases are claimable again';
+
+CREATE FUNCTION @extschema@.outbox_sent(message_id bigint, consumer text DEFAULT NULL)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  UPDATE @extschema@.alert_outbox o SET status = 'sent', sent_at = now(), claimed_until = NULL
+   WHERE o.id = message_id AND o.status = 'claimed' AND (consumer IS NULL OR o.claimed_by = consumer);
+  RETURN FOUND;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.outbox_sent(bigint, text) IS
+'mark a claimed message sent; false when it is not claimed (by this consumer, if given)';
+
+CREATE FUNCTION @extschema@.outbox_failed(message_id bigint, error text, consumer text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  st text;
+BEGIN
+  UPDATE @extschema@.alert_outbox o
+     SET status = CASE WHEN o.attempts >= ch.max_attempts THEN 'dead' ELSE 'pending' END,
+         available_at = now() + ch.retry_backoff * power(2, greatest(o.attempts - 1, 0))::float8,
+         last_error = error, claimed_until = NULL
+    FROM @extschema@.alert_channel ch
+   WHERE ch.name = o.channel AND o.id = message_id AND o.status = 'claimed'
+     AND (consumer IS NULL OR o.claimed_by = consumer)
+  RETURNING o.status INTO st;
+  RETURN st;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.outbox_failed(bigint, text, text) IS
+'a delivery failed: retry after the channel''s backoff x 2^(attempts-1), or dead-letter after max_attempts; returns the new status';
+
+CREATE FUNCTION @extschema@.outbox_retry_dead(message_id bigint)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  UPDATE @extschema@.alert_outbox o SET status = 'pending', attempts = 0, available_at = now()
+   WHERE o.id = message_id AND o.status = 'dead';
+  RETURN FOUND;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.outbox_retry_dead(bigint) IS 'put a dead-lettered message back in the queue with fresh attempts';
+
+CREATE VIEW @extschema@.alert_outbox_dead_letter AS
+SELECT o.id, o.created_at, o.channel, o.alert_id, o.learner, o.attempts, o.last_error, o.payload
+FROM @extschema@.alert_outbox o WHERE o.status = 'dead';
+COMMENT ON VIEW @extschema@.alert_outbox_dead_letter IS 'messages that used up their delivery attempts';
+-- Retention periods are non-negative intervals.
+CREATE FUNCTION @extschema@.check_retention(older_than interval)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF older_than IS NULL OR older_than < '0'::interval THEN
+    RAISE EXCEPTION 'a retention period must be a non-negative interval, not %', coalesce(older_than::text, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.check_retention(interval) IS
+'raise invalid_parameter_value unless a retention period is a non-negative interval';
+
+CREATE FUNCTION @extschema@.prune_alerts(older_than interval DEFAULT '180 days')
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n bigint;
+BEGIN
+  PERFORM @extschema@.check_retention(older_than);
+  DELETE FROM @extschema@.alert_outbox o WHERE o.status IN ('sent', 'dead') AND o.created_at < now() - older_than;
+  DELETE FROM @extschema@.alert a WHERE a.closed_at < now() - older_than;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.prune_alerts(interval) IS
+'delete alerts closed (and outbox messages sent or dead) longer ago than older_than; returns the alerts deleted';
+
+-- Privileges (doc/roles.md). Every function that is not IMMUTABLE loses PUBLIC's EXECUTE at the
+-- end of the install (privileges.sql); here each gets its roles. Trigger functions need no grant:
+-- a trigger runs its function whoever fires it.
+GRANT SELECT, INSERT, UPDATE, DELETE ON
+  @extschema@.alert, @extschema@.alert_contact, @extschema@.coach, @extschema@.coach_assignment,
+  @extschema@.alert_outbox, @extschema@.alert_outbox_dead_letter
+TO learnalytics_admin;
+GRANT SELECT ON
+  @extschema@.alert, @extschema@.alert_contact, @extschema@.coach, @extschema@.coach_assignment,
+  @extschema@.alert_effectiveness
+TO learnalytics_analyst;
+-- The admin role escalates, records outcomes, assigns coaches, delivers and prunes.
+GRANT EXECUTE ON FUNCTION @extschema@.advance_ladder(@extschema@.alert_rule, date),
+  @extschema@.record_contact_outcome(bigint, text, date), @extschema@.assign_coach_cases(date),
+  @extschema@.outbox_claim(text, integer, text[], interval), @extschema@.outbox_sent(bigint, text),
+  @extschema@.outbox_failed(bigint, text, text), @extschema@.outbox_retry_dead(bigint),
+  @extschema@.prune_alerts(interval)
+  TO learnalytics_admin;

@@ -1,0 +1,228 @@
+
+-------------------------------------------------------------------------------
+-- alert_replay: replaying rules over past days without writing alerts, and their
+-- quality against outcomes (doc/alerts.md, "Replay")
+-------------------------------------------------------------------------------
+-- The alerts a rule would have opened on each day of a period: the first day of each run of days on
+-- which its condition had held for at least fire_after days, while the learner was enrolled.
+-- No alert is written (the day-by-day templates keep the previous day's firing learners in a
+-- temporary table). Cooldowns and the one-open-alert rule of live evaluation are not applied.
+CREATE FUNCTION @extschema@.replay_alerts(rule_name text, from_day date, to_day date,
+    overrides jsonb DEFAULT '{}',
+    OUT day date, OUT learner text, OUT course text, OUT value float8, OUT baseline float8,
+    OUT ratio float8, OUT persisted integer)
+RETURNS SETOF record
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r @extschema@.alert_rule := @extschema@.alert_rule_with(rule_name, overrides);
+  d date;
+BEGIN
+  IF from_day IS NULL OR to_day IS NULL OR from_day > to_day OR NOT isfinite(from_day) OR NOT isfinite(to_day)
+     OR to_day - from_day > 3660 THEN
+    RAISE EXCEPTION 'replay needs from_day <= to_day, finite, at most 10 years apart'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF r.template = 'engagement_dip' THEN
+    -- one pass per learner over the summary (dip_alerts), not one evaluation per day
+    RETURN QUERY EXECUTE format(
+      $q$SELECT DISTINCT ON (e.learner, x.day) x.day, e.learner, e.course, x.value::float8, x.baseline, x.ratio, x.persisted
+           FROM %2$s e
+           JOIN %1$I.learner_engagement le ON le.learner = e.learner
+          CROSS JOIN LATERAL %1$I.dip_alerts(le.summary, $3, ($1).threshold, ($1).baseline_days, ($1).fire_after,
+                                             ($1).metric, $2) x
+          WHERE (e.enrolled_at AT TIME ZONE ($1).tz)::date <= x.day
+            AND (e.left_at IS NULL OR (e.left_at AT TIME ZONE ($1).tz)::date > x.day)
+            AND (($1).course IS NULL OR e.course = ($1).course)
+            AND (($1).cohort IS NULL OR e.cohort = ($1).cohort)
+          ORDER BY e.learner, x.day, e.business_weight DESC, e.course$q$,
+      '@extschema@', @extschema@.alert_source_sql('enrolment'))
+    USING r, from_day, to_day;
+    RETURN;
+  END IF;
+  -- a learner fires on a day when the condition has held fire_after days or more; an alert is the
+  -- first firing day of a run (the condition can start holding past fire_after: stalled start)
+  IF to_regclass('pg_temp.la_replay_firing') IS NULL THEN
+    CREATE TEMP TABLE la_replay_firing (learner text PRIMARY KEY) ON COMMIT DROP;
+    CREATE TEMP TABLE la_replay_today (learner text PRIMARY KEY, course text, value float8, baseline float8,
+                                       ratio float8, persisted integer) ON COMMIT DROP;
+  END IF;
+  TRUNCATE la_replay_firing;
+  INSERT INTO la_replay_firing SELECT c.learner FROM @extschema@.rule_candidates(r, from_day - 1) c
+   WHERE c.persisted >= r.fire_after AND c.learner IS NOT NULL;
+  d := from_day;
+  WHILE d <= to_day LOOP
+    TRUNCATE la_replay_today;
+    INSERT INTO la_replay_today
+    SELECT c.learner, c.course, c.value, c.baseline, c.ratio, c.persisted
+      FROM @extschema@.rule_candidates(r, d) c
+     WHERE c.persisted >= r.fire_after AND c.learner IS NOT NULL;
+    RETURN QUERY
+      SELECT d, t.learner, t.course, t.value, t.baseline, t.ratio, t.persisted
+        FROM la_replay_today t
+       WHERE NOT EXISTS (SELECT 1 FROM la_replay_firing f WHERE f.learner = t.learner);
+    TRUNCATE la_replay_firing;
+    INSERT INTO la_replay_firing SELECT t.learner FROM la_replay_today t;
+    IF to_day - from_day >= 60 AND (d - from_day) % 30 = 29 THEN
+      RAISE NOTICE 'replay of %: % of % days', r.name, d - from_day + 1, to_day - from_day + 1;
+    END IF;
+    d := d + 1;
+  END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.replay_alerts(text, date, date, jsonb) IS
+'the alerts a rule (with overrides) would have opened each day of a period; writes nothing';
+
+CREATE FUNCTION @extschema@.replay_rule_daily(rule_name text, from_day date, to_day date,
+    overrides jsonb DEFAULT '{}', OUT day date, OUT alerts bigint, OUT new_learners bigint)
+RETURNS SETOF record
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+AS $$
+  WITH a AS (SELECT * FROM @extschema@.replay_alerts(rule_name, from_day, to_day, overrides)),
+  firsts AS (SELECT a.learner, pg_catalog.min(a.day) AS d FROM a GROUP BY a.learner)
+  SELECT g::date,
+         (SELECT pg_catalog.count(*) FROM a WHERE a.day OPERATOR(pg_catalog.=) g::date),
+         (SELECT pg_catalog.count(*) FROM firsts f WHERE f.d OPERATOR(pg_catalog.=) g::date)
+  FROM pg_catalog.generate_series(from_day::timestamp, to_day::timestamp, '1 day'::interval) g
+  ORDER BY 1
+$$;
+COMMENT ON FUNCTION @extschema@.replay_rule_daily(text, date, date, jsonb) IS
+'replay: alerts per day and learners alerted for the first time that day';
+
+-- Replay with outcomes: alerts per day, learners touched, and against an outcomes relation
+-- (learner, outcome, outcome time) precision, recall, lead time and the per-alert lift.
+CREATE FUNCTION @extschema@.replay_rule(rule_name text, from_day date, to_day date,
+    outcomes regclass DEFAULT NULL, horizon_days integer DEFAULT 14, overrides jsonb DEFAULT '{}',
+    learner_column name DEFAULT 'learner', outcome_column name DEFAULT 'outcome',
+    time_column name DEFAULT 'outcome_at', dropout_values text[] DEFAULT '{dropped_out,withdrawn}',
+    OUT rule text, OUT rule_version integer, OUT parameters jsonb, OUT days integer,
+    OUT alerts bigint, OUT alerts_per_day float8, OUT learners_enrolled bigint,
+    OUT learners_touched bigint, OUT touched_share float8, OUT dropouts bigint,
+    OUT dropouts_alerted bigint, OUT "precision" float8, OUT recall float8,
+    OUT lead_time_mean float8, OUT lead_time_median float8, OUT alert_dropout_rate float8,
+    OUT base_dropout_rate float8, OUT lift float8)
+RETURNS record
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r    @extschema@.alert_rule := @extschema@.alert_rule_with(rule_name, overrides);
+  col  name;
+  typ  regtype;
+  oday text;
+BEGIN
+  IF horizon_days IS NULL OR horizon_days NOT BETWEEN 1 AND 366 THEN
+    RAISE EXCEPTION 'horizon_days must be between 1 and 366' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  rule := r.name;
+  rule_version := r.version;
+  parameters := jsonb_strip_nulls(jsonb_build_object('metric', r.metric, 'threshold', r.threshold,
+                  'baseline_days', r.baseline_days, 'window_days', r.window_days, 'fire_after', r.fire_after,
+                  'course', r.course, 'cohort', r.cohort, 'horizon_days', horizon_days));
+  days := to_day - from_day + 1;
+
+  IF to_regclass('pg_temp.la_replay_alerts') IS NULL THEN
+    CREATE TEMP TABLE la_replay_alerts (day date, learner text) ON COMMIT DROP;
+  END IF;
+  TRUNCATE la_replay_alerts;
+  INSERT INTO la_replay_alerts SELECT a.day, a.learner FROM @extschema@.replay_alerts(rule_name, from_day, to_day, overrides) a;
+
+  -- learners enrolled in scope at some point of the period, with their first and last enrolled day
+  IF to_regclass('pg_temp.la_replay_pop') IS NULL THEN
+    CREATE TEMP TABLE la_replay_pop (learner text, first_day date, last_day date, out_day date) ON COMMIT DROP;
+  END IF;
+  TRUNCATE la_replay_pop;
+  EXECUTE format(
+    $q$INSERT INTO la_replay_pop
+       SELECT e.learner, greatest(min((e.enrolled_at AT TIME ZONE ($1).tz)::date), $2),
+              least(max(coalesce((e.left_at AT TIME ZONE ($1).tz)::date - 1, $3)), $3), NULL
+         FROM %s e
+        WHERE (($1).course IS NULL OR e.course = ($1).course) AND (($1).cohort IS NULL OR e.cohort = ($1).cohort)
+          AND (e.enrolled_at AT TIME ZONE ($1).tz)::date <= $3
+          AND (e.left_at IS NULL OR (e.left_at AT TIME ZONE ($1).tz)::date > $2)
+        GROUP BY e.learner$q$, @extschema@.alert_source_sql('enrolment'))
+  USING r, from_day, to_day;
+
+  alerts := (SELECT count(*) FROM la_replay_alerts);
+  alerts_per_day := alerts::float8 / days;
+  learners_enrolled := (SELECT count(*) FROM la_replay_pop);
+  learners_touched := (SELECT count(DISTINCT a.learner) FROM la_replay_alerts a);
+  touched_share := learners_touched::float8 / NULLIF(learners_enrolled, 0);
+  IF outcomes IS NULL THEN
+    RETURN;
+  END IF;
+  PERFORM @extschema@.la_require_trusted_relation(outcomes, 'replay_rule outcomes');
+
+  -- outcomes: the learner's first dropout day (other outcomes end the learner's days at risk too)
+  FOREACH col IN ARRAY ARRAY[learner_column, outcome_column, time_column] LOOP
+    IF col IS NULL OR @extschema@.source_column_type(outcomes, col) IS NULL THEN
+      RAISE EXCEPTION 'column "%" does not exist in %', col, outcomes USING ERRCODE = 'undefined_column';
+    END IF;
+  END LOOP;
+  typ := @extschema@.source_column_type(outcomes, time_column);
+  IF typ = 'timestamptz'::regtype THEN
+    oday := format('(o.%I AT TIME ZONE %L)::date', time_column, r.tz);
+  ELSIF typ IN ('date'::regtype, 'timestamp'::regtype) THEN
+    oday := format('(o.%I)::date', time_column);
+  ELSE
+    RAISE EXCEPTION 'column "%" of % is %, not a date or timestamp', time_column, outcomes, typ
+      USING ERRCODE = 'datatype_mismatch';
+  END IF;
+  IF to_regclass('pg_temp.la_replay_out') IS NULL THEN
+    CREATE TEMP TABLE la_replay_out (learner text, dropout_day date, end_day date) ON COMMIT DROP;
+  END IF;
+  TRUNCATE la_replay_out;
+  EXECUTE format(
+    $q$INSERT INTO la_replay_out
+       SELECT (o.%1$I)::text, min(%3$s) FILTER (WHERE lower((o.%2$I)::text) = ANY ($1)), min(%3$s)
+         FROM %4$s o WHERE o.%1$I IS NOT NULL AND %3$s IS NOT NULL GROUP BY 1$q$,
+    learner_column, outcome_column, oday, outcomes)
+  USING (SELECT array_agg(lower(v)) FROM unnest(dropout_values) v);
+  ANALYZE la_replay_alerts;
+  ANALYZE la_replay_pop;
+  ANALYZE la_replay_out;
+
+  WITH al AS (   -- alerts while the learner was still at risk (before any outcome)
+    SELECT a.day, a.learner, o.dropout_day,
+           (o.dropout_day > a.day AND o.dropout_day <= a.day + horizon_days) AS followed
+      FROM la_replay_alerts a LEFT JOIN la_replay_out o ON o.learner = a.learner
+     WHERE o.end_day IS NULL OR a.day < o.end_day
+  ), risk AS (   -- learner-days at risk in the period, and those followed by dropout within the horizon
+    SELECT sum(greatest(0, least(p.last_day, coalesce(o.end_day - 1, p.last_day)) - p.first_day + 1)) AS days_at_risk,
+           sum(CASE WHEN o.dropout_day IS NULL THEN 0
+                    ELSE greatest(0, least(p.last_day, o.dropout_day - 1)
+                                     - greatest(p.first_day, o.dropout_day - horizon_days) + 1) END) AS days_followed
+      FROM la_replay_pop p LEFT JOIN la_replay_out o ON o.learner = p.learner
+  ), drops AS (   -- dropouts during the period, and the earliest alert in the horizon before each
+    SELECT o.learner, o.dropout_day, min(a.day) AS first_alert
+      FROM la_replay_out o JOIN la_replay_pop p ON p.learner = o.learner
+      LEFT JOIN la_replay_alerts a ON a.learner = o.learner AND a.day < o.dropout_day
+                                  AND a.day >= o.dropout_day - horizon_days
+     WHERE o.dropout_day > from_day AND o.dropout_day <= to_day
+     GROUP BY o.learner, o.dropout_day
+  )
+  SELECT (SELECT count(*) FROM drops),
+         (SELECT count(*) FROM drops WHERE first_alert IS NOT NULL),
+         (SELECT count(DISTINCT learner) FILTER (WHERE followed)::float8 / NULLIF(count(DISTINCT learner), 0) FROM al),
+         (SELECT avg(dropout_day - first_alert)::float8 FROM drops WHERE first_alert IS NOT NULL),
+         (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY dropout_day - first_alert) FROM drops WHERE first_alert IS NOT NULL),
+         (SELECT count(*) FILTER (WHERE followed)::float8 / NULLIF(count(*), 0) FROM al),
+         (SELECT days_followed::float8 / NULLIF(days_at_risk, 0) FROM risk)
+    INTO dropouts, dropouts_alerted, "precision", lead_time_mean, lead_time_median,
+         alert_dropout_rate, base_dropout_rate;
+  recall := dropouts_alerted::float8 / NULLIF(dropouts, 0);
+  lift := alert_dropout_rate / NULLIF(base_dropout_rate, 0);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.replay_rule(text, date, date, regclass, integer, jsonb, name, name, name, text[]) IS
+'replay a rule (with overrides) over a period without writing alerts: alerts per day, learners touched, and given outcomes precision, recall, lead time and per-alert lift';
+
+-- Privileges (doc/roles.md). Every function that is not IMMUTABLE loses PUBLIC's EXECUTE at the
+-- end of the install (privileges.sql); here each gets its roles. Trigger functions need no grant:
+-- a trigger runs its function whoever fires it.
+-- Analysts replay rules (replay needs TEMP on the database).
+GRANT EXECUTE ON FUNCTION
+  @extschema@.replay_alerts(text, date, date, jsonb), @extschema@.replay_rule_daily(text, date, date, jsonb),
+  @extschema@.replay_rule(text, date, date, regclass, integer, jsonb, name, name, name, text[])
+  TO learnalytics_analyst;

@@ -1,0 +1,323 @@
+
+-------------------------------------------------------------------------------
+-- alert_rules: channels, rules as data, their validation, the shipped templates,
+-- rule copies and overrides (doc/alerts.md, "Rules")
+-------------------------------------------------------------------------------
+-- Channels a ladder step uses. automated: a message in the outbox; human: a case in the coach queue.
+CREATE TABLE @extschema@.alert_channel (
+  name          text PRIMARY KEY CONSTRAINT alert_channel_name_is_identifier
+                CHECK (name ~ '^[a-z][a-z0-9_]{0,62}$'),
+  kind          text NOT NULL CONSTRAINT alert_channel_kind_known CHECK (kind IN ('automated', 'human')),
+  max_attempts  integer NOT NULL DEFAULT 5 CONSTRAINT alert_channel_max_attempts_range
+                CHECK (max_attempts BETWEEN 1 AND 100),
+  retry_backoff interval NOT NULL DEFAULT '1 minute' CONSTRAINT alert_channel_backoff_positive
+                CHECK (retry_backoff > '0'::interval AND retry_backoff <= '1 day'::interval),
+  description   text,
+  builtin       boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE @extschema@.alert_channel IS
+'contact channels: automated (delivered through alert_outbox, with retries and backoff) or human (coach queue)';
+
+INSERT INTO @extschema@.alert_channel (name, kind, description, builtin) VALUES
+  ('in_app_nudge', 'automated', 'in-app nudge', true),
+  ('quick_tip', 'automated', 'a quick tip in the app', true),
+  ('email_reminder', 'automated', 'e-mail reminder with resources', true),
+  ('sms', 'automated', 'text message', true),
+  ('micro_lesson', 'automated', 'targeted micro-lesson', true),
+  ('email', 'automated', 'e-mail', true),
+  ('coach_outreach', 'human', 'a coach reaches out', true),
+  ('coach_call', 'human', 'a coach calls', true),
+  ('instructor_intervention', 'human', 'the instructor intervenes', true);
+
+-- Rules: every threshold, window, persistence, channel and step is a column.
+CREATE TABLE @extschema@.alert_rule (
+  name                    text PRIMARY KEY CONSTRAINT alert_rule_name_is_identifier
+                          CHECK (name ~ '^[a-z][a-z0-9_]{0,62}$'),
+  family                  text NOT NULL CONSTRAINT alert_rule_family_is_identifier
+                          CHECK (family ~ '^[a-z][a-z0-9_]{0,62}$'),
+  template                text NOT NULL CONSTRAINT alert_rule_template_known
+                          CHECK (template IN ('engagement_dip', 'assignment_miss', 'low_quiz_attempts', 'stalled_start')),
+  version                 integer NOT NULL DEFAULT 1,
+  enabled                 boolean NOT NULL DEFAULT true,
+  course                  text,
+  cohort                  text,
+  metric                  text CONSTRAINT alert_rule_metric_known
+                          CHECK (metric IN ('events', 'sessions', 'dwell', 'weight')),
+  threshold               numeric CONSTRAINT alert_rule_threshold_fraction
+                          CHECK (threshold > 0 AND threshold <= 1 AND pg_catalog.scale(threshold) <= 9),
+  baseline_days           integer CONSTRAINT alert_rule_baseline_days_range CHECK (baseline_days BETWEEN 1 AND 366),
+  window_days             integer CONSTRAINT alert_rule_window_days_range CHECK (window_days BETWEEN 1 AND 366),
+  fire_after              integer NOT NULL DEFAULT 1 CONSTRAINT alert_rule_fire_after_range
+                          CHECK (fire_after BETWEEN 1 AND 366),
+  escalate_after          integer NOT NULL CONSTRAINT alert_rule_escalate_after_range
+                          CHECK (escalate_after BETWEEN 1 AND 366),
+  severity                text NOT NULL DEFAULT 'medium' CONSTRAINT alert_rule_severity_known
+                          CHECK (severity IN ('low', 'medium', 'high', 'critical')),
+  escalated_severity      text NOT NULL DEFAULT 'high' CONSTRAINT alert_rule_escalated_severity_known
+                          CHECK (escalated_severity IN ('low', 'medium', 'high', 'critical')),
+  cooldown_days           integer NOT NULL DEFAULT 7 CONSTRAINT alert_rule_cooldown_range
+                          CHECK (cooldown_days BETWEEN 0 AND 366),
+  ladder                  text[] NOT NULL,
+  ladder_after            integer[] NOT NULL,
+  automated_before_human  integer NOT NULL DEFAULT 2 CONSTRAINT alert_rule_automated_before_human_range
+                          CHECK (automated_before_human BETWEEN 0 AND 10),
+  reengage_days           integer NOT NULL DEFAULT 2 CONSTRAINT alert_rule_reengage_days_range
+                          CHECK (reengage_days BETWEEN 1 AND 90),
+  risk_weight             numeric NOT NULL DEFAULT 1 CONSTRAINT alert_rule_risk_weight_range
+                          CHECK (risk_weight > 0 AND risk_weight <= 1000),
+  tz                      text NOT NULL DEFAULT 'UTC',
+  description             text,
+  builtin                 boolean NOT NULL DEFAULT false,
+  updated_at              timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  CONSTRAINT alert_rule_escalates_after_firing CHECK (escalate_after >= fire_after)
+);
+COMMENT ON TABLE @extschema@.alert_rule IS
+'alert rules as data: template, scope, thresholds, windows, persistence, severity, cooldown, escalation ladder (doc/alerts.md)';
+COMMENT ON COLUMN @extschema@.alert_rule.family IS 'at most one open alert per learner and family';
+COMMENT ON COLUMN @extschema@.alert_rule.version IS 'bumped by every change of the rule; alerts record the version that fired them';
+COMMENT ON COLUMN @extschema@.alert_rule.threshold IS 'a fraction in (0, 1]: dip ratio, share of the cohort average, module progress';
+COMMENT ON COLUMN @extschema@.alert_rule.fire_after IS 'days the condition must hold before an alert opens';
+COMMENT ON COLUMN @extschema@.alert_rule.escalate_after IS 'days the condition must hold before the alert takes escalated_severity';
+COMMENT ON COLUMN @extschema@.alert_rule.ladder IS 'channels of the escalation steps, in order (alert_channel names)';
+COMMENT ON COLUMN @extschema@.alert_rule.ladder_after IS 'for each step, the days the condition must have held before it is taken';
+COMMENT ON COLUMN @extschema@.alert_rule.automated_before_human IS 'failed automated contacts required before a human step';
+COMMENT ON COLUMN @extschema@.alert_rule.reengage_days IS 'a contact fails when the learner has not re-engaged within this many days';
+
+-- Which optional parameters each template uses: any other one set is rejected.
+CREATE FUNCTION @extschema@.alert_template_parameters(template text)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  SELECT CASE template
+    WHEN 'engagement_dip' THEN ARRAY['metric', 'threshold', 'baseline_days']
+    WHEN 'assignment_miss' THEN ARRAY[]::text[]
+    WHEN 'low_quiz_attempts' THEN ARRAY['threshold', 'window_days']
+    WHEN 'stalled_start' THEN ARRAY['threshold', 'window_days']
+  END
+$$;
+COMMENT ON FUNCTION @extschema@.alert_template_parameters(text) IS
+'the optional rule parameters a template uses (and requires): metric, threshold, baseline_days, window_days';
+
+-- Checks a rule beyond its column constraints; used by the trigger and by replay overrides.
+CREATE FUNCTION @extschema@.alert_rule_validate(r @extschema@.alert_rule)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  used text[] := @extschema@.alert_template_parameters(r.template);
+  p    text;
+  n    integer;
+  ch   text;
+BEGIN
+  IF used IS NULL THEN
+    RAISE EXCEPTION 'alert rule "%": unknown template "%"', r.name, r.template
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Templates: engagement_dip, assignment_miss, low_quiz_attempts, stalled_start.';
+  END IF;
+  FOREACH p IN ARRAY ARRAY['metric', 'threshold', 'baseline_days', 'window_days'] LOOP
+    IF p = ANY (used) AND to_jsonb(r) ->> p IS NULL THEN
+      RAISE EXCEPTION 'alert rule "%": template % needs %', r.name, r.template, p
+        USING ERRCODE = 'not_null_violation';
+    ELSIF NOT p = ANY (used) AND to_jsonb(r) ->> p IS NOT NULL THEN
+      RAISE EXCEPTION 'alert rule "%": template % does not use %', r.name, r.template, p
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = format('Leave it NULL. %s uses: %s.', r.template,
+                            coalesce(nullif(array_to_string(used, ', '), ''), 'none of metric, threshold, baseline_days, window_days'));
+    END IF;
+  END LOOP;
+  IF r.threshold IS NOT NULL AND NOT (r.threshold > 0 AND r.threshold <= 1) THEN
+    RAISE EXCEPTION 'alert rule "%": threshold % is not a fraction greater than 0 and at most 1', r.name, r.threshold
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'The threshold is a fraction: 0.6 means 40% below the baseline, 0.25 a quarter of the cohort average, 0.2 a fifth of a module.';
+  END IF;
+  IF r.escalate_after < r.fire_after THEN
+    RAISE EXCEPTION 'alert rule "%": escalate_after (%) is before fire_after (%)', r.name, r.escalate_after, r.fire_after
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF r.template = 'low_quiz_attempts' AND r.escalate_after > 60 THEN
+    RAISE EXCEPTION 'alert rule "%": escalate_after is at most 60 days for low_quiz_attempts', r.name
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  n := coalesce(cardinality(r.ladder), 0);
+  IF n = 0 OR n > 10 OR array_ndims(r.ladder) <> 1 THEN
+    RAISE EXCEPTION 'alert rule "%": ladder needs 1 to 10 steps', r.name
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF coalesce(cardinality(r.ladder_after), 0) <> n OR array_ndims(r.ladder_after) <> 1 THEN
+    RAISE EXCEPTION 'alert rule "%": ladder_after needs one entry per ladder step (%)', r.name, n
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOR i IN 1 .. n LOOP
+    ch := r.ladder[i];
+    IF ch IS NULL OR NOT EXISTS (SELECT 1 FROM @extschema@.alert_channel c WHERE c.name = ch) THEN
+      RAISE EXCEPTION 'alert rule "%": unknown channel "%" in ladder step %', r.name, ch, i
+        USING ERRCODE = 'foreign_key_violation',
+              HINT = 'Channels are the rows of alert_channel.';
+    END IF;
+    IF r.ladder_after[i] IS NULL OR r.ladder_after[i] < r.fire_after OR r.ladder_after[i] > 366
+       OR (i > 1 AND r.ladder_after[i] < r.ladder_after[i - 1]) THEN
+      RAISE EXCEPTION 'alert rule "%": ladder_after must be non-decreasing days between fire_after (%) and 366', r.name, r.fire_after
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  END LOOP;
+  IF r.ladder_after[1] <> r.fire_after THEN
+    RAISE EXCEPTION 'alert rule "%": the first ladder step is taken when the alert opens (ladder_after[1] = fire_after = %)', r.name, r.fire_after
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF (SELECT c.kind FROM @extschema@.alert_channel c WHERE c.name = r.ladder[1]) = 'human'
+     AND r.automated_before_human > 0 THEN
+    RAISE EXCEPTION 'alert rule "%": the first step cannot be human when automated_before_human is %', r.name, r.automated_before_human
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  BEGIN
+    PERFORM now() AT TIME ZONE r.tz;
+  EXCEPTION WHEN invalid_parameter_value THEN
+    RAISE EXCEPTION 'alert rule "%": unknown time zone "%"', r.name, r.tz
+      USING ERRCODE = 'invalid_parameter_value';
+  END;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.alert_rule_validate(@extschema@.alert_rule) IS
+'raise a clear error unless a rule is consistent: template parameters, ladder and channels, time zone';
+
+CREATE FUNCTION @extschema@.alert_rule_check()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  NEW.family := coalesce(NEW.family, NEW.name);
+  IF TG_OP = 'UPDATE' THEN
+    IF (to_jsonb(NEW) - ARRAY['version', 'updated_at', 'enabled', 'description'])
+       IS DISTINCT FROM (to_jsonb(OLD) - ARRAY['version', 'updated_at', 'enabled', 'description']) THEN
+      NEW.version := OLD.version + 1;
+      NEW.updated_at := now();
+    ELSE
+      NEW.version := OLD.version;
+    END IF;
+  ELSE
+    NEW.version := 1;
+  END IF;
+  PERFORM @extschema@.alert_rule_validate(NEW);
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.alert_rule_check() IS
+'trigger: default the family to the name, bump the version on every change, validate the rule';
+
+CREATE TRIGGER alert_rule_check BEFORE INSERT OR UPDATE ON @extschema@.alert_rule
+FOR EACH ROW EXECUTE FUNCTION @extschema@.alert_rule_check();
+
+-- The four templates, shipped disabled: tune them with replay_rule(), then enable them (or copy).
+INSERT INTO @extschema@.alert_rule (name, family, template, enabled, metric, threshold, baseline_days,
+    window_days, fire_after, escalate_after, severity, escalated_severity, cooldown_days, ladder,
+    ladder_after, reengage_days, description, builtin)
+VALUES
+  ('engagement_dip', 'engagement', 'engagement_dip', false, 'sessions', 0.6, 14, NULL, 1, 3, 'low', 'high', 7,
+   '{in_app_nudge,quick_tip,coach_outreach}', '{1,2,3}', 1,
+   'sessions 40% below the learner''s 14-day average: in-app nudge, then a quick tip; coach outreach if it persists 3 days', true),
+  ('assignment_miss', 'assignment', 'assignment_miss', false, NULL, NULL, NULL, NULL, 2, 5, 'medium', 'high', 3,
+   '{email_reminder,sms,coach_call}', '{2,5,5}', 1,
+   'no submission 2 days past due: e-mail reminder with resources; SMS and coach call at 5 days overdue', true),
+  ('low_quiz_attempts', 'quiz', 'low_quiz_attempts', false, NULL, 0.25, NULL, 14, 1, 7, 'low', 'medium', 7,
+   '{micro_lesson,email,instructor_intervention}', '{1,4,7}', 3,
+   'quiz attempts in 14 days below 25% of the cohort average: targeted micro-lesson; instructor intervention if it persists', true),
+  ('stalled_start', 'stalled', 'stalled_start', false, NULL, 0.2, NULL, 7, 3, 7, 'medium', 'high', 14,
+   '{in_app_nudge,email,coach_outreach}', '{3,5,7}', 2,
+   'stopped interacting after completing at most 20% of a module in its first 7 days', true);
+CREATE FUNCTION @extschema@.severity_factor(severity text)
+RETURNS float8
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT CASE severity WHEN 'low' THEN 1.0 WHEN 'medium' THEN 2.0 WHEN 'high' THEN 3.0 WHEN 'critical' THEN 4.0 END::float8
+$$;
+COMMENT ON FUNCTION @extschema@.severity_factor(text) IS 'risk factor of a severity: low 1, medium 2, high 3, critical 4';
+
+-- A rule with parameter overrides applied and validated (the rule row is not changed).
+CREATE FUNCTION @extschema@.alert_rule_with(rule_name text, overrides jsonb DEFAULT '{}')
+RETURNS @extschema@.alert_rule
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r @extschema@.alert_rule;
+  k text;
+BEGIN
+  SELECT * INTO r FROM @extschema@.alert_rule ar WHERE ar.name = rule_name;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'alert rule "%" does not exist', rule_name USING ERRCODE = 'undefined_object';
+  END IF;
+  IF overrides IS NULL OR jsonb_typeof(overrides) <> 'object' THEN
+    RAISE EXCEPTION 'overrides must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOR k IN SELECT jsonb_object_keys(overrides) LOOP
+    IF k NOT IN ('course', 'cohort', 'metric', 'threshold', 'baseline_days', 'window_days', 'fire_after',
+                 'escalate_after', 'severity', 'escalated_severity', 'cooldown_days', 'tz') THEN
+      RAISE EXCEPTION 'unknown or fixed rule parameter "%" in overrides', k
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Overridable: course, cohort, metric, threshold, baseline_days, window_days, fire_after, '
+                     'escalate_after, severity, escalated_severity, cooldown_days, tz.';
+    END IF;
+  END LOOP;
+  r := jsonb_populate_record(r, overrides);
+  IF overrides ? 'fire_after' THEN
+    -- the ladder follows the new first step
+    r.ladder_after := (SELECT array_agg(greatest(x, r.fire_after) ORDER BY o)
+                         FROM unnest(r.ladder_after) WITH ORDINALITY u(x, o));
+    r.ladder_after[1] := r.fire_after;
+    r.escalate_after := greatest(r.escalate_after, r.fire_after);
+  END IF;
+  IF r.threshold IS NOT NULL AND NOT (r.threshold > 0 AND r.threshold <= 1 AND scale(r.threshold) <= 9) THEN
+    RAISE EXCEPTION 'threshold must be greater than 0 and at most 1 (9 decimals at most)'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF r.metric IS NOT NULL AND r.metric NOT IN ('events', 'sessions', 'dwell', 'weight') THEN
+    RAISE EXCEPTION 'unknown metric "%"', r.metric USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF NOT (r.fire_after BETWEEN 1 AND 366 AND r.escalate_after BETWEEN 1 AND 366
+          AND coalesce(r.baseline_days, 1) BETWEEN 1 AND 366 AND coalesce(r.window_days, 1) BETWEEN 1 AND 366
+          AND r.cooldown_days BETWEEN 0 AND 366) THEN
+    RAISE EXCEPTION 'day counts must be between 1 and 366' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM @extschema@.alert_rule_validate(r);
+  RETURN r;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.alert_rule_with(text, jsonb) IS
+'a rule with parameter overrides (e.g. {"threshold": 0.5}) applied and validated, for replay; the table is not changed';
+
+-- A new rule copied from another (e.g. a shipped template), with overrides; it is kept by pg_dump.
+CREATE FUNCTION @extschema@.create_rule_from(source_rule text, new_name text, overrides jsonb DEFAULT '{}',
+    enabled boolean DEFAULT true)
+RETURNS @extschema@.alert_rule
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r @extschema@.alert_rule := @extschema@.alert_rule_with(source_rule, overrides);
+BEGIN
+  r.family := CASE WHEN r.family = r.name THEN new_name ELSE r.family END;
+  r.name := new_name;
+  r.enabled := create_rule_from.enabled;
+  r.builtin := false;
+  r.updated_at := now();
+  INSERT INTO @extschema@.alert_rule SELECT r.* RETURNING * INTO r;
+  RETURN r;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.create_rule_from(text, text, jsonb, boolean) IS
+'create a rule as a copy of another (e.g. a shipped template) with parameter overrides; returns the new rule';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.alert_channel', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.alert_rule', 'WHERE NOT builtin');
+
+-- Privileges (doc/roles.md). Every function that is not IMMUTABLE loses PUBLIC's EXECUTE at the
+-- end of the install (privileges.sql); here each gets its roles. Trigger functions need no grant:
+-- a trigger runs its function whoever fires it.
+GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.alert_channel, @extschema@.alert_rule TO learnalytics_admin;
+GRANT SELECT ON @extschema@.alert_channel, @extschema@.alert_rule TO learnalytics_analyst;
+-- Analysts replay rules with overrides; the admin role makes new rules.
+GRANT EXECUTE ON FUNCTION @extschema@.alert_rule_validate(@extschema@.alert_rule),
+  @extschema@.alert_rule_with(text, jsonb)
+  TO learnalytics_analyst;
+GRANT EXECUTE ON FUNCTION @extschema@.create_rule_from(text, text, jsonb, boolean) TO learnalytics_admin;
