@@ -36,8 +36,10 @@ OBJS         = \
 	src/xapi/ingest.o
 PGFILEDESC   = "learnalytics - learning analytics inside PostgreSQL"
 
-# The fresh-install script of the current version is built from the master parts, in this order.
+# The fresh-install script of the current version is built from the master parts, in this order:
+# shared helpers first, privileges last; a part refers only to what earlier parts created.
 SQL_PARTS    = \
+	src/sql/helpers.sql \
 	src/sql/core.sql \
 	src/sql/roles.sql \
 	src/sql/xapi.sql \
@@ -57,29 +59,15 @@ SQL_PARTS    = \
 	src/sql/retention.sql \
 	src/sql/dashboards.sql \
 	src/sql/privileges.sql
-# The upgrade script from the last release to the version under development is generated too:
-# src/sql/upgrade.sql (changes to existing objects), then the parts that are new since that release.
-# The release checklist (doc/DEVELOPER.md) freezes both generated scripts into src/sql/.
+# The upgrade script from the last release to the version under development is generated too: the
+# shared helpers (when they are new), src/sql/upgrade.sql (changes to released objects), then the
+# other parts that are new since that release. The release checklist (doc/DEVELOPER.md) freezes both
+# generated scripts into src/sql/.
 LAST_RELEASE = 0.1.0
-NEW_PARTS    = \
-	src/sql/roles.sql \
-	src/sql/xapi.sql \
-	src/sql/engagement.sql \
-	src/sql/org_units.sql \
-	src/sql/learning_data.sql \
-	src/sql/alert_rules.sql \
-	src/sql/alert_delivery.sql \
-	src/sql/alert_evaluation.sql \
-	src/sql/alert_replay.sql \
-	src/sql/jobs.sql \
-	src/sql/roi.sql \
-	src/sql/performance.sql \
-	src/sql/experiments.sql \
-	src/sql/oulad.sql \
-	src/sql/rollups.sql \
-	src/sql/retention.sql \
-	src/sql/dashboards.sql \
-	src/sql/privileges.sql
+# Parts that are new since LAST_RELEASE (0.1.0 shipped core.sql only).
+NEW_PARTS    = $(filter-out src/sql/core.sql,$(SQL_PARTS))
+UPGRADE_PARTS = $(filter src/sql/helpers.sql,$(NEW_PARTS)) src/sql/upgrade.sql \
+		$(filter-out src/sql/helpers.sql,$(NEW_PARTS))
 DATA_built   = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--$(LAST_RELEASE)--$(EXTVERSION).sql
 # Frozen full scripts of earlier releases and every upgrade script.
 DATA         = $(filter-out src/sql/$(EXTENSION)--$(EXTVERSION).sql,$(wildcard src/sql/$(EXTENSION)--*.sql))
@@ -107,12 +95,17 @@ CONTRIB_TESTDB = learnalytics_regress
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control
 	{ printf -- '-- learnalytics %s: fresh-install script, generated from %s. Do not edit.\n' \
-	    '$(EXTVERSION)' '$(strip $(SQL_PARTS))'; cat $(SQL_PARTS); } > $@
+	    '$(EXTVERSION)' '$(strip $(SQL_PARTS))'; \
+	  printf '%s\n' '-- complain if the script is sourced in psql rather than run by CREATE EXTENSION' \
+	    '\echo Use "CREATE EXTENSION learnalytics" to load this file. \quit'; \
+	  cat $(SQL_PARTS); } > $@
 
-$(EXTENSION)--$(LAST_RELEASE)--$(EXTVERSION).sql: src/sql/upgrade.sql $(NEW_PARTS) $(EXTENSION).control
+$(EXTENSION)--$(LAST_RELEASE)--$(EXTVERSION).sql: $(UPGRADE_PARTS) $(EXTENSION).control
 	{ printf -- '-- learnalytics %s -> %s: upgrade script, generated from %s. Do not edit.\n' \
-	    '$(LAST_RELEASE)' '$(EXTVERSION)' 'src/sql/upgrade.sql $(strip $(NEW_PARTS))'; \
-	  cat src/sql/upgrade.sql $(NEW_PARTS); } > $@
+	    '$(LAST_RELEASE)' '$(EXTVERSION)' '$(strip $(UPGRADE_PARTS))'; \
+	  printf '%s\n' '-- complain if the script is sourced in psql rather than run by ALTER EXTENSION' \
+	    '\echo Use "ALTER EXTENSION learnalytics UPDATE" to load this file. \quit'; \
+	  cat $(UPGRADE_PARTS); } > $@
 
 # PGXS tracks no header dependencies: rebuild every object when any header changes.
 $(OBJS): $(wildcard src/*.h src/*/*.h)

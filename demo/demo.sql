@@ -15,9 +15,9 @@ SELECT e.extversion AS learnalytics, library_version() AS library, pg_cron_avail
 FROM pg_extension e WHERE e.extname = 'learnalytics';
 
 \echo
-\echo '== 2. load: SELECT * FROM learnalytics.load_oulad(dir) =='
+\echo '== 2. load: SELECT * FROM learnalytics.oulad_load(dir) =='
 \echo 'data:' :data_label
-SELECT * FROM load_oulad(:'oulad_dir');
+SELECT * FROM oulad_load(:'oulad_dir');
 \echo 'Presentations with click data (day 0 = 1 Feb for B, 1 Oct for J; a click of day d = noon UTC of day 0 + d).'
 \echo 'Only presentations whose clicks run to their last day are replayed; a truncated one is listed, never counted.'
 SELECT code_module || '/' || code_presentation AS presentation, start_date, length_days, click_rows,
@@ -26,10 +26,10 @@ SELECT code_module || '/' || code_presentation AS presentation, start_date, leng
 FROM oulad.presentation WHERE click_rows > 0 ORDER BY 1;
 
 \echo
-\echo '== 3. engagement summaries: refresh_learner_engagement(''oulad.activity'', ''enrolment'', ''ts'', ''clicks'') =='
+\echo '== 3. engagement summaries: engagement_refresh(''oulad.activity'', ''enrolment'', ''ts'', ''clicks'') =='
 \echo 'One summary per enrolment with clicks (module/presentation/student; the truncated presentation too, never replayed).'
 \echo 'An event = one resource used on one day, weight = its clicks.'
-SELECT refresh_learner_engagement('oulad.activity', 'enrolment', 'ts', 'clicks') AS summaries_built;
+SELECT engagement_refresh('oulad.activity', 'enrolment', 'ts', 'clicks') AS summaries_built;
 \ir replay.sql
 SELECT count(*) AS learners_replayed, count(withdrew_day) AS withdrew_during_course,
        round(100.0 * count(withdrew_day) / count(*), 1) AS withdrawal_pct,
@@ -143,25 +143,25 @@ ORDER BY presentation LIKE 'all %', presentation;
 \echo 'in the data (left out of the replays, counted here as withdrawn).'
 
 \echo
-\echo '== 10. the same default dip rule through the alert-rules engine: replay_rule() =='
+\echo '== 10. the same default dip rule through the alert-rules engine: rule_replay() =='
 -- the span of the replayed presentations (OULAD: 2013-2014; the synthetic data: other years)
 SELECT min(p.start_date) AS replay_from, max(p.start_date + p.length_days) + 31 AS replay_to
 FROM oulad.presentation p WHERE p.clicks_complete \gset
-\echo 'The engine reads enrolments through alert_source (here a view over replay.population) and the stored summaries;'
+\echo 'The engine reads enrolments through learning_source (here a view over replay.population) and the stored summaries;'
 \echo 'its metrics use its own definitions (doc/alerts.md): precision per alerted learner within the horizon, lift per'
 \echo 'alert against learner-days at risk. The alert days must equal those of demo/replay.sql for the same rule.'
-INSERT INTO alert_source VALUES ('enrolment', 'replay.engine_enrolment',
+INSERT INTO learning_source VALUES ('enrolment', 'replay.engine_enrolment',
   '{"learner": "learner", "course": "course", "enrolled_at": "enrolled_at", "left_at": "left_at"}');
 SELECT rule, alerts, learners_enrolled, learners_touched, round((100 * touched_share)::numeric, 1) AS touched_pct,
        dropouts, dropouts_alerted, round((100 * precision)::numeric, 1) AS precision_pct, round((100 * recall)::numeric, 1) AS recall_pct,
        lead_time_median, round(lift::numeric, 2) AS lift
-FROM replay_rule('engagement_dip', :'replay_from', :'replay_to', outcomes => 'replay.engine_outcome',
+FROM rule_replay('engagement_dip', :'replay_from', :'replay_to', outcomes => 'replay.engine_outcome',
                  horizon_days => 30, overrides => '{"metric": "events", "threshold": 0.6, "baseline_days": 14, "fire_after": 3}',
                  learner_column => 'learner', outcome_column => 'outcome', time_column => 'outcome_day',
                  dropout_values => '{withdrawn}');
 \echo 'Same alert days as section 6''s "dip 60%/14d/3d" (the engine against demo/replay.sql):'
 WITH engine AS (
-  SELECT learner AS enrolment, day FROM replay_alerts('engagement_dip', :'replay_from', :'replay_to',
+  SELECT learner AS enrolment, day FROM rule_replay_alerts('engagement_dip', :'replay_from', :'replay_to',
     '{"metric": "events", "threshold": 0.6, "baseline_days": 14, "fire_after": 3}')
 ), demo AS (
   SELECT a.enrolment, p.start_date + a.day AS day
@@ -171,7 +171,7 @@ WITH engine AS (
 SELECT (SELECT count(*) FROM engine) AS engine_alerts, (SELECT count(*) FROM demo) AS demo_alerts,
        (SELECT count(*) FROM (SELECT * FROM engine EXCEPT SELECT * FROM demo) x) AS only_engine,
        (SELECT count(*) FROM (SELECT * FROM demo EXCEPT SELECT * FROM engine) x) AS only_demo;
-DELETE FROM alert_source WHERE kind = 'enrolment';
+DELETE FROM learning_source WHERE kind = 'enrolment';
 
 \echo
 \echo '== 11. learning statements: the first four weeks of' :demo_presentation 'as xAPI statements, through the bulk path =='

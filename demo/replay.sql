@@ -147,9 +147,9 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- The same population as the alert-rules engine sees it (doc/alerts.md): map enrolments with
---   INSERT INTO alert_source VALUES ('enrolment', 'replay.engine_enrolment',
+--   INSERT INTO learning_source VALUES ('enrolment', 'replay.engine_enrolment',
 --     '{"learner": "learner", "course": "course", "enrolled_at": "enrolled_at", "left_at": "left_at"}');
--- and pass replay.engine_outcome as replay_rule()'s outcomes (demo section 10, test/t/82).
+-- and pass replay.engine_outcome as rule_replay()'s outcomes (demo section 10, test/t/82).
 CREATE VIEW replay.engine_enrolment AS
 SELECT enrolment AS learner, presentation AS course,
        oulad_timestamp(code_presentation, first_day) AS enrolled_at,

@@ -1,6 +1,6 @@
 -- Synthetic OULAD-shaped data for `make demo` when the real dataset is not there: a seeded
 -- generator writes the same files, in the same format, into the directory :dir (server side,
--- COPY TO, so the server's OS user must be able to write there), and load_oulad() then reads them
+-- COPY TO, so the server's OS user must be able to write there), and oulad_load() then reads them
 -- like the real ones. Two presentations of a module 'SYN', 700 learners each:
 --   steady (55%)   active on a share e of the days (fewer at weekends), e between 0.15 and 0.9
 --   dip (15%)      steady, but 1 to 3 weeks at a tenth of their usual activity, then back
@@ -62,7 +62,7 @@ CROSS JOIN LATERAL (SELECT 1 + floor(random() * (1 + 5 * d.e))::int AS sites) n
 JOIN syn_vle v ON v.code_presentation = d.code_presentation
   AND v.i IN (SELECT (d.day * 7 + j * 13 + d.id_student) % 40 FROM generate_series(1, n.sites) j)
 WHERE random() < d.p;
--- duplicated rows, as in the real file (load_oulad sums them)
+-- duplicated rows, as in the real file (oulad_load sums them)
 INSERT INTO syn_click SELECT * FROM syn_click WHERE random() < 0.03;
 -- the presentation runs to its last day: someone clicks on it
 INSERT INTO syn_click

@@ -47,9 +47,9 @@ SELECT function FROM la_functions WHERE prokind = 'a' AND function NOT LIKE 'la\
 -- writes the store (listed here, so that a new one is a deliberate change)
 SELECT function, provolatile, proparallel FROM la_functions
 WHERE lanname = 'c' AND (provolatile = 'v' OR proparallel = 'u')
-  AND function NOT IN ('la_xapi_load_rows()', 'la_xapi_stream_begin()', 'la_xapi_stream_row()',
-                       'la_xapi_stream_end()', 'xapi_ingest(jsonb,text,text)',
-                       'la_xapi_ingest_relation(regclass,text,text)', 'la_xapi_load_active()');
+  AND function NOT IN ('learnalytics_internal.xapi_load_rows()', 'learnalytics_internal.xapi_stream_begin()', 'learnalytics_internal.xapi_stream_row()',
+                       'learnalytics_internal.xapi_stream_end()', 'xapi_ingest(jsonb,text,text)',
+                       'learnalytics_internal.xapi_ingest_relation(regclass,text,text)', 'learnalytics_internal.xapi_load_active()');
 SELECT function, provolatile, proparallel FROM la_functions
 WHERE lanname = 'c' AND (provolatile = 'v' OR proparallel = 'u') ORDER BY 1;
 -- Function privileges (doc/roles.md, "Security model"), read from the ACLs themselves.

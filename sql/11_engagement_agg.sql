@@ -1,5 +1,5 @@
 --
--- la_engagement_agg, la_engagement_rollup_agg, la_engagement_cohort_agg on hand-computed cases
+-- la_engagement_agg, la_merge_agg, la_engagement_cohort_agg on hand-computed cases
 --
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
@@ -62,16 +62,16 @@ FROM (VALUES ('2026-01-01 00:00+00'::timestamptz, 1::bigint, 'UTC'), ('2026-01-0
 -- rollup: summaries of disjoint parts of one learner's events merge into exactly the whole,
 -- including the session that straddles two parts and the skipped NULL
 SELECT (SELECT la_engagement_agg(learner, ts, w) FROM ev WHERE learner = 'a')::text =
-       (SELECT la_engagement_rollup_agg(s) FROM (
+       (SELECT la_merge_agg(s) FROM (
           SELECT la_engagement_agg(learner, ts, w) s FROM ev WHERE learner = 'a'
           GROUP BY learner, ts IS NULL OR ts < '2026-01-05 23:55+00') p)::text AS rollup_exact;
 SELECT (SELECT la_engagement_agg(learner, ts, w) FROM ev WHERE learner = 'a')::text =
-       (SELECT la_engagement_rollup_agg(s ORDER BY k DESC) FROM (
+       (SELECT la_merge_agg(s ORDER BY k DESC) FROM (
           SELECT k, la_engagement_agg(learner, ts, w) s
           FROM (SELECT *, row_number() OVER (ORDER BY ts) % 3 AS k FROM ev WHERE learner = 'a') e
           GROUP BY learner, k) p)::text AS rollup_exact_interleaved;
 -- different learners do not merge
-SELECT la_engagement_rollup_agg(s) FROM (SELECT la_engagement_agg(learner, ts) s FROM ev GROUP BY learner) x;
+SELECT la_merge_agg(s) FROM (SELECT la_engagement_agg(learner, ts) s FROM ev GROUP BY learner) x;
 -- a cohort: per-day sums and active learners, in any order
 SELECT d.day, d.events, d.sessions, d.learners
 FROM (SELECT la_engagement_cohort_agg(s ORDER BY learner DESC) c

@@ -43,9 +43,9 @@ FROM pev GROUP BY learner, wk;
 ANALYZE weekly;
 EXPLAIN (COSTS OFF) SELECT la_engagement_cohort_agg(s) FROM weekly;
 SELECT count(*) AS learners, count(*) FILTER (WHERE s.s = r.s) AS identical
-FROM serial s JOIN (SELECT learner, la_engagement_rollup_agg(s)::text AS s FROM weekly GROUP BY learner) r USING (learner);
+FROM serial s JOIN (SELECT learner, la_merge_agg(s)::text AS s FROM weekly GROUP BY learner) r USING (learner);
 RESET max_parallel_workers_per_gather;
 SELECT (SELECT la_engagement_cohort_agg(s::engagement_summary)::text FROM serial) =
-       (SELECT la_engagement_cohort_agg(s)::text FROM (SELECT la_engagement_rollup_agg(s) s FROM weekly GROUP BY learner) x)
+       (SELECT la_engagement_cohort_agg(s)::text FROM (SELECT la_merge_agg(s) s FROM weekly GROUP BY learner) x)
        AS cohort_identical;
 DROP TABLE pev, weekly;

@@ -1,5 +1,5 @@
 --
--- la_held_since / la_held_for: how long a condition has held, as of each row
+-- held_since / held_for: how long a condition has held, as of each row
 --
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
@@ -18,12 +18,12 @@ INSERT INTO obs VALUES
   ('y', NULL, true),                      -- no timestamp: not held
   ('y', '2026-01-04 00:00+00', true);
 SELECT k, ts, ok,
-       la_held_since(ok, ts) OVER w AS since,
-       la_held_for(ok, ts) OVER w AS held_for,
-       la_held_for(ok, ts) OVER w >= interval '72 hours' AS held_72h
+       held_since(ok, ts) OVER w AS since,
+       held_for(ok, ts) OVER w AS held_for,
+       held_for(ok, ts) OVER w >= interval '72 hours' AS held_72h
 FROM obs WINDOW w AS (PARTITION BY k ORDER BY ts NULLS LAST)
 ORDER BY k, ts NULLS LAST;
 -- a frame clause does not change the answer
-SELECT k, ts, la_held_for(ok, ts) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN CURRENT ROW AND CURRENT ROW)
+SELECT k, ts, held_for(ok, ts) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN CURRENT ROW AND CURRENT ROW)
 FROM obs WHERE k = 'x' ORDER BY ts;
 DROP TABLE obs;

@@ -1,5 +1,5 @@
 --
--- learner_engagement, refresh_learner_engagement() and the analysts' views
+-- learner_engagement, engagement_refresh() and the analysts' views
 --
 -- Nothing here reads the wall clock in a way that can flip: the events have fixed times, the state
 -- is asked of engagement_state() for fixed days, and the views (which read now()) are compared with
@@ -16,7 +16,7 @@ UNION ALL SELECT 2, timestamptz '2025-03-31 12:00+00' - d * interval '1 day', 2,
 UNION ALL SELECT 3, timestamptz '2025-03-29 12:00+00', 1, ''                 -- new
 UNION ALL SELECT 4, timestamptz '2025-03-30 23:59:59.9+00', 1, ''            -- a tenth of a second before midnight UTC
 UNION ALL SELECT NULL, timestamptz '2025-03-31 12:00+00', 1, '';            -- no learner: ignored
-SELECT refresh_learner_engagement('clicks', 'student', 'at', 'n');
+SELECT engagement_refresh('clicks', 'student', 'at', 'n');
 SELECT learner, (engagement_info(summary)).events, (engagement_info(summary)).weight FROM learner_engagement ORDER BY learner;
 
 -- the state as of a given day (hand-computed: learner 1 last active Mar 30, a 1-day gap; learner 2
@@ -61,7 +61,7 @@ FROM learner_engagement, daily_activity(summary, NULL, '2025-03-31') a GROUP BY 
 
 -- a second refresh replaces, never duplicates; days are now in Paris (learner 4's event at
 -- 23:59:59.9 UTC on Mar 30 is 01:59:59.9 on Mar 31 there, summer time having begun at 02:00 CET)
-SELECT refresh_learner_engagement('clicks', 'student', 'at', 'n', 'Europe/Paris', '1 hour');
+SELECT engagement_refresh('clicks', 'student', 'at', 'n', 'Europe/Paris', '1 hour');
 SELECT count(*), min((engagement_info(summary)).tz) FROM learner_engagement;
 SELECT d AS as_of, s.days_inactive, s.active_today
 FROM learner_engagement, unnest(ARRAY[date '2025-03-30', '2025-03-31']) d, engagement_state(summary, d) s
@@ -82,11 +82,11 @@ SELECT count(*) AS rows_as_analyst FROM learner_engagement_state;
 RESET ROLE;
 
 -- bad arguments
-SELECT refresh_learner_engagement('clicks', 'learner');
-SELECT refresh_learner_engagement('clicks', 'student', 'note');
-SELECT refresh_learner_engagement('clicks', 'student', 'at', 'note');
-SELECT refresh_learner_engagement('clicks', 'student', 'at', 'n', 'Nowhere');
-SELECT refresh_learner_engagement('no_such_table');
+SELECT engagement_refresh('clicks', 'learner');
+SELECT engagement_refresh('clicks', 'student', 'note');
+SELECT engagement_refresh('clicks', 'student', 'at', 'note');
+SELECT engagement_refresh('clicks', 'student', 'at', 'n', 'Nowhere');
+SELECT engagement_refresh('no_such_table');
 SELECT count(*) FROM learner_engagement;   -- a failed refresh left the previous summaries
 DELETE FROM learner_engagement;
 DROP TABLE clicks;

@@ -45,7 +45,7 @@ CREATE TABLE edge2 (LIKE edge);
 COPY edge2 FROM :'bin_file' WITH (FORMAT binary);
 \! rm -f /tmp/learnalytics_regress_edge_*.bin
 SELECT a.id, a.s::text = b.s::text AS binary_round_trip,
-       la_engagement_send(a.s) = la_engagement_send(b.s) AS same_bytes
+       learnalytics_internal.la_engagement_send(a.s) = learnalytics_internal.la_engagement_send(b.s) AS same_bytes
 FROM edge a JOIN edge2 b USING (id) ORDER BY 1;
 -- and through the text form of COPY
 CREATE TABLE edge3 (LIKE edge);

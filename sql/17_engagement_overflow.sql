@@ -48,7 +48,7 @@ SELECT la_engagement_cohort_agg(s) FROM (VALUES
   ('{"version":1,"kind":"cohort","tz":"UTC","gap_us":1800000000,"learners":1,"skipped":0,"first_us":1767225600000000,"last_us":1767225600000000,"days":[["2026-01-01",5,0,0,1,1]]}')) v(s);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- a rollup of one learner's weights near the limit
-SELECT la_engagement_rollup_agg(s) FROM (
+SELECT la_merge_agg(s) FROM (
   SELECT la_engagement_agg('w', '2026-01-01 00:00+00'::timestamptz, 9223372036854775807, 'UTC', '30 minutes') s
   UNION ALL
   SELECT la_engagement_agg('w', '2026-01-01 05:00+00'::timestamptz, 1, 'UTC', '30 minutes')) x;
@@ -58,12 +58,12 @@ SELECT la_engagement_agg('w', ts, 4611686018427387904, 'UTC', '30 minutes')
 FROM (VALUES ('2026-01-01 00:00+00'::timestamptz), ('2026-01-01 05:00+00')) v(ts);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 
--- la_held_for over a run longer than an interval holds: 22008, not a wrapped negative interval
-SELECT ts, la_held_for(true, ts) OVER (ORDER BY ts)
+-- held_for over a run longer than an interval holds: 22008, not a wrapped negative interval
+SELECT ts, held_for(true, ts) OVER (ORDER BY ts)
 FROM (VALUES ('4713-01-01 00:00+00 BC'::timestamptz), ('2026-01-01 00:00+00'),
              ('294276-12-31 23:59:59+00')) v(ts);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-SELECT ts, la_held_for(true, ts) OVER (ORDER BY ts)
+SELECT ts, held_for(true, ts) OVER (ORDER BY ts)
 FROM (VALUES ('4713-01-01 00:00+00 BC'::timestamptz), ('2026-01-01 00:00+00')) v(ts);
 
 DROP TABLE big;

@@ -140,11 +140,11 @@ ROLLBACK;
 -- the stream's triggers serve the stream view only
 CREATE TEMP VIEW la_test_view AS SELECT NULL::jsonb AS statement WHERE false;
 CREATE TRIGGER la_test_row INSTEAD OF INSERT ON pg_temp.la_test_view
-  FOR EACH ROW EXECUTE FUNCTION la_xapi_stream_row();
+  FOR EACH ROW EXECUTE FUNCTION learnalytics_internal.xapi_stream_row();
 INSERT INTO pg_temp.la_test_view VALUES ('{}');
 DROP VIEW pg_temp.la_test_view;
 -- the month functions serve loads only
-SELECT xapi_prepare_month('2032-01-05', true);
+SELECT learnalytics_internal.xapi_prepare_month('2032-01-05', true);
 
 -- a table with a partition's name that is not a partition is an error, not a place to write
 CREATE TABLE learnalytics.xapi_statements_p203201 (LIKE learnalytics.xapi_statements);

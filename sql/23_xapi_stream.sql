@@ -261,16 +261,16 @@ SELECT statements, stored, new_partitions FROM new_loads ORDER BY n DESC LIMIT 1
 SET ROLE learnalytics_analyst;
 INSERT INTO xapi_statement_stream VALUES (xs(1, '2019-05-25T00:00:00Z', 'e8'));
 \echo :LAST_ERROR_SQLSTATE
-SELECT count(*) FROM la_xapi_load_rows();
-SELECT xapi_attach_month('learnalytics.xapi_statements_p201905');
+SELECT count(*) FROM learnalytics_internal.xapi_load_rows();
+SELECT learnalytics_internal.xapi_attach_month('learnalytics.xapi_statements_p201905');
 RESET ROLE;
 SET ROLE learnalytics_viewer;
 INSERT INTO xapi_statement_stream VALUES (xs(1, '2019-05-25T00:00:00Z', 'e8'));
 RESET ROLE;
 SET ROLE learnalytics_admin;
 INSERT INTO xapi_statement_stream VALUES (xs(1, '2019-05-25T00:00:00Z', 'e8')), (xs(2, '2015-01-01T00:00:00Z', 'e8'));
-SELECT count(*) FROM la_xapi_load_rows();
-SELECT xapi_attach_month('learnalytics.xapi_statements_p201905');
+SELECT count(*) FROM learnalytics_internal.xapi_load_rows();
+SELECT learnalytics_internal.xapi_attach_month('learnalytics.xapi_statements_p201905');
 RESET ROLE;
 SELECT source, statements, stored, new_partitions, l.loaded_by
 FROM xapi_loads l WHERE load_id NOT IN (SELECT load_id FROM loads_before) ORDER BY started_at DESC LIMIT 1;

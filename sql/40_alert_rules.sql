@@ -77,16 +77,16 @@ SELECT count(*) AS rules FROM alert_rule;
 
 -- sources: a warehouse table mapped onto a kind, checked against the catalog
 CREATE TABLE wh_students (student_id int, module text, registered timestamptz, unregistered timestamptz);
-INSERT INTO alert_source VALUES ('enrolment', 'wh_students',
+INSERT INTO learning_source VALUES ('enrolment', 'wh_students',
   '{"learner": "student_id", "course": "module", "enrolled_at": "registered", "left_at": "unregistered"}');
-SELECT alert_source_sql('enrolment');
-SELECT alert_source_sql('quiz_attempt');
-INSERT INTO alert_source VALUES ('quiz_attempt', 'wh_students', '{"learner": "student_id", "attempted_at": "registered"}');
-INSERT INTO alert_source VALUES ('assignment', 'wh_students', '{"course": "module", "assignment": "module", "due_at": "registered", "colour": "x"}');
-INSERT INTO alert_source VALUES ('assignment', 'wh_students', '{"course": "module", "assignment": "module", "due_at": "module"}');
-INSERT INTO alert_source VALUES ('assignment', 'wh_students', '{"course": "module", "assignment": "module", "due_at": 3}');
-INSERT INTO alert_source VALUES ('grades', 'wh_students', '{}');
-DELETE FROM alert_source;
+SELECT learnalytics_internal.learning_source_sql('enrolment');
+SELECT learnalytics_internal.learning_source_sql('quiz_attempt');
+INSERT INTO learning_source VALUES ('quiz_attempt', 'wh_students', '{"learner": "student_id", "attempted_at": "registered"}');
+INSERT INTO learning_source VALUES ('assignment', 'wh_students', '{"course": "module", "assignment": "module", "due_at": "registered", "colour": "x"}');
+INSERT INTO learning_source VALUES ('assignment', 'wh_students', '{"course": "module", "assignment": "module", "due_at": "module"}');
+INSERT INTO learning_source VALUES ('assignment', 'wh_students', '{"course": "module", "assignment": "module", "due_at": 3}');
+INSERT INTO learning_source VALUES ('grades', 'wh_students', '{}');
+DELETE FROM learning_source;
 DROP TABLE wh_students;
 \set VERBOSITY terse
 DELETE FROM alert_rule WHERE NOT builtin;
@@ -101,6 +101,6 @@ EXCEPTION WHEN object_not_in_prerequisite_state THEN
 END
 $$;
 SELECT count(*) AS jobs FROM scheduled_jobs();
-SELECT run_job_once('evaluate_rules');
-SELECT run_job_once('assign_coach_cases');
+SELECT job_execute_once('rule_evaluate_all');
+SELECT job_execute_once('coach_assign_cases');
 DELETE FROM job_run;

@@ -19,14 +19,14 @@ UNION ALL SELECT 'a', timestamptz '2026-01-16 08:00+00' + k * interval '1 hour' 
 UNION ALL SELECT 'a', timestamptz '2026-01-22 08:00+00' + k * interval '1 hour' FROM generate_series(0, 4) k
 UNION ALL SELECT 'b', timestamptz '2026-01-15 08:00+00' + d * interval '1 day' + k * interval '1 hour'
           FROM generate_series(0, 10) d, generate_series(0, 3) k;
-SELECT refresh_learner_engagement('act', 'learner', 'ts');
+SELECT engagement_refresh('act', 'learner', 'ts');
 INSERT INTO enrolment (learner, course, enrolled_at, business_weight) VALUES
   ('a', 'c1', '2025-12-31', 1), ('b', 'c1', '2025-12-31', 1), ('c', 'c1', '2025-12-31', 1),
   ('d', 'c1', '2025-12-31', 3);
 
 -- a copy of the shipped template (sessions 40% below the 14-day average; nudge, tip, coach at 1, 2, 3 days)
 SELECT name, family, template, metric, threshold, ladder, ladder_after, enabled
-FROM create_rule_from('engagement_dip', 't_dip');
+FROM rule_copy('engagement_dip', 't_dip');
 
 CREATE VIEW t_alerts AS
 SELECT learner, rule_version, status, severity, opened_on, evaluated_on, value, baseline,
@@ -39,31 +39,31 @@ FROM alert_contact c JOIN alert a ON a.id = c.alert_id WHERE a.rule_name = 't_di
 ORDER BY a.learner, a.opened_on, c.step;
 
 -- Jan 15: a dips (2 < 0.6 x 4) and d is silent: both fire at once (fire_after 1), nudged
-SELECT * FROM evaluate_rules('2026-01-15 23:00+00', '{t_dip}');
+SELECT * FROM rule_evaluate_all('2026-01-15 23:00+00', '{t_dip}');
 SELECT * FROM t_alerts;
 SELECT * FROM t_contacts;
 SELECT channel, learner, status, payload->>'step' AS step, payload->>'persisted' AS persisted
 FROM alert_outbox ORDER BY id;
 -- the same evaluation again: nothing new, nothing changed
 CREATE TEMP TABLE before AS SELECT * FROM alert;
-SELECT * FROM evaluate_rule('t_dip', '2026-01-15 23:00+00');
+SELECT * FROM rule_evaluate('t_dip', '2026-01-15 23:00+00');
 SELECT count(*) AS changed FROM (SELECT * FROM alert EXCEPT SELECT * FROM before) x;
 SELECT count(*) AS contacts, (SELECT count(*) FROM alert_outbox) AS messages FROM alert_contact;
 
 -- Jan 16: a is back above the threshold (resolved, its nudge re-engaged); d's nudge failed: a quick tip
-SELECT * FROM evaluate_rule('t_dip', '2026-01-16 23:00+00');
+SELECT * FROM rule_evaluate('t_dip', '2026-01-16 23:00+00');
 SELECT * FROM t_alerts;
 SELECT * FROM t_contacts;
 
 -- Jan 17: a dips again but is in its 7-day cooldown; d has persisted 3 days: escalated, and after
 -- two failed automated contacts the coach is required
-SELECT * FROM evaluate_rule('t_dip', '2026-01-17 23:00+00');
+SELECT * FROM rule_evaluate('t_dip', '2026-01-17 23:00+00');
 SELECT * FROM t_alerts;
 SELECT * FROM t_contacts;
 
 -- a shorter cooldown (a new rule version): a fires again on the 19th, already persisted 3 days
 UPDATE alert_rule SET cooldown_days = 1 WHERE name = 't_dip';
-SELECT * FROM evaluate_rule('t_dip', '2026-01-19 23:00+00');
+SELECT * FROM rule_evaluate('t_dip', '2026-01-19 23:00+00');
 SELECT learner, rule_version, status, severity, opened_on, persisted, closed_on FROM t_alerts;
 SELECT * FROM t_contacts;
 -- one open alert per learner and family, whatever happens
@@ -72,12 +72,12 @@ SELECT learner, family, count(*) FROM alert WHERE closed_at IS NULL GROUP BY 1, 
 -- a fresh evaluation of the same state (alerts gone) gives the same alerts: nothing depends on the
 -- time the evaluation ran, only on the day evaluated
 DELETE FROM alert_outbox; DELETE FROM alert;
-SELECT * FROM evaluate_rule('t_dip', '2026-01-19 23:00+00');
+SELECT * FROM rule_evaluate('t_dip', '2026-01-19 23:00+00');
 SELECT learner, status, severity, opened_on, persisted FROM t_alerts;
 
 -- bad calls
-SELECT * FROM evaluate_rule('no_such_rule');
-SELECT * FROM evaluate_rule('t_dip', 'infinity');
+SELECT * FROM rule_evaluate('no_such_rule');
+SELECT * FROM rule_evaluate('t_dip', 'infinity');
 
 DROP VIEW t_alerts, t_contacts;
 DELETE FROM alert_outbox; DELETE FROM alert; DELETE FROM alert_rule WHERE name = 't_dip';

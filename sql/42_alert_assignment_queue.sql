@@ -12,7 +12,7 @@ SELECT l, 'c2', '2026-01-01', w FROM (VALUES ('p', 1), ('q', 1), ('r', 1), ('s',
 INSERT INTO assignment VALUES ('c2', 'hw1', '2026-01-10 09:00+00');
 INSERT INTO assignment_submission VALUES ('c2', 'hw1', 'p', '2026-01-09 12:00+00'), ('c2', 'hw1', 'q', '2026-01-13 10:00+00');
 SELECT name, ladder, ladder_after, fire_after, escalate_after, reengage_days
-FROM create_rule_from('assignment_miss', 't_hw');
+FROM rule_copy('assignment_miss', 't_hw');
 
 CREATE VIEW t_alerts AS
 SELECT learner, status, severity, opened_on, value AS days_overdue, persisted,
@@ -24,17 +24,17 @@ FROM alert_contact c JOIN alert a ON a.id = c.alert_id WHERE a.rule_name = 't_hw
 ORDER BY a.learner, c.step;
 
 -- 1 day overdue: not yet (fire_after 2)
-SELECT opened, updated, resolved, contacts FROM evaluate_rule('t_hw', '2026-01-11 12:00+00');
+SELECT opened, updated, resolved, contacts FROM rule_evaluate('t_hw', '2026-01-11 12:00+00');
 -- 2 days overdue: e-mail reminders for q..u
-SELECT opened, updated, resolved, contacts FROM evaluate_rule('t_hw', '2026-01-12 12:00+00');
+SELECT opened, updated, resolved, contacts FROM rule_evaluate('t_hw', '2026-01-12 12:00+00');
 SELECT * FROM t_alerts;
 -- q submits on the 13th: resolved, the reminder worked; the others' reminders failed, but SMS waits for day 5
-SELECT opened, updated, resolved, contacts FROM evaluate_rule('t_hw', '2026-01-13 12:00+00');
+SELECT opened, updated, resolved, contacts FROM rule_evaluate('t_hw', '2026-01-13 12:00+00');
 SELECT * FROM t_contacts;
 -- 5 days overdue: escalated to high and SMS; the coach call needs the SMS to fail too
-SELECT opened, updated, resolved, contacts FROM evaluate_rule('t_hw', '2026-01-15 12:00+00');
+SELECT opened, updated, resolved, contacts FROM rule_evaluate('t_hw', '2026-01-15 12:00+00');
 SELECT learner, status, severity, persisted FROM t_alerts;
-SELECT opened, updated, resolved, contacts FROM evaluate_rule('t_hw', '2026-01-16 12:00+00');
+SELECT opened, updated, resolved, contacts FROM rule_evaluate('t_hw', '2026-01-16 12:00+00');
 SELECT * FROM t_contacts WHERE learner = 'r';
 SELECT rule_name, step, channel, contacts, re_engaged, not_re_engaged, pending, re_engagement_rate
 FROM alert_effectiveness WHERE rule_name = 't_hw' ORDER BY step;
@@ -44,22 +44,22 @@ FROM alert_effectiveness WHERE rule_name = 't_hw' ORDER BY step;
 INSERT INTO coach VALUES ('kim', 2, NULL, true);
 SELECT learner, severity, round(priority::numeric, 3) AS priority, coach, queue_rank, overflow
 FROM coach_queue ORDER BY queue_rank;
-SELECT assign_coach_cases('2026-01-16');
+SELECT coach_assign_cases('2026-01-16');
 SELECT learner, coach, assigned_on, queue_rank, overflow FROM coach_queue ORDER BY coach NULLS LAST, queue_rank;
 -- capacity used up for the day: nothing more; the next day the rest
-SELECT assign_coach_cases('2026-01-16');
-SELECT assign_coach_cases('2026-01-17');
+SELECT coach_assign_cases('2026-01-16');
+SELECT coach_assign_cases('2026-01-17');
 SELECT learner, coach, assigned_on FROM coach_queue ORDER BY assigned_on, learner;
 -- a course coach takes cases of the course first
 DELETE FROM coach_assignment;
 INSERT INTO coach VALUES ('lee', 1, 'c2', true);
-SELECT assign_coach_cases('2026-01-18');
+SELECT coach_assign_cases('2026-01-18');
 SELECT learner, coach FROM coach_queue ORDER BY queue_rank NULLS FIRST, coach, learner;
 -- a coach's recorded outcome counts
-SELECT record_contact_outcome(c.id, 're_engaged', '2026-01-18')
+SELECT contact_record_outcome(c.id, 're_engaged', '2026-01-18')
 FROM alert_contact c JOIN alert a ON a.id = c.alert_id WHERE a.learner = 's' AND c.channel = 'coach_call';
-SELECT record_contact_outcome(0, 're_engaged');
-SELECT record_contact_outcome(1, 'maybe');
+SELECT contact_record_outcome(0, 're_engaged');
+SELECT contact_record_outcome(1, 'maybe');
 SELECT step, channel, re_engaged, not_re_engaged, pending FROM alert_effectiveness WHERE rule_name = 't_hw' ORDER BY step;
 
 DROP VIEW t_alerts, t_contacts;

@@ -18,7 +18,7 @@ FROM generate_series(1, 30) i, generate_series(0, 58) d,
                 WHEN i <= 20 THEN CASE WHEN d < 40 THEN 4 ELSE 0 END
                 ELSE CASE WHEN d % 2 = 0 THEN 6 ELSE 2 END END AS n) c,
      generate_series(1, c.n) k;
-SELECT refresh_learner_engagement('ract', 'learner', 'ts');
+SELECT engagement_refresh('ract', 'learner', 'ts');
 INSERT INTO enrolment (learner, course, enrolled_at) SELECT 'L' || lpad(i::text, 2, '0'), 'c6', '2025-12-31' FROM generate_series(1, 30) i;
 CREATE TABLE routcome (learner text, outcome text, outcome_at timestamptz);
 INSERT INTO routcome
@@ -28,9 +28,9 @@ UNION ALL SELECT 'L' || lpad(i::text, 2, '0'), 'completed', '2026-02-28 10:00+00
 
 -- the shipped template as it stands (sessions below 0.6 x the 14-day mean, alert on the first day)
 SELECT day, learner, value, baseline, ratio, persisted
-FROM replay_alerts('engagement_dip', '2026-01-15', '2026-02-28') WHERE learner < 'L21' ORDER BY day, learner;
-SELECT count(*) AS alerts, count(DISTINCT learner) AS learners FROM replay_alerts('engagement_dip', '2026-01-15', '2026-02-28');
-SELECT * FROM replay_rule_daily('engagement_dip', '2026-01-28', '2026-02-02');
+FROM rule_replay_alerts('engagement_dip', '2026-01-15', '2026-02-28') WHERE learner < 'L21' ORDER BY day, learner;
+SELECT count(*) AS alerts, count(DISTINCT learner) AS learners FROM rule_replay_alerts('engagement_dip', '2026-01-15', '2026-02-28');
+SELECT * FROM rule_replay_daily('engagement_dip', '2026-01-28', '2026-02-02');
 -- alerting on the first dip day touches two thirds of the learners: "ever alerted" recall is perfect,
 -- but most alerts are noise, and the per-alert lift (below 1) shows it
 SELECT rule, rule_version, parameters, days, alerts, round(alerts_per_day::numeric, 3) AS per_day,
@@ -39,51 +39,51 @@ SELECT rule, rule_version, parameters, days, alerts, round(alerts_per_day::numer
        round(lead_time_mean::numeric, 3) AS lead_mean, lead_time_median AS lead_median,
        round(alert_dropout_rate::numeric, 4) AS alert_rate, round(base_dropout_rate::numeric, 4) AS base_rate,
        round(lift::numeric, 3) AS lift
-FROM replay_rule('engagement_dip', '2026-01-15', '2026-02-28', 'routcome');
+FROM rule_replay('engagement_dip', '2026-01-15', '2026-02-28', 'routcome');
 -- tuning before going live: require 3 days of persistence; fewer alerts, lower recall, a much higher lift
 SELECT parameters, alerts, learners_touched, dropouts, dropouts_alerted, round("precision"::numeric, 3) AS "precision",
        round(recall::numeric, 3) AS recall, lead_time_mean, lead_time_median,
        round(alert_dropout_rate::numeric, 4) AS alert_rate, round(base_dropout_rate::numeric, 4) AS base_rate,
        round(lift::numeric, 3) AS lift
-FROM replay_rule('engagement_dip', '2026-01-15', '2026-02-28', 'routcome', overrides => '{"fire_after": 3}');
+FROM rule_replay('engagement_dip', '2026-01-15', '2026-02-28', 'routcome', overrides => '{"fire_after": 3}');
 -- the same with a stricter threshold, and without outcomes (counts only)
-SELECT parameters, alerts, learners_touched, round(lift::numeric, 3) AS lift FROM replay_rule('engagement_dip', '2026-01-15', '2026-02-28', 'routcome',
+SELECT parameters, alerts, learners_touched, round(lift::numeric, 3) AS lift FROM rule_replay('engagement_dip', '2026-01-15', '2026-02-28', 'routcome',
        overrides => '{"fire_after": 3, "threshold": 0.3}');
 SELECT alerts, learners_touched, dropouts, "precision", recall, lift
-FROM replay_rule('engagement_dip', '2026-01-15', '2026-02-28', overrides => '{"fire_after": 3}');
+FROM rule_replay('engagement_dip', '2026-01-15', '2026-02-28', overrides => '{"fire_after": 3}');
 -- the live rule is unchanged and nothing was written
 SELECT version, threshold, fire_after FROM alert_rule WHERE name = 'engagement_dip';
 SELECT count(*) AS alerts_written FROM alert;
 -- the native replay agrees with the live evaluation, day by day (fire_after 3: a run reaching 3 days)
-SELECT name FROM create_rule_from('engagement_dip', 't_dip3', '{"fire_after": 3}');
+SELECT name FROM rule_copy('engagement_dip', 't_dip3', '{"fire_after": 3}');
 SELECT count(*) AS days_mismatched FROM generate_series(date '2026-01-15', date '2026-02-28', '1 day') g,
-  LATERAL (SELECT array_agg(learner ORDER BY learner) AS l FROM rule_candidates(alert_rule_with('t_dip3'), g::date)
+  LATERAL (SELECT array_agg(learner ORDER BY learner) AS l FROM learnalytics_internal.rule_candidates(rule_with_overrides('t_dip3'), g::date)
             WHERE persisted = 3) live,
-  LATERAL (SELECT array_agg(learner ORDER BY learner) AS l FROM replay_alerts('t_dip3', g::date, g::date)) rep
+  LATERAL (SELECT array_agg(learner ORDER BY learner) AS l FROM rule_replay_alerts('t_dip3', g::date, g::date)) rep
 WHERE live.l IS DISTINCT FROM rep.l;
 DELETE FROM alert_rule WHERE name = 't_dip3';
 
 -- another template, replayed day by day: assignment miss
 INSERT INTO assignment VALUES ('c6', 'essay', '2026-01-20 09:00+00');
 INSERT INTO assignment_submission SELECT 'c6', 'essay', learner, '2026-01-19 09:00+00' FROM enrolment WHERE learner <> 'L11';
-SELECT * FROM replay_alerts('assignment_miss', '2026-01-15', '2026-02-28');
-SELECT * FROM replay_alerts('assignment_miss', '2026-01-15', '2026-02-28', '{"fire_after": 4}');
+SELECT * FROM rule_replay_alerts('assignment_miss', '2026-01-15', '2026-02-28');
+SELECT * FROM rule_replay_alerts('assignment_miss', '2026-01-15', '2026-02-28', '{"fire_after": 4}');
 -- stalled start: nobody has started a module (no progress rows), so every learner stalls once the
 -- first 7 days are over; the condition starts holding past fire_after (3 idle days), and the alert
 -- is its first day; a run that began before the period is not an alert of the period
-SELECT day, count(*), min(persisted) AS idle_days FROM replay_alerts('stalled_start', '2026-01-01', '2026-01-20') GROUP BY day;
-SELECT count(*) FROM replay_alerts('stalled_start', '2026-01-10', '2026-01-20');
+SELECT day, count(*), min(persisted) AS idle_days FROM rule_replay_alerts('stalled_start', '2026-01-01', '2026-01-20') GROUP BY day;
+SELECT count(*) FROM rule_replay_alerts('stalled_start', '2026-01-10', '2026-01-20');
 
 -- bad calls
-SELECT * FROM replay_rule('no_such_rule', '2026-01-15', '2026-02-28');
-SELECT * FROM replay_rule('engagement_dip', '2026-02-28', '2026-01-15');
-SELECT * FROM replay_rule('engagement_dip', '2026-01-15', '2026-02-28', overrides => '{"threshold": 1.4}');
-SELECT * FROM replay_rule('engagement_dip', '2026-01-15', '2026-02-28', overrides => '{"ladder": "{sms}"}');
-SELECT * FROM replay_rule('engagement_dip', '2026-01-15', '2026-02-28', overrides => '{"metric": "clicks"}');
-SELECT * FROM replay_rule('engagement_dip', '2026-01-15', '2026-02-28', overrides => '[1]');
-SELECT * FROM replay_rule('engagement_dip', '2026-01-15', '2026-02-28', 'routcome', time_column => 'oops');
-SELECT * FROM replay_rule('engagement_dip', '2026-01-15', '2026-02-28', 'routcome', time_column => 'outcome');
-SELECT * FROM replay_rule('engagement_dip', '2026-01-15', '2026-02-28', 'routcome', horizon_days => 0);
+SELECT * FROM rule_replay('no_such_rule', '2026-01-15', '2026-02-28');
+SELECT * FROM rule_replay('engagement_dip', '2026-02-28', '2026-01-15');
+SELECT * FROM rule_replay('engagement_dip', '2026-01-15', '2026-02-28', overrides => '{"threshold": 1.4}');
+SELECT * FROM rule_replay('engagement_dip', '2026-01-15', '2026-02-28', overrides => '{"ladder": "{sms}"}');
+SELECT * FROM rule_replay('engagement_dip', '2026-01-15', '2026-02-28', overrides => '{"metric": "clicks"}');
+SELECT * FROM rule_replay('engagement_dip', '2026-01-15', '2026-02-28', overrides => '[1]');
+SELECT * FROM rule_replay('engagement_dip', '2026-01-15', '2026-02-28', 'routcome', time_column => 'oops');
+SELECT * FROM rule_replay('engagement_dip', '2026-01-15', '2026-02-28', 'routcome', time_column => 'outcome');
+SELECT * FROM rule_replay('engagement_dip', '2026-01-15', '2026-02-28', 'routcome', horizon_days => 0);
 
 DELETE FROM assignment_submission; DELETE FROM assignment;
 DELETE FROM enrolment; DELETE FROM learner_engagement;

@@ -12,7 +12,7 @@ SELECT count(*) >= 0 AS dashboard_readable FROM course_dropout_funnel;
 SELECT count(*) >= 0 AS risk_readable FROM learner_risk_state;
 SELECT count(*) FROM alert;
 SELECT count(*) FROM enrolment;
-SELECT evaluate_rules();
+SELECT rule_evaluate_all();
 RESET ROLE;
 SET ROLE la_test_analyst;
 SELECT count(*) >= 0 AS alerts_readable FROM alert;

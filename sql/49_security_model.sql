@@ -81,7 +81,7 @@ INSERT INTO sm_events
 SELECT l, '2026-03-02 09:00+00'::timestamptz + (g % 12) * interval '1 day' + g * interval '7 minutes',
        CASE WHEN g % 3 = 0 THEN 'c2' ELSE 'c1' END, 'a' || (g % 4)
 FROM unnest(ARRAY['n1', 'n2', 's1', 's2', 'b1', 'x1']) l, generate_series(1, 30) g;
-SELECT refresh_learner_engagement('sm_events', 'learner', 'ts') AS learners;
+SELECT engagement_refresh('sm_events', 'learner', 'ts') AS learners;
 SELECT rollup_create('sm', 'sm_events', learner_column => 'learner', course_column => 'course',
                      activity_column => 'activity') IS NOT NULL AS rollup_created;
 

@@ -33,9 +33,9 @@ SELECT la_roi_agg('cost', c, 900000000000000, NULL, NULL, 'USD')
 FROM unnest(ARRAY['design', 'delivery', 'coaching', 'overhead', 'evaluation', 'development',
                   'needs_analysis', 'platform_licences', 'participant_time', 'design', 'delivery']) c;
 -- summaries in different currencies do not roll up
-SELECT la_roi_rollup_agg(s) FROM (VALUES
-  (la_roi_in('v1 cur=USD benefit_items=0 missing_items=0 extreme_items=0 cost_items=1 intangible_items=0 benefits=0.0000 adjusted=0.0000 extreme=0.0000 needs_analysis=0.0000 design=0.0000 development=0.0000 delivery=1.0000 platform_licences=0.0000 participant_time=0.0000 coaching=0.0000 evaluation=0.0000 overhead=0.0000 intangibles={}')),
-  (la_roi_in('v1 cur=EUR benefit_items=0 missing_items=0 extreme_items=0 cost_items=1 intangible_items=0 benefits=0.0000 adjusted=0.0000 extreme=0.0000 needs_analysis=0.0000 design=0.0000 development=0.0000 delivery=1.0000 platform_licences=0.0000 participant_time=0.0000 coaching=0.0000 evaluation=0.0000 overhead=0.0000 intangibles={}'))) v(s);
+SELECT la_merge_agg(s) FROM (VALUES
+  (learnalytics_internal.la_roi_in('v1 cur=USD benefit_items=0 missing_items=0 extreme_items=0 cost_items=1 intangible_items=0 benefits=0.0000 adjusted=0.0000 extreme=0.0000 needs_analysis=0.0000 design=0.0000 development=0.0000 delivery=1.0000 platform_licences=0.0000 participant_time=0.0000 coaching=0.0000 evaluation=0.0000 overhead=0.0000 intangibles={}')),
+  (learnalytics_internal.la_roi_in('v1 cur=EUR benefit_items=0 missing_items=0 extreme_items=0 cost_items=1 intangible_items=0 benefits=0.0000 adjusted=0.0000 extreme=0.0000 needs_analysis=0.0000 design=0.0000 development=0.0000 delivery=1.0000 platform_licences=0.0000 participant_time=0.0000 coaching=0.0000 evaluation=0.0000 overhead=0.0000 intangibles={}'))) v(s);
 SELECT cost(la_roi_agg('cost', 'delivery', 1, NULL, NULL, 'USD'), 'travel');
 
 -- text round trip: output reads back to the same value (and the same bytes)
@@ -52,7 +52,7 @@ INSERT INTO roi_rt SELECT 2, la_roi_agg('intangible', 'only', NULL, NULL, NULL, 
 INSERT INTO roi_rt SELECT 3, la_roi_agg('benefit', NULL, -922337203685477, 1, 1, 'XAU');
 SELECT id, s FROM roi_rt ORDER BY id;
 SELECT id, s::text::roi_summary::text = s::text AS text_round_trip,
-       la_roi_send(s::text::roi_summary) = la_roi_send(s) AS same_bytes
+       learnalytics_internal.la_roi_send(s::text::roi_summary) = learnalytics_internal.la_roi_send(s) AS same_bytes
 FROM roi_rt ORDER BY id;
 
 -- binary round trip through COPY (a server-side file, removed afterwards)
@@ -65,20 +65,20 @@ BEGIN
   EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'rm -f ' || f);
 END
 $$;
-SELECT a.id, a.s::text = b.s::text AS binary_round_trip, la_roi_send(a.s) = la_roi_send(b.s) AS same_bytes
+SELECT a.id, a.s::text = b.s::text AS binary_round_trip, learnalytics_internal.la_roi_send(a.s) = learnalytics_internal.la_roi_send(b.s) AS same_bytes
 FROM roi_rt a JOIN roi_rt2 b USING (id) ORDER BY id;
 
 -- forged bytes: a binary COPY file whose field is a bytea, read back as roi_summary
 CREATE TEMP TABLE forged (name text, b bytea);
 INSERT INTO forged
-SELECT 'version 2', set_byte(la_roi_send(s), 0, 2) FROM roi_rt WHERE id = 1
-UNION ALL SELECT 'reserved flag', set_byte(la_roi_send(s), 1, 1) FROM roi_rt WHERE id = 1
-UNION ALL SELECT 'lower-case currency', set_byte(la_roi_send(s), 2, ascii('c')) FROM roi_rt WHERE id = 1
-UNION ALL SELECT 'truncated', substr(la_roi_send(s), 1, 40) FROM roi_rt WHERE id = 1
-UNION ALL SELECT 'trailing byte', la_roi_send(s) || '\x00'::bytea FROM roi_rt WHERE id = 1
-UNION ALL SELECT 'names length too big', overlay(la_roi_send(s) placing '\x7fffffff'::bytea from 147) FROM roi_rt WHERE id = 1
-UNION ALL SELECT 'negative cost', overlay(la_roi_send(s) placing '\xffffffffffffffff'::bytea from 83) FROM roi_rt WHERE id = 1
-UNION ALL SELECT 'names out of order', overlay(la_roi_send(s) placing 'z'::bytea from 151) FROM roi_rt WHERE id = 1
+SELECT 'version 2', set_byte(learnalytics_internal.la_roi_send(s), 0, 2) FROM roi_rt WHERE id = 1
+UNION ALL SELECT 'reserved flag', set_byte(learnalytics_internal.la_roi_send(s), 1, 1) FROM roi_rt WHERE id = 1
+UNION ALL SELECT 'lower-case currency', set_byte(learnalytics_internal.la_roi_send(s), 2, ascii('c')) FROM roi_rt WHERE id = 1
+UNION ALL SELECT 'truncated', substr(learnalytics_internal.la_roi_send(s), 1, 40) FROM roi_rt WHERE id = 1
+UNION ALL SELECT 'trailing byte', learnalytics_internal.la_roi_send(s) || '\x00'::bytea FROM roi_rt WHERE id = 1
+UNION ALL SELECT 'names length too big', overlay(learnalytics_internal.la_roi_send(s) placing '\x7fffffff'::bytea from 147) FROM roi_rt WHERE id = 1
+UNION ALL SELECT 'negative cost', overlay(learnalytics_internal.la_roi_send(s) placing '\xffffffffffffffff'::bytea from 83) FROM roi_rt WHERE id = 1
+UNION ALL SELECT 'names out of order', overlay(learnalytics_internal.la_roi_send(s) placing 'z'::bytea from 151) FROM roi_rt WHERE id = 1
 UNION ALL SELECT 'empty', '\x'::bytea;
 CREATE TEMP TABLE roi_in (s roi_summary);
 DO $$
@@ -102,7 +102,7 @@ END
 $$;
 SELECT count(*) AS forged_rows_stored FROM roi_in;
 -- the same unmodified bytes are accepted (the forged cases above fail for their own reason)
-INSERT INTO forged SELECT 'unmodified', la_roi_send(s) FROM roi_rt WHERE id = 1;
+INSERT INTO forged SELECT 'unmodified', learnalytics_internal.la_roi_send(s) FROM roi_rt WHERE id = 1;
 DO $$
 DECLARE f text := '/tmp/la_roi_61_' || pg_backend_pid() || '.forged';
 BEGIN

@@ -44,8 +44,8 @@ FROM roi_fact;
 CREATE TABLE roi_parts AS
 SELECT site, program, period, la_roi_agg(kind, label, amount, iso, conf, 'EUR') AS s
 FROM roi_fact GROUP BY site, program, period;
-EXPLAIN (COSTS OFF) SELECT la_roi_rollup_agg(s) FROM roi_parts;
-SELECT la_roi_rollup_agg(s)::text = (SELECT s FROM serial_s) AS parallel_rollup_equals_serial FROM roi_parts;
+EXPLAIN (COSTS OFF) SELECT la_merge_agg(s) FROM roi_parts;
+SELECT la_merge_agg(s)::text = (SELECT s FROM serial_s) AS parallel_rollup_equals_serial FROM roi_parts;
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
@@ -53,25 +53,25 @@ RESET max_parallel_workers_per_gather;
 RESET parallel_leader_participation;
 
 -- rollups in many orders: by site first, by period first, by program, shuffled, reversed, and
--- pairwise with la_roi_combine in a random tree: always the serial result
+-- pairwise with learnalytics_internal.la_roi_combine in a random tree: always the serial result
 SELECT count(DISTINCT r) AS distinct_results, min(r) = (SELECT s FROM serial_s) AS equals_serial
 FROM (
-  SELECT la_roi_rollup_agg(s ORDER BY site, program, period)::text AS r FROM roi_parts
-  UNION ALL SELECT la_roi_rollup_agg(s ORDER BY period DESC, program DESC, site)::text FROM roi_parts
-  UNION ALL SELECT la_roi_rollup_agg(s ORDER BY md5(site || program || period))::text FROM roi_parts
-  UNION ALL SELECT la_roi_rollup_agg(x ORDER BY site DESC)::text
-              FROM (SELECT site, la_roi_rollup_agg(s ORDER BY program DESC) AS x FROM roi_parts GROUP BY site) b
-  UNION ALL SELECT la_roi_rollup_agg(x ORDER BY period)::text
-              FROM (SELECT period, la_roi_rollup_agg(s ORDER BY site) AS x FROM roi_parts GROUP BY period) b
+  SELECT la_merge_agg(s ORDER BY site, program, period)::text AS r FROM roi_parts
+  UNION ALL SELECT la_merge_agg(s ORDER BY period DESC, program DESC, site)::text FROM roi_parts
+  UNION ALL SELECT la_merge_agg(s ORDER BY md5(site || program || period))::text FROM roi_parts
+  UNION ALL SELECT la_merge_agg(x ORDER BY site DESC)::text
+              FROM (SELECT site, la_merge_agg(s ORDER BY program DESC) AS x FROM roi_parts GROUP BY site) b
+  UNION ALL SELECT la_merge_agg(x ORDER BY period)::text
+              FROM (SELECT period, la_merge_agg(s ORDER BY site) AS x FROM roi_parts GROUP BY period) b
   UNION ALL SELECT la_roi_agg(kind, label, amount, iso, conf, 'EUR' ORDER BY id DESC)::text FROM roi_fact
   UNION ALL SELECT la_roi_agg(kind, label, amount, iso, conf, 'EUR' ORDER BY md5(id::text))::text FROM roi_fact
 ) o;
--- every permutation of four partial summaries, folded left with la_roi_combine
-WITH p AS (SELECT period * 10 + (substr(site, 5)::int % 2) AS k, la_roi_rollup_agg(s) AS s
+-- every permutation of four partial summaries, folded left with learnalytics_internal.la_roi_combine
+WITH p AS (SELECT period * 10 + (substr(site, 5)::int % 2) AS k, la_merge_agg(s) AS s
            FROM roi_parts GROUP BY 1),
 perm AS (
   SELECT ARRAY[a.k, b.k, c.k, d.k] AS ord,
-         la_roi_combine(la_roi_combine(la_roi_combine(a.s, b.s), c.s), d.s)::text AS r
+         learnalytics_internal.la_roi_combine(learnalytics_internal.la_roi_combine(learnalytics_internal.la_roi_combine(a.s, b.s), c.s), d.s)::text AS r
   FROM p a, p b, p c, p d
   WHERE a.k NOT IN (b.k, c.k, d.k) AND b.k NOT IN (c.k, d.k) AND c.k <> d.k)
 SELECT count(*) AS permutations, count(DISTINCT r) AS distinct_results,
@@ -79,26 +79,26 @@ SELECT count(*) AS permutations, count(DISTINCT r) AS distinct_results,
 FROM perm;
 -- right-nested and balanced trees too
 WITH p AS (SELECT row_number() OVER (ORDER BY site, program, period) AS k, s FROM roi_parts)
-SELECT la_roi_combine(la_roi_combine((SELECT la_roi_rollup_agg(s) FROM p WHERE k <= 3),
-                                     (SELECT la_roi_rollup_agg(s) FROM p WHERE k > 3 AND k <= 8)),
-                      (SELECT la_roi_rollup_agg(s) FROM p WHERE k > 8))::text
+SELECT learnalytics_internal.la_roi_combine(learnalytics_internal.la_roi_combine((SELECT la_merge_agg(s) FROM p WHERE k <= 3),
+                                     (SELECT la_merge_agg(s) FROM p WHERE k > 3 AND k <= 8)),
+                      (SELECT la_merge_agg(s) FROM p WHERE k > 8))::text
        = (SELECT s FROM serial_s) AS tree_equals_serial;
 
 -- rollup skips NULL summaries; a single summary rolls up to itself
-SELECT la_roi_rollup_agg(s)::text = (SELECT s FROM serial_s) AS nulls_skipped
+SELECT la_merge_agg(s)::text = (SELECT s FROM serial_s) AS nulls_skipped
 FROM (SELECT s FROM roi_parts UNION ALL SELECT NULL) x;
-SELECT la_roi_rollup_agg(s)::text = min(s::text) AS single FROM roi_parts WHERE site = 'site0' AND program = 'program0' AND period = 2025;
+SELECT la_merge_agg(s)::text = min(s::text) AS single FROM roi_parts WHERE site = 'site0' AND program = 'program0' AND period = 2025;
 -- rollup by site, as a report
-SELECT site, round(roi_percent(la_roi_rollup_agg(s)), 2) AS roi_pct,
-       round(benefit_cost_ratio(la_roi_rollup_agg(s)), 4) AS bcr
+SELECT site, round(roi_percent(la_merge_agg(s)), 2) AS roi_pct,
+       round(benefit_cost_ratio(la_merge_agg(s)), 4) AS bcr
 FROM roi_parts GROUP BY site ORDER BY site;
 
 -- as a window aggregate, the final value per frame is recomputed correctly (state not changed)
-SELECT period, site, total_costs(la_roi_rollup_agg(s) OVER (PARTITION BY period ORDER BY site
+SELECT period, site, total_costs(la_merge_agg(s) OVER (PARTITION BY period ORDER BY site
                                                           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
        = sum(total_costs(s)) OVER (PARTITION BY period ORDER BY site ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
        AS running_ok
-FROM (SELECT period, site, la_roi_rollup_agg(s) AS s FROM roi_parts GROUP BY period, site) x
+FROM (SELECT period, site, la_merge_agg(s) AS s FROM roi_parts GROUP BY period, site) x
 ORDER BY period, site;
 
 -- la_roi_agg as a running window aggregate (its transition function changes the state in place):
@@ -112,7 +112,7 @@ WHERE w.id % 37 = 0 OR w.id IN (1, 300);
 
 -- at most 1,000 distinct intangible names in a summary, in the aggregate and in rollups
 SELECT la_roi_agg('intangible', 'benefit ' || g, NULL, NULL, NULL, NULL) FROM generate_series(1, 1001) g;
-SELECT la_roi_rollup_agg(s) FROM (
+SELECT la_merge_agg(s) FROM (
   SELECT la_roi_agg('intangible', 'benefit ' || g, NULL, NULL, NULL, NULL) AS s FROM generate_series(1, 600) g
   UNION ALL
   SELECT la_roi_agg('intangible', 'other ' || g, NULL, NULL, NULL, NULL) FROM generate_series(1, 600) g) x;

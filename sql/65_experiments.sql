@@ -3,8 +3,8 @@
 --
 -- the assignment hash is md5-based and reproducible outside the database:
 -- python3: int(hashlib.md5(b'onboarding-2026\nlearner-42').hexdigest()[:15], 16) = 8301129862891604
-SELECT assignment_hash('onboarding-2026', 'learner-42') AS h42,
-       assignment_hash('onboarding-2026', 'learner-43') AS h43;
+SELECT experiment_hash('onboarding-2026', 'learner-42') AS h42,
+       experiment_hash('onboarding-2026', 'learner-43') AS h43;
 
 -- eligible learners: a view is the eligibility rule (here: active, hired before June), with the site
 CREATE TABLE staff (id int, site text, active boolean, hired date);
@@ -48,13 +48,13 @@ SELECT experiment_arm('weighted', 'learner-7') = experiment_arm('weighted', 'lea
 
 -- stepped roll-out: 10 sites in 3 waves, a month apart, in a reproducible order
 SELECT wave, starts, count(*) AS sites
-FROM rollout_schedule('coaching-rollout', ARRAY['s01','s02','s03','s04','s05','s06','s07','s08','s09','s10'],
+FROM experiment_rollout('coaching-rollout', ARRAY['s01','s02','s03','s04','s05','s06','s07','s08','s09','s10'],
                       3, '2026-09-01 00:00+00', '1 month')
 GROUP BY 1, 2 ORDER BY 1;
-SELECT array_agg(unit ORDER BY unit) = (SELECT array_agg(unit ORDER BY unit) FROM rollout_schedule('coaching-rollout',
+SELECT array_agg(unit ORDER BY unit) = (SELECT array_agg(unit ORDER BY unit) FROM experiment_rollout('coaching-rollout',
          ARRAY['s10','s09','s08','s07','s06','s05','s04','s03','s02','s01'], 3, '2026-09-01 00:00+00', '1 month') WHERE wave = 0)
        AS input_order_irrelevant
-FROM rollout_schedule('coaching-rollout', ARRAY['s01','s02','s03','s04','s05','s06','s07','s08','s09','s10'],
+FROM experiment_rollout('coaching-rollout', ARRAY['s01','s02','s03','s04','s05','s06','s07','s08','s09','s10'],
                       3, '2026-09-01 00:00+00', '1 month') WHERE wave = 0;
 
 -- results: a sales metric where coaching adds 2 on average (higher is better)
@@ -85,8 +85,8 @@ INSERT INTO experiment (key, measure_from, measure_to) VALUES ('badwindow', '202
 SELECT experiment_assign('weighted');
 SELECT experiment_assign('nope');
 SELECT * FROM experiment_result('weighted');
-SELECT * FROM rollout_schedule('x', ARRAY['a', 'a'], 1, now(), '1 day');
-SELECT * FROM rollout_schedule('x', ARRAY['a'], 0, now(), '1 day');
+SELECT * FROM experiment_rollout('x', ARRAY['a', 'a'], 1, now(), '1 day');
+SELECT * FROM experiment_rollout('x', ARRAY['a'], 0, now(), '1 day');
 \set VERBOSITY terse
 \set SHOW_CONTEXT errors
 

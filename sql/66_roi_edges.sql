@@ -23,7 +23,7 @@ SELECT roi_text('-', '9223372036854775807', '0', '2', '9223372036854775807', '0'
 -- the same through binary input (recv): counts at bytes 11, 27 and 35 of the send form
 CREATE TABLE carrier (b bytea);
 INSERT INTO carrier
-SELECT overlay(overlay(overlay(overlay(overlay(la_roi_send(roi_text('-', '0', '0', '0', '0', '0',
+SELECT overlay(overlay(overlay(overlay(overlay(learnalytics_internal.la_roi_send(roi_text('-', '0', '0', '0', '0', '0',
          '0.0000', '0.0000', '0.0000', zero9(), '')::roi_summary)
        PLACING '\x7fffffffffffffff'::bytea FROM 11) PLACING '\x0000000000000002'::bytea FROM 27)
        PLACING '\x7fffffffffffffff'::bytea FROM 35) PLACING '\x00000000002faf08'::bytea FROM 51)
@@ -35,7 +35,7 @@ COPY landing FROM :'bin_file' WITH (FORMAT binary);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT count(*) AS stored FROM landing;
 -- accepted, it would combine silently with a USD summary (taking its currency)
-SELECT la_roi_combine(roi_text('-', '9223372036854775807', '0', '2', '9223372036854775807', '0',
+SELECT learnalytics_internal.la_roi_combine(roi_text('-', '9223372036854775807', '0', '2', '9223372036854775807', '0',
                                '5.0000', '5.0000', '1.0000', zero9(), '')::roi_summary,
                       (SELECT la_roi_agg('extreme', NULL, 1, NULL, NULL, 'USD')));
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
@@ -78,21 +78,21 @@ SELECT id, t::roi_summary FROM (VALUES
                ARRAY['0.0000', '922337203685477.5807', '0.0000', '0.0000', '0.0000', '0.0000',
                      '0.0000', '0.0000', '0.0000'], ''))) v(id, t);
 SELECT id, s FROM roi_big ORDER BY id;
-SELECT la_roi_combine(a.s, b.s) FROM roi_big a, roi_big b WHERE a.id = 1 AND b.id = 2;  -- benefit_items
+SELECT learnalytics_internal.la_roi_combine(a.s, b.s) FROM roi_big a, roi_big b WHERE a.id = 1 AND b.id = 2;  -- benefit_items
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-SELECT la_roi_combine(a.s, b.s) FROM roi_big a, roi_big b WHERE a.id = 1 AND b.id = 3;  -- money items
+SELECT learnalytics_internal.la_roi_combine(a.s, b.s) FROM roi_big a, roi_big b WHERE a.id = 1 AND b.id = 3;  -- money items
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-SELECT la_roi_combine(a.s, b.s) FROM roi_big a, roi_big b WHERE a.id = 4 AND b.id = 2;  -- benefits
+SELECT learnalytics_internal.la_roi_combine(a.s, b.s) FROM roi_big a, roi_big b WHERE a.id = 4 AND b.id = 2;  -- benefits
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-SELECT la_roi_combine(a.s, b.s) FROM roi_big a, roi_big b WHERE a.id = 5 AND b.id = 5;  -- needs_analysis
+SELECT learnalytics_internal.la_roi_combine(a.s, b.s) FROM roi_big a, roi_big b WHERE a.id = 5 AND b.id = 5;  -- needs_analysis
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-SELECT la_roi_combine(a.s, b.s) FROM roi_big a, roi_big b WHERE a.id = 5 AND b.id = 8;  -- total costs
+SELECT learnalytics_internal.la_roi_combine(a.s, b.s) FROM roi_big a, roi_big b WHERE a.id = 5 AND b.id = 8;  -- total costs
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-SELECT la_roi_combine(a.s, b.s) FROM roi_big a, roi_big b WHERE a.id = 6 AND b.id = 6;  -- intangible_items
+SELECT learnalytics_internal.la_roi_combine(a.s, b.s) FROM roi_big a, roi_big b WHERE a.id = 6 AND b.id = 6;  -- intangible_items
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-SELECT la_roi_combine(a.s, b.s) FROM roi_big a, roi_big b WHERE a.id = 7 AND b.id = 7;  -- benefits, down
+SELECT learnalytics_internal.la_roi_combine(a.s, b.s) FROM roi_big a, roi_big b WHERE a.id = 7 AND b.id = 7;  -- benefits, down
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-SELECT la_roi_rollup_agg(s) FROM roi_big WHERE id IN (1, 2);
+SELECT la_merge_agg(s) FROM roi_big WHERE id IN (1, 2);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- the text input refuses a summary whose cost total is out of range (the accessors could not read it)
 SELECT roi_text('USD', '0', '0', '0', '2', '0', '0.0000', '0.0000', '0.0000',
@@ -103,7 +103,7 @@ SELECT roi_text('USD', '0', '0', '0', '2', '0', '0.0000', '0.0000', '0.0000',
 SELECT id, total_benefits(s), adjusted_benefits(s), total_costs(s), excluded_benefits(s)
 FROM roi_big ORDER BY id;
 SELECT net_benefits(s) FROM roi_big WHERE id = 7 OR id = 4 ORDER BY id;
-SELECT net_benefits(la_roi_combine(a.s, b.s)) FROM roi_big a, roi_big b WHERE a.id = 7 AND b.id = 5;
+SELECT net_benefits(learnalytics_internal.la_roi_combine(a.s, b.s)) FROM roi_big a, roi_big b WHERE a.id = 7 AND b.id = 5;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT roi_percent(s), benefit_cost_ratio(s), payback_months(s) FROM roi_big WHERE id = 5;
 SELECT (item_counts(s)).* FROM roi_big ORDER BY id;
@@ -114,7 +114,7 @@ COPY roi_big TO :'bin_file' WITH (FORMAT binary);
 CREATE TABLE roi_big2 (LIKE roi_big);
 COPY roi_big2 FROM :'bin_file' WITH (FORMAT binary);
 \! rm -f /tmp/learnalytics_regress_roi66_*.bin
-SELECT a.id, a.s::text = b.s::text AS binary_round_trip, la_roi_send(a.s) = la_roi_send(b.s) AS same_bytes
+SELECT a.id, a.s::text = b.s::text AS binary_round_trip, learnalytics_internal.la_roi_send(a.s) = learnalytics_internal.la_roi_send(b.s) AS same_bytes
 FROM roi_big a JOIN roi_big2 b USING (id) ORDER BY 1;
 
 DROP TABLE carrier, landing, roi_big, roi_big2;

@@ -52,7 +52,7 @@ LANGUAGE sql AS $$
          pg_temp.rollup_table_diff('rollup_activity_week', 'course, activity, week, events, weight'),
    -- each learner's day rows, rolled up, are the summary of all their events of the course
    (SELECT count(*) FROM (
-      (SELECT learner, course, la_engagement_rollup_agg(summary)::text FROM rollup_learner_day
+      (SELECT learner, course, la_merge_agg(summary)::text FROM rollup_learner_day
         WHERE rollup = 'r_inc' GROUP BY 1, 2
        EXCEPT ALL
        SELECT learner_id::text, coalesce(course, ''),
@@ -93,7 +93,7 @@ END
 $$;
 -- the comparison is able to fail: one day's events counted twice
 BEGIN;
-UPDATE rollup_learner_day SET summary = la_engagement_merge(summary, summary)
+UPDATE rollup_learner_day SET summary = learnalytics_internal.la_engagement_merge(summary, summary)
 WHERE ctid = (SELECT ctid FROM rollup_learner_day WHERE rollup = 'r_inc' ORDER BY learner, course, day LIMIT 1);
 SELECT * FROM pg_temp.rollup_diff();
 ROLLBACK;

@@ -117,7 +117,7 @@ TRUNCATE la_t_evil.calls;
 SET ROLE la_t_def_admin;
 CREATE TABLE la_t_evil.ev3 (learner text, ts timestamptz);
 CREATE TRIGGER learnalytics_rollup_insert AFTER INSERT ON la_t_evil.ev3
-  FOR EACH STATEMENT EXECUTE FUNCTION la_rollup_capture();
+  FOR EACH STATEMENT EXECUTE FUNCTION learnalytics_internal.rollup_capture();
 SELECT rollup_create('evil3', 'la_t_evil.ev3', learner_column => 'learner', build => false);
 INSERT INTO rollup (name, source, learner_column, ts_column) VALUES ('evil3', 'la_t_evil.ev3', 'learner', 'ts');
 CREATE TEMP TABLE la_new (learner la_t_evil.who, ts timestamptz);
@@ -128,15 +128,15 @@ INSERT INTO la_t_evil.ev3 VALUES ('a', '2026-03-02 10:00+00');
 -- another name, other transition table names, a row trigger
 DROP TRIGGER learnalytics_rollup_insert ON la_t_evil.ev3;
 CREATE TRIGGER zz_capture AFTER INSERT ON la_t_evil.ev3 REFERENCING NEW TABLE AS other
-  FOR EACH STATEMENT EXECUTE FUNCTION la_rollup_capture();
+  FOR EACH STATEMENT EXECUTE FUNCTION learnalytics_internal.rollup_capture();
 INSERT INTO la_t_evil.ev3 VALUES ('a', '2026-03-02 10:00+00');
 DROP TRIGGER zz_capture ON la_t_evil.ev3;
 CREATE TRIGGER zz_capture AFTER INSERT ON la_t_evil.ev3 REFERENCING NEW TABLE AS la_new
-  FOR EACH ROW EXECUTE FUNCTION la_rollup_capture();
+  FOR EACH ROW EXECUTE FUNCTION learnalytics_internal.rollup_capture();
 INSERT INTO la_t_evil.ev3 VALUES ('a', '2026-03-02 10:00+00');
 DROP TRIGGER zz_capture ON la_t_evil.ev3;
 CREATE TRIGGER zz_capture BEFORE TRUNCATE ON la_t_evil.ev3
-  FOR EACH STATEMENT EXECUTE FUNCTION la_rollup_capture();
+  FOR EACH STATEMENT EXECUTE FUNCTION learnalytics_internal.rollup_capture();
 TRUNCATE la_t_evil.ev3;
 DROP TRIGGER zz_capture ON la_t_evil.ev3;
 -- the triggers rollup_create installs capture from the transition table, not from pg_temp

@@ -12,7 +12,7 @@ JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.de
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'learnalytics';
 
 -- every SECURITY DEFINER function: its search_path is pinned, PUBLIC cannot call it, and viewers
--- and analysts can call only la_pg_cron_settings() (no argument; two settings; doc/roles.md)
+-- and analysts can call only learnalytics_internal.pg_cron_settings() (no argument; two settings; doc/roles.md)
 SELECT function, proconfig,
        EXISTS (SELECT 1 FROM aclexplode(proacl) a WHERE a.grantee = 0) AS public_execute,
        has_function_privilege('learnalytics_analyst', oid, 'EXECUTE') AS analyst_execute,
@@ -49,7 +49,7 @@ RESET statement_timeout;
 SELECT count(*) AS partitions_after_2027 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
 WHERE i.inhparent = 'xapi_statements'::regclass AND c.relname > 'xapi_statements_p2027';
 
--- xapi_attach_month attaches only a month table the extension's owner made (xapi_prepare_month),
+-- learnalytics_internal.xapi_attach_month attaches only a month table the extension's owner made (learnalytics_internal.xapi_prepare_month),
 -- not one an admin with CREATE on the extension's schema (e.g. the owner of a database whose
 -- public schema holds the extension) made to look like one: indexed and attached with the
 -- owner's rights, it would become a partition of the store that the admin owns, whose triggers
@@ -61,7 +61,7 @@ CREATE TABLE learnalytics.xapi_statements_p203001 (LIKE learnalytics.xapi_statem
 -- called from inside a load of the admin's own: a staging view reading a function
 CREATE FUNCTION learnalytics.elev_attach() RETURNS jsonb LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM learnalytics.xapi_attach_month('learnalytics.xapi_statements_p203001');
+  PERFORM learnalytics_internal.xapi_attach_month('learnalytics.xapi_statements_p203001');
   RETURN '{"id": "e1e1e1e1-0000-4000-8000-000000000001", "actor": {"mbox": "mailto:elev@example.com"},
            "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
            "object": {"id": "http://example.com/elev"}, "timestamp": "2030-01-15T10:00:00Z"}';

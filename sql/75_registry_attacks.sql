@@ -2,9 +2,9 @@
 -- The caller's-rights functions over registered relations, and the registries themselves, as seen
 -- by an admin who is not superuser (doc/roles.md, "Elevated rights"):
 --  1. a relation of the admin's own (a view calling its function, a table with its trigger) that a
---     superuser's evaluate_rules, retention_run, performance or rollup refresh would read or write
+--     superuser's rule_evaluate_all, retention_run, performance or rollup refresh would read or write
 --     with superuser rights: the superuser's call is refused, and the admin stays not superuser;
---  2. registering a relation the admin may not read (alert_source, performance_source,
+--  2. registering a relation the admin may not read (learning_source, performance_source,
 --     retention_policy, by the setters or by writing the tables): refused;
 --  3. a rollup of a source OID that does not exist yet (a table not yet created by someone else):
 --     refused.
@@ -49,17 +49,17 @@ $$;
 RESET ROLE;
 
 \set VERBOSITY default
--- 1a. alert_source: a view of the admin's whose body calls the trojan
+-- 1a. learning_source: a view of the admin's whose body calls the trojan
 SET ROLE la_t_reg_admin;
 CREATE VIEW la_t_reg.enr AS
   SELECT v.learner, v.course, NULL::text AS cohort, v.enrolled_at, NULL::timestamptz AS left_at
     FROM (VALUES ('la_t_l1', 'la_t_c1', timestamptz '2026-01-05 00:00+00')) v (learner, course, enrolled_at)
    WHERE la_t_reg.trojan() IS NOT NULL;
-INSERT INTO alert_source (kind, relation) VALUES ('enrolment', 'la_t_reg.enr');
+INSERT INTO learning_source (kind, relation) VALUES ('enrolment', 'la_t_reg.enr');
 RESET ROLE;
-SELECT * FROM evaluate_rules('2026-03-02 12:00+00', ARRAY['engagement_dip']);
-SELECT * FROM evaluate_rule('engagement_dip', '2026-03-02 12:00+00');
-SELECT rule FROM replay_rule('engagement_dip', '2026-03-01', '2026-03-02');
+SELECT * FROM rule_evaluate_all('2026-03-02 12:00+00', ARRAY['engagement_dip']);
+SELECT * FROM rule_evaluate('engagement_dip', '2026-03-02 12:00+00');
+SELECT rule FROM rule_replay('engagement_dip', '2026-03-01', '2026-03-02');
 SELECT pg_temp.is_super('la_t_reg_admin') AS escalated, (SELECT count(*) FROM la_t_reg.calls) AS trojan_calls;
 -- (where the hole is open, the next attack starts from a non-superuser again)
 ALTER ROLE la_t_reg_admin NOSUPERUSER;
@@ -67,10 +67,10 @@ TRUNCATE la_t_reg.calls;
 -- the admin itself evaluates with its own rights: the trojan runs, but not as a superuser
 BEGIN;
 SET ROLE la_t_reg_admin;
-SELECT rule FROM evaluate_rules('2026-03-02 12:00+00', ARRAY['engagement_dip']);
+SELECT rule FROM rule_evaluate_all('2026-03-02 12:00+00', ARRAY['engagement_dip']);
 SELECT DISTINCT run_as, as_super FROM la_t_reg.calls;
 ROLLBACK;
-DELETE FROM alert_source WHERE relation = 'la_t_reg.enr'::regclass;
+DELETE FROM learning_source WHERE relation = 'la_t_reg.enr'::regclass;
 
 -- 1b. retention: a table of the admin's whose DELETE trigger calls the trojan
 SET ROLE la_t_reg_admin;
@@ -94,7 +94,7 @@ SELECT DISTINCT run_as, as_super FROM la_t_reg.calls;
 ROLLBACK;
 DELETE FROM retention_policy WHERE relation = 'la_t_reg.events'::regclass;
 
--- 1c. performance_source, experiments, refresh_learner_engagement and rollups over the admin's relations
+-- 1c. performance_source, experiments, engagement_refresh and rollups over the admin's relations
 SET ROLE la_t_reg_admin;
 CREATE VIEW la_t_reg.perf AS
   SELECT 'la_t_l1'::text AS learner, timestamptz '2026-01-05 00:00+00' AS at, 1::numeric AS score
@@ -112,7 +112,7 @@ SELECT * FROM performance_observations('la_t_perf', 'la_t_no_program');
 SELECT * FROM performance_comparison('la_t_perf', 'la_t_no_program');
 SELECT * FROM experiment_result('la_t_exp');
 SELECT experiment_assign('la_t_exp');
-SELECT refresh_learner_engagement('la_t_reg.act');
+SELECT engagement_refresh('la_t_reg.act');
 SELECT * FROM rollup_refresh('la_t_roll');
 SELECT * FROM rollup_rebuild('la_t_roll');
 SELECT rollup FROM rollup_refresh_all();
@@ -141,7 +141,7 @@ GRANT USAGE ON SCHEMA la_t_hr TO learnalytics_admin;
 CREATE TABLE la_t_hr.salaries (learner text, course text, enrolled_at timestamptz, at timestamptz, score numeric);
 RESET ROLE;
 SET ROLE la_t_reg_admin;
-INSERT INTO alert_source (kind, relation) VALUES ('enrolment', 'la_t_hr.salaries');
+INSERT INTO learning_source (kind, relation) VALUES ('enrolment', 'la_t_hr.salaries');
 INSERT INTO performance_source (name, relation, learner_column, time_column, metric_column)
 VALUES ('la_t_hr', 'la_t_hr.salaries', 'learner', 'at', 'score');
 SELECT retention_set('la_t_hr.salaries', 'at', '1 day');
@@ -158,7 +158,7 @@ UPDATE retention_policy SET relation = 'la_t_hr.salaries' WHERE relation = 'la_t
 DELETE FROM retention_policy WHERE relation = 'la_t_reg.events'::regclass;
 RESET ROLE;
 SELECT count(*) AS registered FROM (
-  SELECT relation FROM alert_source UNION ALL SELECT relation FROM performance_source
+  SELECT relation FROM learning_source UNION ALL SELECT relation FROM performance_source
   UNION ALL SELECT relation FROM retention_policy) r
  WHERE relation = 'la_t_hr.salaries'::regclass;
 

@@ -1,5 +1,5 @@
 --
--- load_oulad() on a tiny OULAD-shaped directory written here (no dataset needed): the official
+-- oulad_load() on a tiny OULAD-shaped directory written here (no dataset needed): the official
 -- quoting ("" = missing), plain and gzipped files, duplicated click rows summed, a missing exam
 -- date, withdrawn without an unregistration day, a presentation whose clicks stop early; the
 -- day-offset convention; errors. The full dataset is checked by test/t/80_oulad_load.sh.
@@ -51,7 +51,7 @@ SELECT pg_temp.write_file('studentVle_b.csv', ARRAY[
   'XXX,2021B,1,102,3,1']);
 \o
 SELECT path AS dir FROM work_dir \gset
-SELECT regexp_replace(object, '_[ab]\.', '_?.') AS object, rows FROM load_oulad(:'dir', 'oulad_regress');
+SELECT regexp_replace(object, '_[ab]\.', '_?.') AS object, rows FROM oulad_load(:'dir', 'oulad_regress');
 SELECT * FROM oulad_regress.presentation ORDER BY 1, 2;
 SELECT enrolment, registered_day, unregistered_day, unregistered_at, outcome, withdrawal_day_missing, imd_band
 FROM oulad_regress.enrolment ORDER BY 1;
@@ -61,24 +61,24 @@ SELECT id_assessment, assessment_type, due_day, due_day_imputed, due_at FROM oul
 SELECT enrolment, id_assessment, submitted_day, submitted_at, is_banked, score, days_late
 FROM oulad_regress.submission ORDER BY 1, 2;
 -- the activity is a learnalytics input as it stands
-SELECT refresh_learner_engagement('oulad_regress.activity', 'enrolment', 'ts', 'clicks');
+SELECT engagement_refresh('oulad_regress.activity', 'enrolment', 'ts', 'clicks');
 SELECT learner, (engagement_info(summary)).active_days, (engagement_info(summary)).weight
 FROM learner_engagement ORDER BY 1;
 DELETE FROM learner_engagement;
 
 -- loading again replaces the schema it made
-SELECT count(*) FROM load_oulad(:'dir' || '/', 'oulad_regress');
+SELECT count(*) FROM oulad_load(:'dir' || '/', 'oulad_regress');
 -- errors
 \set SHOW_CONTEXT never
-SELECT * FROM load_oulad('/nonexistent/oulad');
-SELECT * FROM load_oulad(NULL);
+SELECT * FROM oulad_load('/nonexistent/oulad');
+SELECT * FROM oulad_load(NULL);
 CREATE SCHEMA not_oulad;
-SELECT * FROM load_oulad(:'dir', 'not_oulad');
+SELECT * FROM oulad_load(:'dir', 'not_oulad');
 DROP SCHEMA not_oulad;
 DO $$
 BEGIN
   EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'rm ' || (SELECT path FROM work_dir) || '/vle.csv');
-  PERFORM load_oulad((SELECT path FROM work_dir), 'oulad_regress');
+  PERFORM oulad_load((SELECT path FROM work_dir), 'oulad_regress');
 EXCEPTION WHEN undefined_file THEN
   RAISE WARNING '%', replace(SQLERRM, (SELECT path FROM work_dir), '<dir>');
 END $$;

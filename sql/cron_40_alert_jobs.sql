@@ -13,30 +13,30 @@ SELECT schedule_pruning(keep_alerts => '90 days', keep_cron_history => '7 days')
 SELECT job_name, schedule, database = current_database() AS here, active, command FROM scheduled_jobs() ORDER BY 1;
 -- scheduling again under the same name changes the job instead of adding one
 SELECT schedule_rule_evaluation(30) > 0;
-SELECT reschedule_job('prune', '5 4 * * *');
+SELECT job_reschedule('prune', '5 4 * * *');
 SELECT job_name, schedule FROM scheduled_jobs() ORDER BY 1;
-SELECT unschedule_job('prune'), unschedule_job('prune') AS again;
+SELECT job_unschedule('prune'), job_unschedule('prune') AS again;
 -- bad input
 SELECT schedule_rule_evaluation(7);
-SELECT schedule_job('x; DROP TABLE alert', '* * * * *', 'prune');
-SELECT schedule_job('evil', '* * * * *', 'drop_everything');
-SELECT schedule_job('bad_schedule', 'every day', 'prune');
+SELECT job_schedule('x; DROP TABLE alert', '* * * * *', 'prune');
+SELECT job_schedule('evil', '* * * * *', 'drop_everything');
+SELECT job_schedule('bad_schedule', 'every day', 'prune');
 SELECT schedule_engagement_refresh('pg_class');
-SELECT reschedule_job('no_such_job', '* * * * *');
+SELECT job_reschedule('no_such_job', '* * * * *');
 
 -- what a job does: the command its pg_cron job runs, run here at top level as pg_cron would
-SELECT job_command('evaluate_rules', 'evaluate_rules') AS command;
-SELECT job_command('evaluate_rules', 'evaluate_rules') \gexec
+SELECT learnalytics_internal.job_command('rule_evaluate_all', 'rule_evaluate_all') AS command;
+SELECT learnalytics_internal.job_command('rule_evaluate_all', 'rule_evaluate_all') \gexec
 -- a job that fails (a missing source), with two attempts and no delay: both attempts are recorded,
 -- and the last failure is raised for pg_cron to see
-SELECT job_command('refresh_missing', 'refresh_engagement', '{"source": "public.cron_events"}', 2, '0') AS command;
-SELECT job_command('refresh_missing', 'refresh_engagement', '{"source": "public.cron_events"}', 2, '0') \gexec
+SELECT learnalytics_internal.job_command('refresh_missing', 'refresh_engagement', '{"source": "public.cron_events"}', 2, '0') AS command;
+SELECT learnalytics_internal.job_command('refresh_missing', 'refresh_engagement', '{"source": "public.cron_events"}', 2, '0') \gexec
 SELECT job, kind, attempt, ok, coalesce(result, error) AS outcome FROM job_run ORDER BY job, attempt;
 SELECT job, attempt, error, recovered FROM job_failures ORDER BY attempt;
 -- once the source is there the job succeeds, and the earlier failures count as recovered
 CREATE TABLE cron_events (learner_id text, ts timestamptz);
 INSERT INTO cron_events VALUES ('l1', '2026-01-05 10:00+00'), ('l2', '2026-01-05 11:00+00');
-SELECT job_command('refresh_missing', 'refresh_engagement', '{"source": "public.cron_events"}', 2, '0') \gexec
+SELECT learnalytics_internal.job_command('refresh_missing', 'refresh_engagement', '{"source": "public.cron_events"}', 2, '0') \gexec
 SELECT job, attempt, ok, coalesce(result, error) AS outcome FROM job_run WHERE job = 'refresh_missing' ORDER BY id;
 SELECT job, attempt, recovered FROM job_failures ORDER BY attempt;
 DELETE FROM learner_engagement;
@@ -47,26 +47,26 @@ DELETE FROM job_run;
 SELECT schedule_rule_evaluation(1) > 0;
 SELECT schedule_engagement_refresh('cron_events', '* * * * *', job_name => 'refresh_missing') > 0;
 DROP TABLE cron_events;
-SELECT schedule_job('refresh_missing', '* * * * *', 'refresh_engagement', '{"source": "cron_events"}',
+SELECT job_schedule('refresh_missing', '* * * * *', 'refresh_engagement', '{"source": "cron_events"}',
                     max_attempts => 2, retry_delay => '0') > 0;
-SELECT job_name, command = job_command('evaluate_rules', 'evaluate_rules') AS same_command
-FROM scheduled_jobs() WHERE job_name = 'evaluate_rules'
+SELECT job_name, command = learnalytics_internal.job_command('rule_evaluate_all', 'rule_evaluate_all') AS same_command
+FROM scheduled_jobs() WHERE job_name = 'rule_evaluate_all'
 UNION ALL
-SELECT job_name, command = job_command('refresh_missing', 'refresh_engagement', '{"source": "cron_events"}', 2, '0')
+SELECT job_name, command = learnalytics_internal.job_command('refresh_missing', 'refresh_engagement', '{"source": "cron_events"}', 2, '0')
 FROM scheduled_jobs() WHERE job_name = 'refresh_missing';
 -- wait (at most 180 s: a bound for a stalled pg_cron, not a timing assertion) until both have run
 DO $$
 BEGIN
   FOR i IN 1 .. 360 LOOP
     EXIT WHEN (SELECT count(DISTINCT j.jobname) FROM cron.job_run_details d JOIN cron.job j USING (jobid)
-                WHERE j.jobname IN ('learnalytics-evaluate_rules', 'learnalytics-refresh_missing')
+                WHERE j.jobname IN ('learnalytics-rule_evaluate_all', 'learnalytics-refresh_missing')
                   AND d.status IN ('succeeded', 'failed')) = 2;
     PERFORM pg_sleep(0.5);
   END LOOP;
 END
 $$;
 CREATE TEMP TABLE seen AS SELECT * FROM scheduled_jobs();
-SELECT unschedule_job('evaluate_rules'), unschedule_job('refresh_missing');
+SELECT job_unschedule('rule_evaluate_all'), job_unschedule('refresh_missing');
 -- a run pg_cron had already started goes on after its job is removed: let it end (bounded)
 DO $$
 BEGIN
@@ -79,10 +79,10 @@ $$;
 SELECT job_name, last_status, failed_runs > 0 AS failed FROM seen ORDER BY 1;
 SELECT DISTINCT job, kind, attempt, ok, coalesce(result, error) AS outcome FROM job_run ORDER BY job, attempt;
 -- the same jobs by hand, without pg_cron
-SELECT run_job_once('evaluate_rules');
-SELECT run_job_once('prune', '{"keep_cron_history": "0"}') LIKE '0 alerts, % cron runs' AS pruned;
+SELECT job_execute_once('rule_evaluate_all');
+SELECT job_execute_once('prune', '{"keep_cron_history": "0"}') LIKE '0 alerts, % cron runs' AS pruned;
 SELECT count(*) AS cron_history_left FROM cron.job_run_details;
-SELECT run_job_once('nothing');
+SELECT job_execute_once('nothing');
 SELECT count(*) AS jobs_after FROM scheduled_jobs();
 DELETE FROM job_run;
 DROP TABLE seen;

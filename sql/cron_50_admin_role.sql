@@ -24,23 +24,23 @@ RESET SESSION AUTHORIZATION;
 GRANT USAGE ON SCHEMA cron TO learnalytics_admin;
 SET SESSION AUTHORIZATION la_cron_admin;
 SELECT session_user, current_user;
--- detection reads superuser-only settings through la_pg_cron_settings()
+-- detection reads superuser-only settings through learnalytics_internal.pg_cron_settings()
 SELECT component, value, ok FROM status() WHERE component LIKE 'pg_cron%' ORDER BY 1;
 SELECT require_pg_cron();
-SELECT preloaded, database_name = current_database() AS cron_here FROM la_pg_cron_settings();
+SELECT preloaded, database_name = current_database() AS cron_here FROM learnalytics_internal.pg_cron_settings();
 -- every scheduling helper
 SELECT schedule_rule_evaluation(30) > 0 AS rules_scheduled;
 SELECT schedule_engagement_refresh('cron_adm_ev') > 0 AS refresh_scheduled;
 SELECT schedule_pruning() > 0 AS pruning_scheduled;
-SELECT schedule_job('nightly_coach', '5 4 * * *', 'assign_coach_cases') > 0 AS job_scheduled;
+SELECT job_schedule('nightly_coach', '5 4 * * *', 'coach_assign_cases') > 0 AS job_scheduled;
 SELECT rollup_schedule('cronadm') > 0 AS rollup_scheduled;
 SELECT retention_schedule() > 0 AS retention_scheduled;
-SELECT reschedule_job('nightly_coach', '6 4 * * *');
+SELECT job_reschedule('nightly_coach', '6 4 * * *');
 SELECT job_name, schedule, database = current_database() AS here, active FROM scheduled_jobs() ORDER BY 1;
 SELECT jobname, username FROM cron.job ORDER BY 1;
-SELECT prune_cron_history() >= 0 AS pruned;
-SELECT unschedule_job('evaluate_rules'), unschedule_job('refresh_engagement'), unschedule_job('prune'),
-       unschedule_job('nightly_coach'), unschedule_job('nightly_coach') AS again;
+SELECT learnalytics_internal.cron_history_prune() >= 0 AS pruned;
+SELECT job_unschedule('rule_evaluate_all'), job_unschedule('refresh_engagement'), job_unschedule('prune'),
+       job_unschedule('nightly_coach'), job_unschedule('nightly_coach') AS again;
 SELECT rollup_unschedule('cronadm');
 SELECT cron.unschedule('learnalytics-retention');
 SELECT count(*) AS jobs_left FROM cron.job;

@@ -11,4 +11,7 @@
 /* Version of the shared library; the SQL scripts carry their own. */
 #define LA_LIBRARY_VERSION "0.2.0"
 
+/* The schema of the objects doc/ does not document (src/sql/helpers.sql). */
+#define LA_INTERNAL_SCHEMA "learnalytics_internal"
+
 #endif							/* LA_COMMON_H */

@@ -1,7 +1,7 @@
 /*
  * merge.c
  *		Combining engagement summaries: two parts of one learner's events into
- *		the summary of all of them (la_engagement_rollup_agg), and summaries of
+ *		the summary of all of them (la_merge_agg(engagement_summary)), and summaries of
  *		distinct learners into a cohort summary (la_engagement_cohort_agg).
  *		Both rollups have the summary type itself as their state, so Citus can
  *		ship partial results between nodes as text.
@@ -164,7 +164,7 @@ LaSummaryMergeCohort(LaSummary *dst, const LaSummary *a, const LaSummary *b)
 
 /*
  * la_engagement_merge(summary, summary): the state and combine function of
- * la_engagement_rollup_agg.  Both must be learner summaries of one learner.
+ * la_merge_agg(engagement_summary).  Both must be learner summaries of one learner.
  */
 PG_FUNCTION_INFO_V1(la_engagement_merge);
 Datum
@@ -177,12 +177,12 @@ la_engagement_merge(PG_FUNCTION_ARGS)
 	if (a->kind != LA_KIND_LEARNER || b->kind != LA_KIND_LEARNER)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("la_engagement_rollup_agg merges learner summaries only"),
+				 errmsg("la_merge_agg(engagement_summary) merges learner summaries only"),
 				 errhint("Use la_engagement_cohort_agg to combine cohort summaries.")));
 	if (strcmp(a->learner, b->learner) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("la_engagement_rollup_agg merges summaries of one learner"),
+				 errmsg("la_merge_agg(engagement_summary) merges summaries of one learner"),
 				 errdetail("Got learners \"%s\" and \"%s\".", a->learner, b->learner),
 				 errhint("Group by the learner, or use la_engagement_cohort_agg to combine learners.")));
 	LaSummaryMergeLearner(&r, a, b);

@@ -2,7 +2,7 @@
  * roi_agg.c
  *		The ROI aggregates: la_roi_agg's transition function (one benefit,
  *		cost or intangible item per row) and the combine function shared by
- *		parallel query, Citus and la_roi_rollup_agg.
+ *		parallel query, Citus and la_merge_agg(roi_summary).
  *
  * The state is the roi_summary type itself (never `internal`), so partial
  * states travel through its text or binary form.  Every money field is an
@@ -356,7 +356,7 @@ la_roi_sfunc(PG_FUNCTION_ARGS)
 /*
  * la_roi_combine
  *		Merge two summaries (combine function of la_roi_agg, and transition
- *		and combine function of la_roi_rollup_agg).  STRICT: the executor
+ *		and combine function of la_merge_agg(roi_summary)).  STRICT: the executor
  *		keeps the other side when one is NULL.  The result is a new value
  *		(made in the aggregate context when called from one), so neither
  *		input is changed; names are merged in sorted order.

@@ -91,9 +91,9 @@ CREATE TABLE @extschema@.alert_outbox (
 );
 CREATE INDEX alert_outbox_ready ON @extschema@.alert_outbox (available_at, id) WHERE status IN ('pending', 'claimed');
 COMMENT ON TABLE @extschema@.alert_outbox IS
-'messages for external senders: claim with outbox_claim(), then outbox_sent() or outbox_failed() (retries, backoff, dead letter)';
+'messages for external senders: claim with outbox_claim(), then outbox_mark_sent() or outbox_mark_failed() (retries, backoff, dead letter)';
 
-CREATE FUNCTION @extschema@.alert_outbox_notify()
+CREATE FUNCTION learnalytics_internal.outbox_notify()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -104,16 +104,16 @@ BEGIN
   RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.alert_outbox_notify() IS
+COMMENT ON FUNCTION learnalytics_internal.outbox_notify() IS
 'trigger: NOTIFY learnalytics_outbox with the channel name when a message is queued';
 
-CREATE TRIGGER alert_outbox_notify AFTER INSERT ON @extschema@.alert_outbox
-FOR EACH ROW EXECUTE FUNCTION @extschema@.alert_outbox_notify();
+CREATE TRIGGER outbox_notify AFTER INSERT ON @extschema@.alert_outbox
+FOR EACH ROW EXECUTE FUNCTION learnalytics_internal.outbox_notify();
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.coach', '');
 
 -- The escalation ladder on the open alerts of one rule, as of a day: contact outcomes first, then
 -- each alert's next step when it is due. Returns the number of contacts created.
-CREATE FUNCTION @extschema@.advance_ladder(r @extschema@.alert_rule, day date)
+CREATE FUNCTION learnalytics_internal.ladder_advance(r @extschema@.alert_rule, day date)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -160,7 +160,7 @@ BEGIN
     created := created + 1;
     IF ch.kind = 'human' THEN
       UPDATE @extschema@.alert al SET status = 'coach_required',
-             severity = CASE WHEN @extschema@.severity_factor(r.escalated_severity) > @extschema@.severity_factor(al.severity)
+             severity = CASE WHEN learnalytics_internal.severity_factor(r.escalated_severity) > learnalytics_internal.severity_factor(al.severity)
                              THEN r.escalated_severity ELSE al.severity END
        WHERE al.id = a.id;
     ELSE
@@ -176,10 +176,10 @@ BEGIN
   RETURN created;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.advance_ladder(@extschema@.alert_rule, date) IS
+COMMENT ON FUNCTION learnalytics_internal.ladder_advance(@extschema@.alert_rule, date) IS
 'record failed contacts and take the next escalation step of each open alert of a rule (outbox or coach queue)';
 -- A contact's outcome recorded by a sender or a coach (overrides the automatic one).
-CREATE FUNCTION @extschema@.record_contact_outcome(contact_id bigint, outcome text, day date DEFAULT NULL)
+CREATE FUNCTION @extschema@.contact_record_outcome(contact_id bigint, outcome text, day date DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -190,14 +190,14 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   UPDATE @extschema@.alert_contact c
-     SET outcome = record_contact_outcome.outcome, outcome_on = coalesce(day, current_date)
+     SET outcome = contact_record_outcome.outcome, outcome_on = coalesce(day, current_date)
    WHERE c.id = contact_id;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'contact % does not exist', contact_id USING ERRCODE = 'no_data_found';
   END IF;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.record_contact_outcome(bigint, text, date) IS
+COMMENT ON FUNCTION @extschema@.contact_record_outcome(bigint, text, date) IS
 'record the outcome of a contact (re_engaged, not_re_engaged, cancelled), e.g. from a coach';
 
 CREATE VIEW @extschema@.alert_effectiveness AS
@@ -220,7 +220,7 @@ COMMENT ON VIEW @extschema@.alert_effectiveness IS
 
 -- Assign the queue, best first, to coaches with capacity left on the day (course coaches first for
 -- their course). Returns how many cases were assigned; the rest stay in the queue.
-CREATE FUNCTION @extschema@.assign_coach_cases(day date DEFAULT CURRENT_DATE)
+CREATE FUNCTION @extschema@.coach_assign_cases(day date DEFAULT CURRENT_DATE)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -250,7 +250,7 @@ BEGIN
   RETURN n;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.assign_coach_cases(date) IS
+COMMENT ON FUNCTION @extschema@.coach_assign_cases(date) IS
 'assign unassigned coach-required alerts, highest risk x business weight first, within each coach''s daily capacity';
 
 -- Outbox consumers -------------------------------------------------------------------
@@ -288,7 +288,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.outbox_claim(text, integer, text[], interval) IS
 'claim up to max_messages ready messages (FOR UPDATE SKIP LOCKED) for a lease; expired leases are claimable again';
 
-CREATE FUNCTION @extschema@.outbox_sent(message_id bigint, consumer text DEFAULT NULL)
+CREATE FUNCTION @extschema@.outbox_mark_sent(message_id bigint, consumer text DEFAULT NULL)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -299,10 +299,10 @@ BEGIN
   RETURN FOUND;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.outbox_sent(bigint, text) IS
+COMMENT ON FUNCTION @extschema@.outbox_mark_sent(bigint, text) IS
 'mark a claimed message sent; false when it is not claimed (by this consumer, if given)';
 
-CREATE FUNCTION @extschema@.outbox_failed(message_id bigint, error text, consumer text DEFAULT NULL)
+CREATE FUNCTION @extschema@.outbox_mark_failed(message_id bigint, error text, consumer text DEFAULT NULL)
 RETURNS text
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -321,7 +321,7 @@ BEGIN
   RETURN st;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.outbox_failed(bigint, text, text) IS
+COMMENT ON FUNCTION @extschema@.outbox_mark_failed(bigint, text, text) IS
 'a delivery failed: retry after the channel''s backoff x 2^(attempts-1), or dead-letter after max_attempts; returns the new status';
 
 CREATE FUNCTION @extschema@.outbox_retry_dead(message_id bigint)
@@ -342,7 +342,7 @@ SELECT o.id, o.created_at, o.channel, o.alert_id, o.learner, o.attempts, o.last_
 FROM @extschema@.alert_outbox o WHERE o.status = 'dead';
 COMMENT ON VIEW @extschema@.alert_outbox_dead_letter IS 'messages that used up their delivery attempts';
 -- Retention periods are non-negative intervals.
-CREATE FUNCTION @extschema@.check_retention(older_than interval)
+CREATE FUNCTION learnalytics_internal.check_retention_period(older_than interval)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -354,10 +354,10 @@ BEGIN
   END IF;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.check_retention(interval) IS
+COMMENT ON FUNCTION learnalytics_internal.check_retention_period(interval) IS
 'raise invalid_parameter_value unless a retention period is a non-negative interval';
 
-CREATE FUNCTION @extschema@.prune_alerts(older_than interval DEFAULT '180 days')
+CREATE FUNCTION learnalytics_internal.alert_prune(older_than interval DEFAULT '180 days')
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -365,14 +365,14 @@ AS $$
 DECLARE
   n bigint;
 BEGIN
-  PERFORM @extschema@.check_retention(older_than);
+  PERFORM learnalytics_internal.check_retention_period(older_than);
   DELETE FROM @extschema@.alert_outbox o WHERE o.status IN ('sent', 'dead') AND o.created_at < now() - older_than;
   DELETE FROM @extschema@.alert a WHERE a.closed_at < now() - older_than;
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN n;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.prune_alerts(interval) IS
+COMMENT ON FUNCTION learnalytics_internal.alert_prune(interval) IS
 'delete alerts closed (and outbox messages sent or dead) longer ago than older_than; returns the alerts deleted';
 
 -- Privileges (doc/roles.md). Every function that is not IMMUTABLE loses PUBLIC's EXECUTE at the
@@ -387,9 +387,9 @@ GRANT SELECT ON
   @extschema@.alert_effectiveness
 TO learnalytics_analyst;
 -- The admin role escalates, records outcomes, assigns coaches, delivers and prunes.
-GRANT EXECUTE ON FUNCTION @extschema@.advance_ladder(@extschema@.alert_rule, date),
-  @extschema@.record_contact_outcome(bigint, text, date), @extschema@.assign_coach_cases(date),
-  @extschema@.outbox_claim(text, integer, text[], interval), @extschema@.outbox_sent(bigint, text),
-  @extschema@.outbox_failed(bigint, text, text), @extschema@.outbox_retry_dead(bigint),
-  @extschema@.prune_alerts(interval)
+GRANT EXECUTE ON FUNCTION learnalytics_internal.ladder_advance(@extschema@.alert_rule, date),
+  @extschema@.contact_record_outcome(bigint, text, date), @extschema@.coach_assign_cases(date),
+  @extschema@.outbox_claim(text, integer, text[], interval), @extschema@.outbox_mark_sent(bigint, text),
+  @extschema@.outbox_mark_failed(bigint, text, text), @extschema@.outbox_retry_dead(bigint),
+  learnalytics_internal.alert_prune(interval)
   TO learnalytics_admin;

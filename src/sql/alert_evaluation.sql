@@ -6,7 +6,7 @@
 -- Learners for whom a rule's condition holds on a day (in the rule's time zone), one row per
 -- learner: the values that fire it and for how many consecutive days it has held (persisted >= 1).
 -- Every learner enrolled in the rule's scope on that day is considered, with or without events.
-CREATE FUNCTION @extschema@.rule_candidates(r @extschema@.alert_rule, day date,
+CREATE FUNCTION learnalytics_internal.rule_candidates(r @extschema@.alert_rule, day date,
     OUT learner text, OUT course text, OUT value float8, OUT baseline float8, OUT ratio float8,
     OUT persisted integer, OUT business_weight numeric, OUT detail jsonb)
 RETURNS SETOF record
@@ -23,7 +23,7 @@ DECLARE
            AND (e.left_at IS NULL OR (e.left_at AT TIME ZONE ($1).tz)::date > $2)
            AND (($1).course IS NULL OR e.course = ($1).course)
            AND (($1).cohort IS NULL OR e.cohort = ($1).cohort))$q$,
-    @extschema@.alert_source_sql('enrolment'));
+    learnalytics_internal.learning_source_sql('enrolment'));
   k integer := greatest(r.fire_after, r.escalate_after);
 BEGIN
   IF r.template = 'engagement_dip' THEN
@@ -59,7 +59,7 @@ BEGIN
                                        AND s.learner = e.learner
                                        AND (s.submitted_at AT TIME ZONE ($1).tz)::date <= $2)) m
           ORDER BY m.learner, m.overdue DESC, m.course, m.assignment$q$,
-      enrolled, @extschema@.alert_source_sql('assignment'), @extschema@.alert_source_sql('assignment_submission'))
+      enrolled, learnalytics_internal.learning_source_sql('assignment'), learnalytics_internal.learning_source_sql('assignment_submission'))
     USING r, day;
   ELSIF r.template = 'low_quiz_attempts' THEN
     -- attempts in the window_days ending on each of the last k days, against the average of the
@@ -87,7 +87,7 @@ BEGIN
         FROM flag f JOIN run ON run.learner = f.learner AND run.course = f.course
        WHERE f.d = $2 AND f.cond
        ORDER BY f.learner, run.p DESC, f.n / f.cavg, f.course$q$,
-      enrolled, @extschema@.alert_source_sql('quiz_attempt'))
+      enrolled, learnalytics_internal.learning_source_sql('quiz_attempt'))
     USING r, day, k;
   ELSIF r.template = 'stalled_start' THEN
     -- a started module (or, with no progress at all, the enrolment) at least window_days old,
@@ -108,18 +108,18 @@ BEGIN
                         AND (mp.started_at AT TIME ZONE ($1).tz)::date <= $2) s
           WHERE s.started_on <= $2 - ($1).window_days AND s.progress <= ($1).threshold AND s.idle >= 1
           ORDER BY s.learner, s.idle DESC, s.course, s.module$q$,
-      enrolled, @extschema@.alert_source_sql('module_progress'))
+      enrolled, learnalytics_internal.learning_source_sql('module_progress'))
     USING r, day;
   END IF;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.rule_candidates(@extschema@.alert_rule, date) IS
+COMMENT ON FUNCTION learnalytics_internal.rule_candidates(@extschema@.alert_rule, date) IS
 'learners enrolled in a rule''s scope for whom its condition holds on a day, with the values and the days it has held';
 -- Evaluate one rule as of a time: update open alerts, open new ones (fire_after reached, no open
 -- alert of the family, not in cooldown), resolve those whose condition cleared, advance the ladder.
 -- Idempotent: the same evaluation again changes nothing. Concurrent evaluations of a family queue
 -- on an advisory lock; the unique index keeps one open alert per learner and family regardless.
-CREATE FUNCTION @extschema@.evaluate_rule(rule_name text, as_of timestamptz DEFAULT pg_catalog.now(),
+CREATE FUNCTION @extschema@.rule_evaluate(rule_name text, as_of timestamptz DEFAULT pg_catalog.now(),
     OUT rule text, OUT day date, OUT opened integer, OUT updated integer, OUT resolved integer,
     OUT contacts integer)
 RETURNS record
@@ -129,7 +129,7 @@ AS $$
 DECLARE
   r @extschema@.alert_rule;
 BEGIN
-  SELECT * INTO r FROM @extschema@.alert_rule ar WHERE ar.name = evaluate_rule.rule_name;
+  SELECT * INTO r FROM @extschema@.alert_rule ar WHERE ar.name = rule_evaluate.rule_name;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'alert rule "%" does not exist', rule_name USING ERRCODE = 'undefined_object';
   END IF;
@@ -140,17 +140,17 @@ BEGIN
   day := (as_of AT TIME ZONE r.tz)::date;
   PERFORM pg_advisory_xact_lock(hashtext('learnalytics.alert'), hashtext(r.family));
 
-  WITH c AS MATERIALIZED (SELECT * FROM @extschema@.rule_candidates(r, day)),
+  WITH c AS MATERIALIZED (SELECT * FROM learnalytics_internal.rule_candidates(r, day)),
   upd AS (
     UPDATE @extschema@.alert a
        SET evaluated_on = day, value = c.value, baseline = c.baseline, ratio = c.ratio,
            persisted = c.persisted, detail = c.detail, business_weight = c.business_weight,
            severity = CASE WHEN c.persisted >= r.escalate_after
-                            AND @extschema@.severity_factor(r.escalated_severity) > @extschema@.severity_factor(a.severity)
+                            AND learnalytics_internal.severity_factor(r.escalated_severity) > learnalytics_internal.severity_factor(a.severity)
                            THEN r.escalated_severity ELSE a.severity END,
            risk_score = r.risk_weight::float8
-                        * @extschema@.severity_factor(CASE WHEN c.persisted >= r.escalate_after
-                            AND @extschema@.severity_factor(r.escalated_severity) > @extschema@.severity_factor(a.severity)
+                        * learnalytics_internal.severity_factor(CASE WHEN c.persisted >= r.escalate_after
+                            AND learnalytics_internal.severity_factor(r.escalated_severity) > learnalytics_internal.severity_factor(a.severity)
                            THEN r.escalated_severity ELSE a.severity END)
                         * (1 + ln(c.persisted))
       FROM c
@@ -172,7 +172,7 @@ BEGIN
                                    first_value, first_baseline, risk_score, business_weight, detail)
     SELECT r.name, r.version, r.family, r.template, c.learner, c.course, s.sev, day, day,
            c.value, c.baseline, c.ratio, c.persisted, c.value, c.baseline,
-           r.risk_weight::float8 * @extschema@.severity_factor(s.sev) * (1 + ln(c.persisted)),
+           r.risk_weight::float8 * learnalytics_internal.severity_factor(s.sev) * (1 + ln(c.persisted)),
            c.business_weight, c.detail
       FROM c
      CROSS JOIN LATERAL (SELECT CASE WHEN c.persisted >= r.escalate_after THEN r.escalated_severity
@@ -193,13 +193,13 @@ BEGIN
    WHERE c.alert_id = a.id AND a.rule_name = r.name AND a.closed_on = day
      AND a.close_reason = 'condition_cleared' AND c.outcome = 'pending';
 
-  contacts := @extschema@.advance_ladder(r, day);
+  contacts := learnalytics_internal.ladder_advance(r, day);
 END
 $$;
-COMMENT ON FUNCTION @extschema@.evaluate_rule(text, timestamptz) IS
+COMMENT ON FUNCTION @extschema@.rule_evaluate(text, timestamptz) IS
 'evaluate one rule as of a time for every enrolled learner: open, update and resolve alerts, advance the ladder (idempotent)';
 
-CREATE FUNCTION @extschema@.evaluate_rules(as_of timestamptz DEFAULT pg_catalog.now(), rules text[] DEFAULT NULL,
+CREATE FUNCTION @extschema@.rule_evaluate_all(as_of timestamptz DEFAULT pg_catalog.now(), rules text[] DEFAULT NULL,
     OUT rule text, OUT day date, OUT opened integer, OUT updated integer, OUT resolved integer,
     OUT contacts integer)
 RETURNS SETOF record
@@ -213,17 +213,17 @@ BEGIN
             WHERE (rules IS NULL AND ar.enabled) OR ar.name = ANY (rules)
             ORDER BY ar.name
   LOOP
-    SELECT * INTO rule, day, opened, updated, resolved, contacts FROM @extschema@.evaluate_rule(n, as_of);
+    SELECT * INTO rule, day, opened, updated, resolved, contacts FROM @extschema@.rule_evaluate(n, as_of);
     RETURN NEXT;
   END LOOP;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.evaluate_rules(timestamptz, text[]) IS
+COMMENT ON FUNCTION @extschema@.rule_evaluate_all(timestamptz, text[]) IS
 'evaluate every enabled rule (or the named ones) as of a time; one row of counts per rule';
 
 -- Privileges (doc/roles.md). Every function that is not IMMUTABLE loses PUBLIC's EXECUTE at the
 -- end of the install (privileges.sql); here each gets its roles. Trigger functions need no grant:
 -- a trigger runs its function whoever fires it.
-GRANT EXECUTE ON FUNCTION @extschema@.rule_candidates(@extschema@.alert_rule, date) TO learnalytics_analyst;
-GRANT EXECUTE ON FUNCTION @extschema@.evaluate_rule(text, timestamptz), @extschema@.evaluate_rules(timestamptz, text[])
+GRANT EXECUTE ON FUNCTION learnalytics_internal.rule_candidates(@extschema@.alert_rule, date) TO learnalytics_analyst;
+GRANT EXECUTE ON FUNCTION @extschema@.rule_evaluate(text, timestamptz), @extschema@.rule_evaluate_all(timestamptz, text[])
   TO learnalytics_admin;

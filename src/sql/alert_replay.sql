@@ -7,7 +7,7 @@
 -- which its condition had held for at least fire_after days, while the learner was enrolled.
 -- No alert is written (the day-by-day templates keep the previous day's firing learners in a
 -- temporary table). Cooldowns and the one-open-alert rule of live evaluation are not applied.
-CREATE FUNCTION @extschema@.replay_alerts(rule_name text, from_day date, to_day date,
+CREATE FUNCTION @extschema@.rule_replay_alerts(rule_name text, from_day date, to_day date,
     overrides jsonb DEFAULT '{}',
     OUT day date, OUT learner text, OUT course text, OUT value float8, OUT baseline float8,
     OUT ratio float8, OUT persisted integer)
@@ -16,7 +16,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  r @extschema@.alert_rule := @extschema@.alert_rule_with(rule_name, overrides);
+  r @extschema@.alert_rule := @extschema@.rule_with_overrides(rule_name, overrides);
   d date;
 BEGIN
   IF from_day IS NULL OR to_day IS NULL OR from_day > to_day OR NOT isfinite(from_day) OR NOT isfinite(to_day)
@@ -37,7 +37,7 @@ BEGIN
             AND (($1).course IS NULL OR e.course = ($1).course)
             AND (($1).cohort IS NULL OR e.cohort = ($1).cohort)
           ORDER BY e.learner, x.day, e.business_weight DESC, e.course$q$,
-      '@extschema@', @extschema@.alert_source_sql('enrolment'))
+      '@extschema@', learnalytics_internal.learning_source_sql('enrolment'))
     USING r, from_day, to_day;
     RETURN;
   END IF;
@@ -49,14 +49,14 @@ BEGIN
                                        ratio float8, persisted integer) ON COMMIT DROP;
   END IF;
   TRUNCATE la_replay_firing;
-  INSERT INTO la_replay_firing SELECT c.learner FROM @extschema@.rule_candidates(r, from_day - 1) c
+  INSERT INTO la_replay_firing SELECT c.learner FROM learnalytics_internal.rule_candidates(r, from_day - 1) c
    WHERE c.persisted >= r.fire_after AND c.learner IS NOT NULL;
   d := from_day;
   WHILE d <= to_day LOOP
     TRUNCATE la_replay_today;
     INSERT INTO la_replay_today
     SELECT c.learner, c.course, c.value, c.baseline, c.ratio, c.persisted
-      FROM @extschema@.rule_candidates(r, d) c
+      FROM learnalytics_internal.rule_candidates(r, d) c
      WHERE c.persisted >= r.fire_after AND c.learner IS NOT NULL;
     RETURN QUERY
       SELECT d, t.learner, t.course, t.value, t.baseline, t.ratio, t.persisted
@@ -71,15 +71,15 @@ BEGIN
   END LOOP;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.replay_alerts(text, date, date, jsonb) IS
+COMMENT ON FUNCTION @extschema@.rule_replay_alerts(text, date, date, jsonb) IS
 'the alerts a rule (with overrides) would have opened each day of a period; writes nothing';
 
-CREATE FUNCTION @extschema@.replay_rule_daily(rule_name text, from_day date, to_day date,
+CREATE FUNCTION @extschema@.rule_replay_daily(rule_name text, from_day date, to_day date,
     overrides jsonb DEFAULT '{}', OUT day date, OUT alerts bigint, OUT new_learners bigint)
 RETURNS SETOF record
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
 AS $$
-  WITH a AS (SELECT * FROM @extschema@.replay_alerts(rule_name, from_day, to_day, overrides)),
+  WITH a AS (SELECT * FROM @extschema@.rule_replay_alerts(rule_name, from_day, to_day, overrides)),
   firsts AS (SELECT a.learner, pg_catalog.min(a.day) AS d FROM a GROUP BY a.learner)
   SELECT g::date,
          (SELECT pg_catalog.count(*) FROM a WHERE a.day OPERATOR(pg_catalog.=) g::date),
@@ -87,12 +87,12 @@ AS $$
   FROM pg_catalog.generate_series(from_day::timestamp, to_day::timestamp, '1 day'::interval) g
   ORDER BY 1
 $$;
-COMMENT ON FUNCTION @extschema@.replay_rule_daily(text, date, date, jsonb) IS
+COMMENT ON FUNCTION @extschema@.rule_replay_daily(text, date, date, jsonb) IS
 'replay: alerts per day and learners alerted for the first time that day';
 
 -- Replay with outcomes: alerts per day, learners touched, and against an outcomes relation
 -- (learner, outcome, outcome time) precision, recall, lead time and the per-alert lift.
-CREATE FUNCTION @extschema@.replay_rule(rule_name text, from_day date, to_day date,
+CREATE FUNCTION @extschema@.rule_replay(rule_name text, from_day date, to_day date,
     outcomes regclass DEFAULT NULL, horizon_days integer DEFAULT 14, overrides jsonb DEFAULT '{}',
     learner_column name DEFAULT 'learner', outcome_column name DEFAULT 'outcome',
     time_column name DEFAULT 'outcome_at', dropout_values text[] DEFAULT '{dropped_out,withdrawn}',
@@ -107,7 +107,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  r    @extschema@.alert_rule := @extschema@.alert_rule_with(rule_name, overrides);
+  r    @extschema@.alert_rule := @extschema@.rule_with_overrides(rule_name, overrides);
   col  name;
   typ  regtype;
   oday text;
@@ -126,7 +126,7 @@ BEGIN
     CREATE TEMP TABLE la_replay_alerts (day date, learner text) ON COMMIT DROP;
   END IF;
   TRUNCATE la_replay_alerts;
-  INSERT INTO la_replay_alerts SELECT a.day, a.learner FROM @extschema@.replay_alerts(rule_name, from_day, to_day, overrides) a;
+  INSERT INTO la_replay_alerts SELECT a.day, a.learner FROM @extschema@.rule_replay_alerts(rule_name, from_day, to_day, overrides) a;
 
   -- learners enrolled in scope at some point of the period, with their first and last enrolled day
   IF to_regclass('pg_temp.la_replay_pop') IS NULL THEN
@@ -141,7 +141,7 @@ BEGIN
         WHERE (($1).course IS NULL OR e.course = ($1).course) AND (($1).cohort IS NULL OR e.cohort = ($1).cohort)
           AND (e.enrolled_at AT TIME ZONE ($1).tz)::date <= $3
           AND (e.left_at IS NULL OR (e.left_at AT TIME ZONE ($1).tz)::date > $2)
-        GROUP BY e.learner$q$, @extschema@.alert_source_sql('enrolment'))
+        GROUP BY e.learner$q$, learnalytics_internal.learning_source_sql('enrolment'))
   USING r, from_day, to_day;
 
   alerts := (SELECT count(*) FROM la_replay_alerts);
@@ -152,15 +152,15 @@ BEGIN
   IF outcomes IS NULL THEN
     RETURN;
   END IF;
-  PERFORM @extschema@.la_require_trusted_relation(outcomes, 'replay_rule outcomes');
+  PERFORM learnalytics_internal.require_trusted_relation(outcomes, 'rule_replay outcomes');
 
   -- outcomes: the learner's first dropout day (other outcomes end the learner's days at risk too)
   FOREACH col IN ARRAY ARRAY[learner_column, outcome_column, time_column] LOOP
-    IF col IS NULL OR @extschema@.source_column_type(outcomes, col) IS NULL THEN
+    IF col IS NULL OR learnalytics_internal.column_type(outcomes, col) IS NULL THEN
       RAISE EXCEPTION 'column "%" does not exist in %', col, outcomes USING ERRCODE = 'undefined_column';
     END IF;
   END LOOP;
-  typ := @extschema@.source_column_type(outcomes, time_column);
+  typ := learnalytics_internal.column_type(outcomes, time_column);
   IF typ = 'timestamptz'::regtype THEN
     oday := format('(o.%I AT TIME ZONE %L)::date', time_column, r.tz);
   ELSIF typ IN ('date'::regtype, 'timestamp'::regtype) THEN
@@ -215,7 +215,7 @@ BEGIN
   lift := alert_dropout_rate / NULLIF(base_dropout_rate, 0);
 END
 $$;
-COMMENT ON FUNCTION @extschema@.replay_rule(text, date, date, regclass, integer, jsonb, name, name, name, text[]) IS
+COMMENT ON FUNCTION @extschema@.rule_replay(text, date, date, regclass, integer, jsonb, name, name, name, text[]) IS
 'replay a rule (with overrides) over a period without writing alerts: alerts per day, learners touched, and given outcomes precision, recall, lead time and per-alert lift';
 
 -- Privileges (doc/roles.md). Every function that is not IMMUTABLE loses PUBLIC's EXECUTE at the
@@ -223,6 +223,6 @@ COMMENT ON FUNCTION @extschema@.replay_rule(text, date, date, regclass, integer,
 -- a trigger runs its function whoever fires it.
 -- Analysts replay rules (replay needs TEMP on the database).
 GRANT EXECUTE ON FUNCTION
-  @extschema@.replay_alerts(text, date, date, jsonb), @extschema@.replay_rule_daily(text, date, date, jsonb),
-  @extschema@.replay_rule(text, date, date, regclass, integer, jsonb, name, name, name, text[])
+  @extschema@.rule_replay_alerts(text, date, date, jsonb), @extschema@.rule_replay_daily(text, date, date, jsonb),
+  @extschema@.rule_replay(text, date, date, regclass, integer, jsonb, name, name, name, text[])
   TO learnalytics_analyst;

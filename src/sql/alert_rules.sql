@@ -99,7 +99,7 @@ COMMENT ON FUNCTION @extschema@.alert_template_parameters(text) IS
 'the optional rule parameters a template uses (and requires): metric, threshold, baseline_days, window_days';
 
 -- Checks a rule beyond its column constraints; used by the trigger and by replay overrides.
-CREATE FUNCTION @extschema@.alert_rule_validate(r @extschema@.alert_rule)
+CREATE FUNCTION learnalytics_internal.rule_validate(r @extschema@.alert_rule)
 RETURNS void
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -178,10 +178,10 @@ BEGIN
   END;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.alert_rule_validate(@extschema@.alert_rule) IS
+COMMENT ON FUNCTION learnalytics_internal.rule_validate(@extschema@.alert_rule) IS
 'raise a clear error unless a rule is consistent: template parameters, ladder and channels, time zone';
 
-CREATE FUNCTION @extschema@.alert_rule_check()
+CREATE FUNCTION learnalytics_internal.rule_check()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -199,17 +199,17 @@ BEGIN
   ELSE
     NEW.version := 1;
   END IF;
-  PERFORM @extschema@.alert_rule_validate(NEW);
+  PERFORM learnalytics_internal.rule_validate(NEW);
   RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.alert_rule_check() IS
+COMMENT ON FUNCTION learnalytics_internal.rule_check() IS
 'trigger: default the family to the name, bump the version on every change, validate the rule';
 
-CREATE TRIGGER alert_rule_check BEFORE INSERT OR UPDATE ON @extschema@.alert_rule
-FOR EACH ROW EXECUTE FUNCTION @extschema@.alert_rule_check();
+CREATE TRIGGER rule_check BEFORE INSERT OR UPDATE ON @extschema@.alert_rule
+FOR EACH ROW EXECUTE FUNCTION learnalytics_internal.rule_check();
 
--- The four templates, shipped disabled: tune them with replay_rule(), then enable them (or copy).
+-- The four templates, shipped disabled: tune them with rule_replay(), then enable them (or copy).
 INSERT INTO @extschema@.alert_rule (name, family, template, enabled, metric, threshold, baseline_days,
     window_days, fire_after, escalate_after, severity, escalated_severity, cooldown_days, ladder,
     ladder_after, reengage_days, description, builtin)
@@ -226,16 +226,16 @@ VALUES
   ('stalled_start', 'stalled', 'stalled_start', false, NULL, 0.2, NULL, 7, 3, 7, 'medium', 'high', 14,
    '{in_app_nudge,email,coach_outreach}', '{3,5,7}', 2,
    'stopped interacting after completing at most 20% of a module in its first 7 days', true);
-CREATE FUNCTION @extschema@.severity_factor(severity text)
+CREATE FUNCTION learnalytics_internal.severity_factor(severity text)
 RETURNS float8
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
   SELECT CASE severity WHEN 'low' THEN 1.0 WHEN 'medium' THEN 2.0 WHEN 'high' THEN 3.0 WHEN 'critical' THEN 4.0 END::float8
 $$;
-COMMENT ON FUNCTION @extschema@.severity_factor(text) IS 'risk factor of a severity: low 1, medium 2, high 3, critical 4';
+COMMENT ON FUNCTION learnalytics_internal.severity_factor(text) IS 'risk factor of a severity: low 1, medium 2, high 3, critical 4';
 
 -- A rule with parameter overrides applied and validated (the rule row is not changed).
-CREATE FUNCTION @extschema@.alert_rule_with(rule_name text, overrides jsonb DEFAULT '{}')
+CREATE FUNCTION @extschema@.rule_with_overrides(rule_name text, overrides jsonb DEFAULT '{}')
 RETURNS @extschema@.alert_rule
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -280,33 +280,33 @@ BEGIN
           AND r.cooldown_days BETWEEN 0 AND 366) THEN
     RAISE EXCEPTION 'day counts must be between 1 and 366' USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  PERFORM @extschema@.alert_rule_validate(r);
+  PERFORM learnalytics_internal.rule_validate(r);
   RETURN r;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.alert_rule_with(text, jsonb) IS
+COMMENT ON FUNCTION @extschema@.rule_with_overrides(text, jsonb) IS
 'a rule with parameter overrides (e.g. {"threshold": 0.5}) applied and validated, for replay; the table is not changed';
 
 -- A new rule copied from another (e.g. a shipped template), with overrides; it is kept by pg_dump.
-CREATE FUNCTION @extschema@.create_rule_from(source_rule text, new_name text, overrides jsonb DEFAULT '{}',
+CREATE FUNCTION @extschema@.rule_copy(source_rule text, new_name text, overrides jsonb DEFAULT '{}',
     enabled boolean DEFAULT true)
 RETURNS @extschema@.alert_rule
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  r @extschema@.alert_rule := @extschema@.alert_rule_with(source_rule, overrides);
+  r @extschema@.alert_rule := @extschema@.rule_with_overrides(source_rule, overrides);
 BEGIN
   r.family := CASE WHEN r.family = r.name THEN new_name ELSE r.family END;
   r.name := new_name;
-  r.enabled := create_rule_from.enabled;
+  r.enabled := rule_copy.enabled;
   r.builtin := false;
   r.updated_at := now();
   INSERT INTO @extschema@.alert_rule SELECT r.* RETURNING * INTO r;
   RETURN r;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.create_rule_from(text, text, jsonb, boolean) IS
+COMMENT ON FUNCTION @extschema@.rule_copy(text, text, jsonb, boolean) IS
 'create a rule as a copy of another (e.g. a shipped template) with parameter overrides; returns the new rule';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.alert_channel', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.alert_rule', 'WHERE NOT builtin');
@@ -317,7 +317,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.alert_rule', 'WHERE NOT 
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.alert_channel, @extschema@.alert_rule TO learnalytics_admin;
 GRANT SELECT ON @extschema@.alert_channel, @extschema@.alert_rule TO learnalytics_analyst;
 -- Analysts replay rules with overrides; the admin role makes new rules.
-GRANT EXECUTE ON FUNCTION @extschema@.alert_rule_validate(@extschema@.alert_rule),
-  @extschema@.alert_rule_with(text, jsonb)
+GRANT EXECUTE ON FUNCTION learnalytics_internal.rule_validate(@extschema@.alert_rule),
+  @extschema@.rule_with_overrides(text, jsonb)
   TO learnalytics_analyst;
-GRANT EXECUTE ON FUNCTION @extschema@.create_rule_from(text, text, jsonb, boolean) TO learnalytics_admin;
+GRANT EXECUTE ON FUNCTION @extschema@.rule_copy(text, text, jsonb, boolean) TO learnalytics_admin;

@@ -1,5 +1,3 @@
--- complain if the script is sourced in psql rather than run by CREATE EXTENSION
-\echo Use "CREATE EXTENSION learnalytics" to load this file. \quit
 
 -------------------------------------------------------------------------------
 -- core: library identity and run-time detection of optional companions
@@ -30,7 +28,7 @@ COMMENT ON FUNCTION @extschema@.pg_cron_available() IS
 -- readable by superusers only, so this runs with the extension owner's rights; it reads the two
 -- settings and nothing else (no argument, no user-defined function, operator or type), so that a
 -- learnalytics_admin who is not superuser can use the scheduling helpers.
-CREATE FUNCTION @extschema@.la_pg_cron_settings(OUT preloaded boolean, OUT database_name text)
+CREATE FUNCTION learnalytics_internal.pg_cron_settings(OUT preloaded boolean, OUT database_name text)
 RETURNS record
 LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -40,7 +38,7 @@ AS $$
          pg_catalog.current_setting('cron.database_name', true)
 $$;
 
-COMMENT ON FUNCTION @extschema@.la_pg_cron_settings() IS
+COMMENT ON FUNCTION learnalytics_internal.pg_cron_settings() IS
 'whether pg_cron is in shared_preload_libraries and its cron.database_name (superuser-only settings, read with the owner''s rights)';
 
 -- Raise a clear error, with what to do, when pg_cron is not usable from this database.
@@ -53,7 +51,7 @@ DECLARE
   preloaded boolean;
   cron_db   text;
 BEGIN
-  SELECT c.preloaded, c.database_name INTO preloaded, cron_db FROM @extschema@.la_pg_cron_settings() c;
+  SELECT c.preloaded, c.database_name INTO preloaded, cron_db FROM learnalytics_internal.pg_cron_settings() c;
   IF NOT preloaded THEN
     RAISE EXCEPTION 'pg_cron is not loaded'
       USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -100,7 +98,7 @@ BEGIN
                    WHERE e.extname = 'learnalytics'))
      INTO lib_version;
   cron_here := EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron');
-  SELECT c.preloaded, c.database_name INTO preloaded, cron_db FROM @extschema@.la_pg_cron_settings() c;
+  SELECT c.preloaded, c.database_name INTO preloaded, cron_db FROM learnalytics_internal.pg_cron_settings() c;
 
   component := 'extension version'; value := ext_version; ok := true; hint := NULL;
   RETURN NEXT;

@@ -7,8 +7,8 @@
 -- Who sees which learner (doc/roles.md, "Security model"). These views run with their owner's
 -- rights, so a viewer reads them without any access to the tables beneath; each one therefore
 -- filters the learners itself, with the predicate of the row-level security policies on the rollups
--- (rollups.sql): analysts and admins see every learner (la_sees_all_learners()), any other role only
--- the learners of the org units it manages (la_managed_learners()), a role that manages no unit
+-- (rollups.sql): analysts and admins see every learner (sees_all_learners()), any other role only
+-- the learners of the org units it manages (managed_learners()), a role that manages no unit
 -- none. Views that aggregate learners (funnel, weekly counts) aggregate only the learners the reader
 -- sees. Both functions run as the reader (a view does not change current_user) and are evaluated
 -- once per query. security_barrier: a reader's own conditions, unless leakproof, are applied only
@@ -37,19 +37,19 @@ LEFT JOIN LATERAL (
   SELECT count(*) AS open_alerts,
          bool_or(al.status = 'coach_required') AS coach_required,
          max(al.risk_score) AS max_risk_score,
-         (array_agg(al.severity ORDER BY @extschema@.severity_factor(al.severity) DESC))[1] AS top_severity,
+         (array_agg(al.severity ORDER BY learnalytics_internal.severity_factor(al.severity) DESC))[1] AS top_severity,
          string_agg(pg_catalog.format('%s (%s, %s day%s)', al.rule_name, al.severity, al.persisted,
                                       CASE WHEN al.persisted = 1 THEN '' ELSE 's' END)
                     || CASE WHEN al.value IS NOT NULL AND al.baseline IS NOT NULL
                             THEN pg_catalog.format(': value %s vs baseline %s', pg_catalog.round(al.value::numeric, 2),
                                                    pg_catalog.round(al.baseline::numeric, 2))
                             ELSE '' END,
-                    '; ' ORDER BY @extschema@.severity_factor(al.severity) DESC, al.rule_name) AS reasons
+                    '; ' ORDER BY learnalytics_internal.severity_factor(al.severity) DESC, al.rule_name) AS reasons
   FROM @extschema@.alert al
   WHERE al.learner = e.learner AND al.course IS NOT DISTINCT FROM e.course
     AND al.status IN ('open', 'coach_required')
 ) a ON true
-WHERE ((SELECT @extschema@.la_sees_all_learners()) OR e.learner IN (SELECT @extschema@.la_managed_learners()));
+WHERE ((SELECT learnalytics_internal.sees_all_learners()) OR e.learner IN (SELECT learnalytics_internal.managed_learners()));
 COMMENT ON VIEW @extschema@.learner_risk_state IS
 'per enrolment: risk (the most severe open alert, else watch/ok from the engagement state, or left), open alerts, reasons in words';
 
@@ -84,7 +84,7 @@ WITH open_cases AS (
 SELECT r.alert_id, r.learner, r.course, r.rule_name, r.severity, r.persisted, r.risk_score,
        r.business_weight, r.priority, r.opened_on, r.coach, r.assigned_on, r.queue_rank, r.overflow
 FROM ranked r
-WHERE ((SELECT @extschema@.la_sees_all_learners()) OR r.learner IN (SELECT @extschema@.la_managed_learners()));
+WHERE ((SELECT learnalytics_internal.sees_all_learners()) OR r.learner IN (SELECT learnalytics_internal.managed_learners()));
 COMMENT ON VIEW @extschema@.coach_queue IS
 'coach-required alerts ranked by risk score x business weight; unassigned cases beyond today''s free capacity are overflow';
 
@@ -95,11 +95,11 @@ WITH modules AS (   -- the course's modules: course structure, counted over ever
   SELECT course, count(DISTINCT module) AS n FROM @extschema@.module_progress GROUP BY course
 ), visible AS (
   SELECT e.course, e.learner, e.left_at FROM @extschema@.enrolment e
-  WHERE ((SELECT @extschema@.la_sees_all_learners()) OR e.learner IN (SELECT @extschema@.la_managed_learners()))
+  WHERE ((SELECT learnalytics_internal.sees_all_learners()) OR e.learner IN (SELECT learnalytics_internal.managed_learners()))
 ), progress AS (
   SELECT p.course, p.learner, sum(p.progress) / m.n AS course_progress
   FROM @extschema@.module_progress p JOIN modules m USING (course)
-  WHERE ((SELECT @extschema@.la_sees_all_learners()) OR p.learner IN (SELECT @extschema@.la_managed_learners()))
+  WHERE ((SELECT learnalytics_internal.sees_all_learners()) OR p.learner IN (SELECT learnalytics_internal.managed_learners()))
   GROUP BY p.course, p.learner, m.n
 )
 SELECT e.course,
@@ -122,7 +122,7 @@ COMMENT ON VIEW @extschema@.course_dropout_funnel IS
 CREATE VIEW @extschema@.weekly_alert_operations WITH (security_barrier = true) AS
 WITH va AS (    -- the alerts of the learners the reader sees, their contacts and coach cases
   SELECT a.id, a.learner, a.status, a.opened_on FROM @extschema@.alert a
-  WHERE ((SELECT @extschema@.la_sees_all_learners()) OR a.learner IN (SELECT @extschema@.la_managed_learners()))
+  WHERE ((SELECT learnalytics_internal.sees_all_learners()) OR a.learner IN (SELECT learnalytics_internal.managed_learners()))
 ), vc AS (
   SELECT c.contacted_on, c.outcome, c.channel FROM @extschema@.alert_contact c JOIN va ON va.id = c.alert_id
 ), vca AS (
@@ -156,11 +156,11 @@ COMMENT ON VIEW @extschema@.weekly_alert_operations IS
 CREATE VIEW @extschema@.weekly_course_outcomes WITH (security_barrier = true) AS
 WITH visible AS (
   SELECT e.course, e.learner, e.enrolled_at, e.left_at FROM @extschema@.enrolment e
-  WHERE ((SELECT @extschema@.la_sees_all_learners()) OR e.learner IN (SELECT @extschema@.la_managed_learners()))
+  WHERE ((SELECT learnalytics_internal.sees_all_learners()) OR e.learner IN (SELECT learnalytics_internal.managed_learners()))
 ), completion AS (   -- complete: progress summed over the course's modules (of every learner) reaches their number
   SELECT p.course, p.learner, max(coalesce(p.last_activity_at, p.started_at)) AS completed_at
   FROM @extschema@.module_progress p
-  WHERE ((SELECT @extschema@.la_sees_all_learners()) OR p.learner IN (SELECT @extschema@.la_managed_learners()))
+  WHERE ((SELECT learnalytics_internal.sees_all_learners()) OR p.learner IN (SELECT learnalytics_internal.managed_learners()))
   GROUP BY p.course, p.learner
   HAVING sum(p.progress) >= (SELECT count(DISTINCT m.module) FROM @extschema@.module_progress m WHERE m.course = p.course)
 ), span AS (

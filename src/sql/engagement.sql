@@ -5,106 +5,106 @@
 
 CREATE TYPE @extschema@.engagement_summary;
 
-CREATE FUNCTION @extschema@.la_engagement_in(cstring) RETURNS @extschema@.engagement_summary
+CREATE FUNCTION learnalytics_internal.la_engagement_in(cstring) RETURNS @extschema@.engagement_summary
 AS 'MODULE_PATHNAME', 'la_engagement_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.la_engagement_out(@extschema@.engagement_summary) RETURNS cstring
+CREATE FUNCTION learnalytics_internal.la_engagement_out(@extschema@.engagement_summary) RETURNS cstring
 AS 'MODULE_PATHNAME', 'la_engagement_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.la_engagement_recv(internal) RETURNS @extschema@.engagement_summary
+CREATE FUNCTION learnalytics_internal.la_engagement_recv(internal) RETURNS @extschema@.engagement_summary
 AS 'MODULE_PATHNAME', 'la_engagement_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.la_engagement_send(@extschema@.engagement_summary) RETURNS bytea
+CREATE FUNCTION learnalytics_internal.la_engagement_send(@extschema@.engagement_summary) RETURNS bytea
 AS 'MODULE_PATHNAME', 'la_engagement_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE TYPE @extschema@.engagement_summary (
-  INPUT = @extschema@.la_engagement_in,
-  OUTPUT = @extschema@.la_engagement_out,
-  RECEIVE = @extschema@.la_engagement_recv,
-  SEND = @extschema@.la_engagement_send,
+  INPUT = learnalytics_internal.la_engagement_in,
+  OUTPUT = learnalytics_internal.la_engagement_out,
+  RECEIVE = learnalytics_internal.la_engagement_recv,
+  SEND = learnalytics_internal.la_engagement_send,
   INTERNALLENGTH = VARIABLE,
   STORAGE = extended
 );
 
 COMMENT ON TYPE @extschema@.engagement_summary IS
 'compact activity of one learner (or a cohort) per calendar day in a time zone: events, sessions, dwell, weight';
-COMMENT ON FUNCTION @extschema@.la_engagement_in(cstring) IS 'text input of engagement_summary (JSON form)';
-COMMENT ON FUNCTION @extschema@.la_engagement_out(@extschema@.engagement_summary) IS 'text output of engagement_summary (JSON form)';
-COMMENT ON FUNCTION @extschema@.la_engagement_recv(internal) IS 'binary input of engagement_summary';
-COMMENT ON FUNCTION @extschema@.la_engagement_send(@extschema@.engagement_summary) IS 'binary output of engagement_summary';
+COMMENT ON FUNCTION learnalytics_internal.la_engagement_in(cstring) IS 'text input of engagement_summary (JSON form)';
+COMMENT ON FUNCTION learnalytics_internal.la_engagement_out(@extschema@.engagement_summary) IS 'text output of engagement_summary (JSON form)';
+COMMENT ON FUNCTION learnalytics_internal.la_engagement_recv(internal) IS 'binary input of engagement_summary';
+COMMENT ON FUNCTION learnalytics_internal.la_engagement_send(@extschema@.engagement_summary) IS 'binary output of engagement_summary';
 
 -- la_engagement_agg: one learner's events -> a learner summary -----------------
 
-CREATE FUNCTION @extschema@.la_engagement_sfunc(internal, text, timestamptz) RETURNS internal
+CREATE FUNCTION learnalytics_internal.la_engagement_sfunc(internal, text, timestamptz) RETURNS internal
 AS 'MODULE_PATHNAME', 'la_engagement_sfunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.la_engagement_sfunc(internal, text, timestamptz, bigint) RETURNS internal
+CREATE FUNCTION learnalytics_internal.la_engagement_sfunc(internal, text, timestamptz, bigint) RETURNS internal
 AS 'MODULE_PATHNAME', 'la_engagement_sfunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.la_engagement_sfunc(internal, text, timestamptz, bigint, text, interval)
+CREATE FUNCTION learnalytics_internal.la_engagement_sfunc(internal, text, timestamptz, bigint, text, interval)
 RETURNS internal AS 'MODULE_PATHNAME', 'la_engagement_sfunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.la_engagement_sfunc(internal, bigint, timestamptz) RETURNS internal
+CREATE FUNCTION learnalytics_internal.la_engagement_sfunc(internal, bigint, timestamptz) RETURNS internal
 AS 'MODULE_PATHNAME', 'la_engagement_sfunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.la_engagement_sfunc(internal, bigint, timestamptz, bigint) RETURNS internal
+CREATE FUNCTION learnalytics_internal.la_engagement_sfunc(internal, bigint, timestamptz, bigint) RETURNS internal
 AS 'MODULE_PATHNAME', 'la_engagement_sfunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.la_engagement_sfunc(internal, bigint, timestamptz, bigint, text, interval)
+CREATE FUNCTION learnalytics_internal.la_engagement_sfunc(internal, bigint, timestamptz, bigint, text, interval)
 RETURNS internal AS 'MODULE_PATHNAME', 'la_engagement_sfunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.la_engagement_combine(internal, internal) RETURNS internal
+CREATE FUNCTION learnalytics_internal.la_engagement_combine(internal, internal) RETURNS internal
 AS 'MODULE_PATHNAME', 'la_engagement_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.la_engagement_serialize(internal) RETURNS bytea
+CREATE FUNCTION learnalytics_internal.la_engagement_serialize(internal) RETURNS bytea
 AS 'MODULE_PATHNAME', 'la_engagement_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.la_engagement_deserialize(bytea, internal) RETURNS internal
+CREATE FUNCTION learnalytics_internal.la_engagement_deserialize(bytea, internal) RETURNS internal
 AS 'MODULE_PATHNAME', 'la_engagement_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.la_engagement_final(internal) RETURNS @extschema@.engagement_summary
+CREATE FUNCTION learnalytics_internal.la_engagement_final(internal) RETURNS @extschema@.engagement_summary
 AS 'MODULE_PATHNAME', 'la_engagement_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-COMMENT ON FUNCTION @extschema@.la_engagement_sfunc(internal, text, timestamptz) IS 'transition function of la_engagement_agg';
-COMMENT ON FUNCTION @extschema@.la_engagement_sfunc(internal, text, timestamptz, bigint) IS 'transition function of la_engagement_agg';
-COMMENT ON FUNCTION @extschema@.la_engagement_sfunc(internal, text, timestamptz, bigint, text, interval) IS 'transition function of la_engagement_agg';
-COMMENT ON FUNCTION @extschema@.la_engagement_sfunc(internal, bigint, timestamptz) IS 'transition function of la_engagement_agg';
-COMMENT ON FUNCTION @extschema@.la_engagement_sfunc(internal, bigint, timestamptz, bigint) IS 'transition function of la_engagement_agg';
-COMMENT ON FUNCTION @extschema@.la_engagement_sfunc(internal, bigint, timestamptz, bigint, text, interval) IS 'transition function of la_engagement_agg';
-COMMENT ON FUNCTION @extschema@.la_engagement_combine(internal, internal) IS 'combine function of la_engagement_agg (concatenates partial event sets)';
-COMMENT ON FUNCTION @extschema@.la_engagement_serialize(internal) IS 'serializes a partial la_engagement_agg state';
-COMMENT ON FUNCTION @extschema@.la_engagement_deserialize(bytea, internal) IS 'deserializes a partial la_engagement_agg state';
-COMMENT ON FUNCTION @extschema@.la_engagement_final(internal) IS 'final function of la_engagement_agg: sessions and days from the events';
+COMMENT ON FUNCTION learnalytics_internal.la_engagement_sfunc(internal, text, timestamptz) IS 'transition function of la_engagement_agg';
+COMMENT ON FUNCTION learnalytics_internal.la_engagement_sfunc(internal, text, timestamptz, bigint) IS 'transition function of la_engagement_agg';
+COMMENT ON FUNCTION learnalytics_internal.la_engagement_sfunc(internal, text, timestamptz, bigint, text, interval) IS 'transition function of la_engagement_agg';
+COMMENT ON FUNCTION learnalytics_internal.la_engagement_sfunc(internal, bigint, timestamptz) IS 'transition function of la_engagement_agg';
+COMMENT ON FUNCTION learnalytics_internal.la_engagement_sfunc(internal, bigint, timestamptz, bigint) IS 'transition function of la_engagement_agg';
+COMMENT ON FUNCTION learnalytics_internal.la_engagement_sfunc(internal, bigint, timestamptz, bigint, text, interval) IS 'transition function of la_engagement_agg';
+COMMENT ON FUNCTION learnalytics_internal.la_engagement_combine(internal, internal) IS 'combine function of la_engagement_agg (concatenates partial event sets)';
+COMMENT ON FUNCTION learnalytics_internal.la_engagement_serialize(internal) IS 'serializes a partial la_engagement_agg state';
+COMMENT ON FUNCTION learnalytics_internal.la_engagement_deserialize(bytea, internal) IS 'deserializes a partial la_engagement_agg state';
+COMMENT ON FUNCTION learnalytics_internal.la_engagement_final(internal) IS 'final function of la_engagement_agg: sessions and days from the events';
 
 CREATE AGGREGATE @extschema@.la_engagement_agg(learner text, ts timestamptz) (
-  SFUNC = @extschema@.la_engagement_sfunc, STYPE = internal, SSPACE = 2048,
-  FINALFUNC = @extschema@.la_engagement_final,
-  COMBINEFUNC = @extschema@.la_engagement_combine,
-  SERIALFUNC = @extschema@.la_engagement_serialize,
-  DESERIALFUNC = @extschema@.la_engagement_deserialize,
+  SFUNC = learnalytics_internal.la_engagement_sfunc, STYPE = internal, SSPACE = 2048,
+  FINALFUNC = learnalytics_internal.la_engagement_final,
+  COMBINEFUNC = learnalytics_internal.la_engagement_combine,
+  SERIALFUNC = learnalytics_internal.la_engagement_serialize,
+  DESERIALFUNC = learnalytics_internal.la_engagement_deserialize,
   PARALLEL = SAFE);
 CREATE AGGREGATE @extschema@.la_engagement_agg(learner text, ts timestamptz, weight bigint) (
-  SFUNC = @extschema@.la_engagement_sfunc, STYPE = internal, SSPACE = 2048,
-  FINALFUNC = @extschema@.la_engagement_final,
-  COMBINEFUNC = @extschema@.la_engagement_combine,
-  SERIALFUNC = @extschema@.la_engagement_serialize,
-  DESERIALFUNC = @extschema@.la_engagement_deserialize,
+  SFUNC = learnalytics_internal.la_engagement_sfunc, STYPE = internal, SSPACE = 2048,
+  FINALFUNC = learnalytics_internal.la_engagement_final,
+  COMBINEFUNC = learnalytics_internal.la_engagement_combine,
+  SERIALFUNC = learnalytics_internal.la_engagement_serialize,
+  DESERIALFUNC = learnalytics_internal.la_engagement_deserialize,
   PARALLEL = SAFE);
 CREATE AGGREGATE @extschema@.la_engagement_agg(learner text, ts timestamptz, weight bigint, tz text, session_gap interval) (
-  SFUNC = @extschema@.la_engagement_sfunc, STYPE = internal, SSPACE = 2048,
-  FINALFUNC = @extschema@.la_engagement_final,
-  COMBINEFUNC = @extschema@.la_engagement_combine,
-  SERIALFUNC = @extschema@.la_engagement_serialize,
-  DESERIALFUNC = @extschema@.la_engagement_deserialize,
+  SFUNC = learnalytics_internal.la_engagement_sfunc, STYPE = internal, SSPACE = 2048,
+  FINALFUNC = learnalytics_internal.la_engagement_final,
+  COMBINEFUNC = learnalytics_internal.la_engagement_combine,
+  SERIALFUNC = learnalytics_internal.la_engagement_serialize,
+  DESERIALFUNC = learnalytics_internal.la_engagement_deserialize,
   PARALLEL = SAFE);
 CREATE AGGREGATE @extschema@.la_engagement_agg(learner bigint, ts timestamptz) (
-  SFUNC = @extschema@.la_engagement_sfunc, STYPE = internal, SSPACE = 2048,
-  FINALFUNC = @extschema@.la_engagement_final,
-  COMBINEFUNC = @extschema@.la_engagement_combine,
-  SERIALFUNC = @extschema@.la_engagement_serialize,
-  DESERIALFUNC = @extschema@.la_engagement_deserialize,
+  SFUNC = learnalytics_internal.la_engagement_sfunc, STYPE = internal, SSPACE = 2048,
+  FINALFUNC = learnalytics_internal.la_engagement_final,
+  COMBINEFUNC = learnalytics_internal.la_engagement_combine,
+  SERIALFUNC = learnalytics_internal.la_engagement_serialize,
+  DESERIALFUNC = learnalytics_internal.la_engagement_deserialize,
   PARALLEL = SAFE);
 CREATE AGGREGATE @extschema@.la_engagement_agg(learner bigint, ts timestamptz, weight bigint) (
-  SFUNC = @extschema@.la_engagement_sfunc, STYPE = internal, SSPACE = 2048,
-  FINALFUNC = @extschema@.la_engagement_final,
-  COMBINEFUNC = @extschema@.la_engagement_combine,
-  SERIALFUNC = @extschema@.la_engagement_serialize,
-  DESERIALFUNC = @extschema@.la_engagement_deserialize,
+  SFUNC = learnalytics_internal.la_engagement_sfunc, STYPE = internal, SSPACE = 2048,
+  FINALFUNC = learnalytics_internal.la_engagement_final,
+  COMBINEFUNC = learnalytics_internal.la_engagement_combine,
+  SERIALFUNC = learnalytics_internal.la_engagement_serialize,
+  DESERIALFUNC = learnalytics_internal.la_engagement_deserialize,
   PARALLEL = SAFE);
 CREATE AGGREGATE @extschema@.la_engagement_agg(learner bigint, ts timestamptz, weight bigint, tz text, session_gap interval) (
-  SFUNC = @extschema@.la_engagement_sfunc, STYPE = internal, SSPACE = 2048,
-  FINALFUNC = @extschema@.la_engagement_final,
-  COMBINEFUNC = @extschema@.la_engagement_combine,
-  SERIALFUNC = @extschema@.la_engagement_serialize,
-  DESERIALFUNC = @extschema@.la_engagement_deserialize,
+  SFUNC = learnalytics_internal.la_engagement_sfunc, STYPE = internal, SSPACE = 2048,
+  FINALFUNC = learnalytics_internal.la_engagement_final,
+  COMBINEFUNC = learnalytics_internal.la_engagement_combine,
+  SERIALFUNC = learnalytics_internal.la_engagement_serialize,
+  DESERIALFUNC = learnalytics_internal.la_engagement_deserialize,
   PARALLEL = SAFE);
 
 COMMENT ON AGGREGATE @extschema@.la_engagement_agg(text, timestamptz) IS
@@ -122,34 +122,34 @@ COMMENT ON AGGREGATE @extschema@.la_engagement_agg(bigint, timestamptz, bigint, 
 
 -- rollups: the summary type is their state, so partial results ship as text ------
 
-CREATE FUNCTION @extschema@.la_engagement_merge(@extschema@.engagement_summary, @extschema@.engagement_summary)
+CREATE FUNCTION learnalytics_internal.la_engagement_merge(@extschema@.engagement_summary, @extschema@.engagement_summary)
 RETURNS @extschema@.engagement_summary
 AS 'MODULE_PATHNAME', 'la_engagement_merge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.la_engagement_merge(@extschema@.engagement_summary, @extschema@.engagement_summary) IS
+COMMENT ON FUNCTION learnalytics_internal.la_engagement_merge(@extschema@.engagement_summary, @extschema@.engagement_summary) IS
 'the summary of all events of two summaries of the same learner (sessions across them merged)';
 
-CREATE FUNCTION @extschema@.la_engagement_cohort_merge(@extschema@.engagement_summary, @extschema@.engagement_summary)
+CREATE FUNCTION learnalytics_internal.la_engagement_cohort_merge(@extschema@.engagement_summary, @extschema@.engagement_summary)
 RETURNS @extschema@.engagement_summary
 AS 'MODULE_PATHNAME', 'la_engagement_cohort_merge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.la_engagement_cohort_merge(@extschema@.engagement_summary, @extschema@.engagement_summary) IS
+COMMENT ON FUNCTION learnalytics_internal.la_engagement_cohort_merge(@extschema@.engagement_summary, @extschema@.engagement_summary) IS
 'cohort summary of two summaries of distinct learners (or cohorts): per-day sums';
 
-CREATE FUNCTION @extschema@.la_engagement_cohort(@extschema@.engagement_summary)
+CREATE FUNCTION learnalytics_internal.la_engagement_cohort(@extschema@.engagement_summary)
 RETURNS @extschema@.engagement_summary
 AS 'MODULE_PATHNAME', 'la_engagement_cohort' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.la_engagement_cohort(@extschema@.engagement_summary) IS
+COMMENT ON FUNCTION learnalytics_internal.la_engagement_cohort(@extschema@.engagement_summary) IS
 'the same activity as a cohort summary (learner key and session list dropped)';
 
-CREATE AGGREGATE @extschema@.la_engagement_rollup_agg(@extschema@.engagement_summary) (
-  SFUNC = @extschema@.la_engagement_merge, STYPE = @extschema@.engagement_summary,
-  COMBINEFUNC = @extschema@.la_engagement_merge, PARALLEL = SAFE);
-COMMENT ON AGGREGATE @extschema@.la_engagement_rollup_agg(@extschema@.engagement_summary) IS
+CREATE AGGREGATE @extschema@.la_merge_agg(@extschema@.engagement_summary) (
+  SFUNC = learnalytics_internal.la_engagement_merge, STYPE = @extschema@.engagement_summary,
+  COMBINEFUNC = learnalytics_internal.la_engagement_merge, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.la_merge_agg(@extschema@.engagement_summary) IS
 'merges summaries of one learner (e.g. per-day rows) into the summary of all their events';
 
 CREATE AGGREGATE @extschema@.la_engagement_cohort_agg(@extschema@.engagement_summary) (
-  SFUNC = @extschema@.la_engagement_cohort_merge, STYPE = @extschema@.engagement_summary,
-  COMBINEFUNC = @extschema@.la_engagement_cohort_merge,
-  FINALFUNC = @extschema@.la_engagement_cohort, PARALLEL = SAFE);
+  SFUNC = learnalytics_internal.la_engagement_cohort_merge, STYPE = @extschema@.engagement_summary,
+  COMBINEFUNC = learnalytics_internal.la_engagement_cohort_merge,
+  FINALFUNC = learnalytics_internal.la_engagement_cohort, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.la_engagement_cohort_agg(@extschema@.engagement_summary) IS
 'cohort summary of summaries of distinct learners (feed each learner once): per-day sums and active learners';
 
@@ -220,15 +220,15 @@ COMMENT ON FUNCTION @extschema@.engagement_info(@extschema@.engagement_summary) 
 
 -- persistence window functions --------------------------------------------------
 
-CREATE FUNCTION @extschema@.la_held_since(condition boolean, ts timestamptz) RETURNS timestamptz
+CREATE FUNCTION @extschema@.held_since(condition boolean, ts timestamptz) RETURNS timestamptz
 AS 'MODULE_PATHNAME', 'la_held_since' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.la_held_since(boolean, timestamptz) IS
+COMMENT ON FUNCTION @extschema@.held_since(boolean, timestamptz) IS
 'window function: start of the run of rows (in window order) on which condition has held, NULL where it does not hold';
 
-CREATE FUNCTION @extschema@.la_held_for(condition boolean, ts timestamptz) RETURNS interval
+CREATE FUNCTION @extschema@.held_for(condition boolean, ts timestamptz) RETURNS interval
 AS 'MODULE_PATHNAME', 'la_held_for' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.la_held_for(boolean, timestamptz) IS
-'window function: how long condition has held continuously as of the current row (ts - la_held_since)';
+COMMENT ON FUNCTION @extschema@.held_for(boolean, timestamptz) IS
+'window function: how long condition has held continuously as of the current row (ts - held_since)';
 
 -- learner summaries kept in a table, and the analysts' views over them --------------
 
@@ -238,7 +238,7 @@ CREATE TABLE @extschema@.learner_engagement (
   refreshed_at timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 COMMENT ON TABLE @extschema@.learner_engagement IS
-'one engagement summary per learner, rebuilt by refresh_learner_engagement() from an activity table';
+'one engagement summary per learner, rebuilt by engagement_refresh() from an activity table';
 COMMENT ON COLUMN @extschema@.learner_engagement.learner IS 'the learner key, as text';
 COMMENT ON COLUMN @extschema@.learner_engagement.summary IS 'the learner''s engagement summary';
 COMMENT ON COLUMN @extschema@.learner_engagement.refreshed_at IS 'when the summary was last rebuilt';
@@ -246,7 +246,7 @@ COMMENT ON COLUMN @extschema@.learner_engagement.refreshed_at IS 'when the summa
 -- Every named column of an activity table must exist, with a usable type: the time a timestamptz,
 -- the weight an integer (names are never spliced into SQL unquoted). ts_hint, when given, is the
 -- hint of the timestamptz error.
-CREATE FUNCTION @extschema@.la_check_event_columns(source regclass, learner_column name, ts_column name,
+CREATE FUNCTION learnalytics_internal.check_event_columns(source regclass, learner_column name, ts_column name,
     weight_column name, other_columns name[] DEFAULT '{}', ts_hint text DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -279,10 +279,10 @@ BEGIN
   END LOOP;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.la_check_event_columns(regclass, name, name, name, name[], text) IS
+COMMENT ON FUNCTION learnalytics_internal.check_event_columns(regclass, name, name, name, name[], text) IS
 'raise undefined_column or datatype_mismatch unless the named columns of an activity table exist with usable types';
 
-CREATE FUNCTION @extschema@.refresh_learner_engagement(
+CREATE FUNCTION @extschema@.engagement_refresh(
     source regclass, learner_column name DEFAULT 'learner_id', ts_column name DEFAULT 'ts',
     weight_column name DEFAULT NULL, tz text DEFAULT 'UTC',
     session_gap interval DEFAULT '30 minutes')
@@ -297,9 +297,9 @@ BEGIN
     RAISE EXCEPTION 'source, learner_column, ts_column, tz and session_gap must not be null'
       USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  PERFORM @extschema@.la_check_event_columns(source, learner_column, ts_column, weight_column, '{}',
+  PERFORM learnalytics_internal.check_event_columns(source, learner_column, ts_column, weight_column, '{}',
     'Convert it in a view, naming the time zone: ts AT TIME ZONE ''Europe/Paris''.');
-  PERFORM @extschema@.la_require_trusted_relation(source, 'refresh_learner_engagement source');
+  PERFORM learnalytics_internal.require_trusted_relation(source, 'engagement_refresh source');
 
   -- a full rebuild in one statement: readers see the old or the new summaries, never a mix
   LOCK TABLE @extschema@.learner_engagement IN EXCLUSIVE MODE;
@@ -316,7 +316,7 @@ BEGIN
   RETURN n;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.refresh_learner_engagement(regclass, name, name, name, text, interval) IS
+COMMENT ON FUNCTION @extschema@.engagement_refresh(regclass, name, name, name, text, interval) IS
 'rebuild learner_engagement from an activity table (learner, timestamptz, optional integer weight); returns the number of learners';
 
 CREATE VIEW @extschema@.learner_daily_engagement AS
@@ -381,9 +381,9 @@ COMMENT ON VIEW @extschema@.learner_engagement_state IS
 'per learner, as of today in the summary''s time zone: engagement_state(summary, today)';
 
 -- privileges (doc/roles.md): the admin role rebuilds; analysts read the summaries and views
-REVOKE ALL ON FUNCTION @extschema@.refresh_learner_engagement(regclass, name, name, name, text, interval) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.refresh_learner_engagement(regclass, name, name, name, text, interval),
-  @extschema@.la_check_event_columns(regclass, name, name, name, name[], text)
+REVOKE ALL ON FUNCTION @extschema@.engagement_refresh(regclass, name, name, name, text, interval) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.engagement_refresh(regclass, name, name, name, text, interval),
+  learnalytics_internal.check_event_columns(regclass, name, name, name, name[], text)
   TO learnalytics_admin;
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.learner_engagement TO learnalytics_admin;
 GRANT SELECT ON @extschema@.learner_engagement, @extschema@.learner_daily_engagement,

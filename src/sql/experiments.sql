@@ -46,7 +46,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.experiment_assignment', 
 
 -- Check the eligibility columns of an experiment against the catalog (names are only ever used
 -- through format('%I') and regclass).
-CREATE FUNCTION @extschema@.experiment_check()
+CREATE FUNCTION learnalytics_internal.experiment_check()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -70,7 +70,7 @@ BEGIN
   FOREACH field IN ARRAY ARRAY['eligible_learner_column', 'stratum_column'] LOOP
     col := to_jsonb(NEW) ->> field;
     CONTINUE WHEN col IS NULL;
-    IF @extschema@.source_column_type(NEW.eligible_relation, col) IS NULL THEN
+    IF learnalytics_internal.column_type(NEW.eligible_relation, col) IS NULL THEN
       RAISE EXCEPTION 'experiment field "%": column "%" does not exist in %', field, col, NEW.eligible_relation
         USING ERRCODE = 'undefined_column';
     END IF;
@@ -78,22 +78,22 @@ BEGIN
   RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.experiment_check() IS
+COMMENT ON FUNCTION learnalytics_internal.experiment_check() IS
 'trigger: validate an experiment row (distinct arms, eligibility columns exist)';
 
 CREATE TRIGGER experiment_check BEFORE INSERT OR UPDATE ON @extschema@.experiment
-FOR EACH ROW EXECUTE FUNCTION @extschema@.experiment_check();
+FOR EACH ROW EXECUTE FUNCTION learnalytics_internal.experiment_check();
 
 -- The assignment hash: the first 60 bits of md5(experiment || newline || learner), reproducible in
 -- any language and stable across PostgreSQL versions (unlike hashtext).
-CREATE FUNCTION @extschema@.assignment_hash(experiment text, learner_key text)
+CREATE FUNCTION @extschema@.experiment_hash(experiment text, learner_key text)
 RETURNS bigint
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
   SELECT (('x' OPERATOR(pg_catalog.||) pg_catalog.substr(pg_catalog.md5(experiment OPERATOR(pg_catalog.||) E'\n'
           OPERATOR(pg_catalog.||) learner_key), 1, 15))::bit(60))::bigint
 $$;
-COMMENT ON FUNCTION @extschema@.assignment_hash(text, text) IS
+COMMENT ON FUNCTION @extschema@.experiment_hash(text, text) IS
 'deterministic 60-bit hash of experiment and learner keys (md5-based, reproducible outside the database)';
 
 -- The arm of a learner by hash alone (no strata): arms weighted by weights (equal by default).
@@ -114,7 +114,7 @@ BEGIN
     RAISE EXCEPTION 'unknown experiment "%"', experiment USING ERRCODE = 'undefined_object';
   END IF;
   SELECT sum(w) INTO total FROM unnest(x.w) w;
-  pick := @extschema@.assignment_hash(experiment, learner_key) % total;
+  pick := @extschema@.experiment_hash(experiment, learner_key) % total;
   FOR i IN 1 .. cardinality(x.arms) LOOP
     acc := acc + x.w[i];
     IF pick < acc THEN
@@ -150,7 +150,7 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Set eligible_relation and eligible_learner_column to a table or view of eligible learners.';
   END IF;
-  PERFORM @extschema@.la_require_trusted_relation(x.eligible_relation, format('experiment "%s" eligible_relation', experiment));
+  PERFORM learnalytics_internal.require_trusted_relation(x.eligible_relation, format('experiment "%s" eligible_relation', experiment));
   SELECT array_agg(a.arm ORDER BY a.i, r) INTO slots
   FROM unnest(x.arms, COALESCE(x.weights, array_fill(1, ARRAY[cardinality(x.arms)]))) WITH ORDINALITY a(arm, w, i),
        generate_series(1, a.w) r;
@@ -164,7 +164,7 @@ BEGIN
     ranked AS (
       SELECT e.k, e.stratum,
              row_number() OVER (PARTITION BY e.stratum
-                                ORDER BY @extschema@.assignment_hash($1, e.k), e.k) - 1 AS i
+                                ORDER BY @extschema@.experiment_hash($1, e.k), e.k) - 1 AS i
       FROM eligible e)
     INSERT INTO @extschema@.experiment_assignment (experiment, learner_key, stratum, arm)
     SELECT $1, r.k, r.stratum,
@@ -187,7 +187,7 @@ COMMENT ON FUNCTION @extschema@.experiment_assign(text) IS
 -- Stepped (rolling) roll-out: units (teams or sites) in a reproducible hash order, split into
 -- waves of equal size (the first waves take one more when it does not divide), wave w starting
 -- at starts_at + w * step.
-CREATE FUNCTION @extschema@.rollout_schedule(
+CREATE FUNCTION @extschema@.experiment_rollout(
   experiment text, units text[], waves int, starts_at timestamptz, step interval)
 RETURNS TABLE (unit text, wave int, starts timestamptz)
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
@@ -195,25 +195,25 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   IF waves < 1 THEN
-    RAISE EXCEPTION 'rollout_schedule field "waves" must be at least 1, not %', waves
+    RAISE EXCEPTION 'experiment_rollout field "waves" must be at least 1, not %', waves
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF step <= interval '0' THEN
-    RAISE EXCEPTION 'rollout_schedule field "step" must be a positive interval'
+    RAISE EXCEPTION 'experiment_rollout field "step" must be a positive interval'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF array_position(units, NULL) IS NOT NULL OR (SELECT count(DISTINCT u) FROM unnest(units) u) <> cardinality(units) THEN
-    RAISE EXCEPTION 'rollout_schedule field "units" must hold distinct, non-NULL units'
+    RAISE EXCEPTION 'experiment_rollout field "units" must hold distinct, non-NULL units'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   RETURN QUERY
   SELECT o.u, (o.w - 1)::int, starts_at + (o.w - 1) * step
-  FROM (SELECT u.u, ntile(waves) OVER (ORDER BY @extschema@.assignment_hash(experiment, u.u), u.u) AS w
+  FROM (SELECT u.u, ntile(waves) OVER (ORDER BY @extschema@.experiment_hash(experiment, u.u), u.u) AS w
         FROM unnest(units) u(u)) o
   ORDER BY 2, 1;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.rollout_schedule(text, text[], int, timestamptz, interval) IS
+COMMENT ON FUNCTION @extschema@.experiment_rollout(text, text[], int, timestamptz, interval) IS
 'stepped roll-out: units in reproducible hash order, in equal waves starting at starts_at + wave x step';
 
 -- Success criteria: for each non-control arm, the learners' mean metric in the measurement window
@@ -246,7 +246,7 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
   SELECT s.* INTO src FROM @extschema@.performance_source s WHERE s.name = x.performance_source;
-  PERFORM @extschema@.la_require_trusted_relation(src.relation, format('performance_source "%s"', x.performance_source));
+  PERFORM learnalytics_internal.require_trusted_relation(src.relation, format('performance_source "%s"', x.performance_source));
   -- one value per learner (their mean in the window), then per arm: size, mean, sd
   EXECUTE format($q$
       SELECT array_agg(g.arm ORDER BY g.arm), array_agg(g.n ORDER BY g.arm),
@@ -258,7 +258,7 @@ BEGIN
                   GROUP BY 1) l ON l.k = a.learner_key
             WHERE a.experiment = $1
             GROUP BY a.arm) g$q$,
-      src.learner_column, @extschema@.metric_expression(src.relation, src.metric_column), src.relation,
+      src.learner_column, learnalytics_internal.metric_expression(src.relation, src.metric_column), src.relation,
       src.time_column, src.metric_column)
     INTO arms, ns, ms, ss
     USING experiment, x.measure_from, x.measure_to;
@@ -294,4 +294,4 @@ REVOKE ALL ON FUNCTION @extschema@.experiment_assign(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.experiment_assign(text) TO learnalytics_admin;
 REVOKE ALL ON FUNCTION @extschema@.experiment_result(text, float8) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.experiment_result(text, float8), @extschema@.experiment_arm(text, text),
-  @extschema@.rollout_schedule(text, text[], int, timestamptz, interval) TO learnalytics_analyst;
+  @extschema@.experiment_rollout(text, text[], int, timestamptz, interval) TO learnalytics_analyst;

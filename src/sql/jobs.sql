@@ -16,7 +16,7 @@ CREATE TABLE @extschema@.job_run (
   error       text
 );
 CREATE INDEX job_run_job ON @extschema@.job_run (job, started_at);
-COMMENT ON TABLE @extschema@.job_run IS 'every attempt of a learnalytics job run through run_job(), with its result or error';
+COMMENT ON TABLE @extschema@.job_run IS 'every attempt of a learnalytics job run through job_execute(), with its result or error';
 
 CREATE VIEW @extschema@.job_failures AS
 SELECT r.job, r.kind, r.attempt, r.started_at, r.finished_at, r.error,
@@ -30,12 +30,12 @@ COMMENT ON VIEW @extschema@.job_failures IS
 CREATE FUNCTION @extschema@.job_kinds()
 RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT ARRAY['evaluate_rules', 'refresh_engagement', 'prune', 'assign_coach_cases'] $$;
+AS $$ SELECT ARRAY['rule_evaluate_all', 'refresh_engagement', 'prune', 'coach_assign_cases'] $$;
 COMMENT ON FUNCTION @extschema@.job_kinds() IS
-'the kinds of job run_job() knows: evaluate_rules, refresh_engagement, prune, assign_coach_cases';
+'the kinds of job job_execute() knows: rule_evaluate_all, refresh_engagement, prune, coach_assign_cases';
 
 -- Delete pg_cron's own run history older than a given age (pg_cron must be installed here).
-CREATE FUNCTION @extschema@.prune_cron_history(older_than interval DEFAULT '14 days')
+CREATE FUNCTION learnalytics_internal.cron_history_prune(older_than interval DEFAULT '14 days')
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -43,18 +43,18 @@ AS $$
 DECLARE
   n bigint;
 BEGIN
-  PERFORM @extschema@.check_retention(older_than);
+  PERFORM learnalytics_internal.check_retention_period(older_than);
   PERFORM @extschema@.require_pg_cron();
   EXECUTE 'DELETE FROM cron.job_run_details WHERE end_time < pg_catalog.now() - $1' USING older_than;
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN n;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.prune_cron_history(interval) IS
+COMMENT ON FUNCTION learnalytics_internal.cron_history_prune(interval) IS
 'delete rows of cron.job_run_details that ended longer ago than older_than; returns how many';
 
 -- One attempt of a job: what the job does, as a plain call.
-CREATE FUNCTION @extschema@.run_job_once(kind text, args jsonb DEFAULT '{}')
+CREATE FUNCTION @extschema@.job_execute_once(kind text, args jsonb DEFAULT '{}')
 RETURNS text
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -64,28 +64,28 @@ DECLARE
 BEGIN
   args := coalesce(args, '{}');
   CASE kind
-  WHEN 'evaluate_rules' THEN
+  WHEN 'rule_evaluate_all' THEN
     SELECT format('%s rules: %s opened, %s updated, %s resolved, %s contacts', count(*),
                   coalesce(sum(e.opened), 0), coalesce(sum(e.updated), 0), coalesce(sum(e.resolved), 0),
                   coalesce(sum(e.contacts), 0))
       INTO res
-      FROM @extschema@.evaluate_rules(now(),
+      FROM @extschema@.rule_evaluate_all(now(),
              CASE WHEN args ? 'rules' THEN ARRAY(SELECT jsonb_array_elements_text(args -> 'rules')) END) e;
   WHEN 'refresh_engagement' THEN
-    res := format('%s learners', @extschema@.refresh_learner_engagement(
+    res := format('%s learners', @extschema@.engagement_refresh(
              (args ->> 'source')::regclass, coalesce(args ->> 'learner_column', 'learner_id'),
              coalesce(args ->> 'ts_column', 'ts'), args ->> 'weight_column', coalesce(args ->> 'tz', 'UTC'),
              coalesce((args ->> 'session_gap')::interval, '30 minutes')));
   WHEN 'prune' THEN
-    res := format('%s alerts', @extschema@.prune_alerts(coalesce((args ->> 'keep_alerts')::interval, '180 days')));
+    res := format('%s alerts', learnalytics_internal.alert_prune(coalesce((args ->> 'keep_alerts')::interval, '180 days')));
     DELETE FROM @extschema@.job_run r
      WHERE r.finished_at < now() - coalesce((args ->> 'keep_job_runs')::interval, '30 days');
     IF @extschema@.pg_cron_available() THEN
       res := res || format(', %s cron runs',
-               @extschema@.prune_cron_history(coalesce((args ->> 'keep_cron_history')::interval, '14 days')));
+               learnalytics_internal.cron_history_prune(coalesce((args ->> 'keep_cron_history')::interval, '14 days')));
     END IF;
-  WHEN 'assign_coach_cases' THEN
-    res := format('%s cases assigned', @extschema@.assign_coach_cases(CURRENT_DATE));
+  WHEN 'coach_assign_cases' THEN
+    res := format('%s cases assigned', @extschema@.coach_assign_cases(CURRENT_DATE));
   ELSE
     RAISE EXCEPTION 'unknown job kind "%"', kind
       USING ERRCODE = 'invalid_parameter_value',
@@ -94,13 +94,13 @@ BEGIN
   RETURN res;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.run_job_once(text, jsonb) IS
-'run one learnalytics job by hand (evaluate_rules, refresh_engagement, prune, assign_coach_cases); returns a summary';
+COMMENT ON FUNCTION @extschema@.job_execute_once(text, jsonb) IS
+'run one learnalytics job by hand (rule_evaluate_all, refresh_engagement, prune, coach_assign_cases); returns a summary';
 
 -- What pg_cron calls: run the job, retrying a failed attempt after a delay, and record every
 -- attempt in job_run. After the last failed attempt the record is committed and the error raised
 -- again, so pg_cron's cron.job_run_details shows the failure too. Call it at top level (CALL).
-CREATE PROCEDURE @extschema@.run_job(job text, kind text, args jsonb DEFAULT '{}',
+CREATE PROCEDURE @extschema@.job_execute(job text, kind text, args jsonb DEFAULT '{}',
     max_attempts integer DEFAULT 3, retry_delay interval DEFAULT '10 seconds')
 LANGUAGE plpgsql
 AS $$
@@ -112,13 +112,13 @@ DECLARE
 BEGIN
   IF job IS NULL OR kind IS NULL OR max_attempts IS NULL OR max_attempts NOT BETWEEN 1 AND 10
      OR retry_delay IS NULL OR retry_delay < '0'::interval OR retry_delay > '10 minutes'::interval THEN
-    RAISE EXCEPTION 'run_job needs a job, a kind, 1 to 10 attempts and a retry delay up to 10 minutes'
+    RAISE EXCEPTION 'job_execute needs a job, a kind, 1 to 10 attempts and a retry delay up to 10 minutes'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   FOR attempt IN 1 .. max_attempts LOOP
     t0 := pg_catalog.clock_timestamp();
     BEGIN
-      res := @extschema@.run_job_once(kind, args);
+      res := @extschema@.job_execute_once(kind, args);
       INSERT INTO @extschema@.job_run (job, kind, attempt, started_at, finished_at, ok, result)
       VALUES (job, kind, attempt, t0, pg_catalog.clock_timestamp(), true, res);
       RETURN;
@@ -136,20 +136,20 @@ BEGIN
     USING ERRCODE = st, HINT = 'See the job_failures view.';
 END
 $$;
-COMMENT ON PROCEDURE @extschema@.run_job(text, text, jsonb, integer, interval) IS
+COMMENT ON PROCEDURE @extschema@.job_execute(text, text, jsonb, integer, interval) IS
 'run a learnalytics job with retries, recording each attempt in job_run (pg_cron calls this; CALL at top level)';
 
 -- An interval as text that reads the same whatever the session's IntervalStyle ('90 days' ->
 -- '7776000 seconds'), for job commands.
-CREATE FUNCTION @extschema@.interval_text(i interval)
+CREATE FUNCTION learnalytics_internal.interval_text(i interval)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT pg_catalog.date_part('epoch', i)::text OPERATOR(pg_catalog.||) ' seconds' $$;
-COMMENT ON FUNCTION @extschema@.interval_text(interval) IS
+COMMENT ON FUNCTION learnalytics_internal.interval_text(interval) IS
 'an interval as "N seconds", independent of IntervalStyle (job commands)';
 
 -- The command a pg_cron job runs, with every value quoted.
-CREATE FUNCTION @extschema@.job_command(job_name text, kind text, args jsonb DEFAULT '{}',
+CREATE FUNCTION learnalytics_internal.job_command(job_name text, kind text, args jsonb DEFAULT '{}',
     max_attempts integer DEFAULT 3, retry_delay interval DEFAULT '10 seconds')
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
@@ -173,26 +173,26 @@ BEGIN
     RAISE EXCEPTION 'a job makes 1 to 10 attempts, with a retry delay up to 10 minutes'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  RETURN format('CALL %I.run_job(%L, %L, %L::jsonb, %s, %L)', '@extschema@', job_name, kind, args::text,
-                max_attempts, @extschema@.interval_text(retry_delay));
+  RETURN format('CALL %I.job_execute(%L, %L, %L::jsonb, %s, %L)', '@extschema@', job_name, kind, args::text,
+                max_attempts, learnalytics_internal.interval_text(retry_delay));
 END
 $$;
-COMMENT ON FUNCTION @extschema@.job_command(text, text, jsonb, integer, interval) IS
-'the CALL run_job(...) command a pg_cron job of this name, kind and arguments runs (values quoted)';
+COMMENT ON FUNCTION learnalytics_internal.job_command(text, text, jsonb, integer, interval) IS
+'the CALL job_execute(...) command a pg_cron job of this name, kind and arguments runs (values quoted)';
 
 -- Create or change a pg_cron job named learnalytics-<job_name>, owned by the calling role (pg_cron
 -- runs it as that role). pg_cron must be installed in this database; when it lives in another one,
 -- the error's hint gives the cron.schedule_in_database() call to run there. Only cron.schedule() is
 -- called (pg_cron revokes cron.schedule_in_database() and cron.alter_job() from PUBLIC): a role that
 -- is not superuser needs just USAGE on schema cron (doc/pg_cron.md).
-CREATE FUNCTION @extschema@.schedule_job(job_name text, schedule text, kind text, args jsonb DEFAULT '{}',
+CREATE FUNCTION @extschema@.job_schedule(job_name text, schedule text, kind text, args jsonb DEFAULT '{}',
     max_attempts integer DEFAULT 3, retry_delay interval DEFAULT '10 seconds')
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  cmd     text := @extschema@.job_command(job_name, kind, args, max_attempts, retry_delay);
+  cmd     text := learnalytics_internal.job_command(job_name, kind, args, max_attempts, retry_delay);
   jobname text := 'learnalytics-' || job_name;
   cron    record;
   jobid   bigint;
@@ -200,7 +200,7 @@ BEGIN
   IF schedule IS NULL THEN
     RAISE EXCEPTION 'schedule must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  SELECT c.preloaded, c.database_name INTO cron FROM @extschema@.la_pg_cron_settings() c;
+  SELECT c.preloaded, c.database_name INTO cron FROM learnalytics_internal.pg_cron_settings() c;
   IF NOT @extschema@.pg_cron_available() AND cron.preloaded AND cron.database_name IS NOT NULL
      AND cron.database_name <> current_database() THEN
     RAISE EXCEPTION 'pg_cron lives in database "%", not in "%"', cron.database_name, current_database()
@@ -213,11 +213,11 @@ BEGIN
   RETURN jobid;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.schedule_job(text, text, text, jsonb, integer, interval) IS
+COMMENT ON FUNCTION @extschema@.job_schedule(text, text, text, jsonb, integer, interval) IS
 'create or replace the pg_cron job learnalytics-<job_name> running a learnalytics job kind on a cron schedule, with retries';
 
 CREATE FUNCTION @extschema@.schedule_rule_evaluation(every_minutes integer DEFAULT 15, rules text[] DEFAULT NULL,
-    job_name text DEFAULT 'evaluate_rules')
+    job_name text DEFAULT 'rule_evaluate_all')
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -232,14 +232,14 @@ BEGIN
   ELSE
     RAISE EXCEPTION 'every_minutes must divide an hour (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30) or be whole hours dividing a day'
       USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'For other schedules use schedule_job() with a cron expression.';
+            HINT = 'For other schedules use job_schedule() with a cron expression.';
   END IF;
-  RETURN @extschema@.schedule_job(job_name, sched, 'evaluate_rules',
+  RETURN @extschema@.job_schedule(job_name, sched, 'rule_evaluate_all',
            CASE WHEN rules IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('rules', to_jsonb(rules)) END);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.schedule_rule_evaluation(integer, text[], text) IS
-'schedule evaluate_rules (all enabled rules, or the named ones) every N minutes with pg_cron';
+'schedule rule_evaluate_all (all enabled rules, or the named ones) every N minutes with pg_cron';
 
 CREATE FUNCTION @extschema@.schedule_engagement_refresh(source regclass, schedule text DEFAULT '0 * * * *',
     learner_column name DEFAULT 'learner_id', ts_column name DEFAULT 'ts', weight_column name DEFAULT NULL,
@@ -253,19 +253,19 @@ BEGIN
     RAISE EXCEPTION 'source must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   -- the columns are checked now, not when the job first runs
-  IF @extschema@.source_column_type(source, learner_column) IS NULL
-     OR @extschema@.source_column_type(source, ts_column) IS DISTINCT FROM 'timestamptz'::regtype THEN
+  IF learnalytics_internal.column_type(source, learner_column) IS NULL
+     OR learnalytics_internal.column_type(source, ts_column) IS DISTINCT FROM 'timestamptz'::regtype THEN
     RAISE EXCEPTION '% has no learner column "%" or no timestamptz column "%"', source, learner_column, ts_column
       USING ERRCODE = 'undefined_column';
   END IF;
-  RETURN @extschema@.schedule_job(job_name, schedule, 'refresh_engagement',
+  RETURN @extschema@.job_schedule(job_name, schedule, 'refresh_engagement',
            jsonb_strip_nulls(jsonb_build_object('source', source::text, 'learner_column', learner_column,
              'ts_column', ts_column, 'weight_column', weight_column, 'tz', tz,
-             'session_gap', @extschema@.interval_text(session_gap))));
+             'session_gap', learnalytics_internal.interval_text(session_gap))));
 END
 $$;
 COMMENT ON FUNCTION @extschema@.schedule_engagement_refresh(regclass, text, name, name, name, text, interval, text) IS
-'schedule refresh_learner_engagement() from an activity table with pg_cron';
+'schedule engagement_refresh() from an activity table with pg_cron';
 
 CREATE FUNCTION @extschema@.schedule_pruning(keep_alerts interval DEFAULT '180 days',
     keep_cron_history interval DEFAULT '14 days', schedule text DEFAULT '17 3 * * *',
@@ -275,18 +275,18 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  PERFORM @extschema@.check_retention(keep_alerts);
-  PERFORM @extschema@.check_retention(keep_cron_history);
-  RETURN @extschema@.schedule_job(job_name, schedule, 'prune',
-           jsonb_build_object('keep_alerts', @extschema@.interval_text(keep_alerts),
-                              'keep_cron_history', @extschema@.interval_text(keep_cron_history)));
+  PERFORM learnalytics_internal.check_retention_period(keep_alerts);
+  PERFORM learnalytics_internal.check_retention_period(keep_cron_history);
+  RETURN @extschema@.job_schedule(job_name, schedule, 'prune',
+           jsonb_build_object('keep_alerts', learnalytics_internal.interval_text(keep_alerts),
+                              'keep_cron_history', learnalytics_internal.interval_text(keep_cron_history)));
 END
 $$;
 COMMENT ON FUNCTION @extschema@.schedule_pruning(interval, interval, text, text) IS
 'schedule the pruning of old alerts, outbox messages, job runs and cron.job_run_details with pg_cron';
 
 -- The pg_cron job id of a learnalytics job, NULL when there is none (pg_cron must be installed here).
-CREATE FUNCTION @extschema@.cron_job_id(job_name text)
+CREATE FUNCTION learnalytics_internal.cron_job_id(job_name text)
 RETURNS bigint
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -299,15 +299,15 @@ BEGIN
   RETURN id;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.cron_job_id(text) IS 'pg_cron job id of the learnalytics job of this name, NULL when there is none';
+COMMENT ON FUNCTION learnalytics_internal.cron_job_id(text) IS 'pg_cron job id of the learnalytics job of this name, NULL when there is none';
 
-CREATE FUNCTION @extschema@.reschedule_job(job_name text, schedule text)
+CREATE FUNCTION @extschema@.job_reschedule(job_name text, schedule text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  id  bigint := @extschema@.cron_job_id(job_name);
+  id  bigint := learnalytics_internal.cron_job_id(job_name);
   cmd text;
 BEGIN
   IF id IS NULL THEN
@@ -322,15 +322,15 @@ BEGIN
   EXECUTE 'SELECT cron.schedule($1, $2, $3)' USING 'learnalytics-' || job_name, schedule, cmd;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.reschedule_job(text, text) IS 'change the cron schedule of a learnalytics job';
+COMMENT ON FUNCTION @extschema@.job_reschedule(text, text) IS 'change the cron schedule of a learnalytics job';
 
-CREATE FUNCTION @extschema@.unschedule_job(job_name text)
+CREATE FUNCTION @extschema@.job_unschedule(job_name text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  id bigint := @extschema@.cron_job_id(job_name);
+  id bigint := learnalytics_internal.cron_job_id(job_name);
 BEGIN
   IF id IS NULL THEN
     RETURN false;
@@ -339,7 +339,7 @@ BEGIN
   RETURN true;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.unschedule_job(text) IS 'remove a learnalytics pg_cron job; false when there is none';
+COMMENT ON FUNCTION @extschema@.job_unschedule(text) IS 'remove a learnalytics pg_cron job; false when there is none';
 
 CREATE FUNCTION @extschema@.scheduled_jobs(
     OUT job_name text, OUT jobid bigint, OUT schedule text, OUT database text, OUT active boolean,
@@ -369,13 +369,13 @@ COMMENT ON FUNCTION @extschema@.scheduled_jobs() IS
 
 -- privileges (doc/roles.md): scheduling and running jobs is the admin role's (a role that is not
 -- superuser also needs USAGE on schema cron from the DBA, doc/pg_cron.md)
-GRANT EXECUTE ON FUNCTION @extschema@.prune_cron_history(interval), @extschema@.run_job_once(text, jsonb),
-  @extschema@.schedule_job(text, text, text, jsonb, integer, interval),
+GRANT EXECUTE ON FUNCTION learnalytics_internal.cron_history_prune(interval), @extschema@.job_execute_once(text, jsonb),
+  @extschema@.job_schedule(text, text, text, jsonb, integer, interval),
   @extschema@.schedule_rule_evaluation(integer, text[], text),
   @extschema@.schedule_engagement_refresh(regclass, text, name, name, name, text, interval, text),
-  @extschema@.schedule_pruning(interval, interval, text, text), @extschema@.cron_job_id(text),
-  @extschema@.reschedule_job(text, text), @extschema@.unschedule_job(text), @extschema@.scheduled_jobs()
+  @extschema@.schedule_pruning(interval, interval, text, text), learnalytics_internal.cron_job_id(text),
+  @extschema@.job_reschedule(text, text), @extschema@.job_unschedule(text), @extschema@.scheduled_jobs()
   TO learnalytics_admin;
-GRANT EXECUTE ON PROCEDURE @extschema@.run_job(text, text, jsonb, integer, interval) TO learnalytics_admin;
+GRANT EXECUTE ON PROCEDURE @extschema@.job_execute(text, text, jsonb, integer, interval) TO learnalytics_admin;
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.job_run TO learnalytics_admin;
 GRANT SELECT ON @extschema@.job_run, @extschema@.job_failures TO learnalytics_analyst;

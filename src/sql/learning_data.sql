@@ -1,10 +1,10 @@
 
 -------------------------------------------------------------------------------
--- learning_data: the learning-data tables the rules, dashboards and OULAD read, and alert_source,
+-- learning_data: the learning-data tables the rules, dashboards and OULAD read, and learning_source,
 -- which maps each kind onto a table or view of the warehouse (doc/alerts.md, "Learning data")
 -------------------------------------------------------------------------------
 
--- Learning data the rules read. Each kind is a small built-in table; alert_source maps a kind onto
+-- Learning data the rules read. Each kind is a small built-in table; learning_source maps a kind onto
 -- a table or view of the warehouse instead (columns renamed, never SQL pasted in).
 
 CREATE TABLE @extschema@.enrolment (
@@ -62,7 +62,7 @@ COMMENT ON TABLE @extschema@.module_progress IS
 
 -- The fields each kind of source provides, and their types (a mapped column must be of that type
 -- category: text-like keys, timestamptz times, numeric progress).
-CREATE FUNCTION @extschema@.alert_source_fields(kind text,
+CREATE FUNCTION learnalytics_internal.learning_source_fields(kind text,
     OUT field text, OUT type regtype, OUT required boolean)
 RETURNS SETOF record
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -82,23 +82,23 @@ AS $$
     ('module_progress', 3, 'module', 'text', true), ('module_progress', 4, 'started_at', 'timestamptz', true),
     ('module_progress', 5, 'progress', 'numeric', true), ('module_progress', 6, 'last_activity_at', 'timestamptz', false)
   ) f(kind, ord, field, type, required)
-  WHERE f.kind OPERATOR(pg_catalog.=) alert_source_fields.kind
+  WHERE f.kind OPERATOR(pg_catalog.=) learning_source_fields.kind
   ORDER BY f.ord
 $$;
-COMMENT ON FUNCTION @extschema@.alert_source_fields(text) IS
+COMMENT ON FUNCTION learnalytics_internal.learning_source_fields(text) IS
 'the fields a source of the given kind provides (enrolment, assignment, assignment_submission, quiz_attempt, module_progress)';
 
-CREATE TABLE @extschema@.alert_source (
+CREATE TABLE @extschema@.learning_source (
   kind      text PRIMARY KEY CONSTRAINT alert_source_kind_known
             CHECK (kind IN ('enrolment', 'assignment', 'assignment_submission', 'quiz_attempt', 'module_progress')),
   relation  regclass NOT NULL,
   columns   jsonb NOT NULL DEFAULT '{}' CONSTRAINT alert_source_columns_is_object
             CHECK (pg_catalog.jsonb_typeof(columns) = 'object')
 );
-COMMENT ON TABLE @extschema@.alert_source IS
+COMMENT ON TABLE @extschema@.learning_source IS
 'maps a kind of learning data onto a warehouse table or view: {"field": "column", ...} (unnamed fields: same name)';
 
-CREATE FUNCTION @extschema@.alert_source_check()
+CREATE FUNCTION learnalytics_internal.learning_source_check()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -110,76 +110,76 @@ DECLARE
   typ regtype;
 BEGIN
   IF (SELECT c.relkind FROM pg_class c WHERE c.oid = NEW.relation) NOT IN ('r', 'p', 'v', 'm', 'f') THEN
-    RAISE EXCEPTION 'alert_source "%": % is not a table or view', NEW.kind, NEW.relation
+    RAISE EXCEPTION 'learning_source "%": % is not a table or view', NEW.kind, NEW.relation
       USING ERRCODE = 'wrong_object_type';
   END IF;
   -- the rules publish what they read: whoever maps a source must be allowed to read it
   IF NOT coalesce(has_table_privilege(current_user, NEW.relation, 'SELECT'), false) THEN
-    RAISE EXCEPTION 'alert_source "%": permission denied for %', NEW.kind, NEW.relation
+    RAISE EXCEPTION 'learning_source "%": permission denied for %', NEW.kind, NEW.relation
       USING ERRCODE = 'insufficient_privilege',
             HINT = 'Map only a relation the registering role may SELECT from.';
   END IF;
   FOR k IN SELECT jsonb_object_keys(NEW.columns) LOOP
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.alert_source_fields(NEW.kind) s WHERE s.field = k) THEN
-      RAISE EXCEPTION 'alert_source "%": unknown field "%"', NEW.kind, k
+    IF NOT EXISTS (SELECT 1 FROM learnalytics_internal.learning_source_fields(NEW.kind) s WHERE s.field = k) THEN
+      RAISE EXCEPTION 'learning_source "%": unknown field "%"', NEW.kind, k
         USING ERRCODE = 'invalid_parameter_value',
-              HINT = (SELECT 'Fields: ' || string_agg(s.field, ', ') FROM @extschema@.alert_source_fields(NEW.kind) s) || '.';
+              HINT = (SELECT 'Fields: ' || string_agg(s.field, ', ') FROM learnalytics_internal.learning_source_fields(NEW.kind) s) || '.';
     END IF;
     IF jsonb_typeof(NEW.columns -> k) <> 'string' THEN
-      RAISE EXCEPTION 'alert_source "%": field "%" must name a column (a JSON string)', NEW.kind, k
+      RAISE EXCEPTION 'learning_source "%": field "%" must name a column (a JSON string)', NEW.kind, k
         USING ERRCODE = 'invalid_parameter_value';
     END IF;
   END LOOP;
-  FOR f IN SELECT * FROM @extschema@.alert_source_fields(NEW.kind) LOOP
+  FOR f IN SELECT * FROM learnalytics_internal.learning_source_fields(NEW.kind) LOOP
     col := coalesce(NEW.columns ->> f.field, f.field);
-    typ := @extschema@.source_column_type(NEW.relation, col);
+    typ := learnalytics_internal.column_type(NEW.relation, col);
     IF typ IS NULL THEN
       IF f.required OR NEW.columns ? f.field THEN
-        RAISE EXCEPTION 'alert_source "%": column "%" (field "%") does not exist in %', NEW.kind, col, f.field, NEW.relation
+        RAISE EXCEPTION 'learning_source "%": column "%" (field "%") does not exist in %', NEW.kind, col, f.field, NEW.relation
           USING ERRCODE = 'undefined_column';
       END IF;
       CONTINUE;
     END IF;
     IF f.type = 'timestamptz'::regtype AND typ <> 'timestamptz'::regtype THEN
-      RAISE EXCEPTION 'alert_source "%": column "%" is %, not timestamptz', NEW.kind, col, typ
+      RAISE EXCEPTION 'learning_source "%": column "%" is %, not timestamptz', NEW.kind, col, typ
         USING ERRCODE = 'datatype_mismatch',
               HINT = 'Convert it in a view, naming the time zone: ts AT TIME ZONE ''Europe/Paris''.';
     END IF;
     IF f.type = 'numeric'::regtype AND (SELECT t.typcategory FROM pg_type t WHERE t.oid = typ) <> 'N' THEN
-      RAISE EXCEPTION 'alert_source "%": column "%" is %, not numeric', NEW.kind, col, typ
+      RAISE EXCEPTION 'learning_source "%": column "%" is %, not numeric', NEW.kind, col, typ
         USING ERRCODE = 'datatype_mismatch';
     END IF;
   END LOOP;
   RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.alert_source_check() IS
-'trigger: validate an alert_source mapping against the catalog (known fields, existing columns, types)';
+COMMENT ON FUNCTION learnalytics_internal.learning_source_check() IS
+'trigger: validate an learning_source mapping against the catalog (known fields, existing columns, types)';
 
-CREATE TRIGGER alert_source_check BEFORE INSERT OR UPDATE ON @extschema@.alert_source
-FOR EACH ROW EXECUTE FUNCTION @extschema@.alert_source_check();
+CREATE TRIGGER learning_source_check BEFORE INSERT OR UPDATE ON @extschema@.learning_source
+FOR EACH ROW EXECUTE FUNCTION learnalytics_internal.learning_source_check();
 
 -- The SQL of a source as a parenthesised subquery with the standard field names: the mapped
 -- relation (regclass, columns through %I) or the built-in table.
-CREATE FUNCTION @extschema@.alert_source_sql(kind text)
+CREATE FUNCTION learnalytics_internal.learning_source_sql(kind text)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  src @extschema@.alert_source;
+  src @extschema@.learning_source;
   f   record;
   sel text[] := '{}';
   col text;
 BEGIN
-  SELECT * INTO src FROM @extschema@.alert_source s WHERE s.kind = alert_source_sql.kind;
+  SELECT * INTO src FROM @extschema@.learning_source s WHERE s.kind = learning_source_sql.kind;
   IF NOT FOUND THEN
     RETURN format('(SELECT * FROM %I.%I)', '@extschema@', kind);
   END IF;
-  PERFORM @extschema@.la_require_trusted_relation(src.relation, format('alert_source "%s"', kind));
-  FOR f IN SELECT * FROM @extschema@.alert_source_fields(kind) LOOP
+  PERFORM learnalytics_internal.require_trusted_relation(src.relation, format('learning_source "%s"', kind));
+  FOR f IN SELECT * FROM learnalytics_internal.learning_source_fields(kind) LOOP
     col := coalesce(src.columns ->> f.field, f.field);
-    IF @extschema@.source_column_type(src.relation, col) IS NOT NULL THEN
+    IF learnalytics_internal.column_type(src.relation, col) IS NOT NULL THEN
       sel := sel || format('(o.%I)::%s AS %I', col, f.type, f.field);
     ELSIF f.field = 'business_weight' THEN
       sel := sel || format('1::numeric AS %I', f.field);
@@ -190,7 +190,7 @@ BEGIN
   RETURN format('(SELECT %s FROM %s o)', array_to_string(sel, ', '), src.relation);
 END
 $$;
-COMMENT ON FUNCTION @extschema@.alert_source_sql(text) IS
+COMMENT ON FUNCTION learnalytics_internal.learning_source_sql(text) IS
 'subquery reading a kind of learning data with the standard field names (mapped relation or built-in table)';
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.enrolment', '');
@@ -198,18 +198,18 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.assignment', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.assignment_submission', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.quiz_attempt', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.module_progress', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.alert_source', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.learning_source', '');
 
 -- Privileges (doc/roles.md). Every function that is not IMMUTABLE loses PUBLIC's EXECUTE at the
 -- end of the install (privileges.sql); here each gets its roles. Trigger functions need no grant:
 -- a trigger runs its function whoever fires it.
 GRANT SELECT, INSERT, UPDATE, DELETE ON
   @extschema@.enrolment, @extschema@.assignment, @extschema@.assignment_submission, @extschema@.quiz_attempt,
-  @extschema@.module_progress, @extschema@.alert_source
+  @extschema@.module_progress, @extschema@.learning_source
 TO learnalytics_admin;
 GRANT SELECT ON
   @extschema@.enrolment, @extschema@.assignment, @extschema@.assignment_submission, @extschema@.quiz_attempt,
-  @extschema@.module_progress, @extschema@.alert_source
+  @extschema@.module_progress, @extschema@.learning_source
 TO learnalytics_analyst;
 -- Analysts replay rules, which reads the learning data through its mapping.
-GRANT EXECUTE ON FUNCTION @extschema@.alert_source_sql(text) TO learnalytics_analyst;
+GRANT EXECUTE ON FUNCTION learnalytics_internal.learning_source_sql(text) TO learnalytics_analyst;

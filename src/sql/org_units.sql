@@ -30,24 +30,24 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.org_unit_manager', '');
 -- Evaluated once per query (the policies call them in uncorrelated sub-selects). They run with the
 -- caller's rights, so each reads the mapping tables through their own policies: the chain is
 -- rollup rows -> learner_org_unit -> org_unit_manager -> pg_roles, without a cycle.
-CREATE FUNCTION @extschema@.la_sees_all_learners()
+CREATE FUNCTION learnalytics_internal.sees_all_learners()
 RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT pg_has_role(current_user, 'learnalytics_analyst', 'MEMBER')
 $$;
-COMMENT ON FUNCTION @extschema@.la_sees_all_learners() IS
+COMMENT ON FUNCTION learnalytics_internal.sees_all_learners() IS
 'true for members of learnalytics_analyst (and so of learnalytics_admin): row-level security shows them every learner';
 
-CREATE FUNCTION @extschema@.la_my_roles()
+CREATE FUNCTION learnalytics_internal.my_roles()
 RETURNS SETOF name
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT r.rolname FROM pg_roles r WHERE pg_has_role(current_user, r.oid, 'MEMBER')
 $$;
-COMMENT ON FUNCTION @extschema@.la_my_roles() IS
+COMMENT ON FUNCTION learnalytics_internal.my_roles() IS
 'the current role and every role it is a member of (directly or not)';
 
 CREATE FUNCTION @extschema@.managed_org_units()
@@ -56,12 +56,12 @@ LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT DISTINCT m.org_unit FROM @extschema@.org_unit_manager m
-   WHERE m.manager IN (SELECT @extschema@.la_my_roles())
+   WHERE m.manager IN (SELECT learnalytics_internal.my_roles())
 $$;
 COMMENT ON FUNCTION @extschema@.managed_org_units() IS
 'org units the current role manages (directly or through a role it is a member of)';
 
-CREATE FUNCTION @extschema@.la_managed_learners()
+CREATE FUNCTION learnalytics_internal.managed_learners()
 RETURNS SETOF text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -69,7 +69,7 @@ AS $$
   SELECT DISTINCT lo.learner FROM @extschema@.learner_org_unit lo
    WHERE lo.org_unit IN (SELECT @extschema@.managed_org_units())
 $$;
-COMMENT ON FUNCTION @extschema@.la_managed_learners() IS
+COMMENT ON FUNCTION learnalytics_internal.managed_learners() IS
 'learners of the org units the current role manages (directly or through a role it is a member of)';
 
 -- The admin role maintains every row; other roles see the memberships and assignments that concern them.
@@ -80,11 +80,11 @@ CREATE POLICY admin_all ON @extschema@.org_unit_manager TO learnalytics_admin US
 COMMENT ON POLICY admin_all ON @extschema@.learner_org_unit IS 'the admin role maintains every row';
 COMMENT ON POLICY admin_all ON @extschema@.org_unit_manager IS 'the admin role maintains every row';
 CREATE POLICY unit_scope ON @extschema@.learner_org_unit FOR SELECT
-  USING ((SELECT @extschema@.la_sees_all_learners())
+  USING ((SELECT learnalytics_internal.sees_all_learners())
          OR org_unit IN (SELECT @extschema@.managed_org_units()));
 CREATE POLICY unit_scope ON @extschema@.org_unit_manager FOR SELECT
-  USING ((SELECT @extschema@.la_sees_all_learners())
-         OR manager IN (SELECT @extschema@.la_my_roles()));
+  USING ((SELECT learnalytics_internal.sees_all_learners())
+         OR manager IN (SELECT learnalytics_internal.my_roles()));
 COMMENT ON POLICY unit_scope ON @extschema@.learner_org_unit IS
 'analysts see every membership; other roles only those of the org units they manage';
 COMMENT ON POLICY unit_scope ON @extschema@.org_unit_manager IS
@@ -92,8 +92,8 @@ COMMENT ON POLICY unit_scope ON @extschema@.org_unit_manager IS
 
 -- privileges (doc/roles.md): the row-level security predicate: every role that reads learner rows
 -- evaluates it as itself
-GRANT EXECUTE ON FUNCTION @extschema@.la_sees_all_learners(), @extschema@.la_my_roles(),
-  @extschema@.managed_org_units(), @extschema@.la_managed_learners()
+GRANT EXECUTE ON FUNCTION learnalytics_internal.sees_all_learners(), learnalytics_internal.my_roles(),
+  @extschema@.managed_org_units(), learnalytics_internal.managed_learners()
   TO learnalytics_viewer;
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.learner_org_unit, @extschema@.org_unit_manager TO learnalytics_admin;
 GRANT SELECT ON @extschema@.learner_org_unit, @extschema@.org_unit_manager TO learnalytics_viewer;

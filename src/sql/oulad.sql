@@ -26,11 +26,11 @@ $$;
 COMMENT ON FUNCTION @extschema@.oulad_timestamp(text, integer) IS
 'the instant of an OULAD day offset: noon UTC of day 0 (oulad_start_date) plus day days';
 
--- load_oulad: files -> raw tables (the publisher's columns) -> learnalytics inputs.
+-- oulad_load: files -> raw tables (the publisher's columns) -> learnalytics inputs.
 -- Runs COPY ... FROM PROGRAM 'gzip -dcf <file>' on the server, so it needs a superuser (or
 -- pg_execute_server_program and pg_read_server_files) and reads the directory as the server's OS
 -- user. Each file may be plain (.csv) or gzipped (.csv.gz); every studentVle*.csv[.gz] is loaded.
-CREATE FUNCTION @extschema@.load_oulad(dir text, target name DEFAULT 'oulad',
+CREATE FUNCTION @extschema@.oulad_load(dir text, target name DEFAULT 'oulad',
     OUT object text, OUT rows bigint)
 RETURNS SETOF record
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -59,14 +59,14 @@ BEGIN
   -- only a schema this function made earlier is replaced
   SELECT obj_description(n.oid, 'pg_namespace') INTO owner FROM pg_namespace n WHERE n.nspname = target;
   IF FOUND THEN
-    IF owner IS DISTINCT FROM 'OULAD tables loaded by learnalytics.load_oulad()' THEN
-      RAISE EXCEPTION 'schema "%" exists and was not made by load_oulad()', target
+    IF owner IS DISTINCT FROM 'OULAD tables loaded by learnalytics.oulad_load()' THEN
+      RAISE EXCEPTION 'schema "%" exists and was not made by oulad_load()', target
         USING ERRCODE = 'duplicate_schema', HINT = 'Drop it, or pass another target schema.';
     END IF;
     EXECUTE format('DROP SCHEMA %I CASCADE', target);
   END IF;
   EXECUTE format('CREATE SCHEMA %I', target);
-  EXECUTE format('COMMENT ON SCHEMA %I IS %L', target, 'OULAD tables loaded by learnalytics.load_oulad()');
+  EXECUTE format('COMMENT ON SCHEMA %I IS %L', target, 'OULAD tables loaded by learnalytics.oulad_load()');
 
   -- raw tables: the publisher's tables and columns, types made explicit
   EXECUTE format($ddl$
@@ -106,7 +106,7 @@ BEGIN
       IF (spec.stem = 'studentVle' AND f ~ '^studentVle.*\.csv(\.gz)?$')
          OR f IN (spec.stem || '.csv', spec.stem || '.csv.gz') THEN
         base := f;
-        RAISE NOTICE 'load_oulad: loading %', f;
+        RAISE NOTICE 'oulad_load: loading %', f;
         -- the path reaches the shell single-quoted, any quote in it escaped
         EXECUTE format('COPY %I.%I FROM PROGRAM %L WITH (FORMAT csv, HEADER true%s)',
           target, spec.tbl,
@@ -122,7 +122,7 @@ BEGIN
     END IF;
   END LOOP;
 
-  RAISE NOTICE 'load_oulad: building presentations, enrolments, activity, assessments';
+  RAISE NOTICE 'oulad_load: building presentations, enrolments, activity, assessments';
   EXECUTE format($ddl$
     -- clicks_complete: the presentation has click rows through its last day (a truncated
     -- extract, like SOURCE.md's BBB/2013J, stops early and must stay out of totals)
@@ -203,10 +203,10 @@ BEGIN
   $q$, target);
 END
 $fn$;
-COMMENT ON FUNCTION @extschema@.load_oulad(text, name) IS
-'load the OULAD CSV files (plain or gzipped) of a server directory into schema target (replaced if load_oulad made it): raw tables plus presentation, enrolment, learner, activity, assessment, submission (doc/oulad.md)';
+COMMENT ON FUNCTION @extschema@.oulad_load(text, name) IS
+'load the OULAD CSV files (plain or gzipped) of a server directory into schema target (replaced if oulad_load made it): raw tables plus presentation, enrolment, learner, activity, assessment, submission (doc/oulad.md)';
 
 -- privileges (doc/roles.md): loading reads server files, an admin task (and it needs a superuser, or
 -- pg_read_server_files and pg_execute_server_program, besides)
-REVOKE ALL ON FUNCTION @extschema@.load_oulad(text, name) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.load_oulad(text, name) TO learnalytics_admin;
+REVOKE ALL ON FUNCTION @extschema@.oulad_load(text, name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.oulad_load(text, name) TO learnalytics_admin;

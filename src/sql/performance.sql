@@ -40,7 +40,7 @@ COMMENT ON TABLE @extschema@.training_exposure IS
 -- Helpers shared by the registry checks and the joins: the type of a relation's column (NULL when
 -- there is no such column), and the SQL expression that reads a metric column (alias o) as float8
 -- (booleans count as 0/1). Column names only ever reach SQL through format('%I').
-CREATE FUNCTION @extschema@.source_column_type(relation regclass, column_name name)
+CREATE FUNCTION learnalytics_internal.column_type(relation regclass, column_name name)
 RETURNS regtype
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 AS $$
@@ -48,23 +48,23 @@ AS $$
   WHERE a.attrelid OPERATOR(pg_catalog.=) relation AND a.attname OPERATOR(pg_catalog.=) column_name
     AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
 $$;
-COMMENT ON FUNCTION @extschema@.source_column_type(regclass, name) IS
+COMMENT ON FUNCTION learnalytics_internal.column_type(regclass, name) IS
 'type of a column of a relation, NULL when it has no such column (registry checks)';
 
-CREATE FUNCTION @extschema@.metric_expression(relation regclass, metric_column name)
+CREATE FUNCTION learnalytics_internal.metric_expression(relation regclass, metric_column name)
 RETURNS text
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 AS $$
-  SELECT pg_catalog.format(CASE WHEN @extschema@.source_column_type(relation, metric_column)
+  SELECT pg_catalog.format(CASE WHEN learnalytics_internal.column_type(relation, metric_column)
                                      OPERATOR(pg_catalog.=) 'boolean'::pg_catalog.regtype
                                 THEN '(o.%I)::int::float8' ELSE '(o.%I)::float8' END, metric_column)
 $$;
-COMMENT ON FUNCTION @extschema@.metric_expression(regclass, name) IS
+COMMENT ON FUNCTION learnalytics_internal.metric_expression(regclass, name) IS
 'SQL expression reading a metric column of alias o as float8 (booleans as 0/1), identifier-quoted';
 
 -- Check a registered source against the catalog: the relation is readable as a table, the columns
 -- exist, the time column is a date or timestamp and the metric numeric or boolean.
-CREATE FUNCTION @extschema@.performance_source_check()
+CREATE FUNCTION learnalytics_internal.performance_source_check()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -88,7 +88,7 @@ BEGIN
   FOREACH field IN ARRAY ARRAY['learner_column', 'site_column', 'time_column', 'metric_column'] LOOP
     col := to_jsonb(NEW) ->> field;
     CONTINUE WHEN col IS NULL;
-    typ := @extschema@.source_column_type(NEW.relation, col);
+    typ := learnalytics_internal.column_type(NEW.relation, col);
     cat := (SELECT t.typcategory FROM pg_type t WHERE t.oid = typ);
     IF typ IS NULL THEN
       RAISE EXCEPTION 'performance_source field "%": column "%" does not exist in %', field, col, NEW.relation
@@ -106,11 +106,11 @@ BEGIN
   RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.performance_source_check() IS
+COMMENT ON FUNCTION learnalytics_internal.performance_source_check() IS
 'trigger: validate a performance_source row against the catalog (relation kind, columns, column types)';
 
 CREATE TRIGGER performance_source_check BEFORE INSERT OR UPDATE ON @extschema@.performance_source
-FOR EACH ROW EXECUTE FUNCTION @extschema@.performance_source_check();
+FOR EACH ROW EXECUTE FUNCTION learnalytics_internal.performance_source_check();
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.performance_source', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.training_exposure', '');
@@ -151,7 +151,7 @@ BEGIN
     RAISE EXCEPTION 'unknown performance source "%"', source
       USING ERRCODE = 'undefined_object', HINT = 'Register the table in performance_source first.';
   END IF;
-  PERFORM @extschema@.la_require_trusted_relation(src.relation, format('performance_source "%s"', source));
+  PERFORM learnalytics_internal.require_trusted_relation(src.relation, format('performance_source "%s"', source));
   IF baseline IS NULL OR baseline <= interval '0' OR follow_up IS NULL OR follow_up <= interval '0' THEN
     RAISE EXCEPTION 'baseline and follow_up must be positive intervals'
       USING ERRCODE = 'invalid_parameter_value';
@@ -165,7 +165,7 @@ BEGIN
     RAISE EXCEPTION 'performance source "%" has no site_column: comparison_sites cannot be applied', source
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  metric_expr := @extschema@.metric_expression(src.relation, src.metric_column);
+  metric_expr := learnalytics_internal.metric_expression(src.relation, src.metric_column);
   RETURN QUERY EXECUTE format($q$
     WITH obs AS (
       SELECT (o.%1$I)::text AS learner_key, %2$s AS site, (o.%3$I)::timestamptz AS observed_at, %4$s AS metric
@@ -268,6 +268,6 @@ GRANT SELECT ON @extschema@.performance_source, @extschema@.training_exposure, @
   TO learnalytics_analyst;
 REVOKE ALL ON FUNCTION @extschema@.performance_observations(text, text, interval, interval, text[]),
   @extschema@.performance_comparison(text, text, interval, interval, text[], float8) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.source_column_type(regclass, name), @extschema@.metric_expression(regclass, name),
+GRANT EXECUTE ON FUNCTION learnalytics_internal.column_type(regclass, name), learnalytics_internal.metric_expression(regclass, name),
   @extschema@.performance_observations(text, text, interval, interval, text[]),
   @extschema@.performance_comparison(text, text, interval, interval, text[], float8) TO learnalytics_analyst;

@@ -33,5 +33,5 @@ $privileges$;
 
 -- The functions of the core part (0.1.0): installation health and pg_cron detection, for every role.
 GRANT EXECUTE ON FUNCTION @extschema@.library_version(), @extschema@.pg_cron_available(),
-  @extschema@.require_pg_cron(), @extschema@.status(), @extschema@.la_pg_cron_settings()
+  @extschema@.require_pg_cron(), @extschema@.status(), learnalytics_internal.pg_cron_settings()
   TO learnalytics_viewer;

@@ -21,7 +21,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.retention_policy', '');
 
 -- Whoever writes a policy (retention_set, or the table directly) must be allowed to read and delete
 -- the rows it removes: retention_run deletes them with the rights of whoever runs it.
-CREATE FUNCTION @extschema@.retention_policy_check()
+CREATE FUNCTION learnalytics_internal.retention_policy_check()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -40,10 +40,10 @@ BEGIN
   RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.retention_policy_check() IS
+COMMENT ON FUNCTION learnalytics_internal.retention_policy_check() IS
 'trigger: the role writing a retention policy may SELECT and DELETE from its table';
 CREATE TRIGGER retention_policy_check BEFORE INSERT OR UPDATE OF relation ON @extschema@.retention_policy
-FOR EACH ROW EXECUTE FUNCTION @extschema@.retention_policy_check();
+FOR EACH ROW EXECUTE FUNCTION learnalytics_internal.retention_policy_check();
 
 -- Add or change a policy, after checking the table and its column.
 CREATE FUNCTION @extschema@.retention_set(relation regclass, time_column name, keep interval)
@@ -66,7 +66,7 @@ BEGIN
   IF kind NOT IN ('r', 'p') THEN
     RAISE EXCEPTION '% is not a table', relation USING ERRCODE = 'wrong_object_type';
   END IF;
-  typ := @extschema@.source_column_type(relation, time_column);
+  typ := learnalytics_internal.column_type(relation, time_column);
   IF typ IS NULL THEN
     RAISE EXCEPTION 'column "%" does not exist in %', time_column, relation USING ERRCODE = 'undefined_column';
   END IF;
@@ -113,9 +113,9 @@ DECLARE
   last    bigint;
 BEGIN
   FOR p IN SELECT * FROM @extschema@.retention_policy rp ORDER BY rp.relation::text LOOP
-    PERFORM @extschema@.la_require_trusted_relation(p.relation, 'retention_policy');
+    PERFORM learnalytics_internal.require_trusted_relation(p.relation, 'retention_policy');
     cutoff := now() - p.keep;
-    typ := format_type(@extschema@.source_column_type(p.relation, p.time_column), NULL);
+    typ := format_type(learnalytics_internal.column_type(p.relation, p.time_column), NULL);
     IF typ IS NULL THEN
       RAISE WARNING 'retention: column "%" of % is gone; policy skipped', p.time_column, p.relation;
       CONTINUE;
@@ -172,7 +172,7 @@ LANGUAGE sql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT @extschema@.la_cron_schedule('learnalytics-retention', schedule,
-           format('SELECT count(*) FROM %I.retention_run()', @extschema@.la_extension_schema()))
+           format('SELECT count(*) FROM %I.retention_run()', learnalytics_internal.extension_schema()))
 $$;
 COMMENT ON FUNCTION @extschema@.retention_schedule(text) IS
 'schedule retention_run() with pg_cron (job learnalytics-retention, daily at 03:17 by default); returns the job id';

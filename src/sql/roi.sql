@@ -7,20 +7,20 @@
 -- `internal`) so that Citus can ship partial states through its lossless text form.
 CREATE TYPE @extschema@.roi_summary;
 
-CREATE FUNCTION @extschema@.la_roi_in(cstring) RETURNS @extschema@.roi_summary
+CREATE FUNCTION learnalytics_internal.la_roi_in(cstring) RETURNS @extschema@.roi_summary
 AS 'MODULE_PATHNAME', 'la_roi_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.la_roi_out(@extschema@.roi_summary) RETURNS cstring
+CREATE FUNCTION learnalytics_internal.la_roi_out(@extschema@.roi_summary) RETURNS cstring
 AS 'MODULE_PATHNAME', 'la_roi_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.la_roi_recv(internal) RETURNS @extschema@.roi_summary
+CREATE FUNCTION learnalytics_internal.la_roi_recv(internal) RETURNS @extschema@.roi_summary
 AS 'MODULE_PATHNAME', 'la_roi_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.la_roi_send(@extschema@.roi_summary) RETURNS bytea
+CREATE FUNCTION learnalytics_internal.la_roi_send(@extschema@.roi_summary) RETURNS bytea
 AS 'MODULE_PATHNAME', 'la_roi_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE TYPE @extschema@.roi_summary (
-  INPUT = @extschema@.la_roi_in,
-  OUTPUT = @extschema@.la_roi_out,
-  RECEIVE = @extschema@.la_roi_recv,
-  SEND = @extschema@.la_roi_send,
+  INPUT = learnalytics_internal.la_roi_in,
+  OUTPUT = learnalytics_internal.la_roi_out,
+  RECEIVE = learnalytics_internal.la_roi_recv,
+  SEND = learnalytics_internal.la_roi_send,
   INTERNALLENGTH = VARIABLE,
   ALIGNMENT = double,
   STORAGE = extended
@@ -28,51 +28,51 @@ CREATE TYPE @extschema@.roi_summary (
 
 COMMENT ON TYPE @extschema@.roi_summary IS
 'Phillips-style ROI accumulation: benefits (unadjusted and adjusted by isolation x confidence), fully loaded costs by category, intangibles; exact money, combinable (doc/roi.md)';
-COMMENT ON FUNCTION @extschema@.la_roi_in(cstring) IS
+COMMENT ON FUNCTION learnalytics_internal.la_roi_in(cstring) IS
 'text input of roi_summary (validated: a forged or inconsistent value is rejected)';
-COMMENT ON FUNCTION @extschema@.la_roi_out(@extschema@.roi_summary) IS
+COMMENT ON FUNCTION learnalytics_internal.la_roi_out(@extschema@.roi_summary) IS
 'text output of roi_summary (lossless: reads back to the same value)';
-COMMENT ON FUNCTION @extschema@.la_roi_recv(internal) IS
+COMMENT ON FUNCTION learnalytics_internal.la_roi_recv(internal) IS
 'binary input of roi_summary (validated like the text input)';
-COMMENT ON FUNCTION @extschema@.la_roi_send(@extschema@.roi_summary) IS
+COMMENT ON FUNCTION learnalytics_internal.la_roi_send(@extschema@.roi_summary) IS
 'binary output of roi_summary (network byte order, format version first)';
 
 -- Transition function: one benefit, extreme, cost or intangible item per row.
-CREATE FUNCTION @extschema@.la_roi_sfunc(
+CREATE FUNCTION learnalytics_internal.la_roi_sfunc(
   @extschema@.roi_summary, kind text, label text, amount numeric, isolation numeric,
   confidence numeric, currency text)
 RETURNS @extschema@.roi_summary
 AS 'MODULE_PATHNAME', 'la_roi_sfunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-COMMENT ON FUNCTION @extschema@.la_roi_sfunc(@extschema@.roi_summary, text, text, numeric, numeric, numeric, text) IS
+COMMENT ON FUNCTION learnalytics_internal.la_roi_sfunc(@extschema@.roi_summary, text, text, numeric, numeric, numeric, text) IS
 'transition function of la_roi_agg: adds one benefit, extreme, cost or intangible item';
 
-CREATE FUNCTION @extschema@.la_roi_combine(@extschema@.roi_summary, @extschema@.roi_summary)
+CREATE FUNCTION learnalytics_internal.la_roi_combine(@extschema@.roi_summary, @extschema@.roi_summary)
 RETURNS @extschema@.roi_summary
 AS 'MODULE_PATHNAME', 'la_roi_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-COMMENT ON FUNCTION @extschema@.la_roi_combine(@extschema@.roi_summary, @extschema@.roi_summary) IS
+COMMENT ON FUNCTION learnalytics_internal.la_roi_combine(@extschema@.roi_summary, @extschema@.roi_summary) IS
 'merge two ROI summaries (exact sums; the same result in any order); rejects mixed currencies';
 
 CREATE AGGREGATE @extschema@.la_roi_agg(
   kind text, label text, amount numeric, isolation numeric, confidence numeric, currency text) (
-  SFUNC = @extschema@.la_roi_sfunc,
+  SFUNC = learnalytics_internal.la_roi_sfunc,
   STYPE = @extschema@.roi_summary,
-  COMBINEFUNC = @extschema@.la_roi_combine,
+  COMBINEFUNC = learnalytics_internal.la_roi_combine,
   PARALLEL = SAFE
 );
 
 COMMENT ON AGGREGATE @extschema@.la_roi_agg(text, text, numeric, numeric, numeric, text) IS
 'ROI summary of benefit/extreme/cost/intangible items (kind, label, amount, isolation, confidence, currency); NULL kind skips a row; no rows give NULL';
 
-CREATE AGGREGATE @extschema@.la_roi_rollup_agg(@extschema@.roi_summary) (
-  SFUNC = @extschema@.la_roi_combine,
+CREATE AGGREGATE @extschema@.la_merge_agg(@extschema@.roi_summary) (
+  SFUNC = learnalytics_internal.la_roi_combine,
   STYPE = @extschema@.roi_summary,
-  COMBINEFUNC = @extschema@.la_roi_combine,
+  COMBINEFUNC = learnalytics_internal.la_roi_combine,
   PARALLEL = SAFE
 );
 
-COMMENT ON AGGREGATE @extschema@.la_roi_rollup_agg(@extschema@.roi_summary) IS
+COMMENT ON AGGREGATE @extschema@.la_merge_agg(@extschema@.roi_summary) IS
 'roll ROI summaries up across programs, sites or periods (NULL summaries are skipped)';
 
 -- Accessors (nouns).

@@ -27,10 +27,13 @@ END
 $roles$;
 
 GRANT USAGE ON SCHEMA @extschema@ TO learnalytics_viewer, learnalytics_analyst, learnalytics_admin;
+-- The internal schema (helpers.sql): functions these roles may execute call its helpers with the
+-- caller's rights, which needs USAGE. PUBLIC gets none.
+GRANT USAGE ON SCHEMA learnalytics_internal TO learnalytics_viewer, learnalytics_analyst, learnalytics_admin;
 
 -- The caller's-rights functions that read or write a relation an admin registered or named
--- (evaluate_rule(s) and replay over alert_source, retention_run, the performance and experiment
--- functions over performance_source, refresh_learner_engagement, the rollup refreshes) run with
+-- (rule_evaluate(s) and replay over learning_source, retention_run, the performance and experiment
+-- functions over performance_source, engagement_refresh, the rollup refreshes) run with
 -- the rights of whoever calls them. Run by a superuser (by hand, or from a pg_cron job a superuser
 -- scheduled), reading a view of another role's runs the functions the view calls, and deleting
 -- from a table fires its owner's triggers, with superuser rights: an admin that is not superuser
@@ -38,7 +41,7 @@ GRANT USAGE ON SCHEMA @extschema@ TO learnalytics_viewer, learnalytics_analyst, 
 -- superuser. A caller that is not a superuser runs with its own rights and escalates nothing; a
 -- relation a superuser owns was written by one (a view of a superuser's is accepted whatever it
 -- calls). A relation that does not exist is left to the caller's own error.
-CREATE FUNCTION @extschema@.la_require_trusted_relation(rel regclass, what text)
+CREATE FUNCTION learnalytics_internal.require_trusted_relation(rel regclass, what text)
 RETURNS void
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -64,6 +67,6 @@ BEGIN
                  'or have a superuser own the relation.';
 END
 $$;
-COMMENT ON FUNCTION @extschema@.la_require_trusted_relation(regclass, text) IS
+COMMENT ON FUNCTION learnalytics_internal.require_trusted_relation(regclass, text) IS
 'raise insufficient_privilege when a superuser would read or write a relation whose owner is not a superuser (what: the calling function and registry entry)';
-GRANT EXECUTE ON FUNCTION @extschema@.la_require_trusted_relation(regclass, text) TO learnalytics_viewer;
+GRANT EXECUTE ON FUNCTION learnalytics_internal.require_trusted_relation(regclass, text) TO learnalytics_viewer;

@@ -74,7 +74,7 @@ CREATE TABLE @extschema@.rollup_learner_day (
 );
 CREATE INDEX rollup_learner_day_course ON @extschema@.rollup_learner_day (rollup, course, day);
 COMMENT ON TABLE @extschema@.rollup_learner_day IS
-'engagement summary of each learner''s events of one course on one day (in the rollup''s time zone); roll up with la_engagement_rollup_agg';
+'engagement summary of each learner''s events of one course on one day (in the rollup''s time zone); roll up with la_merge_agg';
 COMMENT ON COLUMN @extschema@.rollup_learner_day.rollup IS 'rollup name';
 COMMENT ON COLUMN @extschema@.rollup_learner_day.learner IS 'learner key, as text';
 COMMENT ON COLUMN @extschema@.rollup_learner_day.course IS 'course ('''' when the rollup has no course column)';
@@ -146,9 +146,9 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup_activity_week', '
 -- cast to a type owned by the bootstrap superuser. And the source must be a table: a view would run
 -- its query, with any function in it, for whoever reads it (a superuser's rollup_rebuild, say).
 -- Checked when a rollup is registered (the trigger on rollup) and every time its columns are read
--- (la_rollup_columns: the capture, the rebuild, the refresh), because ALTER TABLE can change, rename
+-- (rollup_columns: the capture, the rebuild, the refresh), because ALTER TABLE can change, rename
 -- or drop a column afterwards.
-CREATE FUNCTION @extschema@.la_rollup_check_columns(r @extschema@.rollup)
+CREATE FUNCTION learnalytics_internal.rollup_check_columns(r @extschema@.rollup)
 RETURNS void
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -195,19 +195,19 @@ BEGIN
   END LOOP;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.la_rollup_check_columns(@extschema@.rollup) IS
+COMMENT ON FUNCTION learnalytics_internal.rollup_check_columns(@extschema@.rollup) IS
 'raise wrong_object_type, undefined_column or datatype_mismatch unless a rollup''s source is a table and every column it reads exists there with a built-in type rollups read';
 
 -- The select list that turns rows of a source (alias s) into delta columns: learner, course,
 -- activity, ts, weight. Column names only reach SQL through format('%I'); the source and the
 -- columns' types are checked first, every time.
-CREATE FUNCTION @extschema@.la_rollup_columns(r @extschema@.rollup)
+CREATE FUNCTION learnalytics_internal.rollup_columns(r @extschema@.rollup)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  PERFORM @extschema@.la_rollup_check_columns(r);
+  PERFORM learnalytics_internal.rollup_check_columns(r);
   RETURN format('s.%I::text, %s, %s, s.%I, %s',
                 r.learner_column,
                 CASE WHEN r.course_column IS NULL THEN '''''::text'
@@ -219,7 +219,7 @@ BEGIN
                      ELSE format('s.%I::bigint', r.weight_column) END);
 END
 $$;
-COMMENT ON FUNCTION @extschema@.la_rollup_columns(@extschema@.rollup) IS
+COMMENT ON FUNCTION learnalytics_internal.rollup_columns(@extschema@.rollup) IS
 'select list reading learner, course, activity, ts and weight of a rollup''s source (alias s), identifiers quoted, after checking the columns'' types';
 
 -- Registering a rollup (rollup_create, or an INSERT or UPDATE of rollup by an admin) publishes the
@@ -229,7 +229,7 @@ COMMENT ON FUNCTION @extschema@.la_rollup_columns(@extschema@.rollup) IS
 -- for a superuser only (a rollup whose table was dropped is restored by pg_dump, run as one, as it
 -- was; nothing can be captured from it): anyone else is refused, or an admin could register the OID
 -- of a table not yet created and capture the columns of whoever creates it.
-CREATE FUNCTION @extschema@.la_rollup_registry_check()
+CREATE FUNCTION learnalytics_internal.rollup_registry_check()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -259,30 +259,30 @@ BEGIN
               HINT = 'A rollup reads only columns the role that registers it may read: grant SELECT on them first.';
     END IF;
   END LOOP;
-  PERFORM @extschema@.la_rollup_check_columns(NEW);
+  PERFORM learnalytics_internal.rollup_check_columns(NEW);
   RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.la_rollup_registry_check() IS
+COMMENT ON FUNCTION learnalytics_internal.rollup_registry_check() IS
 'trigger on rollup: the role registering a rollup may read the columns it names, the source is a table and the columns have types rollups read';
 CREATE TRIGGER rollup_registry_check BEFORE INSERT OR UPDATE OF source, learner_column, ts_column,
   weight_column, course_column, activity_column ON @extschema@.rollup
-  FOR EACH ROW EXECUTE FUNCTION @extschema@.la_rollup_registry_check();
+  FOR EACH ROW EXECUTE FUNCTION learnalytics_internal.rollup_registry_check();
 -- Nobody gets EXECUTE on the trigger function (a trigger fires without it). The column check is
 -- called by the rebuild and the refresh, which run with the admin's rights.
-REVOKE ALL ON FUNCTION @extschema@.la_rollup_registry_check() FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.la_rollup_check_columns(@extschema@.rollup) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.la_rollup_check_columns(@extschema@.rollup) TO learnalytics_admin;
+REVOKE ALL ON FUNCTION learnalytics_internal.rollup_registry_check() FROM PUBLIC;
+REVOKE ALL ON FUNCTION learnalytics_internal.rollup_check_columns(@extschema@.rollup) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION learnalytics_internal.rollup_check_columns(@extschema@.rollup) TO learnalytics_admin;
 
 -- Statement-level capture: one trigger per operation on the source (transition tables need one
 -- event per trigger); every rollup of the source gets the changed rows. SECURITY DEFINER so that
 -- anyone allowed to write the source records its changes without rights on rollup_delta. So it
 -- evaluates nothing a user wrote (doc/roles.md, "Elevated rights"): it reads only columns of the
--- built-in types la_rollup_columns checks, and only from the statement's transition tables. A
+-- built-in types rollup_columns checks, and only from the statement's transition tables. A
 -- trigger that calls it without them (an admin's own: the admin role may execute the function)
 -- would leave la_old and la_new to the search path's pg_temp, where the writer's temporary table of
 -- any columns would be read: such triggers are refused.
-CREATE FUNCTION @extschema@.la_rollup_capture()
+CREATE FUNCTION learnalytics_internal.rollup_capture()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -299,7 +299,7 @@ BEGIN
               (CASE WHEN TG_OP IN ('UPDATE', 'INSERT') THEN 'la_new' END)::name) THEN
     RAISE EXCEPTION 'trigger "%" on % is not a rollup capture trigger', TG_NAME, TG_RELID::regclass
       USING ERRCODE = 'trigger_protocol_violated',
-            DETAIL = 'la_rollup_capture() serves the AFTER ... FOR EACH STATEMENT triggers that rollup_create() installs, which name their transition tables la_old and la_new.',
+            DETAIL = 'rollup_capture() serves the AFTER ... FOR EACH STATEMENT triggers that rollup_create() installs, which name their transition tables la_old and la_new.',
             HINT = 'Drop the trigger: rollup_create() installs the capture triggers of a table that has none.';
   END IF;
   FOR r IN SELECT * FROM @extschema@.rollup WHERE source = TG_RELID LOOP
@@ -315,24 +315,24 @@ BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
       EXECUTE format('INSERT INTO @extschema@.rollup_delta (rollup, sign, learner, course, activity, ts, weight)
                       SELECT $1, -1, %s FROM la_old s WHERE s.%I IS NOT NULL AND s.%I IS NOT NULL',
-                     @extschema@.la_rollup_columns(r), r.learner_column, r.ts_column)
+                     learnalytics_internal.rollup_columns(r), r.learner_column, r.ts_column)
         USING r.name;
     END IF;
     IF TG_OP IN ('UPDATE', 'INSERT') THEN
       EXECUTE format('INSERT INTO @extschema@.rollup_delta (rollup, sign, learner, course, activity, ts, weight)
                       SELECT $1, 1, %s FROM la_new s WHERE s.%I IS NOT NULL AND s.%I IS NOT NULL',
-                     @extschema@.la_rollup_columns(r), r.learner_column, r.ts_column)
+                     learnalytics_internal.rollup_columns(r), r.learner_column, r.ts_column)
         USING r.name;
     END IF;
   END LOOP;
   RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.la_rollup_capture() IS
+COMMENT ON FUNCTION learnalytics_internal.rollup_capture() IS
 'statement trigger on rollup sources: records inserted (+1) and deleted (-1) events in rollup_delta; TRUNCATE empties the rollups';
 
 -- A NOTICE for long refreshes: after a phase that handled many rows or took a while.
-CREATE FUNCTION @extschema@.la_rollup_progress(rollup text, phase text, n bigint, started timestamptz)
+CREATE FUNCTION learnalytics_internal.progress_notice(rollup text, phase text, n bigint, started timestamptz)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -344,13 +344,13 @@ BEGIN
   END IF;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.la_rollup_progress(text, text, bigint, timestamptz) IS
+COMMENT ON FUNCTION learnalytics_internal.progress_notice(text, text, bigint, timestamptz) IS
 'progress NOTICE of a rollup refresh phase (only for phases of 100,000 rows or more than 2 seconds)';
 
 -- Look a rollup up, take its advisory lock (one refresh of a rollup at a time) and stop writers of
 -- the source until the end of the transaction, so that the deltas claimed and the source rows read
 -- are the same state.
-CREATE FUNCTION @extschema@.la_rollup_begin(rollup_name text)
+CREATE FUNCTION learnalytics_internal.rollup_begin(rollup_name text)
 RETURNS @extschema@.rollup
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -365,12 +365,12 @@ BEGIN
       USING ERRCODE = 'undefined_object',
             HINT = 'Create it with rollup_create(); SELECT name FROM rollup lists the existing ones.';
   END IF;
-  PERFORM @extschema@.la_require_trusted_relation(r.source, format('rollup "%s"', r.name));
+  PERFORM learnalytics_internal.require_trusted_relation(r.source, format('rollup "%s"', r.name));
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', r.source);
   RETURN r;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.la_rollup_begin(text) IS
+COMMENT ON FUNCTION learnalytics_internal.rollup_begin(text) IS
 'start of a rollup refresh: the rollup''s row, after taking its advisory lock and a SHARE lock on its source';
 
 -- Full rebuild: everything from the source, pending deltas discarded (the source already holds them).
@@ -382,7 +382,7 @@ SET search_path = pg_catalog, pg_temp
 SET TimeZone = 'UTC'
 AS $$
 DECLARE
-  r       @extschema@.rollup := @extschema@.la_rollup_begin(rollup_name);
+  r       @extschema@.rollup := learnalytics_internal.rollup_begin(rollup_name);
   started timestamptz := clock_timestamp();
   last    bigint;
 BEGIN
@@ -403,25 +403,25 @@ BEGIN
        FROM (SELECT %s FROM %s s WHERE s.%I IS NOT NULL AND s.%I IS NOT NULL)
             AS e (learner, course, activity, ts, weight)
       GROUP BY learner, course, ts::timestamp::date',
-    @extschema@.la_rollup_columns(r), r.source, r.learner_column, r.ts_column)
+    learnalytics_internal.rollup_columns(r), r.source, r.learner_column, r.ts_column)
   USING r.name, r.tz, r.session_gap;
   GET DIAGNOSTICS learner_days = ROW_COUNT;
-  PERFORM @extschema@.la_rollup_progress(r.name, 'learner-days built from the source', learner_days, started);
+  PERFORM learnalytics_internal.progress_notice(r.name, 'learner-days built from the source', learner_days, started);
 
   INSERT INTO @extschema@.rollup_learner_week (rollup, learner, course, week, summary)
   SELECT r.name, d.learner, d.course, date_trunc('week', d.day)::date,
-         @extschema@.la_engagement_rollup_agg(d.summary)
+         @extschema@.la_merge_agg(d.summary)
     FROM @extschema@.rollup_learner_day d WHERE d.rollup = r.name
    GROUP BY d.learner, d.course, date_trunc('week', d.day)::date;
   GET DIAGNOSTICS learner_weeks = ROW_COUNT;
-  PERFORM @extschema@.la_rollup_progress(r.name, 'learner-weeks built', learner_weeks, started);
+  PERFORM learnalytics_internal.progress_notice(r.name, 'learner-weeks built', learner_weeks, started);
 
   INSERT INTO @extschema@.rollup_course_week (rollup, course, week, summary)
   SELECT r.name, w.course, w.week, @extschema@.la_engagement_cohort_agg(w.summary)
     FROM @extschema@.rollup_learner_week w WHERE w.rollup = r.name
    GROUP BY w.course, w.week;
   GET DIAGNOSTICS course_weeks = ROW_COUNT;
-  PERFORM @extschema@.la_rollup_progress(r.name, 'course-weeks built', course_weeks, started);
+  PERFORM learnalytics_internal.progress_notice(r.name, 'course-weeks built', course_weeks, started);
 
   activity_weeks := 0;
   IF r.activity_column IS NOT NULL THEN
@@ -432,10 +432,10 @@ BEGIN
          FROM (SELECT %s FROM %s s WHERE s.%I IS NOT NULL AND s.%I IS NOT NULL)
               AS e (learner, course, activity, ts, weight)
         GROUP BY 2, 3, 4',
-      @extschema@.la_rollup_columns(r), r.source, r.learner_column, r.ts_column)
+      learnalytics_internal.rollup_columns(r), r.source, r.learner_column, r.ts_column)
     USING r.name;
     GET DIAGNOSTICS activity_weeks = ROW_COUNT;
-    PERFORM @extschema@.la_rollup_progress(r.name, 'activity-weeks built', activity_weeks, started);
+    PERFORM learnalytics_internal.progress_notice(r.name, 'activity-weeks built', activity_weeks, started);
   END IF;
 
   UPDATE @extschema@.rollup
@@ -457,7 +457,7 @@ SET search_path = pg_catalog, pg_temp
 SET TimeZone = 'UTC'
 AS $$
 DECLARE
-  r       @extschema@.rollup := @extschema@.la_rollup_begin(rollup_name);
+  r       @extschema@.rollup := learnalytics_internal.rollup_begin(rollup_name);
   started timestamptz := clock_timestamp();
   last    bigint;
   n       bigint;
@@ -483,7 +483,7 @@ BEGIN
   INSERT INTO la_rollup_claimed SELECT d.*, d.ts::timestamp::date FROM d;
   GET DIAGNOSTICS changes = ROW_COUNT;
   SELECT max(seq) INTO last FROM la_rollup_claimed;
-  PERFORM @extschema@.la_rollup_progress(r.name, 'changes claimed', changes, started);
+  PERFORM learnalytics_internal.progress_notice(r.name, 'changes claimed', changes, started);
 
   -- learner-days that lost events (deletes, the old side of updates) are recomputed from the source
   CREATE TEMP TABLE la_rollup_dirty ON COMMIT DROP AS
@@ -501,12 +501,12 @@ BEGIN
             AS e (learner, course, activity, ts, weight)
       WHERE e.course = k.course AND e.ts::timestamp::date = k.day
       GROUP BY e.learner, e.course, k.day',
-    @extschema@.la_rollup_columns(r), r.source, r.learner_column,
+    learnalytics_internal.rollup_columns(r), r.source, r.learner_column,
     format_type((SELECT atttypid FROM pg_attribute WHERE attrelid = r.source AND attname = r.learner_column), NULL),
     r.ts_column, r.ts_column)
   USING r.name, r.tz, r.session_gap;
   GET DIAGNOSTICS learner_days_recomputed = ROW_COUNT;
-  PERFORM @extschema@.la_rollup_progress(r.name, 'learner-days recomputed from the source',
+  PERFORM learnalytics_internal.progress_notice(r.name, 'learner-days recomputed from the source',
                                          learner_days_recomputed, started);
 
   -- inserted events of the other learner-days are merged into the existing summaries
@@ -519,9 +519,9 @@ BEGIN
                       WHERE k.learner = c.learner AND k.course = c.course AND k.day = c.day)
    GROUP BY c.learner, c.course, c.day
   ON CONFLICT (rollup, learner, course, day)
-  DO UPDATE SET summary = @extschema@.la_engagement_merge(t.summary, EXCLUDED.summary);
+  DO UPDATE SET summary = learnalytics_internal.la_engagement_merge(t.summary, EXCLUDED.summary);
   GET DIAGNOSTICS learner_days_merged = ROW_COUNT;
-  PERFORM @extschema@.la_rollup_progress(r.name, 'learner-days merged', learner_days_merged, started);
+  PERFORM learnalytics_internal.progress_notice(r.name, 'learner-days merged', learner_days_merged, started);
 
   -- learner-weeks touched by a change: those with a recomputed day are rolled up again from their
   -- (at most 7) day rows; the others merge a summary of their new events
@@ -532,7 +532,7 @@ BEGIN
   DELETE FROM @extschema@.rollup_learner_week w USING la_rollup_lweeks k
    WHERE k.dirty AND w.rollup = r.name AND w.learner = k.learner AND w.course = k.course AND w.week = k.week;
   INSERT INTO @extschema@.rollup_learner_week (rollup, learner, course, week, summary)
-  SELECT r.name, k.learner, k.course, k.week, @extschema@.la_engagement_rollup_agg(d.summary)
+  SELECT r.name, k.learner, k.course, k.week, @extschema@.la_merge_agg(d.summary)
     FROM la_rollup_lweeks k
     JOIN @extschema@.rollup_learner_day d
       ON d.rollup = r.name AND d.learner = k.learner AND d.course = k.course
@@ -549,10 +549,10 @@ BEGIN
    WHERE NOT k.dirty
    GROUP BY c.learner, c.course, k.week
   ON CONFLICT (rollup, learner, course, week)
-  DO UPDATE SET summary = @extschema@.la_engagement_merge(t.summary, EXCLUDED.summary);
+  DO UPDATE SET summary = learnalytics_internal.la_engagement_merge(t.summary, EXCLUDED.summary);
   GET DIAGNOSTICS learner_weeks = ROW_COUNT;
   learner_weeks := learner_weeks + n;
-  PERFORM @extschema@.la_rollup_progress(r.name, 'learner-weeks recomputed', learner_weeks, started);
+  PERFORM learnalytics_internal.progress_notice(r.name, 'learner-weeks recomputed', learner_weeks, started);
 
   -- course-weeks touched by any change: the cohort of their learner-week rows
   CREATE TEMP TABLE la_rollup_weeks ON COMMIT DROP AS SELECT DISTINCT course, week FROM la_rollup_lweeks;
@@ -565,7 +565,7 @@ BEGIN
     JOIN @extschema@.rollup_learner_week w ON w.rollup = r.name AND w.course = k.course AND w.week = k.week
    GROUP BY k.course, k.week;
   GET DIAGNOSTICS course_weeks = ROW_COUNT;
-  PERFORM @extschema@.la_rollup_progress(r.name, 'course-weeks recomputed', course_weeks, started);
+  PERFORM learnalytics_internal.progress_notice(r.name, 'course-weeks recomputed', course_weeks, started);
 
   -- the heatmap's counts are sums: deltas add up exactly
   activity_weeks := 0;
@@ -645,7 +645,7 @@ BEGIN
       USING ERRCODE = 'wrong_object_type',
             HINT = 'Rollups capture changes with triggers: point them at the table that receives the events.';
   END IF;
-  PERFORM @extschema@.la_check_event_columns(source, learner_column, ts_column, weight_column,
+  PERFORM learnalytics_internal.check_event_columns(source, learner_column, ts_column, weight_column,
                                              ARRAY[course_column, activity_column]);
   -- the summaries validate the time zone and the gap
   PERFORM @extschema@.la_engagement_agg('x'::text, now(), NULL::bigint, tz, session_gap);
@@ -658,7 +658,7 @@ BEGIN
   FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
     -- a trigger of that name that is not the capture trigger would be refused when it fires
     IF EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = source AND t.tgname = 'learnalytics_rollup_' || op
-                  AND (t.tgfoid <> '@extschema@.la_rollup_capture()'::regprocedure
+                  AND (t.tgfoid <> 'learnalytics_internal.rollup_capture()'::regprocedure
                        OR t.tgtype::int & 67 <> 0    -- ROW, BEFORE or INSTEAD
                        OR t.tgoldtable IS DISTINCT FROM (CASE WHEN op IN ('update', 'delete') THEN 'la_old' END)::name
                        OR t.tgnewtable IS DISTINCT FROM (CASE WHEN op IN ('update', 'insert') THEN 'la_new' END)::name)) THEN
@@ -668,7 +668,7 @@ BEGIN
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = source
                       AND t.tgname = 'learnalytics_rollup_' || op) THEN
-      EXECUTE format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.la_rollup_capture()',
+      EXECUTE format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION learnalytics_internal.rollup_capture()',
                      'learnalytics_rollup_' || op, op, source,
                      CASE op WHEN 'insert' THEN 'REFERENCING NEW TABLE AS la_new'
                              WHEN 'update' THEN 'REFERENCING OLD TABLE AS la_old NEW TABLE AS la_new'
@@ -723,7 +723,7 @@ DECLARE
   jobid bigint;
   cron  record;
 BEGIN
-  SELECT c.preloaded, c.database_name INTO cron FROM @extschema@.la_pg_cron_settings() c;
+  SELECT c.preloaded, c.database_name INTO cron FROM learnalytics_internal.pg_cron_settings() c;
   IF cron.preloaded AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
     RAISE EXCEPTION 'pg_cron is not installed in database "%"', current_database()
       USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -740,7 +740,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.la_cron_schedule(text, text, text) IS
 'schedule a command of this database with pg_cron (same job name: rescheduled); the error hint names cron.schedule_in_database() when pg_cron lives elsewhere';
 
-CREATE FUNCTION @extschema@.la_extension_schema()
+CREATE FUNCTION learnalytics_internal.extension_schema()
 RETURNS name
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -748,7 +748,7 @@ AS $$
   SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
    WHERE e.extname = 'learnalytics'
 $$;
-COMMENT ON FUNCTION @extschema@.la_extension_schema() IS 'the schema learnalytics is installed in (for scheduled commands)';
+COMMENT ON FUNCTION learnalytics_internal.extension_schema() IS 'the schema learnalytics is installed in (for scheduled commands)';
 
 CREATE FUNCTION @extschema@.rollup_schedule(rollup_name text, schedule text DEFAULT '*/15 * * * *')
 RETURNS bigint
@@ -760,7 +760,7 @@ BEGIN
     RAISE EXCEPTION 'rollup "%" does not exist', rollup_name USING ERRCODE = 'undefined_object';
   END IF;
   RETURN @extschema@.la_cron_schedule('learnalytics-rollup-' || rollup_name, schedule,
-           format('SELECT %I.rollup_refresh(%L)', @extschema@.la_extension_schema(), rollup_name));
+           format('SELECT %I.rollup_refresh(%L)', learnalytics_internal.extension_schema(), rollup_name));
 END
 $$;
 COMMENT ON FUNCTION @extschema@.rollup_schedule(text, text) IS
@@ -794,7 +794,7 @@ BEGIN
     EXECUTE pg_catalog.format('COMMENT ON POLICY admin_all ON @extschema@.%I IS %L', t, 'the admin role maintains every row');
     EXECUTE pg_catalog.format(
       'CREATE POLICY learner_scope ON @extschema@.%I FOR SELECT
-         USING ((SELECT @extschema@.la_sees_all_learners()) OR learner IN (SELECT @extschema@.la_managed_learners()))', t);
+         USING ((SELECT learnalytics_internal.sees_all_learners()) OR learner IN (SELECT learnalytics_internal.managed_learners()))', t);
     EXECUTE pg_catalog.format('COMMENT ON POLICY learner_scope ON @extschema@.%I IS %L', t,
       'analysts see every learner; other roles only the learners of the org units they manage');
   END LOOP;
@@ -845,16 +845,16 @@ COMMENT ON VIEW @extschema@.org_unit_daily_engagement IS
 REVOKE ALL ON FUNCTION @extschema@.rollup_create(text, regclass, name, name, name, name, name, text, interval, boolean),
   @extschema@.rollup_drop(text), @extschema@.rollup_rebuild(text), @extschema@.rollup_refresh(text),
   @extschema@.rollup_refresh_all(), @extschema@.rollup_schedule(text, text), @extschema@.rollup_unschedule(text),
-  @extschema@.la_rollup_begin(text), @extschema@.la_rollup_progress(text, text, bigint, timestamptz),
-  @extschema@.la_cron_schedule(text, text, text), @extschema@.la_rollup_capture()
+  learnalytics_internal.rollup_begin(text), learnalytics_internal.progress_notice(text, text, bigint, timestamptz),
+  @extschema@.la_cron_schedule(text, text, text), learnalytics_internal.rollup_capture()
   FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.rollup_create(text, regclass, name, name, name, name, name, text, interval, boolean),
   @extschema@.rollup_drop(text), @extschema@.rollup_rebuild(text), @extschema@.rollup_refresh(text),
   @extschema@.rollup_refresh_all(), @extschema@.rollup_schedule(text, text), @extschema@.rollup_unschedule(text),
-  @extschema@.la_rollup_begin(text), @extschema@.la_rollup_progress(text, text, bigint, timestamptz),
-  @extschema@.la_cron_schedule(text, text, text), @extschema@.la_rollup_capture()
+  learnalytics_internal.rollup_begin(text), learnalytics_internal.progress_notice(text, text, bigint, timestamptz),
+  @extschema@.la_cron_schedule(text, text, text), learnalytics_internal.rollup_capture()
   TO learnalytics_admin;
-GRANT EXECUTE ON FUNCTION @extschema@.la_rollup_columns(@extschema@.rollup), @extschema@.la_extension_schema()
+GRANT EXECUTE ON FUNCTION learnalytics_internal.rollup_columns(@extschema@.rollup), learnalytics_internal.extension_schema()
   TO learnalytics_admin;
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.rollup, @extschema@.rollup_delta,
   @extschema@.rollup_learner_day, @extschema@.rollup_learner_week, @extschema@.rollup_course_week,

@@ -1,18 +1,16 @@
--- complain if the script is sourced in psql rather than run by ALTER EXTENSION
-\echo Use "ALTER EXTENSION learnalytics UPDATE" to load this file. \quit
 
 -- Changes to objects that the previous release already had go here (CREATE OR REPLACE FUNCTION,
 -- CREATE OR REPLACE AGGREGATE, ALTER ...). The parts new in this release (NEW_PARTS in the Makefile)
 -- are appended after this file when the upgrade script is generated.
 
--- core (issue 12): pg_cron's settings are read through la_pg_cron_settings(), so that an admin who is
+-- core (issue 12): pg_cron's settings are read through pg_cron_settings(), so that an admin who is
 -- not superuser can schedule; the same text as src/sql/core.sql.
 -- What pg_cron's two server settings say: whether it is in shared_preload_libraries, and the
 -- database it runs in (cron.database_name; NULL when pg_cron is not loaded). Both settings are
 -- readable by superusers only, so this runs with the extension owner's rights; it reads the two
 -- settings and nothing else (no argument, no user-defined function, operator or type), so that a
 -- learnalytics_admin who is not superuser can use the scheduling helpers.
-CREATE FUNCTION @extschema@.la_pg_cron_settings(OUT preloaded boolean, OUT database_name text)
+CREATE FUNCTION learnalytics_internal.pg_cron_settings(OUT preloaded boolean, OUT database_name text)
 RETURNS record
 LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -22,7 +20,7 @@ AS $$
          pg_catalog.current_setting('cron.database_name', true)
 $$;
 
-COMMENT ON FUNCTION @extschema@.la_pg_cron_settings() IS
+COMMENT ON FUNCTION learnalytics_internal.pg_cron_settings() IS
 'whether pg_cron is in shared_preload_libraries and its cron.database_name (superuser-only settings, read with the owner''s rights)';
 
 -- Raise a clear error, with what to do, when pg_cron is not usable from this database.
@@ -35,7 +33,7 @@ DECLARE
   preloaded boolean;
   cron_db   text;
 BEGIN
-  SELECT c.preloaded, c.database_name INTO preloaded, cron_db FROM @extschema@.la_pg_cron_settings() c;
+  SELECT c.preloaded, c.database_name INTO preloaded, cron_db FROM learnalytics_internal.pg_cron_settings() c;
   IF NOT preloaded THEN
     RAISE EXCEPTION 'pg_cron is not loaded'
       USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -82,7 +80,7 @@ BEGIN
                    WHERE e.extname = 'learnalytics'))
      INTO lib_version;
   cron_here := EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron');
-  SELECT c.preloaded, c.database_name INTO preloaded, cron_db FROM @extschema@.la_pg_cron_settings() c;
+  SELECT c.preloaded, c.database_name INTO preloaded, cron_db FROM learnalytics_internal.pg_cron_settings() c;
 
   component := 'extension version'; value := ext_version; ok := true; hint := NULL;
   RETURN NEXT;

@@ -221,7 +221,7 @@ COMMENT ON VIEW @extschema@.xapi_statements_pseudonymous IS
 -------------------------------------------------------------------------------
 
 -- The current key, created on first use (32 bytes from the server's strong random source).
-CREATE FUNCTION @extschema@.xapi_current_key()
+CREATE FUNCTION learnalytics_internal.xapi_current_key()
 RETURNS bytea
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -239,7 +239,7 @@ BEGIN
   RETURN k;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.xapi_current_key() IS
+COMMENT ON FUNCTION learnalytics_internal.xapi_current_key() IS
 'the pseudonym key, created at random on first use (admin only)';
 
 CREATE FUNCTION @extschema@.xapi_set_pseudonym_key(new_key bytea DEFAULT NULL)
@@ -292,7 +292,7 @@ COMMENT ON FUNCTION @extschema@.xapi_pseudonym(jsonb) IS
 -- xapi_create_partitions and xapi_attach_month, which run with the extension owner's rights; not
 -- SECURITY DEFINER itself: as one it would build indexes, with opclasses of the columns' types, on
 -- any table it were handed.
-CREATE FUNCTION @extschema@.xapi_partition_indexes(part regclass)
+CREATE FUNCTION learnalytics_internal.xapi_partition_indexes(part regclass)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -305,7 +305,7 @@ BEGIN
   EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (id)', name || '_id', part);
 END
 $$;
-COMMENT ON FUNCTION @extschema@.xapi_partition_indexes(regclass) IS
+COMMENT ON FUNCTION learnalytics_internal.xapi_partition_indexes(regclass) IS
 'internal: create the three indexes of a partition of xapi_statements: (actor_pseudonym, timestamp), (object_id, timestamp), (id)';
 
 -- A month is made as a table of its own (LIKE the store, as a load's new month is), given its
@@ -373,7 +373,7 @@ BEGIN
       IF attach THEN
         EXECUTE format('CREATE TABLE %I.%I (LIKE %I.xapi_statements INCLUDING DEFAULTS)',
                        schema_name, part, schema_name);
-        PERFORM @extschema@.xapi_partition_indexes(format('%I.%I', schema_name, part)::regclass);
+        PERFORM learnalytics_internal.xapi_partition_indexes(format('%I.%I', schema_name, part)::regclass);
         EXECUTE format('ALTER TABLE %I.xapi_statements ATTACH PARTITION %I.%I FOR VALUES FROM (%L) TO (%L)',
                        schema_name, schema_name, part,
                        lo AT TIME ZONE 'UTC', (lo + interval '1 month') AT TIME ZONE 'UTC');
@@ -381,7 +381,7 @@ BEGIN
         EXECUTE format('CREATE TABLE %I.%I PARTITION OF %I.xapi_statements FOR VALUES FROM (%L) TO (%L)',
                        schema_name, part, schema_name,
                        lo AT TIME ZONE 'UTC', (lo + interval '1 month') AT TIME ZONE 'UTC');
-        PERFORM @extschema@.xapi_partition_indexes(format('%I.%I', schema_name, part)::regclass);
+        PERFORM learnalytics_internal.xapi_partition_indexes(format('%I.%I', schema_name, part)::regclass);
       END IF;
       created := created + 1;
     END IF;
@@ -455,19 +455,19 @@ COMMENT ON TABLE @extschema@.xapi_loads IS
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.xapi_loads', '');
 
 -- The rows a flush hands to its INSERT (internal; raises outside a load).
-CREATE FUNCTION @extschema@.la_xapi_load_rows()
+CREATE FUNCTION learnalytics_internal.xapi_load_rows()
 RETURNS SETOF @extschema@.xapi_statements
 AS 'MODULE_PATHNAME', 'la_xapi_load_rows'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.la_xapi_load_rows() IS
+COMMENT ON FUNCTION learnalytics_internal.xapi_load_rows() IS
 'internal: the store rows of the running load''s flush';
 
 -- Whether an xAPI load is running in this session (the month functions below serve loads only).
-CREATE FUNCTION @extschema@.la_xapi_load_active()
+CREATE FUNCTION learnalytics_internal.xapi_load_active()
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'la_xapi_load_active'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.la_xapi_load_active() IS
+COMMENT ON FUNCTION learnalytics_internal.xapi_load_active() IS
 'internal: true while an xAPI load runs in this session';
 
 -- A month a load is about to store into (the load has checked that it has no partition yet and
@@ -476,7 +476,7 @@ COMMENT ON FUNCTION @extschema@.la_xapi_load_active() IS
 -- table, attached by xapi_attach_month when the load ends so that its indexes are built by
 -- sorting; otherwise the month gets its partition here and the result is an empty string. NULL:
 -- the partition exists after all.
-CREATE FUNCTION @extschema@.xapi_prepare_month(month_start timestamptz, fresh boolean)
+CREATE FUNCTION learnalytics_internal.xapi_prepare_month(month_start timestamptz, fresh boolean)
 RETURNS text
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -488,7 +488,7 @@ DECLARE
   part text := 'xapi_statements_p' || to_char(lo, 'YYYYMM');
   existing regclass;
 BEGIN
-  IF NOT @extschema@.la_xapi_load_active() THEN
+  IF NOT learnalytics_internal.xapi_load_active() THEN
     RAISE EXCEPTION 'xapi_prepare_month() serves xAPI loads only'
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
@@ -512,10 +512,10 @@ BEGIN
   RETURN format('%I.%I', schema_name, part);
 END
 $$;
-COMMENT ON FUNCTION @extschema@.xapi_prepare_month(timestamptz, boolean) IS
+COMMENT ON FUNCTION learnalytics_internal.xapi_prepare_month(timestamptz, boolean) IS
 'internal: give a load''s new month its partition (empty string), or a new table to attach when the load ends (its name)';
 
-CREATE FUNCTION @extschema@.xapi_attach_month(part text)
+CREATE FUNCTION learnalytics_internal.xapi_attach_month(part text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -525,7 +525,7 @@ DECLARE
   month text;
   lo timestamp;
 BEGIN
-  IF NOT @extschema@.la_xapi_load_active() THEN
+  IF NOT learnalytics_internal.xapi_load_active() THEN
     RAISE EXCEPTION 'xapi_attach_month() serves xAPI loads only'
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
@@ -541,12 +541,12 @@ BEGIN
   END IF;
   lo := to_date(month, 'YYYYMM')::timestamp;   -- not to_timestamp: that is midnight in the session's time zone
   -- built by sorting the rows the load wrote
-  PERFORM @extschema@.xapi_partition_indexes(rel);
+  PERFORM learnalytics_internal.xapi_partition_indexes(rel);
   EXECUTE format('ALTER TABLE @extschema@.xapi_statements ATTACH PARTITION %s FOR VALUES FROM (%L) TO (%L)',
                  rel, lo AT TIME ZONE 'UTC', (lo + interval '1 month') AT TIME ZONE 'UTC');
 END
 $$;
-COMMENT ON FUNCTION @extschema@.xapi_attach_month(text) IS
+COMMENT ON FUNCTION learnalytics_internal.xapi_attach_month(text) IS
 'internal: attach a month table a load filled as the partition of xapi_statements';
 
 -- The single-pass bulk path: COPY (or INSERT) statements into this view; triggers validate,
@@ -556,23 +556,23 @@ SELECT NULL::jsonb AS statement WHERE false;
 COMMENT ON VIEW @extschema@.xapi_statement_stream IS
 'bulk ingest: COPY ... (FORMAT csv, QUOTE e''\x01'', DELIMITER e''\x02'') of NDJSON into it, or INSERT; one load per statement, logged in xapi_loads';
 
-CREATE FUNCTION @extschema@.la_xapi_stream_begin() RETURNS trigger
+CREATE FUNCTION learnalytics_internal.xapi_stream_begin() RETURNS trigger
 AS 'MODULE_PATHNAME', 'la_xapi_stream_begin' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-CREATE FUNCTION @extschema@.la_xapi_stream_row() RETURNS trigger
+CREATE FUNCTION learnalytics_internal.xapi_stream_row() RETURNS trigger
 AS 'MODULE_PATHNAME', 'la_xapi_stream_row' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-CREATE FUNCTION @extschema@.la_xapi_stream_end() RETURNS trigger
+CREATE FUNCTION learnalytics_internal.xapi_stream_end() RETURNS trigger
 AS 'MODULE_PATHNAME', 'la_xapi_stream_end' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.la_xapi_stream_begin() IS 'internal: starts a load into xapi_statement_stream';
-COMMENT ON FUNCTION @extschema@.la_xapi_stream_row() IS 'internal: one statement of a load into xapi_statement_stream';
-COMMENT ON FUNCTION @extschema@.la_xapi_stream_end() IS 'internal: ends a load into xapi_statement_stream';
+COMMENT ON FUNCTION learnalytics_internal.xapi_stream_begin() IS 'internal: starts a load into xapi_statement_stream';
+COMMENT ON FUNCTION learnalytics_internal.xapi_stream_row() IS 'internal: one statement of a load into xapi_statement_stream';
+COMMENT ON FUNCTION learnalytics_internal.xapi_stream_end() IS 'internal: ends a load into xapi_statement_stream';
 -- nobody gets EXECUTE on the three trigger functions (a trigger fires without it), so that they
 -- cannot be attached to another relation
 CREATE TRIGGER xapi_stream_begin BEFORE INSERT ON @extschema@.xapi_statement_stream
-  FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.la_xapi_stream_begin();
+  FOR EACH STATEMENT EXECUTE FUNCTION learnalytics_internal.xapi_stream_begin();
 CREATE TRIGGER xapi_stream_row INSTEAD OF INSERT ON @extschema@.xapi_statement_stream
-  FOR EACH ROW EXECUTE FUNCTION @extschema@.la_xapi_stream_row();
+  FOR EACH ROW EXECUTE FUNCTION learnalytics_internal.xapi_stream_row();
 CREATE TRIGGER xapi_stream_end AFTER INSERT ON @extschema@.xapi_statement_stream
-  FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.la_xapi_stream_end();
+  FOR EACH STATEMENT EXECUTE FUNCTION learnalytics_internal.xapi_stream_end();
 
 CREATE FUNCTION @extschema@.xapi_ingest(statements jsonb, mode text DEFAULT 'all_or_nothing',
                                         version text DEFAULT NULL)
@@ -582,13 +582,13 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.xapi_ingest(jsonb, text, text) IS
 'store one statement or a JSON array of them; returns (position, id, status stored|exists|rejected); mode all_or_nothing (default) or rejects';
 
-CREATE FUNCTION @extschema@.la_xapi_ingest_relation(source regclass, mode text, version text,
+CREATE FUNCTION learnalytics_internal.xapi_ingest_relation(source regclass, mode text, version text,
                                                     OUT stored bigint, OUT existing bigint,
                                                     OUT rejected bigint)
 RETURNS record
 AS 'MODULE_PATHNAME', 'la_xapi_ingest_relation'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.la_xapi_ingest_relation(regclass, text, text) IS
+COMMENT ON FUNCTION learnalytics_internal.xapi_ingest_relation(regclass, text, text) IS
 'internal: ingest every row (column statement, jsonb) of a relation, in scan order';
 
 CREATE FUNCTION @extschema@.xapi_ingest_staged(staging regclass DEFAULT NULL,
@@ -606,7 +606,7 @@ BEGIN
   -- no row may slip in between reading the staging relation and emptying it
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', rel);
   SELECT r.stored, r.existing, r.rejected INTO stored, existing, rejected
-    FROM @extschema@.la_xapi_ingest_relation(rel, mode, version) r;
+    FROM learnalytics_internal.xapi_ingest_relation(rel, mode, version) r;
   IF empty_staging THEN
     EXECUTE format('DELETE FROM %s', rel);
   END IF;
@@ -631,7 +631,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   main_key text := @extschema@.xapi_actor_key(actor);
-  k bytea := @extschema@.xapi_current_key();
+  k bytea := learnalytics_internal.xapi_current_key();
   key text;
   needle text;
   tombstone jsonb;
@@ -696,29 +696,29 @@ COMMENT ON FUNCTION @extschema@.xapi_erase_actor(jsonb) IS
 -- Privileges (doc/roles.md): analysts read pseudonyms only; the admin role manages everything
 -------------------------------------------------------------------------------
 
-REVOKE ALL ON FUNCTION @extschema@.xapi_current_key() FROM PUBLIC;
+REVOKE ALL ON FUNCTION learnalytics_internal.xapi_current_key() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_set_pseudonym_key(bytea) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_pseudonym(jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_create_partitions(timestamptz, timestamptz) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.xapi_partition_indexes(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION learnalytics_internal.xapi_partition_indexes(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_drop_partitions(timestamptz) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.la_xapi_load_rows() FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.la_xapi_load_active() FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.xapi_prepare_month(timestamptz, boolean) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.xapi_attach_month(text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.la_xapi_ingest_relation(regclass, text, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.la_xapi_stream_begin() FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.la_xapi_stream_row() FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.la_xapi_stream_end() FROM PUBLIC;
+REVOKE ALL ON FUNCTION learnalytics_internal.xapi_load_rows() FROM PUBLIC;
+REVOKE ALL ON FUNCTION learnalytics_internal.xapi_load_active() FROM PUBLIC;
+REVOKE ALL ON FUNCTION learnalytics_internal.xapi_prepare_month(timestamptz, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION learnalytics_internal.xapi_attach_month(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION learnalytics_internal.xapi_ingest_relation(regclass, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION learnalytics_internal.xapi_stream_begin() FROM PUBLIC;
+REVOKE ALL ON FUNCTION learnalytics_internal.xapi_stream_row() FROM PUBLIC;
+REVOKE ALL ON FUNCTION learnalytics_internal.xapi_stream_end() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_ingest(jsonb, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_ingest_staged(regclass, text, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.xapi_erase_actor(jsonb) FROM PUBLIC;
 
-GRANT EXECUTE ON FUNCTION @extschema@.xapi_current_key(), @extschema@.xapi_set_pseudonym_key(bytea),
+GRANT EXECUTE ON FUNCTION learnalytics_internal.xapi_current_key(), @extschema@.xapi_set_pseudonym_key(bytea),
   @extschema@.xapi_pseudonym(jsonb), @extschema@.xapi_create_partitions(timestamptz, timestamptz),
-  @extschema@.xapi_drop_partitions(timestamptz), @extschema@.la_xapi_load_rows(),
-  @extschema@.xapi_prepare_month(timestamptz, boolean), @extschema@.xapi_attach_month(text),
-  @extschema@.la_xapi_ingest_relation(regclass, text, text),
+  @extschema@.xapi_drop_partitions(timestamptz), learnalytics_internal.xapi_load_rows(),
+  learnalytics_internal.xapi_prepare_month(timestamptz, boolean), learnalytics_internal.xapi_attach_month(text),
+  learnalytics_internal.xapi_ingest_relation(regclass, text, text),
   @extschema@.xapi_ingest(jsonb, text, text),
   @extschema@.xapi_ingest_staged(regclass, text, text, boolean), @extschema@.xapi_erase_actor(jsonb)
   TO learnalytics_admin;

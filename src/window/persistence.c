@@ -4,14 +4,14 @@
  *		when, and for how long, a boolean condition has held continuously as
  *		of the current row.
  *
- *		la_held_since(cond boolean, ts timestamptz) -> timestamptz
- *		la_held_for(cond boolean, ts timestamptz)	-> interval
+ *		held_since(cond boolean, ts timestamptz) -> timestamptz
+ *		held_for(cond boolean, ts timestamptz)	-> interval
  *
  * A run starts at the first row of the partition, in window order, on which
  * the condition is true after a row on which it was false or NULL (or at the
  * partition's start), and lasts while it stays true.  On a row where the
  * condition is false or NULL, or ts is NULL, both return NULL and the run
- * ends.  la_held_for is ts minus la_held_since: 0 on the run's first row.
+ * ends.  held_for is ts minus held_since (C symbols la_held_*): 0 on the run's first row.
  *
  * The state (current run start) lives in partition-local memory and each
  * row is visited once, in order, so the cost is O(1) per row whatever the
@@ -50,7 +50,7 @@ HeldAdvance(WindowObject win, TimestampTz *since, TimestampTz *now)
 		st->inRun = false;
 	}
 	if (pos != st->lastRow + 1)
-		elog(ERROR, "la_held_*: rows visited out of order");
+		elog(ERROR, "held_since/held_for: rows visited out of order");
 	st->lastRow = pos;
 
 	cond = WinGetFuncArgCurrent(win, 0, &condNull);
@@ -104,7 +104,7 @@ la_held_for(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("interval out of range"),
-				 errdetail("la_held_for: the condition has held from %s to %s.",
+				 errdetail("held_for: the condition has held from %s to %s.",
 						   from, timestamptz_to_str(now))));
 	}
 	return DirectFunctionCall2(timestamp_mi, TimestampTzGetDatum(now), TimestampTzGetDatum(since));

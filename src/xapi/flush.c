@@ -256,7 +256,7 @@ PrepareMonths(XapiLoad *l)
 		fresh = l->fresh_allowed && BypassAllowed(l);
 		args[0] = TimestampTzGetDatum(XapiMonthStart(r->month));
 		args[1] = BoolGetDatum(fresh || AttachAllowed(l));
-		XapiLoadExec(psprintf("SELECT %s.xapi_prepare_month($1, $2)", l->nsp), 2, types, args, SPI_OK_SELECT);
+		XapiLoadExec(psprintf("SELECT %s.xapi_prepare_month($1, $2)", l->internal_nsp), 2, types, args, SPI_OK_SELECT);
 		name = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 		if (!isnull && !fresh && VARSIZE_ANY_EXHDR(DatumGetPointer(name)) > 0)
 		{
@@ -264,7 +264,7 @@ PrepareMonths(XapiLoad *l)
 			Oid			type = TEXTOID;
 			Datum		arg = PointerGetDatum(DatumGetTextPCopy(name));
 
-			XapiLoadExec(psprintf("SELECT %s.xapi_attach_month($1)", l->nsp), 1, &type, &arg, SPI_OK_SELECT);
+			XapiLoadExec(psprintf("SELECT %s.xapi_attach_month($1)", l->internal_nsp), 1, &type, &arg, SPI_OK_SELECT);
 			old = MemoryContextSwitchTo(l->cxt);
 			l->ready_months = lappend_int(l->ready_months, r->month);
 			l->created_partitions++;
@@ -371,8 +371,8 @@ InsertRows(XapiLoad *l)
 	if (n == 0)
 		return;
 	l->handoff = ts;
-	XapiLoadExec(psprintf("INSERT INTO %s.xapi_statements SELECT * FROM %s.la_xapi_load_rows()",
-				  l->nsp, l->nsp), 0, NULL, NULL, SPI_OK_INSERT);
+	XapiLoadExec(psprintf("INSERT INTO %s.xapi_statements SELECT * FROM %s.xapi_load_rows()",
+				  l->nsp, l->internal_nsp), 0, NULL, NULL, SPI_OK_INSERT);
 	if (l->handoff != NULL)
 		elog(ERROR, "xAPI load: the rows were not taken");
 }

@@ -15,7 +15,9 @@
 #include "access/xact.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
@@ -25,6 +27,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -43,6 +46,38 @@ CallerNamespace(FunctionCallInfo fcinfo)
 	return get_func_namespace(fcinfo->flinfo->fn_oid);
 }
 
+/*
+ * The extension's schema, where the store lives. The functions in learnalytics_internal (the stream
+ * view's triggers, the staged load) find the store here, not in their own schema.
+ */
+static Oid
+ExtensionNamespace(void)
+{
+	Oid			extoid = get_extension_oid("learnalytics", false);
+	Oid			nsp = InvalidOid;
+#if PG_VERSION_NUM >= 160000
+	nsp = get_extension_schema(extoid);
+#else
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(extoid));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		nsp = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+#endif
+	if (!OidIsValid(nsp))
+		elog(ERROR, "schema of extension learnalytics not found");
+	return nsp;
+}
+
 static char *
 TextArgOrNull(FunctionCallInfo fcinfo, int n)
 {
@@ -54,7 +89,7 @@ TextArgOrNull(FunctionCallInfo fcinfo, int n)
  * --------------------------------------------------------------------- */
 
 /*
- * la_xapi_load_rows() returns setof xapi_statements
+ * xapi_load_rows() returns setof xapi_statements
  *		Internal: the rows a flush hands to its INSERT.
  */
 PG_FUNCTION_INFO_V1(la_xapi_load_rows);
@@ -72,7 +107,7 @@ la_xapi_load_rows(PG_FUNCTION_ARGS)
 	if (xapi_load == NULL || xapi_load->handoff == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("la_xapi_load_rows() can only be called by an xAPI load")));
+				 errmsg("xapi_load_rows() can only be called by an xAPI load")));
 	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
 	rsinfo->returnMode = SFRM_Materialize;
 	rsinfo->setResult = xapi_load->handoff;
@@ -83,7 +118,7 @@ la_xapi_load_rows(PG_FUNCTION_ARGS)
 }
 
 /*
- * la_xapi_stream_begin(), la_xapi_stream_row(), la_xapi_stream_end()
+ * xapi_stream_begin(), xapi_stream_row(), xapi_stream_end()
  *		The triggers of the view xapi_statement_stream: BEFORE and AFTER
  *		each statement, INSTEAD OF each row.
  */
@@ -101,7 +136,7 @@ CheckStreamRelation(FunctionCallInfo fcinfo, TriggerData *td)
 	{
 		Oid		   *cached = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(Oid));
 
-		*cached = get_relname_relid("xapi_statement_stream", CallerNamespace(fcinfo));
+		*cached = get_relname_relid("xapi_statement_stream", ExtensionNamespace());
 		fcinfo->flinfo->fn_extra = cached;
 	}
 	view = *(Oid *) fcinfo->flinfo->fn_extra;
@@ -121,7 +156,7 @@ la_xapi_stream_begin(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("la_xapi_stream_begin() must be a statement trigger")));
+				 errmsg("xapi_stream_begin() must be a statement trigger")));
 	CheckStreamRelation(fcinfo, td);
 	XapiLoadBeginFromSettings(RelationGetNamespace(td->tg_relation));
 	return PointerGetDatum(NULL);
@@ -139,13 +174,13 @@ la_xapi_stream_row(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_INSTEAD(td->tg_event) || !TRIGGER_FIRED_BY_INSERT(td->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("la_xapi_stream_row() must be an INSTEAD OF INSERT row trigger")));
+				 errmsg("xapi_stream_row() must be an INSTEAD OF INSERT row trigger")));
 	CheckStreamRelation(fcinfo, td);
 	if (xapi_load == NULL || strcmp(xapi_load->source, "xapi_statement_stream") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("no xAPI load is running"),
-				 errdetail("The statement trigger la_xapi_stream_begin() did not run.")));
+				 errdetail("The statement trigger xapi_stream_begin() did not run.")));
 	statement = heap_getattr(td->tg_trigtuple, 1, td->tg_relation->rd_att, &isnull);
 	XapiLoadRow(statement, isnull);
 	return PointerGetDatum(td->tg_trigtuple);
@@ -159,7 +194,7 @@ la_xapi_stream_end(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_STATEMENT(((TriggerData *) fcinfo->context)->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("la_xapi_stream_end() must be the AFTER statement trigger of a load")));
+				 errmsg("xapi_stream_end() must be the AFTER statement trigger of a load")));
 	CheckStreamRelation(fcinfo, (TriggerData *) fcinfo->context);
 	if (xapi_load == NULL || strcmp(xapi_load->source, "xapi_statement_stream") != 0)
 		ereport(ERROR,
@@ -242,7 +277,7 @@ la_xapi_ingest_relation(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	XapiLoadBegin(CallerNamespace(fcinfo), TextArgOrNull(fcinfo, 1), TextArgOrNull(fcinfo, 2),
+	XapiLoadBegin(ExtensionNamespace(), TextArgOrNull(fcinfo, 1), TextArgOrNull(fcinfo, 2),
 			  "xapi_ingest_staged", false);
 	l = xapi_load;
 	SPI_connect();

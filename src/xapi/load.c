@@ -45,6 +45,7 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "la_common.h"
 #include "xapi/load.h"
 
 XapiLoad   *xapi_load = NULL;
@@ -297,6 +298,7 @@ XapiLoadBegin(Oid nspoid, const char *mode, const char *version, const char *sou
 	l->nest_level = GetCurrentTransactionNestLevel();
 	l->first_cid = GetCurrentCommandId(false);
 	l->nsp = pstrdup(quote_identifier(get_namespace_name(nspoid)));
+	l->internal_nsp = pstrdup(quote_identifier(LA_INTERNAL_SCHEMA));
 	l->source = source;
 	l->rejects = strcmp(mode, "rejects") == 0;
 	if (version != NULL && XapiParseVersionParam(version, &l->version))
@@ -335,7 +337,7 @@ XapiLoadBegin(Oid nspoid, const char *mode, const char *version, const char *sou
 	table_close(store, NoLock);
 
 	SPI_connect();
-	XapiLoadExec(psprintf("SELECT %s.xapi_current_key()", l->nsp), 0, NULL, NULL, SPI_OK_SELECT);
+	XapiLoadExec(psprintf("SELECT %s.xapi_current_key()", l->internal_nsp), 0, NULL, NULL, SPI_OK_SELECT);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	MemoryContextSwitchTo(cxt);
 	key = DatumGetByteaPCopy(d);
@@ -634,7 +636,7 @@ XapiLoadEnd(bool notice)
 		FreeBulkInsertState(f->bistate);
 		f->bistate = NULL;
 		INSTR_TIME_SET_CURRENT(a0);
-		XapiLoadExec(psprintf("SELECT %s.xapi_attach_month($1)", l->nsp), 1, &type, &arg, SPI_OK_SELECT);
+		XapiLoadExec(psprintf("SELECT %s.xapi_attach_month($1)", l->internal_nsp), 1, &type, &arg, SPI_OK_SELECT);
 		INSTR_TIME_SET_CURRENT(a1);
 		INSTR_TIME_SUBTRACT(a1, a0);
 		elog(DEBUG2, "xapi load: %s attached in %.3f s", f->table, INSTR_TIME_GET_DOUBLE(a1));

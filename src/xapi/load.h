@@ -73,6 +73,7 @@ typedef struct XapiLoad
 	int			nest_level;
 	CommandId	first_cid;		/* ids claimed by this load have cmin >= this */
 	char	   *nsp;			/* the extension's schema, quoted */
+	char	   *internal_nsp;	/* learnalytics_internal, quoted: the helpers */
 	const char *source;
 	bool		rejects;
 	char	   *version_param;	/* NULL: each statement's own */

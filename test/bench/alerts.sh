@@ -2,12 +2,12 @@
 # Benchmark: alert rules, native vs the plain-SQL baselines of ../shared/bench, in one run.
 #   bash test/bench/alerts.sh [replay_learners [asof_learners]]     (default: 50000 500000)
 # 1. replay_learners (gen.sql): the engagement-dip rule (events, 0.6 x 14-day mean, 3 days) replayed
-#    over the 120 days of history: sql_dip_replay.sql against replay_rule() (counts only, and with
+#    over the 120 days of history: sql_dip_replay.sql against rule_replay() (counts only, and with
 #    outcomes: precision, recall, lead time, lift), answers compared.
 # 2. asof_learners (gen.sql again): the rule evaluated as of 2026-03-15 for every enrolled learner:
-#    sql_dip_asof.sql against rule_candidates() (the state question) and evaluate_rule() (which
+#    sql_dip_asof.sql against learnalytics_internal.rule_candidates() (the state question) and rule_evaluate() (which
 #    also writes the alerts, first contacts and outbox messages), answers compared.
-# The native side reads learner_engagement, so its refresh (refresh_learner_engagement) is timed
+# The native side reads learner_engagement, so its refresh (engagement_refresh) is timed
 # too. Best of LA_BENCH_RUNS (default 3; 1 at >= 500,000 learners) fresh sessions per query.
 # Not a test: nothing here asserts a time. Results go to stdout and test/bench/results/.
 set -euo pipefail
@@ -43,10 +43,10 @@ CREATE TABLE outcomes AS
 SELECT id::text AS learner, CASE WHEN last_day < 119 THEN 'dropped_out' ELSE 'completed' END AS outcome,
        date '2026-01-01' + last_day + 1 AS outcome_at
 FROM learners;
-SELECT name FROM create_rule_from('engagement_dip', 'bench_dip', '{"metric": "events", "fire_after": 3}');
+SELECT name FROM rule_copy('engagement_dip', 'bench_dip', '{"metric": "events", "fire_after": 3}');
 VACUUM ANALYZE enrolment;
 SQL
-  time_query "refresh_learner_engagement ($n)" sql "SELECT refresh_learner_engagement('events', 'learner_id', 'ts');" 1
+  time_query "engagement_refresh ($n)" sql "SELECT engagement_refresh('events', 'learner_id', 'ts');" 1
   psql -X -q -c "VACUUM ANALYZE learnalytics.learner_engagement"
 }
 
@@ -59,9 +59,9 @@ SQL
 load "$replay_n"
 time_query sql_dip_replay file "$shared/bench/sql_dip_replay.sql"
 sql_replay=$answer
-time_query native_replay sql "SELECT learners_touched, alerts FROM replay_rule('bench_dip', '2026-01-01', '2026-04-30');"
+time_query native_replay sql "SELECT learners_touched, alerts FROM rule_replay('bench_dip', '2026-01-01', '2026-04-30');"
 native_replay=$answer
-time_query native_replay_outcomes sql "SELECT learners_touched, alerts, dropouts, dropouts_alerted, round(\"precision\"::numeric, 4), round(recall::numeric, 4), round(lead_time_mean::numeric, 2), round(lift::numeric, 3) FROM replay_rule('bench_dip', '2026-01-01', '2026-04-30', 'outcomes');"
+time_query native_replay_outcomes sql "SELECT learners_touched, alerts, dropouts, dropouts_alerted, round(\"precision\"::numeric, 4), round(recall::numeric, 4), round(lead_time_mean::numeric, 2), round(lift::numeric, 3) FROM rule_replay('bench_dip', '2026-01-01', '2026-04-30', 'outcomes');"
 native_outcomes=$answer
 agree_replay=no; [ "$(tr -d ' ' <<<"$sql_replay")" = "$(tr -d ' ' <<<"$native_replay")" ] && agree_replay=yes
 {
@@ -69,12 +69,12 @@ agree_replay=no; [ "$(tr -d ' ' <<<"$sql_replay")" = "$(tr -d ' ' <<<"$native_re
   echo
   echo "| query | best time (ms) | answer |"
   echo "|---|---:|---|"
-  echo "| refresh_learner_engagement (summaries, once) | $(ms "refresh_learner_engagement ($replay_n)") | |"
+  echo "| engagement_refresh (summaries, once) | $(ms "engagement_refresh ($replay_n)") | |"
   echo "| sql_dip_replay.sql | $(ms sql_dip_replay) | $sql_replay |"
-  echo "| replay_rule() (learners touched / alerts) | $(ms native_replay) | $native_replay |"
-  echo "| replay_rule() with outcomes (touched / alerts / dropouts / alerted / precision / recall / lead / lift) | $(ms native_replay_outcomes) | $native_outcomes |"
+  echo "| rule_replay() (learners touched / alerts) | $(ms native_replay) | $native_replay |"
+  echo "| rule_replay() with outcomes (touched / alerts / dropouts / alerted / precision / recall / lead / lift) | $(ms native_replay_outcomes) | $native_outcomes |"
   echo
-  echo "- SQL / replay_rule = **$(ratio sql_dip_replay native_replay)x**; SQL / (replay_rule + refresh) = **$(awk -v a="$(ms sql_dip_replay)" -v b="$(ms native_replay)" -v c="$(ms "refresh_learner_engagement ($replay_n)")" 'BEGIN{printf "%.2f", a/(b+c)}')x**; answers agree: $agree_replay"
+  echo "- SQL / rule_replay = **$(ratio sql_dip_replay native_replay)x**; SQL / (rule_replay + refresh) = **$(awk -v a="$(ms sql_dip_replay)" -v b="$(ms native_replay)" -v c="$(ms "engagement_refresh ($replay_n)")" 'BEGIN{printf "%.2f", a/(b+c)}')x**; answers agree: $agree_replay"
   echo
 } | tee -a "$out"
 
@@ -83,11 +83,11 @@ if [ "$asof_n" != "$replay_n" ]; then load "$asof_n"; fi
 slow=$runs; [ "$asof_n" -ge 500000 ] && slow=1
 time_query sql_dip_asof file "$shared/bench/sql_dip_asof.sql" "$slow"
 sql_asof=$answer
-time_query native_asof_candidates sql "SELECT count(*) FROM rule_candidates(alert_rule_with('bench_dip'), '2026-03-15') WHERE persisted >= 3;" "$slow"
+time_query native_asof_candidates sql "SELECT count(*) FROM learnalytics_internal.rule_candidates(rule_with_overrides('bench_dip'), '2026-03-15') WHERE persisted >= 3;" "$slow"
 native_cand=$answer
-time_query native_evaluate_first sql "SELECT opened FROM evaluate_rule('bench_dip', '2026-03-15 12:00+00');" 1
+time_query native_evaluate_first sql "SELECT opened FROM rule_evaluate('bench_dip', '2026-03-15 12:00+00');" 1
 native_eval=$answer
-time_query native_evaluate_again sql "SELECT opened || ' opened, ' || updated || ' updated' FROM evaluate_rule('bench_dip', '2026-03-15 12:00+00');" 1
+time_query native_evaluate_again sql "SELECT opened || ' opened, ' || updated || ' updated' FROM rule_evaluate('bench_dip', '2026-03-15 12:00+00');" 1
 native_again=$answer
 msgs=$(psql -X -At -c "SELECT count(*) FROM learnalytics.alert_outbox")
 agree_asof=no; [ "$(tr -d ' ' <<<"$sql_asof")" = "$(tr -d ' ' <<<"$native_cand")" ] && [ "$(tr -d ' ' <<<"$sql_asof")" = "$(tr -d ' ' <<<"$native_eval")" ] && agree_asof=yes
@@ -96,13 +96,13 @@ agree_asof=no; [ "$(tr -d ' ' <<<"$sql_asof")" = "$(tr -d ' ' <<<"$native_cand")
   echo
   echo "| query | best time (ms) | answer |"
   echo "|---|---:|---|"
-  echo "| refresh_learner_engagement (summaries, once) | $(ms "refresh_learner_engagement ($asof_n)") | |"
+  echo "| engagement_refresh (summaries, once) | $(ms "engagement_refresh ($asof_n)") | |"
   echo "| sql_dip_asof.sql | $(ms sql_dip_asof) | $sql_asof |"
-  echo "| rule_candidates() (learners in a 3-day dip) | $(ms native_asof_candidates) | $native_cand |"
-  echo "| evaluate_rule(), first run (alerts, contacts, $msgs outbox messages written) | $(ms native_evaluate_first) | $native_eval |"
-  echo "| evaluate_rule(), the same evaluation again (idempotent) | $(ms native_evaluate_again) | $native_again |"
+  echo "| learnalytics_internal.rule_candidates() (learners in a 3-day dip) | $(ms native_asof_candidates) | $native_cand |"
+  echo "| rule_evaluate(), first run (alerts, contacts, $msgs outbox messages written) | $(ms native_evaluate_first) | $native_eval |"
+  echo "| rule_evaluate(), the same evaluation again (idempotent) | $(ms native_evaluate_again) | $native_again |"
   echo
-  echo "- SQL / rule_candidates = **$(ratio sql_dip_asof native_asof_candidates)x**; SQL / evaluate_rule (first run, writing) = **$(ratio sql_dip_asof native_evaluate_first)x**; answers agree: $agree_asof"
+  echo "- SQL / learnalytics_internal.rule_candidates = **$(ratio sql_dip_asof native_asof_candidates)x**; SQL / rule_evaluate (first run, writing) = **$(ratio sql_dip_asof native_evaluate_first)x**; answers agree: $agree_asof"
   echo
 } | tee -a "$out"
 echo "results written to $out"

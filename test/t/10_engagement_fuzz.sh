@@ -43,7 +43,7 @@ DECLARE
   got engagement_summary;
 BEGIN
   FOR r IN SELECT id, s FROM seeds LOOP
-    raw := la_engagement_send(r.s);
+    raw := learnalytics_internal.la_engagement_send(r.s);
     -- binary: every byte replaced by 0x00, 0xFF, and with its low and high bit flipped; every truncation
     FOR pos IN 0 .. length(raw) - 1 LOOP
       FOREACH v IN ARRAY ARRAY[0, 255, get_byte(raw, pos) # 1, get_byte(raw, pos) # 128] LOOP
@@ -100,7 +100,7 @@ $$;
 SELECT kind, result, count(*) FROM outcome GROUP BY 1, 2 ORDER BY 1, 2;
 -- the unmutated bytes are accepted (the harness itself works)
 TRUNCATE carrier; TRUNCATE landing;
-INSERT INTO carrier SELECT la_engagement_send(s) FROM seeds;
+INSERT INTO carrier SELECT learnalytics_internal.la_engagement_send(s) FROM seeds;
 SELECT :'fuzzdir' || '/unmutated.bin' AS f \gset
 COPY carrier TO :'f' WITH (FORMAT binary);
 COPY landing FROM :'f' WITH (FORMAT binary);

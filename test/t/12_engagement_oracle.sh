@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Independent plain-SQL oracle for the engagement summary (la_engagement_agg and its accessors,
-# rollup/cohort aggregates, parallel aggregation, la_held_since/la_held_for): random data (seeded),
+# rollup/cohort aggregates, parallel aggregation, held_since/held_for): random data (seeded),
 # every result recomputed with calendars, window functions and gaps-and-islands in plain SQL, and
 # the dip rule checked against the reference queries of ../shared/bench. Any mismatch fails the
 # test with up to 10 examples per check. The SQL is in test/sql/oracle/:
@@ -8,7 +8,7 @@
 #   02 the oracle calendar (local days, sessions by gaps and islands); 03 daily_activity,
 #   engagement_info; 04 engagement_baseline, dip_ratio; 05 dip_persistence, dip_alerts,
 #   days_inactive, activity_streak; 06 the bench reference answers; 07 forms, text round trip,
-#   rollup of parts, forced parallel plans, cohorts; 08 la_held_since/la_held_for; 09 histories
+#   rollup of parts, forced parallel plans, cohorts; 08 held_since/held_for; 09 histories
 #   before/across 1970 and 2000; 10 the adapted bench queries against the unmodified files;
 #   11 binary send/recv round trip (COPY binary, piped by this script).
 #   ORACLE_SEED (default 0.31), ORACLE_LEARNERS (300), ORACLE_BENCH_LEARNERS (2000) override the sizes;

@@ -271,7 +271,7 @@ pairs = [(i, j) for i in range(300) for j in range(300) if combinable(fields[i],
 for a, b in rnd.sample(pairs, min(60, len(pairs))):
     a, b = a + 1, b + 1
     rid += 1
-    w(f"INSERT INTO rt_roi SELECT {rid}, la_roi_combine(a.s, b.s) FROM rt_roi a, rt_roi b "
+    w(f"INSERT INTO rt_roi SELECT {rid}, learnalytics_internal.la_roi_combine(a.s, b.s) FROM rt_roi a, rt_roi b "
       f"WHERE a.id = {a} AND b.id = {b};")
 
 # arrays of both types, NULL elements included
@@ -290,8 +290,8 @@ if [ -s "$work/refused" ]; then echo "FAIL: $(wc -l <"$work/refused") generated 
 fingerprint() {
   psql -X -A -t -v ON_ERROR_STOP=1 -d "$1" <<'SQL'
 SET search_path = public, learnalytics;
-SELECT 'e', id, md5(s::text), md5(la_engagement_send(s)) FROM rt_engagement ORDER BY id;
-SELECT 'r', id, md5(s::text), md5(la_roi_send(s)) FROM rt_roi ORDER BY id;
+SELECT 'e', id, md5(s::text), md5(learnalytics_internal.la_engagement_send(s)) FROM rt_engagement ORDER BY id;
+SELECT 'r', id, md5(s::text), md5(learnalytics_internal.la_roi_send(s)) FROM rt_roi ORDER BY id;
 SELECT 'x', id, kind, sqlstate FROM rt_refused ORDER BY id;
 SELECT 'a', id, md5(e::text), md5(r::text) FROM rt_arrays ORDER BY id;
 SQL
@@ -317,7 +317,7 @@ SELECT edge || ': ' || n FROM (
   UNION ALL SELECT 'roi with money at -2^63', count(*) FILTER (WHERE s::text LIKE '%=-922337203685477.5808 %') FROM rt_roi
   UNION ALL SELECT 'roi with 1000 names', count(*) FILTER (WHERE cardinality(intangibles(s)) = 1000) FROM rt_roi
   UNION ALL SELECT 'roi built by la_roi_agg', count(*) FILTER (WHERE id BETWEEN 302 AND 341) FROM rt_roi
-  UNION ALL SELECT 'roi built by la_roi_combine', count(*) FILTER (WHERE id > 341) FROM rt_roi) c;
+  UNION ALL SELECT 'roi built by learnalytics_internal.la_roi_combine', count(*) FILTER (WHERE id > 341) FROM rt_roi) c;
 SQL
 cat "$work/coverage"
 if grep -q ': 0$\|ERROR' "$work/coverage"; then echo "FAIL: the sample misses an edge"; fail=1; fi
@@ -327,9 +327,9 @@ psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$src" >"$work/text" 2>&1 <<'SQL'
 SET search_path = public, learnalytics;
 SELECT 'engagement text mismatch ' || id FROM rt_engagement
 WHERE s::text::engagement_summary::text <> s::text
-   OR la_engagement_send(s::text::engagement_summary) <> la_engagement_send(s);
+   OR learnalytics_internal.la_engagement_send(s::text::engagement_summary) <> learnalytics_internal.la_engagement_send(s);
 SELECT 'roi text mismatch ' || id FROM rt_roi
-WHERE s::text::roi_summary::text <> s::text OR la_roi_send(s::text::roi_summary) <> la_roi_send(s);
+WHERE s::text::roi_summary::text <> s::text OR learnalytics_internal.la_roi_send(s::text::roi_summary) <> learnalytics_internal.la_roi_send(s);
 SELECT 'array text mismatch ' || id FROM rt_arrays
 WHERE e::text::engagement_summary[]::text <> e::text OR r::text::roi_summary[]::text <> r::text;
 SQL
@@ -350,9 +350,9 @@ COPY bin_roi FROM '$srv/r.bin' (FORMAT binary);
 COPY bin_arrays FROM '$srv/a.bin' (FORMAT binary);
 \pset tuples_only on
 SELECT 'engagement binary mismatch ' || coalesce(a.id, b.id) FROM rt_engagement a FULL JOIN bin_engagement b USING (id)
-WHERE la_engagement_send(a.s) IS DISTINCT FROM la_engagement_send(b.s);
+WHERE learnalytics_internal.la_engagement_send(a.s) IS DISTINCT FROM learnalytics_internal.la_engagement_send(b.s);
 SELECT 'roi binary mismatch ' || coalesce(a.id, b.id) FROM rt_roi a FULL JOIN bin_roi b USING (id)
-WHERE la_roi_send(a.s) IS DISTINCT FROM la_roi_send(b.s);
+WHERE learnalytics_internal.la_roi_send(a.s) IS DISTINCT FROM learnalytics_internal.la_roi_send(b.s);
 SELECT 'array binary mismatch ' || coalesce(a.id, b.id) FROM rt_arrays a FULL JOIN bin_arrays b USING (id)
 WHERE a.e::text IS DISTINCT FROM b.e::text OR a.r::text IS DISTINCT FROM b.r::text;
 DROP TABLE bin_engagement, bin_roi, bin_arrays;

@@ -25,7 +25,7 @@ FROM generate_series(1, $n) i, generate_series(0, 13) d, generate_series(0, 3) k
 INSERT INTO learner_engagement (learner, summary)
 SELECT learner, la_engagement_agg(learner, ts) FROM conc_events GROUP BY learner;
 INSERT INTO enrolment (learner, course, enrolled_at) SELECT 'conc' || i, 'conc', '2025-12-31' FROM generate_series(1, $n) i;
-SELECT name FROM create_rule_from('engagement_dip', 't_conc', '{"course": "conc"}');
+SELECT name FROM rule_copy('engagement_dip', 't_conc', '{"course": "conc"}');
 SQL
 
 as_of='2026-01-17 12:00+00'
@@ -33,7 +33,7 @@ as_of='2026-01-17 12:00+00'
 # session 2 blocked behind it; session 2 starts once session 1 holds that lock. No fixed sleep:
 # both waits poll the server (bounded at 120 s, which only a stalled server reaches), so the
 # order is the same on a loaded machine: session 1 opens every alert, session 2 none.
-PGAPPNAME=la_conc1 psql_q -c "BEGIN" -c "SELECT opened FROM evaluate_rule('t_conc', '$as_of')" -c "
+PGAPPNAME=la_conc1 psql_q -c "BEGIN" -c "SELECT opened FROM rule_evaluate('t_conc', '$as_of')" -c "
 DO \$\$
 BEGIN
   FOR i IN 1 .. 1200 LOOP
@@ -57,7 +57,7 @@ for _ in $(seq 1 1200); do
   sleep 0.1
 done
 [ "$held" -gt 0 ] || { echo "session 1 never held the rule family's lock"; cat "$LA_WORK/conc1.out"; exit 1; }
-PGAPPNAME=la_conc2 psql_q -c "SELECT opened FROM evaluate_rule('t_conc', '$as_of')" >"$LA_WORK/conc2.out" 2>&1 &
+PGAPPNAME=la_conc2 psql_q -c "SELECT opened FROM rule_evaluate('t_conc', '$as_of')" >"$LA_WORK/conc2.out" 2>&1 &
 p2=$!
 rc1=0; rc2=0
 wait $p1 || rc1=$?
@@ -71,7 +71,7 @@ echo "session 1 opened $o1, session 2 (blocked behind it) opened $o2"
 for day in 18 19 20; do
   pids=()
   for s in 1 2 3; do
-    psql_q -c "SELECT opened FROM evaluate_rule('t_conc', '2026-01-$day 12:00+00')" >/dev/null &
+    psql_q -c "SELECT opened FROM rule_evaluate('t_conc', '2026-01-$day 12:00+00')" >/dev/null &
     pids+=($!)
   done
   for p in "${pids[@]}"; do wait "$p" || { echo "an evaluation of 2026-01-$day failed"; exit 1; }; done
@@ -89,9 +89,9 @@ echo "alerts $alerts, open $open, duplicated open $dup, contacts $contacts, dupl
 
 # a second rule of the same family, evaluated concurrently with the first on a fresh state
 psql_q -c "DELETE FROM alert_outbox; DELETE FROM alert WHERE rule_name = 't_conc'" \
-       -c "SELECT name FROM create_rule_from('engagement_dip', 't_conc2', '{\"course\": \"conc\", \"metric\": \"events\"}')" >/dev/null
-psql_q -c "SELECT opened FROM evaluate_rule('t_conc', '$as_of')" >/dev/null & p1=$!
-psql_q -c "SELECT opened FROM evaluate_rule('t_conc2', '$as_of')" >/dev/null & p2=$!
+       -c "SELECT name FROM rule_copy('engagement_dip', 't_conc2', '{\"course\": \"conc\", \"metric\": \"events\"}')" >/dev/null
+psql_q -c "SELECT opened FROM rule_evaluate('t_conc', '$as_of')" >/dev/null & p1=$!
+psql_q -c "SELECT opened FROM rule_evaluate('t_conc2', '$as_of')" >/dev/null & p2=$!
 wait $p1 || { echo "evaluating t_conc failed"; exit 1; }
 wait $p2 || { echo "evaluating t_conc2 failed"; exit 1; }
 read -r open dup <<<"$(psql_q -F' ' -c "

@@ -53,8 +53,8 @@ BEGIN
     END IF;
     FOREACH m IN ARRAY ids LOOP
       IF random() < 0.1 THEN
-        PERFORM outbox_failed(m, 'transient', '$1');
-      ELSIF outbox_sent(m, '$1') THEN
+        PERFORM outbox_mark_failed(m, 'transient', '$1');
+      ELSIF outbox_mark_sent(m, '$1') THEN
         INSERT INTO obx_sent VALUES (m, '$1');
       END IF;
     END LOOP;

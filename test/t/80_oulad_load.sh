@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# load_oulad() on the real OULAD files in $LA_SHARED/data/oulad: row counts and sums against the
+# oulad_load() on the real OULAD files in $LA_SHARED/data/oulad: row counts and sums against the
 # figures of SOURCE.md, the quirks (duplicated click rows summed, missing dates, withdrawn students
 # without an unregistration day, the truncated BBB/2013J presentation kept out of complete ones).
 # Skips (77) when the data is not there; CI always has it.
@@ -7,7 +7,7 @@ set -euo pipefail
 source "$(dirname "$0")/../lib/oulad.sh"
 oulad_psql -v ok_message="all loader counts match SOURCE.md" <<'SQL'
 SET client_min_messages = warning;
-SELECT count(*) AS loader_lines FROM load_oulad(:'dir', 'oulad_t80') \gset
+SELECT count(*) AS loader_lines FROM oulad_load(:'dir', 'oulad_t80') \gset
 CREATE TEMP TABLE checks (what text, got numeric, want numeric);
 INSERT INTO checks
 SELECT 'file ' || file, rows, want FROM oulad_t80.files JOIN (VALUES

@@ -9,10 +9,10 @@ set -euo pipefail
 source "$(dirname "$0")/../lib/oulad.sh"
 oulad_psql -v ok_message="replays on AAA/2013J match the hand computation and the checked figures" <<'SQL'
 SET client_min_messages = warning;
-SELECT count(*) AS loader_lines FROM load_oulad(:'dir') \gset
+SELECT count(*) AS loader_lines FROM oulad_load(:'dir') \gset
 CREATE TEMP VIEW aaa_activity AS
   SELECT * FROM oulad.activity WHERE code_module = 'AAA' AND code_presentation = '2013J';
-SELECT refresh_learner_engagement('aaa_activity', 'enrolment', 'ts', 'clicks') AS summaries \gset
+SELECT engagement_refresh('aaa_activity', 'enrolment', 'ts', 'clicks') AS summaries \gset
 -- resources used per enrolment and day, straight from the activity rows
 CREATE TEMP TABLE aaa_daily AS SELECT enrolment, day, count(*) AS v FROM aaa_activity GROUP BY 1, 2;
 ALTER TABLE aaa_daily ADD PRIMARY KEY (enrolment, day);

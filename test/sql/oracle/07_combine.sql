@@ -50,13 +50,13 @@ FROM oracle_t.parts p JOIN oracle_t.lr l ON l.id = p.learner WHERE l.id % 2 = 1 
 
 CREATE TABLE oracle_t.cmp_rollup AS
 WITH r AS (
-  SELECT learner, split, 'random order' AS how, la_engagement_rollup_agg(s ORDER BY random())::text AS t
+  SELECT learner, split, 'random order' AS how, la_merge_agg(s ORDER BY random())::text AS t
   FROM oracle_t.psm GROUP BY 1, 2
   UNION ALL
-  SELECT learner, split, 'descending', la_engagement_rollup_agg(s ORDER BY part DESC)::text FROM oracle_t.psm GROUP BY 1, 2
+  SELECT learner, split, 'descending', la_merge_agg(s ORDER BY part DESC)::text FROM oracle_t.psm GROUP BY 1, 2
   UNION ALL
-  SELECT learner, split, 'nested (odd/even parts, then both)', la_engagement_rollup_agg(s ORDER BY random())::text
-  FROM (SELECT learner, split, la_engagement_rollup_agg(s ORDER BY random()) AS s
+  SELECT learner, split, 'nested (odd/even parts, then both)', la_merge_agg(s ORDER BY random())::text
+  FROM (SELECT learner, split, la_merge_agg(s ORDER BY random()) AS s
         FROM oracle_t.psm GROUP BY learner, split, part % 2) x
   GROUP BY 1, 2
 )
@@ -102,8 +102,8 @@ INSERT INTO oracle_t.par_q VALUES
   ('la_engagement_agg, bigint learners',
    'SELECT learner AS id, la_engagement_agg(learner::bigint, ts, w, tz, gap) AS s FROM oracle_t.evp_bigint GROUP BY learner',
    'par_agg_bigint'),
-  ('la_engagement_rollup_agg',
-   'SELECT learner AS id, split, la_engagement_rollup_agg(s) AS s FROM oracle_t.psmp GROUP BY learner, split',
+  ('la_merge_agg',
+   'SELECT learner AS id, split, la_merge_agg(s) AS s FROM oracle_t.psmp GROUP BY learner, split',
    'par_rollup'),
   ('la_engagement_cohort_agg',
    'SELECT tz, gap, la_engagement_cohort_agg(s) AS s FROM oracle_t.smp GROUP BY tz, gap',
@@ -148,7 +148,7 @@ SELECT f.id, sp.split, a.agg, p.s::text AS got, f.s::text AS want
 FROM oracle_t.full5 f CROSS JOIN (VALUES ('hash'), ('sort')) a(agg) CROSS JOIN (VALUES ('utc-day'), ('random')) sp(split)
 LEFT JOIN (SELECT 'hash' AS agg, * FROM oracle_t.par_rollup_hash UNION ALL SELECT 'sort', * FROM oracle_t.par_rollup_sort) p
   ON p.id = f.id AND p.agg = a.agg AND p.split = sp.split;
-CALL oracle_t.check('parallel la_engagement_rollup_agg = summary of all events', 'SELECT * FROM oracle_t.cmp_par_rollup',
+CALL oracle_t.check('parallel la_merge_agg = summary of all events', 'SELECT * FROM oracle_t.cmp_par_rollup',
                     'SELECT id, split, agg, left(got, 300), left(want, 300) FROM oracle_t.cmp_par_rollup WHERE got IS DISTINCT FROM want ORDER BY id');
 
 -- cohorts per (time zone, gap): serial in two orders and parallel give the same text, and the

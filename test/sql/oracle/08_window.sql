@@ -1,4 +1,4 @@
--- la_held_since / la_held_for against a gaps-and-islands formulation, on random boolean sequences
+-- held_since / held_for against a gaps-and-islands formulation, on random boolean sequences
 -- with NULL conditions and NULL timestamps, in four window orders.
 SET max_parallel_workers_per_gather = 0;
 SELECT setseed(:seed / 11) \g /dev/null
@@ -25,26 +25,26 @@ CREATE TABLE oracle_t.cmp_held AS
 WITH ordered AS (
   SELECT 'partition by p order by i, ts random' AS how, p, i, c, ts_rand AS ts,
          row_number() OVER (PARTITION BY p ORDER BY i) AS rn,
-         la_held_since(c, ts_rand) OVER (PARTITION BY p ORDER BY i) AS since,
-         la_held_for(c, ts_rand) OVER (PARTITION BY p ORDER BY i) AS held_for
+         held_since(c, ts_rand) OVER (PARTITION BY p ORDER BY i) AS since,
+         held_for(c, ts_rand) OVER (PARTITION BY p ORDER BY i) AS held_for
   FROM oracle_t.wseq
   UNION ALL
   SELECT 'partition by p order by ts (nulls last)', p, i, c, ts_inc,
          row_number() OVER (PARTITION BY p ORDER BY ts_inc, i),
-         la_held_since(c, ts_inc) OVER (PARTITION BY p ORDER BY ts_inc, i),
-         la_held_for(c, ts_inc) OVER (PARTITION BY p ORDER BY ts_inc, i)
+         held_since(c, ts_inc) OVER (PARTITION BY p ORDER BY ts_inc, i),
+         held_for(c, ts_inc) OVER (PARTITION BY p ORDER BY ts_inc, i)
   FROM oracle_t.wseq
   UNION ALL
   SELECT 'partition by p order by i desc', p, i, c, ts_rand,
          row_number() OVER (PARTITION BY p ORDER BY i DESC),
-         la_held_since(c, ts_rand) OVER (PARTITION BY p ORDER BY i DESC),
-         la_held_for(c, ts_rand) OVER (PARTITION BY p ORDER BY i DESC)
+         held_since(c, ts_rand) OVER (PARTITION BY p ORDER BY i DESC),
+         held_for(c, ts_rand) OVER (PARTITION BY p ORDER BY i DESC)
   FROM oracle_t.wseq
   UNION ALL
   SELECT 'no partition, order by p, i', 0, p * 10000 + i, c, ts_rand,
          row_number() OVER (ORDER BY p, i),
-         la_held_since(c, ts_rand) OVER (ORDER BY p, i),
-         la_held_for(c, ts_rand) OVER (ORDER BY p, i)
+         held_since(c, ts_rand) OVER (ORDER BY p, i),
+         held_for(c, ts_rand) OVER (ORDER BY p, i)
   FROM oracle_t.wseq
 ), brk AS (
   SELECT *, NOT coalesce(c AND ts IS NOT NULL, false) AS brk FROM ordered
@@ -57,7 +57,7 @@ WITH ordered AS (
 SELECT how, p, i, rn, c, ts, since, want_since, held_for, ts - want_since AS want_for,
        since IS NOT DISTINCT FROM want_since AND held_for IS NOT DISTINCT FROM ts - want_since AS ok
 FROM want;
-CALL oracle_t.check('la_held_since / la_held_for (4 window orders)', 'SELECT * FROM oracle_t.cmp_held',
+CALL oracle_t.check('held_since / held_for (4 window orders)', 'SELECT * FROM oracle_t.cmp_held',
                     'SELECT * FROM oracle_t.cmp_held WHERE NOT ok ORDER BY how, p, rn');
 SELECT count(*) AS rows, count(*) FILTER (WHERE NOT brk) AS in_runs, max(run) AS longest_run
 FROM (SELECT NOT coalesce(c AND ts_rand IS NOT NULL, false) AS brk,

@@ -68,7 +68,7 @@ BEGIN
     BEGIN
       SELECT la_engagement_agg(e.learner::text, e.ts, e.w, l.tz, l.gap)::text INTO full_s
       FROM oracle_t.ev2 e WHERE e.learner = l.id;
-      SELECT la_engagement_rollup_agg(p.s ORDER BY random())::text INTO roll_s
+      SELECT la_merge_agg(p.s ORDER BY random())::text INTO roll_s
       FROM (SELECT la_engagement_agg(e.learner::text, e.ts, e.w, l.tz, l.gap) AS s
             FROM oracle_t.ev2 e WHERE e.learner = l.id GROUP BY (e.ts AT TIME ZONE 'UTC')::date) p;
       IF roll_s IS DISTINCT FROM full_s THEN
