@@ -23,6 +23,7 @@ OBJS         = \
 	src/roi/roi_agg.o \
 	src/roi/roi_accessors.o \
 	src/roi/compare.o \
+	src/roi/stats.o \
 	src/xapi/walk.o \
 	src/xapi/validate.o \
 	src/xapi/agents.o \

@@ -228,13 +228,11 @@ LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  x   record;
-  src record;
+  x    record;
+  src  record;
   w    record;
   arms text[];
-  ns   bigint[];
-  ms   float8[];
-  ss   float8[];
+  sums @extschema@.stats_summary[];
   c    int;
 BEGIN
   SELECT e.* INTO x FROM @extschema@.experiment e WHERE e.key = experiment;
@@ -247,11 +245,10 @@ BEGIN
   END IF;
   SELECT s.* INTO src FROM @extschema@.performance_source s WHERE s.name = x.performance_source;
   PERFORM learnalytics_internal.require_trusted_relation(src.relation, format('performance_source "%s"', x.performance_source));
-  -- one value per learner (their mean in the window), then per arm: size, mean, sd
+  -- one value per learner (their mean in the window), then one stats summary per arm
   EXECUTE format($q$
-      SELECT array_agg(g.arm ORDER BY g.arm), array_agg(g.n ORDER BY g.arm),
-             array_agg(g.m ORDER BY g.arm), array_agg(g.s ORDER BY g.arm)
-      FROM (SELECT a.arm, count(*) AS n, avg(l.lm) AS m, COALESCE(stddev_samp(l.lm), 0) AS s
+      SELECT array_agg(g.arm ORDER BY g.arm), array_agg(g.s ORDER BY g.arm)
+      FROM (SELECT a.arm, @extschema@.la_stats_agg(l.lm) AS s
             FROM @extschema@.experiment_assignment a
             JOIN (SELECT (o.%1$I)::text AS k, avg(%2$s) AS lm FROM %3$s o
                   WHERE o.%4$I >= $2 AND o.%4$I < $3 AND o.%5$I IS NOT NULL
@@ -260,21 +257,22 @@ BEGIN
             GROUP BY a.arm) g$q$,
       src.learner_column, learnalytics_internal.metric_expression(src.relation, src.metric_column), src.relation,
       src.time_column, src.metric_column)
-    INTO arms, ns, ms, ss
+    INTO arms, sums
     USING experiment, x.measure_from, x.measure_to;
   c := array_position(arms, x.control_arm);
-  IF c IS NULL OR ns[c] < 2 THEN
+  IF c IS NULL OR @extschema@.num_vals(sums[c]) < 2 THEN
     RAISE EXCEPTION 'control arm "%" of experiment "%" has fewer than 2 learners with data', x.control_arm, experiment
       USING ERRCODE = 'no_data_found';
   END IF;
   FOR i IN 1 .. cardinality(arms) LOOP
     CONTINUE WHEN i = c;
-    arm := arms[i]; learners := ns[i]; mean := ms[i]; control_learners := ns[c]; control_mean := ms[c];
-    IF ns[i] < 2 THEN
-      difference := ms[i] - ms[c]; p_value := NULL; ci_low := NULL; ci_high := NULL;
+    arm := arms[i]; learners := @extschema@.num_vals(sums[i]); mean := @extschema@.mean(sums[i]);
+    control_learners := @extschema@.num_vals(sums[c]); control_mean := @extschema@.mean(sums[c]);
+    IF learners < 2 THEN
+      difference := mean - control_mean; p_value := NULL; ci_low := NULL; ci_high := NULL;
       improvement := NULL; success := NULL;
     ELSE
-      SELECT * INTO w FROM @extschema@.welch_test(ms[i], ss[i], ns[i], ms[c], ss[c], ns[c], confidence);
+      SELECT * INTO w FROM @extschema@.welch_test(sums[i], sums[c], confidence);
       difference := w.difference; p_value := w.p_value; ci_low := w.ci_low; ci_high := w.ci_high;
       improvement := CASE WHEN src.higher_is_better THEN 1 ELSE -1 END * w.conservative_effect;
       success := improvement > 0 AND improvement >= x.min_effect AND w.p_value <= x.alpha;

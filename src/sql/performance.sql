@@ -194,9 +194,10 @@ COMMENT ON FUNCTION @extschema@.performance_observations(text, text, interval, i
 'observations of a registered performance table in the before/after windows of a program, trained learners and the comparison group (one year follow-up by default)';
 
 -- The comparison in one query: per-learner means (each learner counts once per period), the four
--- group summaries, Welch's trained-vs-comparison difference after training, the difference in
--- differences, and the conservative improvement (sign-adjusted: positive = better) with its money
--- value when the source has a unit value (improvement x unit_value x trained learners measured after).
+-- group stats summaries (la_stats_agg ... FILTER), Welch's trained-vs-comparison difference after
+-- training and the difference in differences from those summaries, and the conservative improvement
+-- (sign-adjusted: positive = better) with its money value when the source has a unit value
+-- (improvement x unit_value x trained learners measured after).
 CREATE FUNCTION @extschema@.performance_comparison(
   source text, program text, baseline interval DEFAULT '90 days', follow_up interval DEFAULT '1 year',
   comparison_sites text[] DEFAULT NULL, confidence float8 DEFAULT 0.95)
@@ -218,43 +219,39 @@ DECLARE
   sgn float8;
 BEGIN
   SELECT s.* INTO src FROM @extschema@.performance_source s WHERE s.name = source;
-  SELECT count(*) FILTER (WHERE p.trained AND p.period = 'before') AS tbn,
-         avg(p.lm) FILTER (WHERE p.trained AND p.period = 'before') AS tbm,
-         COALESCE(stddev_samp(p.lm) FILTER (WHERE p.trained AND p.period = 'before'), 0) AS tbs,
-         count(*) FILTER (WHERE p.trained AND p.period = 'after') AS tan,
-         avg(p.lm) FILTER (WHERE p.trained AND p.period = 'after') AS tam,
-         COALESCE(stddev_samp(p.lm) FILTER (WHERE p.trained AND p.period = 'after'), 0) AS tas,
-         count(*) FILTER (WHERE NOT p.trained AND p.period = 'before') AS cbn,
-         avg(p.lm) FILTER (WHERE NOT p.trained AND p.period = 'before') AS cbm,
-         COALESCE(stddev_samp(p.lm) FILTER (WHERE NOT p.trained AND p.period = 'before'), 0) AS cbs,
-         count(*) FILTER (WHERE NOT p.trained AND p.period = 'after') AS can,
-         avg(p.lm) FILTER (WHERE NOT p.trained AND p.period = 'after') AS cam,
-         COALESCE(stddev_samp(p.lm) FILTER (WHERE NOT p.trained AND p.period = 'after'), 0) AS cas
+  -- one stats summary per group (la_stats_agg skips nothing here: a learner's mean is never NULL)
+  SELECT @extschema@.la_stats_agg(p.lm) FILTER (WHERE p.trained AND p.period = 'before') AS tb,
+         @extschema@.la_stats_agg(p.lm) FILTER (WHERE p.trained AND p.period = 'after') AS ta,
+         @extschema@.la_stats_agg(p.lm) FILTER (WHERE NOT p.trained AND p.period = 'before') AS cb,
+         @extschema@.la_stats_agg(p.lm) FILTER (WHERE NOT p.trained AND p.period = 'after') AS ca
     INTO st
   FROM (SELECT o.learner_key, o.trained, o.period, avg(o.metric) AS lm
         FROM @extschema@.performance_observations(source, program, baseline, follow_up, comparison_sites) o
         GROUP BY 1, 2, 3) p;
-  IF LEAST(st.tbn, st.tan, st.cbn, st.can) < 2 THEN
+  trained_before_n := COALESCE(@extschema@.num_vals(st.tb), 0);
+  trained_after_n := COALESCE(@extschema@.num_vals(st.ta), 0);
+  comparison_before_n := COALESCE(@extschema@.num_vals(st.cb), 0);
+  comparison_after_n := COALESCE(@extschema@.num_vals(st.ca), 0);
+  IF LEAST(trained_before_n, trained_after_n, comparison_before_n, comparison_after_n) < 2 THEN
     RAISE EXCEPTION 'too few learners with data for a comparison'
       USING ERRCODE = 'no_data_found',
             DETAIL = format('Learners with data: trained before %s, trained after %s, comparison before %s, comparison after %s; each group needs at least 2.',
-                            st.tbn, st.tan, st.cbn, st.can),
+                            trained_before_n, trained_after_n, comparison_before_n, comparison_after_n),
             HINT = 'Widen the baseline or follow-up windows, or the comparison sites.';
   END IF;
-  SELECT * INTO w FROM @extschema@.welch_test(st.tam, st.tas, st.tan, st.cam, st.cas, st.can, confidence);
-  SELECT * INTO d FROM @extschema@.diff_in_diff(st.tbm, st.tbs, st.tbn, st.tam, st.tas, st.tan,
-                                                st.cbm, st.cbs, st.cbn, st.cam, st.cas, st.can, confidence);
+  SELECT * INTO w FROM @extschema@.welch_test(st.ta, st.ca, confidence);
+  SELECT * INTO d FROM @extschema@.diff_in_diff(st.tb, st.ta, st.cb, st.ca, confidence);
   sgn := CASE WHEN src.higher_is_better THEN 1 ELSE -1 END;
-  trained_before_n := st.tbn; trained_before_mean := st.tbm;
-  trained_after_n := st.tan; trained_after_mean := st.tam;
-  comparison_before_n := st.cbn; comparison_before_mean := st.cbm;
-  comparison_after_n := st.can; comparison_after_mean := st.cam;
+  trained_before_mean := @extschema@.mean(st.tb);
+  trained_after_mean := @extschema@.mean(st.ta);
+  comparison_before_mean := @extschema@.mean(st.cb);
+  comparison_after_mean := @extschema@.mean(st.ca);
   after_difference := w.difference; after_p_value := w.p_value; after_ci_low := w.ci_low; after_ci_high := w.ci_high;
   did_estimate := d.estimate; did_p_value := d.p_value; did_ci_low := d.ci_low; did_ci_high := d.ci_high;
   improvement := sgn * d.conservative_effect;
   unit := src.unit;
   money := CASE WHEN src.unit_value IS NOT NULL AND improvement IS NOT NULL
-                THEN @extschema@.monetized_effect(improvement, src.unit_value, st.tan) END;
+                THEN @extschema@.monetized_effect(improvement, src.unit_value, trained_after_n) END;
   RETURN NEXT;
 END
 $$;

@@ -173,24 +173,6 @@ AS 'MODULE_PATHNAME', 'la_welch_test' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.welch_test(float8, float8, bigint, float8, float8, bigint, float8) IS
 'Welch two-sample comparison of group a (trained) minus b (comparison) from means, sample sds and sizes: interval, two-sided p-value, conservative effect (interval bound closest to zero)';
 
-CREATE FUNCTION @extschema@.welch_test(a float8[], b float8[], confidence float8 DEFAULT 0.95,
-  OUT difference float8, OUT std_error float8, OUT df float8, OUT t float8, OUT p_value float8,
-  OUT ci_low float8, OUT ci_high float8, OUT conservative_effect float8)
-RETURNS record
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$
-  SELECT w.* FROM
-    (SELECT pg_catalog.avg(x) AS m, pg_catalog.stddev_samp(x) AS s, pg_catalog.count(x) AS n
-       FROM pg_catalog.unnest(a) x) ga,
-    (SELECT pg_catalog.avg(x) AS m, pg_catalog.stddev_samp(x) AS s, pg_catalog.count(x) AS n
-       FROM pg_catalog.unnest(b) x) gb,
-    -- an empty or one-element sample has no mean or sd: pass 0 and let the size check name it
-    @extschema@.welch_test(COALESCE(ga.m, 0), COALESCE(ga.s, 0), ga.n,
-                           COALESCE(gb.m, 0), COALESCE(gb.s, 0), gb.n, confidence) w
-$$;
-COMMENT ON FUNCTION @extschema@.welch_test(float8[], float8[], float8) IS
-'Welch comparison from two samples (NULL elements ignored)';
-
 CREATE FUNCTION @extschema@.diff_in_diff(
   trained_before_mean float8, trained_before_sd float8, trained_before_n bigint,
   trained_after_mean float8, trained_after_sd float8, trained_after_n bigint,
@@ -203,6 +185,167 @@ RETURNS record
 AS 'MODULE_PATHNAME', 'la_diff_in_diff' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.diff_in_diff(float8, float8, bigint, float8, float8, bigint, float8, float8, bigint, float8, float8, bigint, float8) IS
 'difference-in-differences (trained after - before) - (comparison after - before) over four independent groups, Welch-Satterthwaite df, interval, p-value, conservative effect';
+
+-------------------------------------------------------------------------------
+-- stats_summary: a combinable summary of a sample (n, mean, Welford's m2, min, max) that the group
+-- comparisons take, so that groups are built with la_stats_agg ... FILTER or GROUP BY, merged with
+-- la_merge_agg across sites, periods or shards, and compared without going back to the rows.
+-- Like roi_summary, its state is a real SQL type (never `internal`), so parallel query and Citus
+-- ship partial states through its lossless text form (doc/roi.md, "Reference: comparisons").
+-------------------------------------------------------------------------------
+CREATE TYPE @extschema@.stats_summary;
+
+CREATE FUNCTION learnalytics_internal.la_stats_in(cstring) RETURNS @extschema@.stats_summary
+AS 'MODULE_PATHNAME', 'la_stats_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION learnalytics_internal.la_stats_out(@extschema@.stats_summary) RETURNS cstring
+AS 'MODULE_PATHNAME', 'la_stats_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION learnalytics_internal.la_stats_recv(internal) RETURNS @extschema@.stats_summary
+AS 'MODULE_PATHNAME', 'la_stats_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION learnalytics_internal.la_stats_send(@extschema@.stats_summary) RETURNS bytea
+AS 'MODULE_PATHNAME', 'la_stats_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE @extschema@.stats_summary (
+  INPUT = learnalytics_internal.la_stats_in,
+  OUTPUT = learnalytics_internal.la_stats_out,
+  RECEIVE = learnalytics_internal.la_stats_recv,
+  SEND = learnalytics_internal.la_stats_send,
+  INTERNALLENGTH = VARIABLE,
+  ALIGNMENT = double,
+  STORAGE = extended
+);
+
+COMMENT ON TYPE @extschema@.stats_summary IS
+'summary of a sample of float8 values: count, mean, sum of squared deviations (Welford), min, max; combinable with la_merge_agg, input to welch_test and diff_in_diff (doc/roi.md)';
+COMMENT ON FUNCTION learnalytics_internal.la_stats_in(cstring) IS
+'text input of stats_summary, a JSON object {"n":..,"mean":..,"m2":..,"min":..,"max":..} (validated: an inconsistent value is rejected naming the field)';
+COMMENT ON FUNCTION learnalytics_internal.la_stats_out(@extschema@.stats_summary) IS
+'text output of stats_summary (floats shortest-exact: reads back to the same bits)';
+COMMENT ON FUNCTION learnalytics_internal.la_stats_recv(internal) IS
+'binary input of stats_summary (validated like the text input)';
+COMMENT ON FUNCTION learnalytics_internal.la_stats_send(@extschema@.stats_summary) IS
+'binary output of stats_summary (format word, n, mean, m2, min, max in network byte order)';
+
+-- Transition function: one value per row (NULL skipped; NaN and infinities rejected).
+CREATE FUNCTION learnalytics_internal.la_stats_sfunc(@extschema@.stats_summary, value float8)
+RETURNS @extschema@.stats_summary
+AS 'MODULE_PATHNAME', 'la_stats_sfunc' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION learnalytics_internal.la_stats_sfunc(@extschema@.stats_summary, float8) IS
+'transition function of la_stats_agg: adds one value (Welford''s update); NULL is skipped, NaN and infinities are an error';
+
+CREATE FUNCTION learnalytics_internal.la_stats_combine(@extschema@.stats_summary, @extschema@.stats_summary)
+RETURNS @extschema@.stats_summary
+AS 'MODULE_PATHNAME', 'la_stats_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION learnalytics_internal.la_stats_combine(@extschema@.stats_summary, @extschema@.stats_summary) IS
+'merge two stats summaries (Chan, Golub and LeVeque): exact count, min and max; mean and m2 to rounding';
+
+CREATE AGGREGATE @extschema@.la_stats_agg(value float8) (
+  SFUNC = learnalytics_internal.la_stats_sfunc,
+  STYPE = @extschema@.stats_summary,
+  COMBINEFUNC = learnalytics_internal.la_stats_combine,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.la_stats_agg(float8) IS
+'stats_summary of the values (NULLs skipped; no rows give NULL; NaN or infinity is an error)';
+
+CREATE AGGREGATE @extschema@.la_merge_agg(@extschema@.stats_summary) (
+  SFUNC = learnalytics_internal.la_stats_combine,
+  STYPE = @extschema@.stats_summary,
+  COMBINEFUNC = learnalytics_internal.la_stats_combine,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.la_merge_agg(@extschema@.stats_summary) IS
+'merge stats summaries across sites, periods or shards into the summary of all their values (NULL summaries are skipped)';
+
+-- Accessors (nouns). min/max would shadow the built-in aggregates' names: min_val, max_val.
+CREATE FUNCTION @extschema@.num_vals(@extschema@.stats_summary) RETURNS bigint
+AS 'MODULE_PATHNAME', 'la_stats_num_vals' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.num_vals(@extschema@.stats_summary) IS
+'number of values summarized';
+
+CREATE FUNCTION @extschema@.mean(@extschema@.stats_summary) RETURNS float8
+AS 'MODULE_PATHNAME', 'la_stats_mean' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mean(@extschema@.stats_summary) IS
+'mean of the values; NULL for a summary of no values';
+
+CREATE FUNCTION @extschema@.variance(@extschema@.stats_summary) RETURNS float8
+AS 'MODULE_PATHNAME', 'la_stats_variance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.variance(@extschema@.stats_summary) IS
+'sample variance (m2 / (n - 1), as var_samp); NULL below two values';
+
+CREATE FUNCTION @extschema@.stddev(@extschema@.stats_summary) RETURNS float8
+AS 'MODULE_PATHNAME', 'la_stats_stddev' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stddev(@extschema@.stats_summary) IS
+'sample standard deviation (as stddev_samp); NULL below two values';
+
+CREATE FUNCTION @extschema@.min_val(@extschema@.stats_summary) RETURNS float8
+AS 'MODULE_PATHNAME', 'la_stats_min' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.min_val(@extschema@.stats_summary) IS
+'smallest value; NULL for a summary of no values';
+
+CREATE FUNCTION @extschema@.max_val(@extschema@.stats_summary) RETURNS float8
+AS 'MODULE_PATHNAME', 'la_stats_max' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.max_val(@extschema@.stats_summary) IS
+'largest value; NULL for a summary of no values';
+
+-- The comparisons from summaries: wrappers over the C forms above. A summary of fewer than two
+-- values passes mean 0 and sd 0 with its true size, so that the size check names the group.
+CREATE FUNCTION @extschema@.welch_test(a @extschema@.stats_summary, b @extschema@.stats_summary,
+  confidence float8 DEFAULT 0.95,
+  OUT difference float8, OUT std_error float8, OUT df float8, OUT t float8, OUT p_value float8,
+  OUT ci_low float8, OUT ci_high float8, OUT conservative_effect float8)
+RETURNS record
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT w.* FROM @extschema@.welch_test(
+    COALESCE(@extschema@.mean(a), 0), COALESCE(@extschema@.stddev(a), 0), @extschema@.num_vals(a),
+    COALESCE(@extschema@.mean(b), 0), COALESCE(@extschema@.stddev(b), 0), @extschema@.num_vals(b),
+    confidence) w
+$$;
+COMMENT ON FUNCTION @extschema@.welch_test(@extschema@.stats_summary, @extschema@.stats_summary, float8) IS
+'Welch comparison of group a (trained) minus b (comparison) from their stats summaries (la_stats_agg)';
+
+CREATE FUNCTION @extschema@.diff_in_diff(
+  trained_before @extschema@.stats_summary, trained_after @extschema@.stats_summary,
+  comparison_before @extschema@.stats_summary, comparison_after @extschema@.stats_summary,
+  confidence float8 DEFAULT 0.95,
+  OUT estimate float8, OUT std_error float8, OUT df float8, OUT t float8, OUT p_value float8,
+  OUT ci_low float8, OUT ci_high float8, OUT conservative_effect float8)
+RETURNS record
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT d.* FROM @extschema@.diff_in_diff(
+    COALESCE(@extschema@.mean(trained_before), 0), COALESCE(@extschema@.stddev(trained_before), 0),
+    @extschema@.num_vals(trained_before),
+    COALESCE(@extschema@.mean(trained_after), 0), COALESCE(@extschema@.stddev(trained_after), 0),
+    @extschema@.num_vals(trained_after),
+    COALESCE(@extschema@.mean(comparison_before), 0), COALESCE(@extschema@.stddev(comparison_before), 0),
+    @extschema@.num_vals(comparison_before),
+    COALESCE(@extschema@.mean(comparison_after), 0), COALESCE(@extschema@.stddev(comparison_after), 0),
+    @extschema@.num_vals(comparison_after),
+    confidence) d
+$$;
+COMMENT ON FUNCTION @extschema@.diff_in_diff(@extschema@.stats_summary, @extschema@.stats_summary, @extschema@.stats_summary, @extschema@.stats_summary, float8) IS
+'difference-in-differences from the stats summaries of the four groups (trained before/after, comparison before/after)';
+
+-- Two samples go through their summaries. An empty or all-NULL sample summarizes to NULL: it is
+-- passed as the summary of no values, so that the size check names the group.
+CREATE FUNCTION @extschema@.welch_test(a float8[], b float8[], confidence float8 DEFAULT 0.95,
+  OUT difference float8, OUT std_error float8, OUT df float8, OUT t float8, OUT p_value float8,
+  OUT ci_low float8, OUT ci_high float8, OUT conservative_effect float8)
+RETURNS record
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT w.* FROM @extschema@.welch_test(
+    COALESCE((SELECT @extschema@.la_stats_agg(x) FROM pg_catalog.unnest(a) x),
+             '{"n":0,"mean":0,"m2":0,"min":0,"max":0}'::@extschema@.stats_summary),
+    COALESCE((SELECT @extschema@.la_stats_agg(x) FROM pg_catalog.unnest(b) x),
+             '{"n":0,"mean":0,"m2":0,"min":0,"max":0}'::@extschema@.stats_summary),
+    confidence) w
+$$;
+COMMENT ON FUNCTION @extschema@.welch_test(float8[], float8[], float8) IS
+'Welch comparison from two samples (NULL elements ignored; NaN or infinity is an error), through their stats summaries';
+-- end of stats_summary
+-------------------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.monetized_effect(effect float8, unit_value numeric, population numeric)
 RETURNS numeric

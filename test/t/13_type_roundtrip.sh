@@ -2,9 +2,11 @@
 # Every value of every type learnalytics defines comes back out: a property test over generated
 # values at the edges (local days at the ends of the event range in zones west and east of UTC,
 # counters and weights near 2^63, empty summaries, the largest summaries, keys and names that need
-# escaping, every currency shape, negative money at the int64 limit) of engagement_summary and
-# roi_summary (and their array types), checked
-#   1. text:    out -> in -> out gives the same text and the same send bytes;
+# escaping, every currency shape, negative money at the int64 limit) of engagement_summary,
+# roi_summary and stats_summary (random float bit patterns, subnormals, negative zero, the largest
+# floats and counts; and their array types), checked
+#   1. text:    out -> in -> out gives the same text and the same send bytes (and a stats_summary
+#               written by the generator reads to exactly the bits it meant);
 #   2. binary:  COPY ... (FORMAT binary) out and back in gives the same send bytes, row by row;
 #   3. dump:    pg_dump -Fc of a database holding them, pg_restore into a new database of the same
 #               cluster, compared row by row (text and send bytes);
@@ -44,7 +46,7 @@ JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'learnalytics'
 WHERE t.typtype NOT IN ('c', 'p') ORDER BY 1;
 SQL
 echo "extension types: $(tr '\n' ' ' <"$work/types")"
-covered="engagement_summary roi_summary"
+covered="engagement_summary roi_summary stats_summary"
 while read -r t; do
   case " $covered " in
     *" $t "*) ;;
@@ -54,7 +56,7 @@ done <"$work/types"
 
 # 1. generate the values (deterministic for a seed) as SQL
 python3 - "$seed" >"$work/load.sql" <<'PY' || { echo "generator failed"; exit 1; }
-import random, sys, datetime
+import random, sys, datetime, math, struct
 
 rnd = random.Random(int(sys.argv[1]))
 I64 = 2**63 - 1
@@ -78,12 +80,16 @@ w = out.append
 w("SET search_path = public, learnalytics;")
 w("CREATE TABLE rt_engagement (id int PRIMARY KEY, s engagement_summary);")
 w("CREATE TABLE rt_roi (id int PRIMARY KEY, s roi_summary);")
-w("CREATE TABLE rt_arrays (id int PRIMARY KEY, e engagement_summary[], r roi_summary[]);")
+w("CREATE TABLE rt_stats (id int PRIMARY KEY, s stats_summary);")
+# the send bytes each hand-written stats_summary must read to (format word, n, four floats)
+w("CREATE TABLE rt_stats_bits (id int PRIMARY KEY, b bytea, t text);")
+w("CREATE TABLE rt_arrays (id int PRIMARY KEY, e engagement_summary[], r roi_summary[], st stats_summary[]);")
 # hand-written values are valid by construction: the input must take every one (refusals recorded)
 w("CREATE TABLE rt_refused (id int, kind text, sqlstate text, message text, value text);")
 w("""CREATE FUNCTION rt_try(i int, k text, v text) RETURNS void LANGUAGE plpgsql AS $f$
 BEGIN
   IF k = 'e' THEN INSERT INTO rt_engagement VALUES (i, v::engagement_summary);
+  ELSIF k = 's' THEN INSERT INTO rt_stats VALUES (i, v::stats_summary);
   ELSE INSERT INTO rt_roi VALUES (i, v::roi_summary); END IF;
 EXCEPTION WHEN OTHERS THEN
   INSERT INTO rt_refused VALUES (i, k, SQLSTATE, SQLERRM, v);
@@ -274,9 +280,66 @@ for a, b in rnd.sample(pairs, min(60, len(pairs))):
     w(f"INSERT INTO rt_roi SELECT {rid}, learnalytics_internal.la_roi_combine(a.s, b.s) FROM rt_roi a, rt_roi b "
       f"WHERE a.id = {a} AND b.id = {b};")
 
-# arrays of both types, NULL elements included
+# ---- stats_summary -----------------------------------------------------------------------
+F64MAX = sys.float_info.max
+
+def rfloat():
+    c = rnd.random()
+    if c < 0.15:
+        return rnd.choice([F64MAX, -F64MAX, 5e-324, -5e-324, 2.2250738585072014e-308, 0.0, -0.0, 0.1, 1 / 3])
+    if c < 0.5:                     # any finite bit pattern: every exponent, subnormals included
+        while True:
+            v = struct.unpack('>d', struct.pack('>Q', rnd.getrandbits(64)))[0]
+            if math.isfinite(v):
+                return v
+    if c < 0.75:
+        return rnd.uniform(-1e6, 1e6)
+    return rnd.choice([1, -1]) * 10 ** rnd.uniform(-300, 300)
+
+def stats_value():
+    n = rnd.choice([0, 1, 2, 3, rnd.randint(2, 10**6), I64, I64 - 1, rnd.randint(2, I64)])
+    if n == 0:
+        mean = m2 = lo = hi = 0.0
+    elif n == 1:
+        mean = lo = hi = rfloat()
+        m2 = 0.0
+    else:
+        lo, mean, hi = sorted([rfloat(), rfloat(), rfloat()])
+        if rnd.random() < 0.1:
+            mean = hi = lo
+        m2 = 0.0 if lo == hi else abs(rfloat())
+    fields = [('n', str(n)), ('mean', repr(mean)), ('m2', repr(m2)), ('min', repr(lo)), ('max', repr(hi))]
+    sep = ','
+    if rnd.random() < 0.2:          # any field order, JSON whitespace
+        rnd.shuffle(fields)
+        sep = ' ,\n '
+    text = '{' + sep.join('"%s":%s' % f for f in fields) + '}'
+    return text, struct.pack('>Iqdddd', 1, n, mean, m2, lo, hi).hex()
+
+sid = 0
+for i in range(400):
+    sid += 1
+    text, bits = stats_value()
+    w(f"SELECT rt_try({sid}, 's', {q(text)});")
+    w(f"INSERT INTO rt_stats_bits VALUES ({sid}, '\\x{bits}', {q(text)});")
+# summaries built by la_stats_agg (values whose squared deviations may leave float8: such a row is
+# simply not inserted), and merges of generated ones with learnalytics_internal.la_stats_combine
+for i in range(60):
+    sid += 1
+    vals = ', '.join('(%r::float8)' % rfloat() if rnd.random() < 0.3 else '(%r::float8)' % rnd.uniform(-1e3, 1e3)
+                     for _ in range(rnd.randint(1, 12)))
+    w(f"DO $$ BEGIN INSERT INTO rt_stats SELECT {sid}, la_stats_agg(x) FROM (VALUES {vals}, (NULL)) v(x); "
+      f"EXCEPTION WHEN numeric_value_out_of_range THEN NULL; END $$;")
+for i in range(60):
+    sid += 1
+    a, b = rnd.randint(1, 400), rnd.randint(1, 400)
+    w(f"DO $$ BEGIN INSERT INTO rt_stats SELECT {sid}, learnalytics_internal.la_stats_combine(a.s, b.s) FROM rt_stats a, rt_stats b "
+      f"WHERE a.id = {a} AND b.id = {b}; EXCEPTION WHEN numeric_value_out_of_range THEN NULL; END $$;")
+
+# arrays of every type, NULL elements included
 w("INSERT INTO rt_arrays SELECT g, (SELECT array_agg(s ORDER BY id) FROM rt_engagement WHERE id % 17 = g),"
-  " (SELECT array_agg(s ORDER BY id) || NULL::roi_summary FROM rt_roi WHERE id % 17 = g) FROM generate_series(0, 16) g;")
+  " (SELECT array_agg(s ORDER BY id) || NULL::roi_summary FROM rt_roi WHERE id % 17 = g),"
+  " (SELECT array_agg(s ORDER BY id) || NULL::stats_summary FROM rt_stats WHERE id % 17 = g) FROM generate_series(0, 16) g;")
 w("DROP FUNCTION rt_try(int, text, text);")
 print('\n'.join(out))
 PY
@@ -292,12 +355,14 @@ fingerprint() {
 SET search_path = public, learnalytics;
 SELECT 'e', id, md5(s::text), md5(learnalytics_internal.la_engagement_send(s)) FROM rt_engagement ORDER BY id;
 SELECT 'r', id, md5(s::text), md5(learnalytics_internal.la_roi_send(s)) FROM rt_roi ORDER BY id;
+SELECT 's', id, md5(s::text), md5(learnalytics_internal.la_stats_send(s)) FROM rt_stats ORDER BY id;
 SELECT 'x', id, kind, sqlstate FROM rt_refused ORDER BY id;
-SELECT 'a', id, md5(e::text), md5(r::text) FROM rt_arrays ORDER BY id;
+SELECT 'a', id, md5(e::text), md5(r::text), md5(st::text) FROM rt_arrays ORDER BY id;
 SQL
 }
 psql -X -A -t -d "$src" -c "SELECT 'generated: ' || (SELECT count(*) FROM rt_engagement) || ' engagement summaries, '
-  || (SELECT count(*) FROM rt_roi) || ' roi summaries, ' || (SELECT count(*) FROM rt_arrays) || ' array rows'"
+  || (SELECT count(*) FROM rt_roi) || ' roi summaries, ' || (SELECT count(*) FROM rt_stats) || ' stats summaries, '
+  || (SELECT count(*) FROM rt_arrays) || ' array rows'"
 
 # the sample must reach the edges it is about (else a generator change would weaken the test)
 psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$src" >"$work/coverage" 2>&1 <<'SQL'
@@ -317,7 +382,15 @@ SELECT edge || ': ' || n FROM (
   UNION ALL SELECT 'roi with money at -2^63', count(*) FILTER (WHERE s::text LIKE '%=-922337203685477.5808 %') FROM rt_roi
   UNION ALL SELECT 'roi with 1000 names', count(*) FILTER (WHERE cardinality(intangibles(s)) = 1000) FROM rt_roi
   UNION ALL SELECT 'roi built by la_roi_agg', count(*) FILTER (WHERE id BETWEEN 302 AND 341) FROM rt_roi
-  UNION ALL SELECT 'roi built by learnalytics_internal.la_roi_combine', count(*) FILTER (WHERE id > 341) FROM rt_roi) c;
+  UNION ALL SELECT 'roi built by learnalytics_internal.la_roi_combine', count(*) FILTER (WHERE id > 341) FROM rt_roi
+  UNION ALL SELECT 'stats with n at 2^63-1', count(*) FILTER (WHERE num_vals(s) = 9223372036854775807) FROM rt_stats
+  UNION ALL SELECT 'stats of no values', count(*) FILTER (WHERE num_vals(s) = 0) FROM rt_stats
+  UNION ALL SELECT 'stats with a subnormal min', count(*) FILTER (WHERE min_val(s) <> 0 AND abs(min_val(s)) < 2.2250738585072014e-308) FROM rt_stats
+  UNION ALL SELECT 'stats with a negative zero', count(*) FILTER (WHERE s::text LIKE '%:-0,%' OR s::text LIKE '%:-0}') FROM rt_stats
+  UNION ALL SELECT 'stats with the largest float', count(*) FILTER (WHERE max_val(s) = 1.7976931348623157e308 OR min_val(s) = -1.7976931348623157e308) FROM rt_stats
+  UNION ALL SELECT 'stats written in another field order', count(*) FILTER (WHERE t NOT LIKE '{"n":%') FROM rt_stats JOIN rt_stats_bits USING (id)
+  UNION ALL SELECT 'stats built by la_stats_agg', count(*) FILTER (WHERE id BETWEEN 401 AND 460) FROM rt_stats
+  UNION ALL SELECT 'stats built by learnalytics_internal.la_stats_combine', count(*) FILTER (WHERE id > 460) FROM rt_stats) c;
 SQL
 cat "$work/coverage"
 if grep -q ': 0$\|ERROR' "$work/coverage"; then echo "FAIL: the sample misses an edge"; fail=1; fi
@@ -330,8 +403,13 @@ WHERE s::text::engagement_summary::text <> s::text
    OR learnalytics_internal.la_engagement_send(s::text::engagement_summary) <> learnalytics_internal.la_engagement_send(s);
 SELECT 'roi text mismatch ' || id FROM rt_roi
 WHERE s::text::roi_summary::text <> s::text OR learnalytics_internal.la_roi_send(s::text::roi_summary) <> learnalytics_internal.la_roi_send(s);
+SELECT 'stats text mismatch ' || id FROM rt_stats
+WHERE s::text::stats_summary::text <> s::text OR learnalytics_internal.la_stats_send(s::text::stats_summary) <> learnalytics_internal.la_stats_send(s);
+SELECT 'stats value ' || id || ' is not the bits the generator wrote' FROM rt_stats JOIN rt_stats_bits USING (id)
+WHERE learnalytics_internal.la_stats_send(s) <> b;
 SELECT 'array text mismatch ' || id FROM rt_arrays
-WHERE e::text::engagement_summary[]::text <> e::text OR r::text::roi_summary[]::text <> r::text;
+WHERE e::text::engagement_summary[]::text <> e::text OR r::text::roi_summary[]::text <> r::text
+   OR st::text::stats_summary[]::text <> st::text;
 SQL
 if [ $? -ne 0 ] || [ -s "$work/text" ]; then echo "FAIL: text round trip"; head -n 20 "$work/text"; fail=1
 else echo "ok: text round trip"; fi
@@ -341,21 +419,27 @@ psql -X -q -v ON_ERROR_STOP=1 -d "$src" >"$work/binary" 2>&1 <<SQL
 SET search_path = public, learnalytics;
 CREATE TABLE bin_engagement (LIKE rt_engagement);
 CREATE TABLE bin_roi (LIKE rt_roi);
+CREATE TABLE bin_stats (LIKE rt_stats);
 CREATE TABLE bin_arrays (LIKE rt_arrays);
 COPY rt_engagement TO '$srv/e.bin' (FORMAT binary);
 COPY rt_roi TO '$srv/r.bin' (FORMAT binary);
+COPY rt_stats TO '$srv/s.bin' (FORMAT binary);
 COPY rt_arrays TO '$srv/a.bin' (FORMAT binary);
 COPY bin_engagement FROM '$srv/e.bin' (FORMAT binary);
 COPY bin_roi FROM '$srv/r.bin' (FORMAT binary);
+COPY bin_stats FROM '$srv/s.bin' (FORMAT binary);
 COPY bin_arrays FROM '$srv/a.bin' (FORMAT binary);
 \pset tuples_only on
 SELECT 'engagement binary mismatch ' || coalesce(a.id, b.id) FROM rt_engagement a FULL JOIN bin_engagement b USING (id)
 WHERE learnalytics_internal.la_engagement_send(a.s) IS DISTINCT FROM learnalytics_internal.la_engagement_send(b.s);
 SELECT 'roi binary mismatch ' || coalesce(a.id, b.id) FROM rt_roi a FULL JOIN bin_roi b USING (id)
 WHERE learnalytics_internal.la_roi_send(a.s) IS DISTINCT FROM learnalytics_internal.la_roi_send(b.s);
+SELECT 'stats binary mismatch ' || coalesce(a.id, b.id) FROM rt_stats a FULL JOIN bin_stats b USING (id)
+WHERE learnalytics_internal.la_stats_send(a.s) IS DISTINCT FROM learnalytics_internal.la_stats_send(b.s);
 SELECT 'array binary mismatch ' || coalesce(a.id, b.id) FROM rt_arrays a FULL JOIN bin_arrays b USING (id)
-WHERE a.e::text IS DISTINCT FROM b.e::text OR a.r::text IS DISTINCT FROM b.r::text;
-DROP TABLE bin_engagement, bin_roi, bin_arrays;
+WHERE a.e::text IS DISTINCT FROM b.e::text OR a.r::text IS DISTINCT FROM b.r::text
+   OR a.st::text IS DISTINCT FROM b.st::text;
+DROP TABLE bin_engagement, bin_roi, bin_stats, bin_arrays;
 SQL
 if [ $? -ne 0 ] || grep -q . "$work/binary"; then echo "FAIL: binary round trip"; head -n 20 "$work/binary"; fail=1
 else echo "ok: binary round trip"; fi
@@ -393,7 +477,15 @@ INSERT INTO refusal VALUES
   ($$'v1 cur=USD benefit_items=0 missing_items=0 extreme_items=0 cost_items=1 intangible_items=0 benefits=NaN adjusted=0.0000 extreme=0.0000 needs_analysis=0.0000 design=0.0000 development=0.0000 delivery=0.0000 platform_licences=0.0000 participant_time=0.0000 coaching=0.0000 evaluation=0.0000 overhead=0.0000 intangibles={}'::roi_summary$$, '22P02'),
   ($$replace((SELECT s::text FROM rt_engagement WHERE id = 1), '"days":[["', '"days":[["0')::engagement_summary$$, '22P02'),
   ($${"version":1,"kind":"learner","learner":"a","tz":"UTC","gap_us":NaN,"learners":1,"skipped":0,"days":[],"sessions":[]}$$, '22P02'),
-  ($$'{"version":1,"kind":"learner","learner":"a","tz":"UTC","gap_us":1800000000,"learners":1,"skipped":0,"first_us":0,"last_us":0,"days":[["0000-12-31",1,0,1,0]],"sessions":[[0,0]]}'::engagement_summary$$, '22P02');
+  ($$'{"version":1,"kind":"learner","learner":"a","tz":"UTC","gap_us":1800000000,"learners":1,"skipped":0,"first_us":0,"last_us":0,"days":[["0000-12-31",1,0,1,0]],"sessions":[[0,0]]}'::engagement_summary$$, '22P02'),
+  ($$la_stats_agg('NaN'::float8)$$, '22023'),
+  ($$la_stats_agg('-Infinity'::float8)$$, '22023'),
+  ($$'{"n":1,"mean":NaN,"m2":0,"min":1,"max":1}'::stats_summary$$, '22P02'),
+  ($$'{"n":2,"mean":3,"m2":0,"min":1,"max":2}'::stats_summary$$, '22P02'),
+  ($$'{"n":9223372036854775808,"mean":1,"m2":0,"min":1,"max":1}'::stats_summary$$, '22003'),
+  ($$'{"n":2,"mean":1e309,"m2":0,"min":1,"max":1}'::stats_summary$$, '22003'),
+  ($$learnalytics_internal.la_stats_combine('{"n":9223372036854775807,"mean":1,"m2":0,"min":1,"max":1}', '{"n":1,"mean":1,"m2":0,"min":1,"max":1}')$$, '22003'),
+  ($$learnalytics_internal.la_stats_combine('{"n":1,"mean":1e300,"m2":0,"min":1e300,"max":1e300}', '{"n":1,"mean":-1e300,"m2":0,"min":-1e300,"max":-1e300}')$$, '22003');
 UPDATE refusal SET expr = quote_literal(expr) || '::engagement_summary' WHERE expr LIKE '{%';
 DO $$
 DECLARE
