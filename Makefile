@@ -7,6 +7,7 @@
 #   make check-asan      `make test` with the extension built with AddressSanitizer and UBSan, the
 #                        server run with their runtime preloaded; any report fails (test/lib/sanitize.sh)
 #   make demo            the end-to-end demo on a throwaway cluster with sample data
+#   make dist            the PGXN archive learnalytics-$(EXTVERSION).zip of the committed tree (HEAD)
 
 EXTENSION    = learnalytics
 EXTVERSION   = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\(.*\)'/\1/p" $(EXTENSION).control)
@@ -136,3 +137,12 @@ bench:
 	@for b in test/bench/*.sh; do case $$b in */lib.sh) continue ;; esac; bash $$b || exit 1; done
 
 .PHONY: test check-asan demo bench installcheck-cron
+
+# PGXN archive: every committed file of HEAD under learnalytics-<version>/, less the paths that
+# .gitattributes marks export-ignore. Uncommitted changes are not in it (hence the warning). The
+# archive holds the SQL parts, not the generated scripts: PGXS builds those on the user's machine.
+dist:
+	@git diff --quiet HEAD -- || echo "learnalytics: warning: uncommitted changes are not in the archive" >&2
+	git archive --format=zip --prefix=$(EXTENSION)-$(EXTVERSION)/ -o $(EXTENSION)-$(EXTVERSION).zip HEAD
+
+.PHONY: dist

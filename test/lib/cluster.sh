@@ -86,6 +86,10 @@ la_setup() {
   mkdir -p "$root$(dirname "$bindir")" "$root$(dirname "$sharedir")"
   cp -a "$(dirname "$bindir")/." "$root$(dirname "$bindir")/"
   cp -a "$sharedir" "$root$(dirname "$sharedir")/"
+  # Only this build's learnalytics: none that the system has (an old `make install`, or the .deb
+  # that test/t/91_debian_package.sh installs for a few seconds while another checkout sets up).
+  rm -rf "$root$sharedir"/extension/learnalytics[.-]* "$root$pkglibdir"/learnalytics.so* \
+    "$root$pkglibdir"/bitcode/learnalytics "$root$pkglibdir"/bitcode/learnalytics.index.bc*
   make -C "$LA_BUILD" -s PG_CONFIG="$PG_CONFIG" DESTDIR="$root" install >>"$LA_WORK/build.log" 2>&1 || {
     cat "$LA_WORK/build.log" >&2; la_log "install failed"; return 1; }
   LA_BIN="$root$bindir"

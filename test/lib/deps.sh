@@ -11,6 +11,8 @@ PACKAGES=(
   postgresql-client-15       # psql, pg_dump
   r-mathlib                  # libRmath + Rmath.h: t distribution for comparisons (src/roi/compare.c)
   python3-scipy              # tests only: independent reference for the statistics (test/t/61_*)
+  python3-jsonschema         # tests only: META.json against the PGXN meta spec (test/t/90_pgxn.sh)
+  python3-regex              # tests only: the PGXN schema's patterns use Rust regex syntax (same)
   make gcc
   "$@"
 )
@@ -34,7 +36,9 @@ fi
 
 echo "learnalytics: installing ${missing[*]} ..."
 export DEBIAN_FRONTEND=noninteractive
+# Another run (another checkout, test/t/91_debian_package.sh) may hold the dpkg lock: wait for it.
+lock=(-o DPkg::Lock::Timeout=600)
 # An index older than a day may lack the current point release: refresh it once.
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt-get update -qq "${lock[@]}"
+apt-get install -y -qq --no-install-recommends "${lock[@]}" "${missing[@]}" >/dev/null
 echo "learnalytics: installed ${missing[*]}"
