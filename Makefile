@@ -8,6 +8,8 @@
 #                        server run with their runtime preloaded; any report fails (test/lib/sanitize.sh)
 #   make demo            the end-to-end demo on a throwaway cluster with sample data
 #   make dist            the PGXN archive learnalytics-$(EXTVERSION).zip of the committed tree (HEAD)
+#   make format-check    lists the C files clang-format (.clang-format) would change; not part of test
+#   make format          reformats them in place
 
 EXTENSION    = learnalytics
 EXTVERSION   = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\(.*\)'/\1/p" $(EXTENSION).control)
@@ -136,8 +138,6 @@ demo:
 bench:
 	@for b in test/bench/*.sh; do case $$b in */lib.sh) continue ;; esac; bash $$b || exit 1; done
 
-.PHONY: test check-asan demo bench installcheck-cron
-
 # PGXN archive: every committed file of HEAD under learnalytics-<version>/, less the paths that
 # .gitattributes marks export-ignore. Uncommitted changes are not in it (hence the warning). The
 # archive holds the SQL parts, not the generated scripts: PGXS builds those on the user's machine.
@@ -146,3 +146,19 @@ dist:
 	git archive --format=zip --prefix=$(EXTENSION)-$(EXTVERSION)/ -o $(EXTENSION)-$(EXTVERSION).zip HEAD
 
 .PHONY: dist
+
+# C layout (.clang-format; Debian package clang-format). Not part of `make test`.
+FORMAT_FILES = $(OBJS:.o=.c) $(wildcard src/*.h src/*/*.h)
+
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check:
+	@command -v clang-format >/dev/null || { echo "clang-format not found (apt-get install clang-format)"; exit 1; }
+	@bad=0; for f in $(FORMAT_FILES); do \
+	  n=$$(clang-format "$$f" | diff "$$f" - | grep -c '^<'); \
+	  [ "$$n" -eq 0 ] || { echo "$$f: $$n lines would change"; bad=$$((bad + n)); }; \
+	done; \
+	if [ $$bad -gt 0 ]; then echo "make format would change $$bad lines"; exit 1; fi
+
+.PHONY: test check-asan demo bench installcheck-cron format format-check

@@ -2,8 +2,10 @@
 # `make test`: every test of learnalytics on a throwaway cluster.
 #   1. pg_regress: sql/*.sql against expected/*.out (the pg_cron cases, sql/cron_*.sql, run after
 #      the others in the same database, which is cron.database_name);
-#   2. every executable test/t/*.sh (each exits 0 on success, 77 when it had to skip).
-# Prints `N passed, N failed` last and exits non-zero on any failure. The cluster is stopped and
+#   2. every executable test/t/*.sh (each exits 0 on success, 77 when it had to skip; the checks a
+#      script skipped while it passed, test/lib/t.sh's "skip - <check>: <reason>" lines, are listed).
+# Prints `N passed, N failed` last (`, N skipped` when something was: scripts skipped whole, plus
+# the checks skipped inside the others) and exits non-zero on any failure. The cluster is stopped and
 # removed even when a test fails (LA_KEEP=1 keeps it for a post-mortem).
 # LA_SANITIZE=1 (`make check-asan`, test/lib/sanitize.sh): the same, with the extension built with
 # AddressSanitizer and UBSan; first the harness proves on a canary module that it catches a report,
@@ -75,10 +77,25 @@ for t in "$LA_SRC"/test/t/*.sh; do
   rc=$?
   san=0
   if [ "${LA_SANITIZE:-0}" = 1 ] && san_reports "test/t/$name" >"$log.san"; then san=1; rc=1; fi
+  # the checks it skipped (test/lib/t.sh prints "skip - <check>: <reason>" for each)
+  checks_skipped=$(sed -n 's/^skip - //p' "$log")
+  nchecks=0
+  [ -z "$checks_skipped" ] || nchecks=$(wc -l <<<"$checks_skipped")
   if [ $rc -eq 0 ]; then
-    passed=$((passed + 1)); echo "ok      $name"
+    passed=$((passed + 1)); skipped=$((skipped + nchecks))
+    case $nchecks in
+      0) echo "ok      $name" ;;
+      1) echo "ok      $name (1 check skipped)" ;;
+      *) echo "ok      $name ($nchecks checks skipped)" ;;
+    esac
+    [ $nchecks -eq 0 ] || sed 's/^/          skipped: /' <<<"$checks_skipped"
   elif [ $rc -eq 77 ]; then
-    skipped=$((skipped + 1)); echo "skipped $name: $(tail -n 1 "$log")"
+    if [ $nchecks -gt 0 ]; then
+      skipped=$((skipped + nchecks)); echo "skipped $name: all its checks ($nchecks)"
+      sed 's/^/          skipped: /' <<<"$checks_skipped"
+    else
+      skipped=$((skipped + 1)); echo "skipped $name: $(tail -n 1 "$log")"
+    fi
   else
     failed=$((failed + 1)); failures+=("test/t/$name"); echo "FAILED  $name"
     sed 's/^/    /' "$log" | tail -n 60

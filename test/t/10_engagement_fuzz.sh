@@ -6,10 +6,11 @@
 # either be rejected with a data error (class 22) or be accepted as a summary whose text form
 # round-trips; an internal error (XX000) or a lost connection fails the test.
 set -euo pipefail
+source "$(dirname "$0")/../lib/t.sh"
 # The server writes and reads the mutated bytes in a directory of this run's own, so that runs of
 # other clusters on the same machine never touch them (a shared /tmp name was removed under them).
 dir=$(mktemp -d "${LA_WORK:-${TMPDIR:-/tmp}}/fuzz.XXXXXX")
-trap 'rm -rf "$dir"' EXIT
+la_t_cleanup_add rm -rf "$dir"
 chmod 777 "$dir"
 psql -X -q -v ON_ERROR_STOP=1 -v fuzzdir="$dir" -d "$LA_DB" <<'SQL'
 \set VERBOSITY terse

@@ -11,11 +11,12 @@
 #   rollup of parts, forced parallel plans, cohorts; 08 held_since/held_for; 09 histories
 #   before/across 1970 and 2000; 10 the adapted bench queries against the unmodified files;
 #   11 binary send/recv round trip (COPY binary, piped by this script).
+# Three checks: the random data (00-05, 07-09, 11); the bench (06, 10), skipped when
+# $LA_SHARED/bench is absent; every comparison made agrees.
 #   ORACLE_SEED (default 0.31), ORACLE_LEARNERS (300), ORACLE_BENCH_LEARNERS (2000) override the sizes;
 #   ORACLE_KEEP=1 keeps the oracle_t schema for a post-mortem.
 set -uo pipefail
-: "${LA_SRC:?}" "${LA_DB:?}"
-LA_SHARED=${LA_SHARED:-$LA_SRC/../shared}
+source "$(dirname "$0")/../lib/t.sh"
 dir="$LA_SRC/test/sql/oracle"
 seed=${ORACLE_SEED:-0.31}
 nlearners=${ORACLE_LEARNERS:-300}
@@ -24,38 +25,40 @@ bench="$LA_SHARED/bench"
 
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -d "$LA_DB")
 
-cleanup() {
-  [ -n "${log:-}" ] && rm -f "$log"
+drop_oracle() {
   [ "${ORACLE_KEEP:-0}" = 1 ] || "${PSQL[@]}" -c 'DROP SCHEMA IF EXISTS oracle_t CASCADE' >/dev/null 2>&1 || true
 }
-trap cleanup EXIT
-
-for f in gen.sql sql_dip_replay.sql sql_dip_asof.sql; do
-  [ -f "$bench/$f" ] || { echo "skip: $bench/$f not found (LA_SHARED=$LA_SHARED)"; exit 77; }
-done
+la_t_cleanup_add drop_oracle
 
 start=$(date +%s)
-log=$(mktemp "${TMPDIR:-/tmp}/oracle.XXXXXX")
 # The session time zone is deliberately not UTC: the summary's default zone is UTC whatever the
 # session's, and the oracle never depends on it.
 export PGOPTIONS="-c TimeZone=America/St_Johns -c client_min_messages=warning"
-rc=0
-for f in 00_setup 01_data 02_oracle 03_daily 04_baseline 05_dips 06_bench 07_combine 08_window 09_epochs; do
-  t0=$(date +%s%3N)
-  "${PSQL[@]}" -v seed="$seed" -v nlearners="$nlearners" -v learners="$bench_learners" -v bench="$bench" \
-    -f "$dir/$f.sql" >"$log" 2>&1
-  rc=$?
-  cat "$log"
-  t1=$(date +%s%3N)
-  printf '%s.sql: %d.%01d s\n' "$f" $(( (t1 - t0) / 1000 )) $(( (t1 - t0) % 1000 / 100 ))
-  [ $rc -eq 0 ] || break
-done
+# run oracle files in order, each timed; stops at the first that fails
+run_files() {
+  local f t0 t1 rc log
+  log=$(mktemp "${TMPDIR:-/tmp}/oracle.XXXXXX")
+  la_t_cleanup_add rm -f "$log"
+  for f in "$@"; do
+    t0=$(date +%s%3N)
+    "${PSQL[@]}" -v seed="$seed" -v nlearners="$nlearners" -v learners="$bench_learners" -v bench="$bench" \
+      -f "$dir/$f.sql" >"$log" 2>&1
+    rc=$?
+    cat "$log"
+    t1=$(date +%s%3N)
+    printf '%s.sql: %d.%01d s\n' "$f" $(( (t1 - t0) / 1000 )) $(( (t1 - t0) % 1000 / 100 ))
+    [ $rc -eq 0 ] || { echo "FAILED: $f.sql stopped on an error (psql exit $rc)"; return $rc; }
+  done
+}
 # COPY the summaries selected by a condition out and back in, in binary (send, then recv)
 bin_copy() {
   "${PSQL[@]}" -c "COPY (SELECT n, k, s FROM oracle_t.bin_out WHERE $1) TO STDOUT (FORMAT binary)" |
     "${PSQL[@]}" -c "COPY oracle_t.bin_back FROM STDIN (FORMAT binary)"
 }
-if [ $rc -eq 0 ]; then
+# 1. the oracle on random data, and the binary send/recv round trip
+random_data() {
+  local rc kind n err
+  run_files 00_setup 01_data 02_oracle 03_daily 04_baseline 05_dips 07_combine 08_window 09_epochs || return 1
   # binary send/recv round trip of the learners' summaries and of the cohorts; when a batch fails,
   # its first 15 rows one by one, to name the failing ones with their error
   "${PSQL[@]}" -c "
@@ -76,35 +79,39 @@ if [ $rc -eq 0 ]; then
     done
   done
   [ $rc -eq 0 ] && "${PSQL[@]}" -f "$dir/11_binary.sql"
-  rc=$?
-fi
-if [ $rc -eq 0 ]; then
-  # the unmodified reference files, on the bench data that 06_bench.sql loaded into oracle_t
+}
+# 2. the reference answers of ../shared/bench: its data (06_bench.sql loads it into oracle_t),
+# then its unmodified reference files against it
+bench_reference() {
+  local ref
+  la_t_need_shared "$bench/gen.sql" "$bench/sql_dip_replay.sql" "$bench/sql_dip_asof.sql"
+  run_files 06_bench || return 1
   ref=$(PGOPTIONS="-c search_path=oracle_t -c TimeZone=UTC" "${PSQL[@]}" -At -F ' ' \
         -f "$bench/sql_dip_replay.sql" -f "$bench/sql_dip_asof.sql") &&
   "${PSQL[@]}" -v ref="$ref" -f "$dir/10_bench_counts.sql"
-  rc=$?
-fi
-if [ $rc -ne 0 ]; then
-  echo "FAILED: the oracle script stopped on an error (psql exit $rc)"
-  "${PSQL[@]}" -At -c "SELECT name || ': ' || compared || ' compared, ' || mismatches || ' mismatches' FROM oracle_t.results ORDER BY seq" 2>/dev/null
-  exit 1
-fi
-
-bad=$("${PSQL[@]}" -At -c "SELECT count(*) FILTER (WHERE mismatches > 0) || ' ' || coalesce(sum(compared), 0) || ' ' || count(*) FROM oracle_t.results")
-read -r nbad ncompared nchecks <<<"$bad"
-if [ "$nbad" != 0 ]; then
+}
+# 3. every comparison the two made: none may have a mismatch
+all_agree() {
+  local bad nbad ncompared nchecks
+  bad=$("${PSQL[@]}" -At -c "SELECT count(*) FILTER (WHERE mismatches > 0) || ' ' || coalesce(sum(compared), 0) || ' ' || count(*) FROM oracle_t.results") || return 1
+  read -r nbad ncompared nchecks <<<"$bad"
+  if [ "$nbad" != 0 ]; then
+    echo
+    "${PSQL[@]}" -At -c "
+      SELECT format(E'MISMATCH %s (%s of %s rows), up to 10 examples:\n%s', name, mismatches, compared, examples)
+      FROM oracle_t.results WHERE mismatches > 0 ORDER BY seq"
+  fi
   echo
-  "${PSQL[@]}" -At -c "
-    SELECT format(E'MISMATCH %s (%s of %s rows), up to 10 examples:\n%s', name, mismatches, compared, examples)
-    FROM oracle_t.results WHERE mismatches > 0 ORDER BY seq"
-fi
-echo
-echo "engagement oracle (seed $seed, $nlearners random learners, bench $bench_learners learners), $(( $(date +%s) - start )) s:"
-"${PSQL[@]}" -At -F ' ' -c "
-  SELECT format('%-62s %9s compared %6s mismatches', name, compared, mismatches) FROM oracle_t.results ORDER BY seq"
-if [ "$nbad" != 0 ]; then
-  echo "FAILED: $nbad of $nchecks checks have mismatches (examples above)"
-  exit 1
-fi
-echo "all $nchecks checks passed ($ncompared rows compared)"
+  echo "engagement oracle (seed $seed, $nlearners random learners, bench $bench_learners learners), $(( $(date +%s) - start )) s:"
+  "${PSQL[@]}" -At -F ' ' -c "
+    SELECT format('%-62s %9s compared %6s mismatches', name, compared, mismatches) FROM oracle_t.results ORDER BY seq"
+  if [ "$nbad" != 0 ]; then
+    echo "FAILED: $nbad of $nchecks checks have mismatches (examples above)"
+    return 1
+  fi
+  echo "all $nchecks checks passed ($ncompared rows compared)"
+}
+la_t_check "oracle on random data, binary round trip" random_data
+la_t_check "reference answers of ../shared/bench" bench_reference
+la_t_check "every comparison agrees" all_agree
+la_t_done

@@ -14,7 +14,8 @@
 # text) with their SQLSTATEs. The catalog is the list of types: a base type added to the extension
 # without a generator here fails the test. LA_RT_SEED picks another deterministic sample.
 set -uo pipefail
-command -v python3 >/dev/null || { echo "skipped: python3 (the value generator) is not installed"; exit 77; }
+source "$(dirname "$0")/../lib/t.sh"
+command -v python3 >/dev/null || la_t_skip "python3 (the value generator) is not installed"
 src=la_rt_src
 dst=la_rt_dst
 export PGOPTIONS='--client-min-messages=warning'
@@ -23,11 +24,11 @@ chmod 755 "$work"
 # the server (another OS user when we are root) writes the binary COPY files here
 srv="$work/server"
 mkdir -p "$srv" && chmod 1777 "$srv"
-cleanup() {
-  rm -rf "$work"
+drop_dbs() {
   psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE IF EXISTS $dst" >/dev/null 2>&1
 }
-trap cleanup EXIT
+la_t_cleanup_add drop_dbs
+la_t_cleanup_add rm -rf "$work"
 pg_dump=${LA_BIN:+$LA_BIN/}pg_dump
 pg_restore=${LA_BIN:+$LA_BIN/}pg_restore
 seed=${LA_RT_SEED:-20261206}

@@ -3,11 +3,11 @@
 # concurrent ingesters sending one id with different content, one stores it and the other gets a
 # conflict (SQLSTATE 23505). Two psql sessions at a time, several rounds.
 set -uo pipefail
-db=${LA_DB:-learnalytics_regress}
+source "$(dirname "$0")/../lib/t.sh"
+db=$LA_DB
 export PGOPTIONS='--client-min-messages=warning'
 work=$(mktemp -d "${TMPDIR:-/tmp}/la_xapi_conc.XXXXXX")
-cleanup() {
-  rm -rf "$work"
+drop_all() {
   psql -X -q -d "$db" >/dev/null <<'SQL'
 DROP SCHEMA IF EXISTS xapi_conc CASCADE;
 SELECT learnalytics.xapi_drop_partitions('infinity');
@@ -15,7 +15,8 @@ TRUNCATE learnalytics.xapi_statement_ids, learnalytics.xapi_voids, learnalytics.
          learnalytics.xapi_pseudonym_key;
 SQL
 }
-trap cleanup EXIT
+la_t_cleanup_add drop_all
+la_t_cleanup_add rm -rf "$work"
 
 psql -X -q -v ON_ERROR_STOP=1 -d "$db" <<'SQL' || exit 1
 CREATE SCHEMA xapi_conc;

@@ -16,10 +16,11 @@
 # 2.0 valid set, re-sent (exists) and conflicting statements, duplicate ids in one flush and across
 # the flush boundary, invalid statements. Without the fixtures the generated statements still run.
 #   XO_SEED overrides the seed; XO_KEEP=1 keeps the databases and the work directory.
+# Two checks: the fixtures are there (skipped when they are not, and the loads go on without
+# them), and the three entry points agree with the oracle and with each other.
 set -uo pipefail
-: "${LA_SRC:?}"
-LA_SHARED=${LA_SHARED:-$LA_SRC/../shared}
-PY=$(command -v python3) || { echo "skipped: python3 is needed to generate the statements"; exit 77; }
+source "$(dirname "$0")/../lib/t.sh"
+PY=$(command -v python3) || la_t_skip "python3 is needed to generate the statements"
 base=${LA_DB:-learnalytics_regress}_xo
 paths=(ingest staged stream)
 key='\x6c6561726e616c7974696373206f7261636c65206b65792c2033322062797465'   # 32 bytes
@@ -28,7 +29,7 @@ chmod 755 "$work"
 export PGOPTIONS='-c client_min_messages=warning -c TimeZone=America/St_Johns'
 start=$(date +%s)
 
-cleanup() {
+drop_all() {
   if [ "${XO_KEEP:-0}" = 1 ]; then
     echo "kept $work and the databases ${paths[*]/#/${base}_}"
     return
@@ -38,7 +39,7 @@ cleanup() {
   done
   rm -rf "$work"
 }
-trap cleanup EXIT
+la_t_cleanup_add drop_all
 
 # ---------------------------------------------------------------------------------------------
 # 1. the statements
@@ -443,9 +444,15 @@ print("generated %d statements (batches: %s), fixtures %s" % (len(rows),
       "included" if have_fixtures else "absent"))
 PY
 fixtures="$LA_SHARED/data/xapi"
-if [ ! -d "$fixtures/adl_conformance_v2_0" ]; then
-  echo "note: $fixtures (the xAPI fixtures) is missing: only generated statements are loaded"
-fi
+# without them, only generated statements are loaded (gen.py looks for adl_conformance_v2_0)
+fixtures_present() {
+  la_t_need_shared "$fixtures"/adl_conformance_v2_0/{valid,invalid}.jsonl "$fixtures"/adl_conformance_v1_0_3/valid.jsonl \
+    "$fixtures"/spec_examples/valid.jsonl "$fixtures"/xapi_schema_fixtures/valid_statements.jsonl
+  echo "the loads include the fixtures of $fixtures"
+}
+la_t_check "the xAPI fixtures of ../shared in the loads" fixtures_present
+
+entry_points() {
 "$PY" "$work/gen.py" "$fixtures" "$work" || { echo "FAILED: the generator failed"; exit 1; }
 
 fail=0
@@ -947,3 +954,6 @@ n=$(psql -X -q -At -d "$db1" -c "SELECT count(DISTINCT path) FROM xo.canon_all W
 echo "run time: $(( $(date +%s) - start )) s"
 if [ $fail -ne 0 ]; then echo "FAILED"; exit 1; fi
 echo "all three entry points agree with the oracle and with each other"
+}
+la_t_check "the three entry points agree with the oracle and with each other" entry_points
+la_t_done

@@ -5,16 +5,17 @@
 # once; the id table, voids, rejects, load log and pseudonym key come back too, so that the same
 # statements are recognised as already stored and learners keep their pseudonyms.
 set -uo pipefail
+source "$(dirname "$0")/../lib/t.sh"
 src=la_dump_src
 dst=la_dump_dst
 export PGOPTIONS='--client-min-messages=warning'
 work=$(mktemp -d "${TMPDIR:-/tmp}/la_xapi_dump.XXXXXX")
 chmod 755 "$work"
-cleanup() {
-  rm -rf "$work"
+drop_dbs() {
   psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE IF EXISTS $dst" >/dev/null 2>&1
 }
-trap cleanup EXIT
+la_t_cleanup_add drop_dbs
+la_t_cleanup_add rm -rf "$work"
 fail=0
 pg_dump=${LA_BIN:+$LA_BIN/}pg_dump
 

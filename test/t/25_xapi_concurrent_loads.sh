@@ -8,14 +8,14 @@
 # statements stored before the loads and voided by them are voided.
 # The random orders come from a seed, printed (LA_TEST_SEED=<seed> repeats a run).
 set -uo pipefail
-db=${LA_DB:-learnalytics_regress}
+source "$(dirname "$0")/../lib/t.sh"
+db=$LA_DB
 export PGOPTIONS='--client-min-messages=warning'
 seed=${LA_TEST_SEED:-$(( (RANDOM << 15 | RANDOM) % 1000000 ))}
 echo "seed $seed"
 work=$(mktemp -d "${TMPDIR:-/tmp}/la_xapi_loads.XXXXXX")
 chmod 755 "$work"
-cleanup() {
-  rm -rf "$work"
+drop_all() {
   psql -X -q -d "$db" >/dev/null 2>&1 <<'SQL'
 DROP SCHEMA IF EXISTS xapi_loads_t CASCADE;
 SELECT learnalytics.xapi_drop_partitions('infinity');
@@ -23,7 +23,8 @@ TRUNCATE learnalytics.xapi_statement_ids, learnalytics.xapi_voids, learnalytics.
          learnalytics.xapi_loads, learnalytics.xapi_pseudonym_key;
 SQL
 }
-trap cleanup EXIT
+la_t_cleanup_add drop_all
+la_t_cleanup_add rm -rf "$work"
 fail=0
 nloaders=8
 

@@ -16,12 +16,12 @@
 #      position and path, and stores nothing.
 # Each way and mode gets a database of its own.
 set -uo pipefail
-: "${LA_SRC:?}"
+source "$(dirname "$0")/../lib/t.sh"
 fixture="$LA_SRC/test/data/xapi_store_limits.jsonl"
 base=${LA_DB:-learnalytics_regress}_limits
 work=$(mktemp -d "${TMPDIR:-/tmp}/la_xapi_limits.XXXXXX")
 chmod 755 "$work"
-trap 'rm -rf "$work"' EXIT
+la_t_cleanup_add rm -rf "$work"
 export PGOPTIONS='-c client_min_messages=warning -c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=postgres'
 fail=0
 flag() { echo "FAILED: $*"; fail=1; }

@@ -14,9 +14,9 @@
 # 1. xapi_violations under both rule sets gives exactly the expected violation (or none);
 # 2. xapi_ingest in rejects mode stores the valid cases and rejects the invalid ones with that path.
 set -uo pipefail
-: "${LA_SRC:?}"
+source "$(dirname "$0")/../lib/t.sh"
 fixture="$LA_SRC/test/data/xapi_interactions.jsonl"
-db=${LA_DB:-learnalytics_regress}
+db=$LA_DB
 export PGOPTIONS='--client-min-messages=warning'
 
 psql -X -q -v ON_ERROR_STOP=1 -d "$db" <<'SQL' || exit 1

@@ -15,26 +15,27 @@
 # load's month gets (owner, indexes); the load's log row counts the month it created.
 # Part 2: xapi_drop_partitions during a load that stores into a month being dropped (see there).
 set -uo pipefail
-db=${LA_DB:-learnalytics_regress}
+source "$(dirname "$0")/../lib/t.sh"
 export PGOPTIONS='--client-min-messages=warning'
 work=$(mktemp -d "${TMPDIR:-/tmp}/la_xapi_partlock.XXXXXX")
 chmod 755 "$work"
-lpid=""
 cpid=""
-cleanup() {
-  # sessions still running (the test stopped early): end them, by the PIDs this test started
-  if [ -n "$lpid" ]; then kill "$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null; fi
-  if [ -n "$cpid" ]; then kill "$cpid" 2>/dev/null; wait "$cpid" 2>/dev/null; fi
-  rm -rf "$work"
-  psql -X -q -d "$db" >/dev/null 2>&1 <<'SQL'
+drop_all() {
+  la_t_psql -v ON_ERROR_STOP=0 >/dev/null 2>&1 <<'SQL'
 SELECT learnalytics.xapi_drop_partitions('infinity');
 TRUNCATE learnalytics.xapi_statement_ids, learnalytics.xapi_voids, learnalytics.xapi_rejects,
          learnalytics.xapi_loads, learnalytics.xapi_pseudonym_key;
 SQL
 }
-trap cleanup EXIT
+# the creator or dropper still running (the test stopped early): end it, by the PID this test started
+end_cpid() {
+  if [ -n "$cpid" ]; then kill "$cpid" 2>/dev/null; wait "$cpid" 2>/dev/null; fi
+}
+la_t_cleanup_add drop_all
+la_t_cleanup_add rm -rf "$work"
+la_t_cleanup_add end_cpid
 fail=0
-q() { psql -X -q -A -t -d "$db" -c "$1"; }
+q() { la_t_psql -c "$1"; }
 
 # statements FROM..TO (id numbers) of timestamp TS, one NDJSON line each
 stmts() {
@@ -47,17 +48,14 @@ stmts() {
 q "SELECT learnalytics.xapi_drop_partitions('infinity')" >/dev/null || exit 1
 q "SELECT learnalytics.xapi_create_partitions('2031-03-01', '2031-03-01')" >/dev/null || exit 1
 
-# the load: a psql in the background reading its input from a FIFO
-mkfifo "$work/load.in" || exit 1
-psql -X -q -A -t -d "$db" <"$work/load.in" >"$work/load.out" 2>&1 &
-lpid=$!
-exec {lin}>"$work/load.in"
+# the load: a psql in the background reading its input from a FIFO (la_t_session_*)
+la_t_session_open load
 {
   echo "SELECT 'pid ' || pg_backend_pid();"
   echo "BEGIN;"
   echo "COPY learnalytics.xapi_statement_stream FROM STDIN (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02');"
   stmts 1 5000 2031-03-10T10:00:00Z
-} >&"$lin"
+} | la_t_session_send load
 
 # wait (bounded) until the load's backend holds ROW EXCLUSIVE on the store
 held=""
@@ -68,10 +66,10 @@ for _ in $(seq 1 600); do
   [ "$held" = 1 ] && break
   sleep 0.1
 done
-[ "$held" = 1 ] || { echo "the load never held its lock on the store; it printed: $(cat "$work/load.out")"; exit 1; }
+[ "$held" = 1 ] || { echo "the load never held its lock on the store; it printed: $(la_t_session_output load)"; exit 1; }
 
 # the creator, in the background; the load goes on once it has finished or waits for a lock
-psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$db" \
+psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$LA_DB" \
   -c "SELECT 'created ' || learnalytics.xapi_create_partitions('2031-06-15', '2031-08-15')" >"$work/create.out" 2>&1 &
 cpid=$!
 state=""
@@ -90,9 +88,9 @@ echo "creator: $state"
   echo '\.'
   echo "COMMIT;"
   echo "SELECT 'load done';"
-} >&"$lin"
-exec {lin}>&-
-wait "$lpid"; lrc=$?; lpid=""
+} | la_t_session_send load
+la_t_session_close load; lrc=$?
+la_t_session_output load >"$work/load.out"
 wait "$cpid"; crc=$?; cpid=""
 echo "load (psql exit $lrc): $(tr '\n' ' ' <"$work/load.out")"
 echo "creator (psql exit $crc): $(tr '\n' ' ' <"$work/create.out")"
@@ -142,17 +140,14 @@ echo "partitions identical to a load's month: $n of 3"
   echo "COPY learnalytics.xapi_statement_stream FROM STDIN (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02');"
   stmts 20001 20050 2030-01-10T10:00:00Z
   echo '\.'
-} | psql -X -q -v ON_ERROR_STOP=1 -d "$db" || exit 1
+} | psql -X -q -v ON_ERROR_STOP=1 -d "$LA_DB" || exit 1
 q "TRUNCATE learnalytics.xapi_loads" >/dev/null || exit 1
-mkfifo "$work/load2.in" || exit 1
-psql -X -q -A -t -d "$db" <"$work/load2.in" >"$work/load2.out" 2>&1 &
-lpid=$!
-exec {lin}>"$work/load2.in"
+la_t_session_open load2
 {
   echo "BEGIN;"
   echo "COPY learnalytics.xapi_statement_stream FROM STDIN (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02');"
   stmts 9001 9100 2031-03-21T08:00:00Z
-} >&"$lin"
+} | la_t_session_send load2
 held=""
 for _ in $(seq 1 600); do
   held=$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
@@ -161,8 +156,8 @@ for _ in $(seq 1 600); do
   [ "$held" = 1 ] && break
   sleep 0.1
 done
-[ "$held" = 1 ] || { echo "the second load never held its lock on the store; it printed: $(cat "$work/load2.out")"; exit 1; }
-psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$db" \
+[ "$held" = 1 ] || { echo "the second load never held its lock on the store; it printed: $(la_t_session_output load2)"; exit 1; }
+psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$LA_DB" \
   -c "SELECT 'dropped ' || learnalytics.xapi_drop_partitions('2030-02-01')" >"$work/drop.out" 2>&1 &
 cpid=$!
 state=""
@@ -180,9 +175,9 @@ echo "dropper: $state"
   echo '\.'
   echo "COMMIT;"
   echo "SELECT 'load done';"
-} >&"$lin"
-exec {lin}>&-
-wait "$lpid"; lrc=$?; lpid=""
+} | la_t_session_send load2
+la_t_session_close load2; lrc=$?
+la_t_session_output load2 >"$work/load2.out"
 wait "$cpid"; crc=$?; cpid=""
 echo "load (psql exit $lrc): $(tr '\n' ' ' <"$work/load2.out")"
 echo "dropper (psql exit $crc): $(tr '\n' ' ' <"$work/drop.out")"

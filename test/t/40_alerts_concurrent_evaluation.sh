@@ -4,9 +4,10 @@
 # learner and family, each with one first contact and one outbox message. Then two sessions
 # evaluating two rules of the same family never give a learner two open alerts of that family.
 set -euo pipefail
-psql_q() { psql -X -q -v ON_ERROR_STOP=1 -d "$LA_DB" -At "$@"; }
+source "$(dirname "$0")/../lib/t.sh"
+psql_q() { la_t_psql "$@"; }
 n=300
-cleanup() {
+drop_all() {
   psql_q <<'SQL' >/dev/null 2>&1 || true
 DELETE FROM alert_outbox; DELETE FROM alert WHERE rule_name IN ('t_conc', 't_conc2');
 DELETE FROM alert_rule WHERE name IN ('t_conc', 't_conc2');
@@ -14,7 +15,7 @@ DELETE FROM enrolment WHERE course = 'conc'; DELETE FROM learner_engagement WHER
 DROP TABLE IF EXISTS conc_events;
 SQL
 }
-trap cleanup EXIT
+la_t_cleanup_add drop_all
 [ "$(psql_q -c "SELECT count(*) FROM alert")" = 0 ] || { echo "the database already has alerts"; exit 1; }
 
 # n learners active 4 sessions a day for 14 days, then silent: all of them dip from day 15

@@ -4,16 +4,17 @@
 # (the failed messages come back after their backoff). And a queued message raises a NOTIFY on
 # learnalytics_outbox with the channel's name.
 set -euo pipefail
-psql_q() { psql -X -q -v ON_ERROR_STOP=1 -d "$LA_DB" -At "$@"; }
+source "$(dirname "$0")/../lib/t.sh"
+psql_q() { la_t_psql "$@"; }
 n=2000
-cleanup() {
+drop_all() {
   psql_q <<'SQL' >/dev/null 2>&1 || true
 DELETE FROM alert_outbox WHERE learner LIKE 'obx%';
 UPDATE alert_channel SET max_attempts = 5, retry_backoff = '1 minute' WHERE name = 'email';
 DROP TABLE IF EXISTS obx_sent;
 SQL
 }
-trap cleanup EXIT
+la_t_cleanup_add drop_all
 [ "$(psql_q -c "SELECT count(*) FROM alert_outbox")" = 0 ] || { echo "the outbox is not empty"; exit 1; }
 
 # NOTIFY: a session listening sees the channel name when a message is queued

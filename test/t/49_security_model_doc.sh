@@ -4,7 +4,8 @@
 # so a view granted later without documenting who sees what fails here), and every test it cites
 # exists.
 set -uo pipefail
-db=${LA_DB:-learnalytics_regress}
+source "$(dirname "$0")/../lib/t.sh"
+db=$LA_DB
 cd "$LA_SRC" || exit 1
 section=$(awk '/^## Security model$/ { on = 1; next } /^## / { on = 0 } on' doc/roles.md)
 [ -n "$section" ] || { echo "doc/roles.md has no '## Security model' section"; exit 1; }

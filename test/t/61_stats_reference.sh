@@ -8,13 +8,13 @@
 # good to about 2e-9 relative, so the reference quantile inverts scipy's t.sf (accurate to ~1e-15)
 # with brentq.
 set -euo pipefail
+source "$(dirname "$0")/../lib/t.sh"
 PY=/usr/bin/python3
 if ! "$PY" -c 'import scipy.stats' 2>/dev/null; then
-  echo "python3-scipy is not installed (test/lib/deps.sh lists it)"; exit 77
+  la_t_skip "python3-scipy is not installed (test/lib/deps.sh lists it)"
 fi
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-psql_q() { psql -X -q -v ON_ERROR_STOP=1 -d "$LA_DB" -At -F, "$@"; }
-ext=$(psql_q -c "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'learnalytics'")
+work=$(mktemp -d); la_t_cleanup_add rm -rf "$work"
+ext=$(la_t_ext_schema)
 [ -n "$ext" ] || { echo "learnalytics is not installed in $LA_DB"; exit 1; }
 
 # 1. cases: seeded samples, written as SQL calls and as JSON for the reference
@@ -53,7 +53,7 @@ json.dump(cases, open(f"{work}/cases.json", "w"))
 PY
 
 # 2. learnalytics' answers
-psql_q -f "$work/cases.sql" > "$work/got.csv"
+la_t_psql -F, -f "$work/cases.sql" > "$work/got.csv"
 
 # 3. the reference, and the comparison
 "$PY" - "$work" <<'PY'

@@ -3,17 +3,18 @@
 # back): afterwards the incrementally refreshed rollup equals a full rebuild, row for row
 # (summary::text). Also: a partitioned source, and two refreshes of one rollup at once.
 set -uo pipefail
-db=${LA_DB:-learnalytics_regress}
+source "$(dirname "$0")/../lib/t.sh"
+db=$LA_DB
 export PGOPTIONS='--client-min-messages=warning'
 work=$(mktemp -d "${TMPDIR:-/tmp}/la_rollup_conc.XXXXXX")
-cleanup() {
-  rm -rf "$work"
+drop_all() {
   psql -X -q -d "$db" >/dev/null 2>&1 <<'SQL'
 SELECT learnalytics.rollup_drop(name) FROM learnalytics.rollup WHERE name IN ('conc_inc', 'conc_full');
 DROP SCHEMA IF EXISTS rollup_conc CASCADE;
 SQL
 }
-trap cleanup EXIT
+la_t_cleanup_add drop_all
+la_t_cleanup_add rm -rf "$work"
 
 psql -X -q -v ON_ERROR_STOP=1 -d "$db" <<'SQL' || exit 1
 CREATE SCHEMA rollup_conc;

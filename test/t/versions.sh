@@ -3,6 +3,7 @@
 # the CHANGELOG, and the install/upgrade scripts the Makefile ships (one upgrade path from every
 # older full script to the default version).
 set -euo pipefail
+source "$(dirname "$0")/../lib/t.sh"
 cd "$LA_SRC"
 control=$(sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\(.*\)'/\1/p" learnalytics.control)
 library=$(sed -n 's/^#define LA_LIBRARY_VERSION "\(.*\)"/\1/p' src/la_common.h)
