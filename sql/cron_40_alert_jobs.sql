@@ -80,7 +80,7 @@ SELECT job_name, last_status, failed_runs > 0 AS failed FROM seen ORDER BY 1;
 SELECT DISTINCT job, kind, attempt, ok, coalesce(result, error) AS outcome FROM job_run ORDER BY job, attempt;
 -- the same jobs by hand, without pg_cron
 SELECT job_execute_once('rule_evaluate_all');
-SELECT job_execute_once('prune', '{"keep_cron_history": "0"}') LIKE '0 alerts, % cron runs' AS pruned;
+SELECT job_execute_once('prune', '{"keep_cron_history": "1 microsecond"}') LIKE '0 alerts, % cron runs' AS pruned;
 SELECT count(*) AS cron_history_left FROM cron.job_run_details;
 SELECT job_execute_once('nothing');
 SELECT count(*) AS jobs_after FROM scheduled_jobs();

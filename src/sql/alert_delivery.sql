@@ -341,22 +341,6 @@ CREATE VIEW @extschema@.alert_outbox_dead_letter AS
 SELECT o.id, o.created_at, o.channel, o.alert_id, o.learner, o.attempts, o.last_error, o.payload
 FROM @extschema@.alert_outbox o WHERE o.status = 'dead';
 COMMENT ON VIEW @extschema@.alert_outbox_dead_letter IS 'messages that used up their delivery attempts';
--- Retention periods are non-negative intervals.
-CREATE FUNCTION learnalytics_internal.check_retention_period(older_than interval)
-RETURNS void
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  IF older_than IS NULL OR older_than < '0'::interval THEN
-    RAISE EXCEPTION 'a retention period must be a non-negative interval, not %', coalesce(older_than::text, 'NULL')
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-END
-$$;
-COMMENT ON FUNCTION learnalytics_internal.check_retention_period(interval) IS
-'raise invalid_parameter_value unless a retention period is a non-negative interval';
-
 CREATE FUNCTION learnalytics_internal.alert_prune(older_than interval DEFAULT '180 days')
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE

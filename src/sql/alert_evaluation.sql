@@ -41,7 +41,7 @@ BEGIN
                    FROM %2$s e JOIN %1$I.learner_engagement le ON le.learner = e.learner) c
           WHERE c.p >= 1
           ORDER BY c.learner, c.business_weight DESC, c.course$q$,
-      '@extschema@', enrolled)
+      learnalytics_internal.extension_schema(), enrolled)
     USING r, day;
   ELSIF r.template = 'assignment_miss' THEN
     RETURN QUERY EXECUTE format(

@@ -18,6 +18,7 @@ AS $$
 DECLARE
   r @extschema@.alert_rule := @extschema@.rule_with_overrides(rule_name, overrides);
   d date;
+  started timestamptz := clock_timestamp();
 BEGIN
   IF from_day IS NULL OR to_day IS NULL OR from_day > to_day OR NOT isfinite(from_day) OR NOT isfinite(to_day)
      OR to_day - from_day > 3660 THEN
@@ -37,7 +38,7 @@ BEGIN
             AND (($1).course IS NULL OR e.course = ($1).course)
             AND (($1).cohort IS NULL OR e.cohort = ($1).cohort)
           ORDER BY e.learner, x.day, e.business_weight DESC, e.course$q$,
-      '@extschema@', learnalytics_internal.learning_source_sql('enrolment'))
+      learnalytics_internal.extension_schema(), learnalytics_internal.learning_source_sql('enrolment'))
     USING r, from_day, to_day;
     RETURN;
   END IF;
@@ -64,8 +65,9 @@ BEGIN
        WHERE NOT EXISTS (SELECT 1 FROM la_replay_firing f WHERE f.learner = t.learner);
     TRUNCATE la_replay_firing;
     INSERT INTO la_replay_firing SELECT t.learner FROM la_replay_today t;
-    IF to_day - from_day >= 60 AND (d - from_day) % 30 = 29 THEN
-      RAISE NOTICE 'replay of %: % of % days', r.name, d - from_day + 1, to_day - from_day + 1;
+    IF (d - from_day) % 30 = 29 THEN
+      PERFORM learnalytics_internal.progress_notice(format('replay of %s', r.name), 'days replayed',
+                                                    d - from_day + 1, started, format('of %s days', to_day - from_day + 1));
     END IF;
     d := d + 1;
   END LOOP;
@@ -108,8 +110,6 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   r    @extschema@.alert_rule := @extschema@.rule_with_overrides(rule_name, overrides);
-  col  name;
-  typ  regtype;
   oday text;
 BEGIN
   IF horizon_days IS NULL OR horizon_days NOT BETWEEN 1 AND 366 THEN
@@ -155,19 +155,17 @@ BEGIN
   PERFORM learnalytics_internal.require_trusted_relation(outcomes, 'rule_replay outcomes');
 
   -- outcomes: the learner's first dropout day (other outcomes end the learner's days at risk too)
-  FOREACH col IN ARRAY ARRAY[learner_column, outcome_column, time_column] LOOP
-    IF col IS NULL OR learnalytics_internal.column_type(outcomes, col) IS NULL THEN
-      RAISE EXCEPTION 'column "%" does not exist in %', col, outcomes USING ERRCODE = 'undefined_column';
-    END IF;
-  END LOOP;
-  typ := learnalytics_internal.column_type(outcomes, time_column);
-  IF typ = 'timestamptz'::regtype THEN
+  IF learner_column IS NULL OR outcome_column IS NULL OR time_column IS NULL THEN
+    RAISE EXCEPTION 'learner_column, outcome_column and time_column must not be null'
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  PERFORM learnalytics_internal.require_column(outcomes, learner_column, NULL, 'rule_replay field "learner_column"');
+  PERFORM learnalytics_internal.require_column(outcomes, outcome_column, NULL, 'rule_replay field "outcome_column"');
+  IF learnalytics_internal.require_column(outcomes, time_column, 'time', 'rule_replay field "time_column"')
+     = 'timestamptz'::regtype THEN
     oday := format('(o.%I AT TIME ZONE %L)::date', time_column, r.tz);
-  ELSIF typ IN ('date'::regtype, 'timestamp'::regtype) THEN
-    oday := format('(o.%I)::date', time_column);
   ELSE
-    RAISE EXCEPTION 'column "%" of % is %, not a date or timestamp', time_column, outcomes, typ
-      USING ERRCODE = 'datatype_mismatch';
+    oday := format('(o.%I)::date', time_column);
   END IF;
   IF to_regclass('pg_temp.la_replay_out') IS NULL THEN
     CREATE TEMP TABLE la_replay_out (learner text, dropout_day date, end_day date) ON COMMIT DROP;

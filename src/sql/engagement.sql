@@ -243,45 +243,6 @@ COMMENT ON COLUMN @extschema@.learner_engagement.learner IS 'the learner key, as
 COMMENT ON COLUMN @extschema@.learner_engagement.summary IS 'the learner''s engagement summary';
 COMMENT ON COLUMN @extschema@.learner_engagement.refreshed_at IS 'when the summary was last rebuilt';
 
--- Every named column of an activity table must exist, with a usable type: the time a timestamptz,
--- the weight an integer (names are never spliced into SQL unquoted). ts_hint, when given, is the
--- hint of the timestamptz error.
-CREATE FUNCTION learnalytics_internal.check_event_columns(source regclass, learner_column name, ts_column name,
-    weight_column name, other_columns name[] DEFAULT '{}', ts_hint text DEFAULT NULL)
-RETURNS void
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  col name;
-  typ regtype;
-BEGIN
-  FOREACH col IN ARRAY ARRAY[learner_column, ts_column, weight_column] || other_columns LOOP
-    CONTINUE WHEN col IS NULL;
-    SELECT a.atttypid::regtype INTO typ FROM pg_attribute a
-     WHERE a.attrelid = source AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
-    IF typ IS NULL THEN
-      RAISE EXCEPTION 'column "%" does not exist in %', col, source
-        USING ERRCODE = 'undefined_column';
-    END IF;
-    IF col = ts_column AND typ <> 'timestamptz'::regtype THEN
-      IF ts_hint IS NULL THEN
-        RAISE EXCEPTION 'column "%" of % must be timestamptz, not %', col, source, typ
-          USING ERRCODE = 'datatype_mismatch';
-      END IF;
-      RAISE EXCEPTION 'column "%" of % must be timestamptz, not %', col, source, typ
-        USING ERRCODE = 'datatype_mismatch', HINT = ts_hint;
-    END IF;
-    IF col = weight_column AND typ NOT IN ('bigint'::regtype, 'integer'::regtype, 'smallint'::regtype) THEN
-      RAISE EXCEPTION 'column "%" of % must be an integer type, not %', col, source, typ
-        USING ERRCODE = 'datatype_mismatch';
-    END IF;
-  END LOOP;
-END
-$$;
-COMMENT ON FUNCTION learnalytics_internal.check_event_columns(regclass, name, name, name, name[], text) IS
-'raise undefined_column or datatype_mismatch unless the named columns of an activity table exist with usable types';
-
 CREATE FUNCTION @extschema@.engagement_refresh(
     source regclass, learner_column name DEFAULT 'learner_id', ts_column name DEFAULT 'ts',
     weight_column name DEFAULT NULL, tz text DEFAULT 'UTC',
@@ -297,8 +258,9 @@ BEGIN
     RAISE EXCEPTION 'source, learner_column, ts_column, tz and session_gap must not be null'
       USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  PERFORM learnalytics_internal.check_event_columns(source, learner_column, ts_column, weight_column, '{}',
-    'Convert it in a view, naming the time zone: ts AT TIME ZONE ''Europe/Paris''.');
+  PERFORM learnalytics_internal.require_column(source, learner_column, NULL, 'engagement_refresh field "learner_column"');
+  PERFORM learnalytics_internal.require_column(source, ts_column, 'timestamptz', 'engagement_refresh field "ts_column"');
+  PERFORM learnalytics_internal.require_column(source, weight_column, 'integer', 'engagement_refresh field "weight_column"');
   PERFORM learnalytics_internal.require_trusted_relation(source, 'engagement_refresh source');
 
   -- a full rebuild in one statement: readers see the old or the new summaries, never a mix
@@ -382,8 +344,7 @@ COMMENT ON VIEW @extschema@.learner_engagement_state IS
 
 -- privileges (doc/roles.md): the admin role rebuilds; analysts read the summaries and views
 REVOKE ALL ON FUNCTION @extschema@.engagement_refresh(regclass, name, name, name, text, interval) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.engagement_refresh(regclass, name, name, name, text, interval),
-  learnalytics_internal.check_event_columns(regclass, name, name, name, name[], text)
+GRANT EXECUTE ON FUNCTION @extschema@.engagement_refresh(regclass, name, name, name, text, interval)
   TO learnalytics_admin;
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.learner_engagement TO learnalytics_admin;
 GRANT SELECT ON @extschema@.learner_engagement, @extschema@.learner_daily_engagement,

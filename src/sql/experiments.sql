@@ -53,27 +53,22 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   field text;
-  col   text;
 BEGIN
   IF array_position(NEW.arms, '') IS NOT NULL
      OR (SELECT count(DISTINCT a) FROM unnest(NEW.arms) a) <> cardinality(NEW.arms) THEN
     RAISE EXCEPTION 'experiment field "arms": arm names must be distinct and not empty'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  -- the assignment publishes who is eligible: whoever names the relation must be allowed to read it
-  IF NEW.eligible_relation IS NOT NULL
-     AND NOT coalesce(has_table_privilege(current_user, NEW.eligible_relation, 'SELECT'), false) THEN
-    RAISE EXCEPTION 'experiment field "eligible_relation": permission denied for %', NEW.eligible_relation
-      USING ERRCODE = 'insufficient_privilege',
-            HINT = 'Name only a relation the role writing the experiment may SELECT from.';
+  -- (without a relation, the table's CHECK constraints refuse the columns)
+  IF NEW.eligible_relation IS NULL THEN
+    RETURN NEW;
   END IF;
+  -- the assignment publishes who is eligible: whoever names the relation must be allowed to read it
+  PERFORM learnalytics_internal.require_registrant_privilege(NEW.eligible_relation, 'SELECT',
+                                                             'experiment field "eligible_relation"');
   FOREACH field IN ARRAY ARRAY['eligible_learner_column', 'stratum_column'] LOOP
-    col := to_jsonb(NEW) ->> field;
-    CONTINUE WHEN col IS NULL;
-    IF learnalytics_internal.column_type(NEW.eligible_relation, col) IS NULL THEN
-      RAISE EXCEPTION 'experiment field "%": column "%" does not exist in %', field, col, NEW.eligible_relation
-        USING ERRCODE = 'undefined_column';
-    END IF;
+    PERFORM learnalytics_internal.require_column(NEW.eligible_relation, to_jsonb(NEW) ->> field, NULL,
+                                                 format('experiment field "%s"', field));
   END LOOP;
   RETURN NEW;
 END

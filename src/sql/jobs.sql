@@ -173,7 +173,8 @@ BEGIN
     RAISE EXCEPTION 'a job makes 1 to 10 attempts, with a retry delay up to 10 minutes'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  RETURN format('CALL %I.job_execute(%L, %L, %L::jsonb, %s, %L)', '@extschema@', job_name, kind, args::text,
+  -- (%s: @extschema@ in a string literal is substituted already quoted; IMMUTABLE, no lookup)
+  RETURN format('CALL %s.job_execute(%L, %L, %L::jsonb, %s, %L)', '@extschema@', job_name, kind, args::text,
                 max_attempts, learnalytics_internal.interval_text(retry_delay));
 END
 $$;

@@ -107,18 +107,10 @@ DECLARE
   f   record;
   k   text;
   col text;
-  typ regtype;
 BEGIN
-  IF (SELECT c.relkind FROM pg_class c WHERE c.oid = NEW.relation) NOT IN ('r', 'p', 'v', 'm', 'f') THEN
-    RAISE EXCEPTION 'learning_source "%": % is not a table or view', NEW.kind, NEW.relation
-      USING ERRCODE = 'wrong_object_type';
-  END IF;
+  PERFORM learnalytics_internal.require_relation(NEW.relation, 'readable', format('learning_source "%s"', NEW.kind));
   -- the rules publish what they read: whoever maps a source must be allowed to read it
-  IF NOT coalesce(has_table_privilege(current_user, NEW.relation, 'SELECT'), false) THEN
-    RAISE EXCEPTION 'learning_source "%": permission denied for %', NEW.kind, NEW.relation
-      USING ERRCODE = 'insufficient_privilege',
-            HINT = 'Map only a relation the registering role may SELECT from.';
-  END IF;
+  PERFORM learnalytics_internal.require_registrant_privilege(NEW.relation, 'SELECT', format('learning_source "%s"', NEW.kind));
   FOR k IN SELECT jsonb_object_keys(NEW.columns) LOOP
     IF NOT EXISTS (SELECT 1 FROM learnalytics_internal.learning_source_fields(NEW.kind) s WHERE s.field = k) THEN
       RAISE EXCEPTION 'learning_source "%": unknown field "%"', NEW.kind, k
@@ -132,23 +124,12 @@ BEGIN
   END LOOP;
   FOR f IN SELECT * FROM learnalytics_internal.learning_source_fields(NEW.kind) LOOP
     col := coalesce(NEW.columns ->> f.field, f.field);
-    typ := learnalytics_internal.column_type(NEW.relation, col);
-    IF typ IS NULL THEN
-      IF f.required OR NEW.columns ? f.field THEN
-        RAISE EXCEPTION 'learning_source "%": column "%" (field "%") does not exist in %', NEW.kind, col, f.field, NEW.relation
-          USING ERRCODE = 'undefined_column';
-      END IF;
-      CONTINUE;
-    END IF;
-    IF f.type = 'timestamptz'::regtype AND typ <> 'timestamptz'::regtype THEN
-      RAISE EXCEPTION 'learning_source "%": column "%" is %, not timestamptz', NEW.kind, col, typ
-        USING ERRCODE = 'datatype_mismatch',
-              HINT = 'Convert it in a view, naming the time zone: ts AT TIME ZONE ''Europe/Paris''.';
-    END IF;
-    IF f.type = 'numeric'::regtype AND (SELECT t.typcategory FROM pg_type t WHERE t.oid = typ) <> 'N' THEN
-      RAISE EXCEPTION 'learning_source "%": column "%" is %, not numeric', NEW.kind, col, typ
-        USING ERRCODE = 'datatype_mismatch';
-    END IF;
+    -- an optional field left unmapped may be missing (it reads as NULL)
+    CONTINUE WHEN NOT (f.required OR NEW.columns ? f.field)
+                  AND learnalytics_internal.column_type(NEW.relation, col) IS NULL;
+    PERFORM learnalytics_internal.require_column(NEW.relation, col,
+              CASE f.type WHEN 'timestamptz'::regtype THEN 'timestamptz' WHEN 'numeric'::regtype THEN 'numeric' END,
+              format('learning_source "%s" field "%s"', NEW.kind, f.field));
   END LOOP;
   RETURN NEW;
 END
@@ -174,7 +155,7 @@ DECLARE
 BEGIN
   SELECT * INTO src FROM @extschema@.learning_source s WHERE s.kind = learning_source_sql.kind;
   IF NOT FOUND THEN
-    RETURN format('(SELECT * FROM %I.%I)', '@extschema@', kind);
+    RETURN format('(SELECT * FROM %I.%I)', learnalytics_internal.extension_schema(), kind);
   END IF;
   PERFORM learnalytics_internal.require_trusted_relation(src.relation, format('learning_source "%s"', kind));
   FOR f IN SELECT * FROM learnalytics_internal.learning_source_fields(kind) LOOP

@@ -37,20 +37,8 @@ CREATE TABLE @extschema@.training_exposure (
 COMMENT ON TABLE @extschema@.training_exposure IS
 'training exposure windows: program, learner key, site, from (start) and to (completion; NULL = same as start)';
 
--- Helpers shared by the registry checks and the joins: the type of a relation's column (NULL when
--- there is no such column), and the SQL expression that reads a metric column (alias o) as float8
--- (booleans count as 0/1). Column names only ever reach SQL through format('%I').
-CREATE FUNCTION learnalytics_internal.column_type(relation regclass, column_name name)
-RETURNS regtype
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
-AS $$
-  SELECT a.atttypid::pg_catalog.regtype FROM pg_catalog.pg_attribute a
-  WHERE a.attrelid OPERATOR(pg_catalog.=) relation AND a.attname OPERATOR(pg_catalog.=) column_name
-    AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
-$$;
-COMMENT ON FUNCTION learnalytics_internal.column_type(regclass, name) IS
-'type of a column of a relation, NULL when it has no such column (registry checks)';
-
+-- The SQL expression that reads a metric column (alias o) as float8 (booleans count as 0/1), for
+-- the joins. Column names only ever reach SQL through format('%I').
 CREATE FUNCTION learnalytics_internal.metric_expression(relation regclass, metric_column name)
 RETURNS text
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
@@ -70,38 +58,15 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  col   text;
   field text;
-  typ   regtype;
-  cat   "char";
 BEGIN
-  IF (SELECT c.relkind FROM pg_class c WHERE c.oid = NEW.relation) NOT IN ('r', 'p', 'v', 'm', 'f') THEN
-    RAISE EXCEPTION 'performance_source field "relation": % is not a table or view', NEW.relation
-      USING ERRCODE = 'wrong_object_type';
-  END IF;
+  PERFORM learnalytics_internal.require_relation(NEW.relation, 'readable', 'performance_source field "relation"');
   -- the comparisons publish what they read: whoever registers a source must be allowed to read it
-  IF NOT coalesce(has_table_privilege(current_user, NEW.relation, 'SELECT'), false) THEN
-    RAISE EXCEPTION 'performance_source field "relation": permission denied for %', NEW.relation
-      USING ERRCODE = 'insufficient_privilege',
-            HINT = 'Register only a relation the registering role may SELECT from.';
-  END IF;
+  PERFORM learnalytics_internal.require_registrant_privilege(NEW.relation, 'SELECT', 'performance_source field "relation"');
   FOREACH field IN ARRAY ARRAY['learner_column', 'site_column', 'time_column', 'metric_column'] LOOP
-    col := to_jsonb(NEW) ->> field;
-    CONTINUE WHEN col IS NULL;
-    typ := learnalytics_internal.column_type(NEW.relation, col);
-    cat := (SELECT t.typcategory FROM pg_type t WHERE t.oid = typ);
-    IF typ IS NULL THEN
-      RAISE EXCEPTION 'performance_source field "%": column "%" does not exist in %', field, col, NEW.relation
-        USING ERRCODE = 'undefined_column';
-    END IF;
-    IF field = 'time_column' AND typ NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
-      RAISE EXCEPTION 'performance_source field "time_column": column "%" is %, not a date or timestamp', col, typ
-        USING ERRCODE = 'datatype_mismatch';
-    END IF;
-    IF field = 'metric_column' AND cat <> 'N' AND typ <> 'boolean'::regtype THEN
-      RAISE EXCEPTION 'performance_source field "metric_column": column "%" is %, not numeric or boolean', col, typ
-        USING ERRCODE = 'datatype_mismatch';
-    END IF;
+    PERFORM learnalytics_internal.require_column(NEW.relation, to_jsonb(NEW) ->> field,
+              CASE field WHEN 'time_column' THEN 'time' WHEN 'metric_column' THEN 'metric' END,
+              format('performance_source field "%s"', field));
   END LOOP;
   RETURN NEW;
 END
@@ -265,6 +230,6 @@ GRANT SELECT ON @extschema@.performance_source, @extschema@.training_exposure, @
   TO learnalytics_analyst;
 REVOKE ALL ON FUNCTION @extschema@.performance_observations(text, text, interval, interval, text[]),
   @extschema@.performance_comparison(text, text, interval, interval, text[], float8) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION learnalytics_internal.column_type(regclass, name), learnalytics_internal.metric_expression(regclass, name),
+GRANT EXECUTE ON FUNCTION learnalytics_internal.metric_expression(regclass, name),
   @extschema@.performance_observations(text, text, interval, interval, text[]),
   @extschema@.performance_comparison(text, text, interval, interval, text[], float8) TO learnalytics_analyst;

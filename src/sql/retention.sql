@@ -27,16 +27,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = NEW.relation) THEN
-    RAISE EXCEPTION 'retention_policy: relation with OID % does not exist', NEW.relation::oid
-      USING ERRCODE = 'undefined_table';
-  END IF;
-  IF NOT (has_table_privilege(current_user, NEW.relation, 'SELECT')
-          AND has_table_privilege(current_user, NEW.relation, 'DELETE')) THEN
-    RAISE EXCEPTION 'retention_policy: permission denied for %', NEW.relation
-      USING ERRCODE = 'insufficient_privilege',
-            HINT = 'A retention policy needs SELECT and DELETE on its table for the role that writes it.';
-  END IF;
+  PERFORM learnalytics_internal.require_registrant_privilege(NEW.relation, 'SELECT, DELETE', 'retention_policy');
   RETURN NEW;
 END
 $$;
@@ -53,27 +44,14 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   kind "char";
-  typ  regtype;
   key  int2vector;
 BEGIN
   IF relation IS NULL OR time_column IS NULL OR keep IS NULL THEN
     RAISE EXCEPTION 'relation, time_column and keep must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  IF keep <= interval '0' THEN
-    RAISE EXCEPTION 'keep must be positive, not %', keep USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  SELECT c.relkind INTO kind FROM pg_class c WHERE c.oid = relation;
-  IF kind NOT IN ('r', 'p') THEN
-    RAISE EXCEPTION '% is not a table', relation USING ERRCODE = 'wrong_object_type';
-  END IF;
-  typ := learnalytics_internal.column_type(relation, time_column);
-  IF typ IS NULL THEN
-    RAISE EXCEPTION 'column "%" does not exist in %', time_column, relation USING ERRCODE = 'undefined_column';
-  END IF;
-  IF typ NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
-    RAISE EXCEPTION 'column "%" of % must be timestamptz, timestamp or date, not %', time_column, relation, typ
-      USING ERRCODE = 'datatype_mismatch';
-  END IF;
+  PERFORM learnalytics_internal.check_retention_period(keep, 'retention_set field "keep"');
+  kind := learnalytics_internal.require_relation(relation, 'table', 'retention_set field "relation"');
+  PERFORM learnalytics_internal.require_column(relation, time_column, 'time', 'retention_set field "time_column"');
   IF kind = 'p' THEN
     SELECT p.partattrs INTO key FROM pg_partitioned_table p
      WHERE p.partrelid = relation AND p.partstrat = 'r' AND p.partnatts = 1;
@@ -109,6 +87,7 @@ DECLARE
   typ     text;
   part    record;
   upper   text;
+  expired boolean;
   removed bigint;
   last    bigint;
 BEGIN
@@ -123,13 +102,12 @@ BEGIN
     relation := p.relation;
     removed := 0;
     IF (SELECT c.relkind FROM pg_class c WHERE c.oid = p.relation) = 'p' THEN
-      FOR part IN SELECT c.oid::regclass AS child, pg_get_expr(c.relpartbound, c.oid) AS bound
-                    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-                   WHERE i.inhparent = p.relation ORDER BY 1::text LOOP
-        upper := (regexp_match(part.bound, 'TO \(''([^'']*)''\)'))[1];
+      FOR part IN SELECT i.inhrelid::regclass AS child
+                    FROM pg_inherits i WHERE i.inhparent = p.relation ORDER BY i.inhrelid::regclass::text LOOP
+        upper := learnalytics_internal.partition_upper_bound(part.child);
         CONTINUE WHEN upper IS NULL;  -- DEFAULT, MAXVALUE
-        EXECUTE format('SELECT %L::%s <= $1::%s', upper, typ, typ) INTO STRICT part.bound USING cutoff;
-        CONTINUE WHEN NOT part.bound::boolean;
+        EXECUTE format('SELECT %L::%s <= $1::%s', upper, typ, typ) INTO STRICT expired USING cutoff;
+        CONTINUE WHEN NOT expired;
         action := 'drop partition'; object := part.child::text; rows := NULL;
         IF NOT dry_run THEN
           EXECUTE format('DROP TABLE %s', part.child);

@@ -30,6 +30,18 @@ GRANT USAGE ON SCHEMA @extschema@ TO learnalytics_viewer, learnalytics_analyst, 
 -- The internal schema (helpers.sql): functions these roles may execute call its helpers with the
 -- caller's rights, which needs USAGE. PUBLIC gets none.
 GRANT USAGE ON SCHEMA learnalytics_internal TO learnalytics_viewer, learnalytics_analyst, learnalytics_admin;
+-- The shared helpers of helpers.sql (created before the roles): they read only the catalog, with
+-- the caller's rights, and the functions of every role call them. (check_retention_period is
+-- IMMUTABLE: PUBLIC keeps it.) Progress notices are for the analysts' replays and the admin's
+-- rollup refreshes.
+GRANT EXECUTE ON FUNCTION learnalytics_internal.extension_schema(), learnalytics_internal.column_type(regclass, name),
+  learnalytics_internal.require_column(regclass, name, text, text, text),
+  learnalytics_internal.require_relation(regclass, text, text, text),
+  learnalytics_internal.require_registrant_privilege(regclass, text, text),
+  learnalytics_internal.partition_upper_bound(regclass)
+  TO learnalytics_viewer;
+GRANT EXECUTE ON FUNCTION learnalytics_internal.progress_notice(text, text, bigint, timestamptz, text)
+  TO learnalytics_analyst;
 
 -- The caller's-rights functions that read or write a relation an admin registered or named
 -- (rule_evaluate(s) and replay over learning_source, retention_run, the performance and experiment

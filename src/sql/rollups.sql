@@ -160,15 +160,10 @@ DECLARE
   col   name;
   typ   regtype;
   ok    regtype[];
-  kind  "char";
 BEGIN
   -- a table: reading a view (or a foreign table) would run its definition, with the reader's rights
-  SELECT c.relkind INTO kind FROM pg_class c WHERE c.oid = r.source;
-  IF kind NOT IN ('r', 'p') THEN
-    RAISE EXCEPTION 'source % of rollup "%" is not a table', r.source, r.name
-      USING ERRCODE = 'wrong_object_type',
-            HINT = 'Rollups capture changes with triggers: point them at the table that receives the events.';
-  END IF;
+  PERFORM learnalytics_internal.require_relation(r.source, 'table', format('rollup "%s" source', r.name),
+            'Rollups capture changes with triggers: point them at the table that receives the events.');
   FOR role, col, ok IN
     VALUES ('learner', r.learner_column, keys),
            ('ts', r.ts_column, ARRAY['timestamptz']::regtype[]),
@@ -177,9 +172,7 @@ BEGIN
            ('activity', r.activity_column, keys)
   LOOP
     CONTINUE WHEN col IS NULL;
-    typ := NULL;
-    SELECT a.atttypid::regtype INTO typ FROM pg_attribute a
-     WHERE a.attrelid = r.source AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+    typ := learnalytics_internal.column_type(r.source, col);
     IF typ IS NULL THEN
       RAISE EXCEPTION '% column "%" of rollup "%" does not exist in %', role, col, r.name, r.source
         USING ERRCODE = 'undefined_column',
@@ -249,9 +242,7 @@ BEGIN
   END IF;
   FOREACH col IN ARRAY ARRAY[NEW.learner_column, NEW.ts_column, NEW.weight_column, NEW.course_column,
                              NEW.activity_column] LOOP
-    CONTINUE WHEN col IS NULL
-               OR NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = NEW.source AND a.attname = col
-                                 AND a.attnum > 0 AND NOT a.attisdropped);
+    CONTINUE WHEN learnalytics_internal.column_type(NEW.source, col) IS NULL;
     IF NOT has_column_privilege(NEW.source, col::text, 'SELECT') THEN
       RAISE EXCEPTION 'permission denied for column "%" of %', col, NEW.source
         USING ERRCODE = 'insufficient_privilege',
@@ -331,22 +322,6 @@ $$;
 COMMENT ON FUNCTION learnalytics_internal.rollup_capture() IS
 'statement trigger on rollup sources: records inserted (+1) and deleted (-1) events in rollup_delta; TRUNCATE empties the rollups';
 
--- A NOTICE for long refreshes: after a phase that handled many rows or took a while.
-CREATE FUNCTION learnalytics_internal.progress_notice(rollup text, phase text, n bigint, started timestamptz)
-RETURNS void
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  IF n >= 100000 OR clock_timestamp() - started > interval '2 seconds' THEN
-    RAISE NOTICE 'rollup %: % (% rows, % s)', rollup, phase, n,
-      round(extract(epoch FROM clock_timestamp() - started)::numeric, 1);
-  END IF;
-END
-$$;
-COMMENT ON FUNCTION learnalytics_internal.progress_notice(text, text, bigint, timestamptz) IS
-'progress NOTICE of a rollup refresh phase (only for phases of 100,000 rows or more than 2 seconds)';
-
 -- Look a rollup up, take its advisory lock (one refresh of a rollup at a time) and stop writers of
 -- the source until the end of the transaction, so that the deltas claimed and the source rows read
 -- are the same state.
@@ -406,7 +381,7 @@ BEGIN
     learnalytics_internal.rollup_columns(r), r.source, r.learner_column, r.ts_column)
   USING r.name, r.tz, r.session_gap;
   GET DIAGNOSTICS learner_days = ROW_COUNT;
-  PERFORM learnalytics_internal.progress_notice(r.name, 'learner-days built from the source', learner_days, started);
+  PERFORM learnalytics_internal.progress_notice('rollup ' || r.name, 'learner-days built from the source', learner_days, started);
 
   INSERT INTO @extschema@.rollup_learner_week (rollup, learner, course, week, summary)
   SELECT r.name, d.learner, d.course, date_trunc('week', d.day)::date,
@@ -414,14 +389,14 @@ BEGIN
     FROM @extschema@.rollup_learner_day d WHERE d.rollup = r.name
    GROUP BY d.learner, d.course, date_trunc('week', d.day)::date;
   GET DIAGNOSTICS learner_weeks = ROW_COUNT;
-  PERFORM learnalytics_internal.progress_notice(r.name, 'learner-weeks built', learner_weeks, started);
+  PERFORM learnalytics_internal.progress_notice('rollup ' || r.name, 'learner-weeks built', learner_weeks, started);
 
   INSERT INTO @extschema@.rollup_course_week (rollup, course, week, summary)
   SELECT r.name, w.course, w.week, @extschema@.la_engagement_cohort_agg(w.summary)
     FROM @extschema@.rollup_learner_week w WHERE w.rollup = r.name
    GROUP BY w.course, w.week;
   GET DIAGNOSTICS course_weeks = ROW_COUNT;
-  PERFORM learnalytics_internal.progress_notice(r.name, 'course-weeks built', course_weeks, started);
+  PERFORM learnalytics_internal.progress_notice('rollup ' || r.name, 'course-weeks built', course_weeks, started);
 
   activity_weeks := 0;
   IF r.activity_column IS NOT NULL THEN
@@ -435,7 +410,7 @@ BEGIN
       learnalytics_internal.rollup_columns(r), r.source, r.learner_column, r.ts_column)
     USING r.name;
     GET DIAGNOSTICS activity_weeks = ROW_COUNT;
-    PERFORM learnalytics_internal.progress_notice(r.name, 'activity-weeks built', activity_weeks, started);
+    PERFORM learnalytics_internal.progress_notice('rollup ' || r.name, 'activity-weeks built', activity_weeks, started);
   END IF;
 
   UPDATE @extschema@.rollup
@@ -483,7 +458,7 @@ BEGIN
   INSERT INTO la_rollup_claimed SELECT d.*, d.ts::timestamp::date FROM d;
   GET DIAGNOSTICS changes = ROW_COUNT;
   SELECT max(seq) INTO last FROM la_rollup_claimed;
-  PERFORM learnalytics_internal.progress_notice(r.name, 'changes claimed', changes, started);
+  PERFORM learnalytics_internal.progress_notice('rollup ' || r.name, 'changes claimed', changes, started);
 
   -- learner-days that lost events (deletes, the old side of updates) are recomputed from the source
   CREATE TEMP TABLE la_rollup_dirty ON COMMIT DROP AS
@@ -502,11 +477,11 @@ BEGIN
       WHERE e.course = k.course AND e.ts::timestamp::date = k.day
       GROUP BY e.learner, e.course, k.day',
     learnalytics_internal.rollup_columns(r), r.source, r.learner_column,
-    format_type((SELECT atttypid FROM pg_attribute WHERE attrelid = r.source AND attname = r.learner_column), NULL),
+    format_type(learnalytics_internal.column_type(r.source, r.learner_column), NULL),
     r.ts_column, r.ts_column)
   USING r.name, r.tz, r.session_gap;
   GET DIAGNOSTICS learner_days_recomputed = ROW_COUNT;
-  PERFORM learnalytics_internal.progress_notice(r.name, 'learner-days recomputed from the source',
+  PERFORM learnalytics_internal.progress_notice('rollup ' || r.name, 'learner-days recomputed from the source',
                                          learner_days_recomputed, started);
 
   -- inserted events of the other learner-days are merged into the existing summaries
@@ -521,7 +496,7 @@ BEGIN
   ON CONFLICT (rollup, learner, course, day)
   DO UPDATE SET summary = learnalytics_internal.la_engagement_merge(t.summary, EXCLUDED.summary);
   GET DIAGNOSTICS learner_days_merged = ROW_COUNT;
-  PERFORM learnalytics_internal.progress_notice(r.name, 'learner-days merged', learner_days_merged, started);
+  PERFORM learnalytics_internal.progress_notice('rollup ' || r.name, 'learner-days merged', learner_days_merged, started);
 
   -- learner-weeks touched by a change: those with a recomputed day are rolled up again from their
   -- (at most 7) day rows; the others merge a summary of their new events
@@ -552,7 +527,7 @@ BEGIN
   DO UPDATE SET summary = learnalytics_internal.la_engagement_merge(t.summary, EXCLUDED.summary);
   GET DIAGNOSTICS learner_weeks = ROW_COUNT;
   learner_weeks := learner_weeks + n;
-  PERFORM learnalytics_internal.progress_notice(r.name, 'learner-weeks recomputed', learner_weeks, started);
+  PERFORM learnalytics_internal.progress_notice('rollup ' || r.name, 'learner-weeks recomputed', learner_weeks, started);
 
   -- course-weeks touched by any change: the cohort of their learner-week rows
   CREATE TEMP TABLE la_rollup_weeks ON COMMIT DROP AS SELECT DISTINCT course, week FROM la_rollup_lweeks;
@@ -565,7 +540,7 @@ BEGIN
     JOIN @extschema@.rollup_learner_week w ON w.rollup = r.name AND w.course = k.course AND w.week = k.week
    GROUP BY k.course, k.week;
   GET DIAGNOSTICS course_weeks = ROW_COUNT;
-  PERFORM learnalytics_internal.progress_notice(r.name, 'course-weeks recomputed', course_weeks, started);
+  PERFORM learnalytics_internal.progress_notice('rollup ' || r.name, 'course-weeks recomputed', course_weeks, started);
 
   -- the heatmap's counts are sums: deltas add up exactly
   activity_weeks := 0;
@@ -621,7 +596,6 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  kind "char";
   op   text;
 BEGIN
   IF name IS NULL OR source IS NULL OR learner_column IS NULL OR ts_column IS NULL OR tz IS NULL
@@ -639,14 +613,13 @@ BEGIN
       USING ERRCODE = 'duplicate_object',
             HINT = 'Drop it first with rollup_drop(), or choose another name.';
   END IF;
-  SELECT c.relkind INTO kind FROM pg_class c WHERE c.oid = source;
-  IF kind NOT IN ('r', 'p') THEN
-    RAISE EXCEPTION '% is not a table', source
-      USING ERRCODE = 'wrong_object_type',
-            HINT = 'Rollups capture changes with triggers: point them at the table that receives the events.';
-  END IF;
-  PERFORM learnalytics_internal.check_event_columns(source, learner_column, ts_column, weight_column,
-                                             ARRAY[course_column, activity_column]);
+  PERFORM learnalytics_internal.require_relation(source, 'table', 'rollup_create field "source"',
+            'Rollups capture changes with triggers: point them at the table that receives the events.');
+  PERFORM learnalytics_internal.require_column(source, learner_column, NULL, 'rollup_create field "learner_column"');
+  PERFORM learnalytics_internal.require_column(source, ts_column, 'timestamptz', 'rollup_create field "ts_column"');
+  PERFORM learnalytics_internal.require_column(source, weight_column, 'integer', 'rollup_create field "weight_column"');
+  PERFORM learnalytics_internal.require_column(source, course_column, NULL, 'rollup_create field "course_column"');
+  PERFORM learnalytics_internal.require_column(source, activity_column, NULL, 'rollup_create field "activity_column"');
   -- the summaries validate the time zone and the gap
   PERFORM @extschema@.la_engagement_agg('x'::text, now(), NULL::bigint, tz, session_gap);
 
@@ -739,16 +712,6 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.la_cron_schedule(text, text, text) IS
 'schedule a command of this database with pg_cron (same job name: rescheduled); the error hint names cron.schedule_in_database() when pg_cron lives elsewhere';
-
-CREATE FUNCTION learnalytics_internal.extension_schema()
-RETURNS name
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-   WHERE e.extname = 'learnalytics'
-$$;
-COMMENT ON FUNCTION learnalytics_internal.extension_schema() IS 'the schema learnalytics is installed in (for scheduled commands)';
 
 CREATE FUNCTION @extschema@.rollup_schedule(rollup_name text, schedule text DEFAULT '*/15 * * * *')
 RETURNS bigint
@@ -845,16 +808,16 @@ COMMENT ON VIEW @extschema@.org_unit_daily_engagement IS
 REVOKE ALL ON FUNCTION @extschema@.rollup_create(text, regclass, name, name, name, name, name, text, interval, boolean),
   @extschema@.rollup_drop(text), @extschema@.rollup_rebuild(text), @extschema@.rollup_refresh(text),
   @extschema@.rollup_refresh_all(), @extschema@.rollup_schedule(text, text), @extschema@.rollup_unschedule(text),
-  learnalytics_internal.rollup_begin(text), learnalytics_internal.progress_notice(text, text, bigint, timestamptz),
+  learnalytics_internal.rollup_begin(text),
   @extschema@.la_cron_schedule(text, text, text), learnalytics_internal.rollup_capture()
   FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.rollup_create(text, regclass, name, name, name, name, name, text, interval, boolean),
   @extschema@.rollup_drop(text), @extschema@.rollup_rebuild(text), @extschema@.rollup_refresh(text),
   @extschema@.rollup_refresh_all(), @extschema@.rollup_schedule(text, text), @extschema@.rollup_unschedule(text),
-  learnalytics_internal.rollup_begin(text), learnalytics_internal.progress_notice(text, text, bigint, timestamptz),
+  learnalytics_internal.rollup_begin(text),
   @extschema@.la_cron_schedule(text, text, text), learnalytics_internal.rollup_capture()
   TO learnalytics_admin;
-GRANT EXECUTE ON FUNCTION learnalytics_internal.rollup_columns(@extschema@.rollup), learnalytics_internal.extension_schema()
+GRANT EXECUTE ON FUNCTION learnalytics_internal.rollup_columns(@extschema@.rollup)
   TO learnalytics_admin;
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.rollup, @extschema@.rollup_delta,
   @extschema@.rollup_learner_day, @extschema@.rollup_learner_week, @extschema@.rollup_course_week,

@@ -75,10 +75,7 @@ DECLARE
   cron_here   boolean;
 BEGIN
   SELECT e.extversion INTO ext_version FROM pg_extension e WHERE e.extname = 'learnalytics';
-  EXECUTE format('SELECT %I.library_version()',
-                 (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-                   WHERE e.extname = 'learnalytics'))
-     INTO lib_version;
+  lib_version := @extschema@.library_version();
   cron_here := EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron');
   SELECT c.preloaded, c.database_name INTO preloaded, cron_db FROM learnalytics_internal.pg_cron_settings() c;
 

@@ -321,8 +321,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  schema_name text := (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-                        WHERE e.extname = 'learnalytics');
+  schema_name text := learnalytics_internal.extension_schema();
   lo timestamp := date_trunc('month', from_ts AT TIME ZONE 'UTC');
   hi timestamp := date_trunc('month', to_ts AT TIME ZONE 'UTC');
   months bigint;
@@ -407,13 +406,13 @@ DECLARE
 BEGIN
   IF EXISTS (SELECT FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
              WHERE i.inhparent = '@extschema@.xapi_statements'::regclass
-               AND (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \(''([^'']+)''\)'))[1]::timestamptz <= older_than) THEN
+               AND learnalytics_internal.partition_upper_bound(c.oid)::timestamptz <= older_than) THEN
     LOCK TABLE @extschema@.xapi_statements IN ACCESS EXCLUSIVE MODE;
   END IF;
   -- (read again under the lock)
   FOR p IN
     SELECT c.oid::regclass AS part,
-           (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \(''([^'']+)''\)'))[1]::timestamptz AS hi
+           learnalytics_internal.partition_upper_bound(c.oid)::timestamptz AS hi
     FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
     WHERE i.inhparent = '@extschema@.xapi_statements'::regclass
   LOOP
@@ -482,8 +481,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  schema_name text := (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-                        WHERE e.extname = 'learnalytics');
+  schema_name text := learnalytics_internal.extension_schema();
   lo timestamp := date_trunc('month', month_start AT TIME ZONE 'UTC');
   part text := 'xapi_statements_p' || to_char(lo, 'YYYYMM');
   existing regclass;
@@ -532,8 +530,8 @@ BEGIN
   -- only a table xapi_prepare_month made: owned by this function's owner (a table another role
   -- made in the schema would become a partition of the store with its owner's triggers)
   SELECT substring(c.relname FROM '^xapi_statements_p([0-9]{6})$') INTO month
-  FROM pg_class c JOIN pg_extension e ON e.extname = 'learnalytics'
-  WHERE c.oid = rel AND c.relnamespace = e.extnamespace AND c.relkind = 'r' AND NOT c.relispartition
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.oid = rel AND n.nspname = learnalytics_internal.extension_schema() AND c.relkind = 'r' AND NOT c.relispartition
     AND c.relowner = (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user);
   IF month IS NULL THEN
     RAISE EXCEPTION '% is not a month table of a running load', part
