@@ -139,7 +139,7 @@ INSERT INTO enrolment (learner, course, enrolled_at, left_at, business_weight) V
 SET ROLE la_tmpl_admin;
 CREATE FUNCTION toy.heavy(r alert_rule, day date) RETURNS TABLE (learner text, course text, value float8,
   baseline float8, ratio float8, persisted integer, business_weight numeric, detail jsonb)
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT e.learner, e.course, e.business_weight::float8, NULL::float8, NULL::float8, day - (e.enrolled_at AT TIME ZONE r.tz)::date + 1,
          e.business_weight, jsonb_build_object('toy', true)
   FROM learnalytics.enrolment e WHERE e.business_weight >= 2 AND (e.enrolled_at AT TIME ZONE r.tz)::date <= day
@@ -173,22 +173,27 @@ SET ROLE la_tmpl_admin;
 -- a SECURITY DEFINER function would run with its owner's rights for every analyst who replays
 CREATE FUNCTION toy.definer(r alert_rule, day date) RETURNS TABLE (learner text, course text, value float8,
   baseline float8, ratio float8, persisted integer, business_weight numeric, detail jsonb)
-LANGUAGE sql STABLE SECURITY DEFINER AS $$ SELECT * FROM toy.heavy(r, day) $$;
+LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER AS $$ SELECT * FROM toy.heavy(r, day) $$;
 INSERT INTO alert_template (name, candidates, description) VALUES ('toy_definer', 'toy.definer(alert_rule, date)', 'x');
 -- ... and so would one made SECURITY DEFINER after it was registered: checked at every call
 ALTER FUNCTION toy.heavy(alert_rule, date) SECURITY DEFINER;
 SELECT * FROM rule_evaluate('toy_rule', '2026-03-16 12:00+00');
 SELECT count(*) FROM rule_replay_alerts('toy_rule', '2026-03-16', '2026-03-16');
 ALTER FUNCTION toy.heavy(alert_rule, date) SECURITY INVOKER;
--- the wrong signature, and a function the registering role may not execute
+-- the wrong signature or labels (a template function reads and writes nothing, and is called in
+-- parallel queries), and a function the registering role may not execute
 CREATE FUNCTION toy.wrong(r alert_rule, day date) RETURNS TABLE (learner text) LANGUAGE sql AS $$ SELECT 'x' $$;
+CREATE FUNCTION toy.volatile(r alert_rule, day date) RETURNS TABLE (learner text, course text, value float8,
+  baseline float8, ratio float8, persisted integer, business_weight numeric, detail jsonb)
+LANGUAGE sql AS $$ SELECT * FROM toy.heavy(r, day) $$;
+INSERT INTO alert_template (name, candidates, description) VALUES ('toy_volatile', 'toy.volatile(alert_rule, date)', 'x');
 INSERT INTO alert_template (name, candidates, description) VALUES ('toy_wrong', 'toy.wrong(alert_rule, date)', 'x');
 INSERT INTO alert_template (name, candidates, replay, description)
 VALUES ('toy_wrong', 'toy.heavy(alert_rule, date)', 'toy.heavy(alert_rule, date)', 'x');
 RESET ROLE;
 CREATE FUNCTION toy.private(r alert_rule, day date) RETURNS TABLE (learner text, course text, value float8,
   baseline float8, ratio float8, persisted integer, business_weight numeric, detail jsonb)
-LANGUAGE sql STABLE AS $$ SELECT * FROM toy.heavy(r, day) $$;
+LANGUAGE sql STABLE PARALLEL SAFE AS $$ SELECT * FROM toy.heavy(r, day) $$;
 REVOKE EXECUTE ON FUNCTION toy.private(alert_rule, date) FROM PUBLIC;
 SET ROLE la_tmpl_admin;
 INSERT INTO alert_template (name, candidates, description) VALUES ('toy_private', 'toy.private(alert_rule, date)', 'x');
@@ -206,6 +211,9 @@ INSERT INTO alert_template (name, candidates, description) VALUES ('toy_analyst'
 SELECT count(*) AS matches_as_analyst FROM rule_matches('toy_rule', '2026-03-15');
 RESET ROLE;
 SELECT name FROM alert_template WHERE name LIKE 'toy%' ORDER BY name;
+-- a superuser may register an admin's function (a restore of a dump does), but not call it
+INSERT INTO alert_template (name, candidates, description) VALUES ('toy_restored', 'toy.heavy(alert_rule, date)', 'x');
+DELETE FROM alert_template WHERE name = 'toy_restored';
 
 -- The inactivity template, against the hand-computed case: idle = the day minus the last active
 -- day (or minus the day before enrolment, when not active since); it matches from window_days on,

@@ -112,12 +112,16 @@ COMMENT ON COLUMN @extschema@.alert_rule.automated_before_human IS 'failed autom
 COMMENT ON COLUMN @extschema@.alert_rule.reengage_days IS 'a contact fails when the learner has not re-engaged within this many days';
 
 -- The schema-qualified name of a template function, after checking that it may be called: it
--- exists, has the signature of its purpose (candidates or replay) and is a plain function, is not
--- SECURITY DEFINER (an analyst's replay would otherwise run it with its owner's rights), lives in
--- no temporary schema, and, when the caller is a superuser, belongs to a superuser (otherwise a
--- superuser's evaluation, a pg_cron job say, would run an admin's function with superuser rights).
--- Checked at registration and again at every call (the function may have been altered since).
-CREATE FUNCTION learnalytics_internal.template_function(fn regprocedure, purpose text, template text)
+-- exists, has the signature of its purpose (candidates or replay) and is a plain function, is
+-- STABLE (or IMMUTABLE) and PARALLEL SAFE (it reads and writes nothing, and rule_candidates and
+-- rule_matches, which call it, are labelled so), is not SECURITY DEFINER (an analyst's replay would
+-- otherwise run it with its owner's rights), lives in no temporary schema, and, before a call
+-- (calling) by a superuser, belongs to a superuser (otherwise a superuser's evaluation, a pg_cron
+-- job say, would run an admin's function with superuser rights; registering one is harmless, and a
+-- superuser restoring a dump registers the admins' templates). Checked at registration and again
+-- at every call (the function may have been altered since).
+CREATE FUNCTION learnalytics_internal.template_function(fn regprocedure, purpose text, template text,
+    calling boolean DEFAULT true)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -143,7 +147,7 @@ BEGIN
            'value float8, baseline float8, ratio float8, persisted integer)';
   END IF;
   SELECT f.oid, f.proname, n.nspname, f.prokind, f.prosecdef, f.proretset, f.proargtypes, f.proallargtypes,
-         f.proargmodes, o.rolname AS owner, o.rolsuper AS owner_super
+         f.proargmodes, f.provolatile, f.proparallel, o.rolname AS owner, o.rolsuper AS owner_super
     INTO p
     FROM pg_proc f JOIN pg_namespace n ON n.oid = f.pronamespace JOIN pg_roles o ON o.oid = f.proowner
    WHERE f.oid = fn;
@@ -159,6 +163,11 @@ BEGIN
       USING ERRCODE = 'invalid_function_definition',
             HINT = format('A %s function is f%s.', purpose, sig);
   END IF;
+  IF p.provolatile = 'v' OR p.proparallel <> 's' THEN
+    RAISE EXCEPTION 'alert template "%": % function % is not STABLE PARALLEL SAFE', template, purpose, fn
+      USING ERRCODE = 'invalid_function_definition',
+            HINT = 'A template function reads and writes nothing: declare it STABLE PARALLEL SAFE.';
+  END IF;
   IF p.prosecdef THEN
     RAISE EXCEPTION 'alert template "%": % function % is SECURITY DEFINER', template, purpose, fn
       USING ERRCODE = 'insufficient_privilege',
@@ -168,7 +177,7 @@ BEGIN
     RAISE EXCEPTION 'alert template "%": % function % is temporary', template, purpose, fn
       USING ERRCODE = 'invalid_function_definition';
   END IF;
-  IF NOT p.owner_super AND coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user), false) THEN
+  IF calling AND NOT p.owner_super AND coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user), false) THEN
     RAISE EXCEPTION 'alert template "%": % function % is owned by role "%", which is not a superuser', template, purpose, fn, p.owner
       USING ERRCODE = 'insufficient_privilege',
             DETAIL = format('Superuser "%s" would run it with superuser rights.', current_user),
@@ -178,8 +187,8 @@ BEGIN
   RETURN format('%I.%I', p.nspname, p.proname);
 END
 $$;
-COMMENT ON FUNCTION learnalytics_internal.template_function(regprocedure, text, text) IS
-'the qualified name of a template''s candidates or replay function, after checking its signature, that it is not SECURITY DEFINER and that a superuser caller would not run a non-superuser''s function';
+COMMENT ON FUNCTION learnalytics_internal.template_function(regprocedure, text, text, boolean) IS
+'the qualified name of a template''s candidates or replay function, after checking its signature and labels, that it is not SECURITY DEFINER and (calling) that a superuser would not run a non-superuser''s function';
 
 CREATE FUNCTION learnalytics_internal.alert_template_check()
 RETURNS trigger
@@ -201,7 +210,7 @@ BEGIN
   FOREACH purpose IN ARRAY ARRAY['candidates', 'replay'] LOOP
     fn := CASE purpose WHEN 'candidates' THEN NEW.candidates ELSE NEW.replay END;
     CONTINUE WHEN fn IS NULL;
-    PERFORM learnalytics_internal.template_function(fn, purpose, NEW.name);
+    PERFORM learnalytics_internal.template_function(fn, purpose, NEW.name, calling => false);
     -- the registry publishes what it calls: whoever registers a function must be allowed to run it
     IF NOT has_function_privilege(current_user, fn::oid, 'EXECUTE') THEN
       RAISE EXCEPTION 'alert template "%": permission denied for function %', NEW.name, fn
@@ -438,6 +447,6 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.alert_channel, @extschema@.a
 GRANT SELECT ON @extschema@.alert_channel, @extschema@.alert_template, @extschema@.alert_rule TO learnalytics_analyst;
 -- Analysts replay rules with overrides; the admin role makes new rules.
 GRANT EXECUTE ON FUNCTION learnalytics_internal.rule_validate(@extschema@.alert_rule),
-  learnalytics_internal.template_function(regprocedure, text, text), @extschema@.rule_with_overrides(text, jsonb)
+  learnalytics_internal.template_function(regprocedure, text, text, boolean), @extschema@.rule_with_overrides(text, jsonb)
   TO learnalytics_analyst;
 GRANT EXECUTE ON FUNCTION @extschema@.rule_copy(text, text, jsonb, boolean) TO learnalytics_admin;
