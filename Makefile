@@ -53,6 +53,7 @@ SQL_PARTS    = \
 	src/sql/alert_rules.sql \
 	src/sql/alert_delivery.sql \
 	src/sql/alert_evaluation.sql \
+	src/sql/alert_templates.sql \
 	src/sql/alert_replay.sql \
 	src/sql/jobs.sql \
 	src/sql/roi.sql \

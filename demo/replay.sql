@@ -140,7 +140,7 @@ LANGUAGE sql STABLE AS $$
   FROM replay.population p
   LEFT JOIN learner_engagement le ON le.learner = p.enrolment
   CROSS JOIN LATERAL (SELECT
-      dip_persistence(le.summary, p.start_date + course_day) AS dip_days,
+      dip_persistence(le.summary, p.start_date + course_day, 0.6, 14, 'events') AS dip_days,
       least(coalesce(days_inactive(le.summary, p.start_date + course_day), course_day - p.first_day + 1),
             course_day - p.first_day + 1) AS days_idle) s
   WHERE course_day BETWEEN p.first_day AND p.last_day

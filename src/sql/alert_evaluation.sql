@@ -3,9 +3,36 @@
 -- alert_evaluation: who matches a rule on a day, and evaluating rules as of a time
 -- (doc/alerts.md, "Evaluation")
 -------------------------------------------------------------------------------
+-- The enrolments in a rule's scope, as a parenthesised subquery over the enrolment source with
+-- their first and last enrolled days in the rule's time zone; $1 is the rule. With on_day (an SQL
+-- expression of the query it goes into, e.g. '$2'), only those enrolled on that day. Every
+-- template reads its learners through this, so that "enrolled in scope" means one thing.
+CREATE FUNCTION learnalytics_internal.enrolled_sql(on_day text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN format(
+    $q$(SELECT s.* FROM (SELECT e.learner, e.course, e.cohort, e.business_weight,
+                                (e.enrolled_at AT TIME ZONE ($1).tz)::date AS enrolled_day,
+                                (e.left_at AT TIME ZONE ($1).tz)::date AS left_day
+                           FROM %s e
+                          WHERE (($1).course IS NULL OR e.course = ($1).course)
+                            AND (($1).cohort IS NULL OR e.cohort = ($1).cohort)) s%s)$q$,
+    learnalytics_internal.learning_source_sql('enrolment'),
+    CASE WHEN on_day IS NULL THEN ''
+         ELSE format(' WHERE s.enrolled_day <= %1$s AND (s.left_day IS NULL OR s.left_day > %1$s)', on_day) END);
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.enrolled_sql(text) IS
+'subquery of the enrolments in a rule''s scope ($1), with enrolled_day and left_day in its time zone; with on_day, only those enrolled that day';
+
 -- Learners for whom a rule's condition holds on a day (in the rule's time zone), one row per
 -- learner: the values that fire it and for how many consecutive days it has held (persisted >= 1).
 -- Every learner enrolled in the rule's scope on that day is considered, with or without events.
+-- The condition is the template's: its candidates function (alert_template), called with the
+-- caller's rights after template_function() checked it.
 CREATE FUNCTION learnalytics_internal.rule_candidates(r @extschema@.alert_rule, day date,
     OUT learner text, OUT course text, OUT value float8, OUT baseline float8, OUT ratio float8,
     OUT persisted integer, OUT business_weight numeric, OUT detail jsonb)
@@ -14,107 +41,38 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  -- enrolled on the day, in scope; $1 = rule, $2 = day
-  enrolled text := format(
-    $q$(SELECT e.learner, e.course, e.cohort, e.business_weight,
-               (e.enrolled_at AT TIME ZONE ($1).tz)::date AS enrolled_day
-          FROM %s e
-         WHERE (e.enrolled_at AT TIME ZONE ($1).tz)::date <= $2
-           AND (e.left_at IS NULL OR (e.left_at AT TIME ZONE ($1).tz)::date > $2)
-           AND (($1).course IS NULL OR e.course = ($1).course)
-           AND (($1).cohort IS NULL OR e.cohort = ($1).cohort))$q$,
-    learnalytics_internal.learning_source_sql('enrolment'));
-  k integer := greatest(r.fire_after, r.escalate_after);
+  fn regprocedure;
 BEGIN
-  IF r.template = 'engagement_dip' THEN
-    RETURN QUERY EXECUTE format(
-      $q$SELECT DISTINCT ON (c.learner) c.learner, c.course,
-                (SELECT (CASE ($1).metric WHEN 'events' THEN a.events::float8 WHEN 'sessions' THEN a.sessions::float8
-                         WHEN 'dwell' THEN extract(epoch FROM a.dwell)::float8 ELSE a.weight::float8 END)
-                   FROM %1$I.daily_activity(c.summary, $2, $2) a),
-                (%1$I.engagement_baseline(c.summary, $2, ($1).baseline_days, ($1).metric)).mean,
-                %1$I.dip_ratio(c.summary, $2, ($1).baseline_days, ($1).metric),
-                c.p, c.business_weight,
-                jsonb_build_object('metric', ($1).metric, 'days_inactive', %1$I.days_inactive(c.summary, $2))
-           FROM (SELECT e.learner, e.course, e.business_weight, le.summary,
-                        %1$I.dip_persistence(le.summary, $2, ($1).threshold, ($1).baseline_days, ($1).metric) AS p
-                   FROM %2$s e JOIN %1$I.learner_engagement le ON le.learner = e.learner) c
-          WHERE c.p >= 1
-          ORDER BY c.learner, c.business_weight DESC, c.course$q$,
-      learnalytics_internal.extension_schema(), enrolled)
-    USING r, day;
-  ELSIF r.template = 'assignment_miss' THEN
-    RETURN QUERY EXECUTE format(
-      $q$SELECT DISTINCT ON (m.learner) m.learner, m.course, m.overdue::float8, NULL::float8, NULL::float8,
-                m.overdue, m.business_weight,
-                jsonb_build_object('assignment', m.assignment, 'due_at', m.due_at, 'missing',
-                                   count(*) OVER (PARTITION BY m.learner))
-           FROM (SELECT e.learner, e.course, e.business_weight, a.assignment, a.due_at,
-                        $2 - (a.due_at AT TIME ZONE ($1).tz)::date AS overdue
-                   FROM %1$s e JOIN %2$s a ON a.course = e.course
-                  WHERE (a.due_at AT TIME ZONE ($1).tz)::date < $2
-                    AND (a.due_at AT TIME ZONE ($1).tz)::date >= e.enrolled_day
-                    AND NOT EXISTS (SELECT 1 FROM %3$s s
-                                     WHERE s.course = a.course AND s.assignment = a.assignment
-                                       AND s.learner = e.learner
-                                       AND (s.submitted_at AT TIME ZONE ($1).tz)::date <= $2)) m
-          ORDER BY m.learner, m.overdue DESC, m.course, m.assignment$q$,
-      enrolled, learnalytics_internal.learning_source_sql('assignment'), learnalytics_internal.learning_source_sql('assignment_submission'))
-    USING r, day;
-  ELSIF r.template = 'low_quiz_attempts' THEN
-    -- attempts in the window_days ending on each of the last k days, against the average of the
-    -- learner's course and cohort (zeros included); persisted = trailing days the share held
-    RETURN QUERY EXECUTE format(
-      $q$WITH enr AS %1$s,
-      days AS (SELECT ($2 - g)::date AS d FROM generate_series(0, $3 - 1) g),
-      att AS (SELECT q.learner, q.course, (q.attempted_at AT TIME ZONE ($1).tz)::date AS d, count(*) AS n
-                FROM %2$s q
-               WHERE q.attempted_at >= (($2 - $3 - ($1).window_days + 1)::timestamp AT TIME ZONE ($1).tz)
-                 AND q.attempted_at < (($2 + 1)::timestamp AT TIME ZONE ($1).tz)
-               GROUP BY 1, 2, 3),
-      per AS (SELECT e.learner, e.course, e.cohort, e.business_weight, days.d,
-                     coalesce((SELECT sum(att.n) FROM att
-                                WHERE att.learner = e.learner AND att.course = e.course
-                                  AND att.d BETWEEN days.d - ($1).window_days + 1 AND days.d), 0)::float8 AS n
-                FROM enr e CROSS JOIN days WHERE e.enrolled_day <= days.d),
-      coh AS (SELECT per.*, avg(per.n) OVER (PARTITION BY per.course, per.cohort, per.d) AS cavg FROM per),
-      flag AS (SELECT coh.*, (coh.cavg > 0 AND coh.n < ($1).threshold * coh.cavg) AS cond FROM coh),
-      run AS (SELECT f.learner, f.course,
-                     $2 - coalesce(max(f.d) FILTER (WHERE NOT f.cond), least($2 - $3, min(f.d) - 1)) AS p
-                FROM flag f GROUP BY f.learner, f.course)
-      SELECT DISTINCT ON (f.learner) f.learner, f.course, f.n, f.cavg, f.n / f.cavg, run.p::integer,
-             f.business_weight, jsonb_build_object('window_days', ($1).window_days, 'cohort', f.cohort)
-        FROM flag f JOIN run ON run.learner = f.learner AND run.course = f.course
-       WHERE f.d = $2 AND f.cond
-       ORDER BY f.learner, run.p DESC, f.n / f.cavg, f.course$q$,
-      enrolled, learnalytics_internal.learning_source_sql('quiz_attempt'))
-    USING r, day, k;
-  ELSIF r.template = 'stalled_start' THEN
-    -- a started module (or, with no progress at all, the enrolment) at least window_days old,
-    -- progress at most threshold, no activity since; persisted = days without activity
-    RETURN QUERY EXECUTE format(
-      $q$SELECT DISTINCT ON (s.learner) s.learner, s.course, s.progress::float8, ($1).threshold::float8,
-                (s.progress / ($1).threshold)::float8, s.idle, s.business_weight,
-                jsonb_build_object('module', s.module, 'started_on', s.started_on, 'last_active_on', s.last_on)
-           FROM (SELECT e.learner, e.course, e.business_weight, mp.module,
-                        coalesce(mp.progress, 0) AS progress,
-                        coalesce((mp.started_at AT TIME ZONE ($1).tz)::date, e.enrolled_day) AS started_on,
-                        coalesce((coalesce(mp.last_activity_at, mp.started_at) AT TIME ZONE ($1).tz)::date,
-                                 e.enrolled_day) AS last_on,
-                        $2 - coalesce((coalesce(mp.last_activity_at, mp.started_at) AT TIME ZONE ($1).tz)::date,
-                                      e.enrolled_day) AS idle
-                   FROM %1$s e
-                   LEFT JOIN %2$s mp ON mp.learner = e.learner AND mp.course = e.course
-                        AND (mp.started_at AT TIME ZONE ($1).tz)::date <= $2) s
-          WHERE s.started_on <= $2 - ($1).window_days AND s.progress <= ($1).threshold AND s.idle >= 1
-          ORDER BY s.learner, s.idle DESC, s.course, s.module$q$,
-      enrolled, learnalytics_internal.learning_source_sql('module_progress'))
-    USING r, day;
+  SELECT t.candidates INTO fn FROM @extschema@.alert_template t WHERE t.name = r.template;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'alert rule "%": unknown template "%"', r.name, r.template USING ERRCODE = 'undefined_object';
   END IF;
+  RETURN QUERY EXECUTE format('SELECT * FROM %s($1, $2)',
+                              learnalytics_internal.template_function(fn, 'candidates', r.template))
+    USING r, day;
 END
 $$;
 COMMENT ON FUNCTION learnalytics_internal.rule_candidates(@extschema@.alert_rule, date) IS
-'learners enrolled in a rule''s scope for whom its condition holds on a day, with the values and the days it has held';
+'learners enrolled in a rule''s scope for whom its condition holds on a day, with the values and the days it has held (the template''s candidates function)';
+
+-- Who matches a rule (with overrides) on a day: rule_candidates for a rule name.
+CREATE FUNCTION @extschema@.rule_matches(rule_name text, day date, overrides jsonb DEFAULT '{}',
+    OUT learner text, OUT course text, OUT value float8, OUT baseline float8, OUT ratio float8,
+    OUT persisted integer, OUT business_weight numeric, OUT detail jsonb)
+RETURNS SETOF record
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF day IS NULL OR NOT isfinite(day) THEN
+    RAISE EXCEPTION 'day must be a finite date' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN QUERY SELECT * FROM learnalytics_internal.rule_candidates(@extschema@.rule_with_overrides(rule_name, overrides), day);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.rule_matches(text, date, jsonb) IS
+'the learners for whom a rule''s condition (with overrides) holds on a day, with the values and the days it has held (persisted >= fire_after: the rule fires); nothing written';
+
 -- Evaluate one rule as of a time: update open alerts, open new ones (fire_after reached, no open
 -- alert of the family, not in cooldown), resolve those whose condition cleared, advance the ladder.
 -- Idempotent: the same evaluation again changes nothing. Concurrent evaluations of a family queue
@@ -224,6 +182,8 @@ COMMENT ON FUNCTION @extschema@.rule_evaluate_all(timestamptz, text[]) IS
 -- Privileges (doc/roles.md). Every function that is not IMMUTABLE loses PUBLIC's EXECUTE at the
 -- end of the install (privileges.sql); here each gets its roles. Trigger functions need no grant:
 -- a trigger runs its function whoever fires it.
-GRANT EXECUTE ON FUNCTION learnalytics_internal.rule_candidates(@extschema@.alert_rule, date) TO learnalytics_analyst;
+GRANT EXECUTE ON FUNCTION learnalytics_internal.enrolled_sql(text),
+  learnalytics_internal.rule_candidates(@extschema@.alert_rule, date), @extschema@.rule_matches(text, date, jsonb)
+  TO learnalytics_analyst;
 GRANT EXECUTE ON FUNCTION @extschema@.rule_evaluate(text, timestamptz), @extschema@.rule_evaluate_all(timestamptz, text[])
   TO learnalytics_admin;

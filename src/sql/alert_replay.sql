@@ -5,8 +5,9 @@
 -------------------------------------------------------------------------------
 -- The alerts a rule would have opened on each day of a period: the first day of each run of days on
 -- which its condition had held for at least fire_after days, while the learner was enrolled.
--- No alert is written (the day-by-day templates keep the previous day's firing learners in a
--- temporary table). Cooldowns and the one-open-alert rule of live evaluation are not applied.
+-- No alert is written. A template's replay function (alert_template.replay) answers in one pass;
+-- the others run the template's candidates day by day, keeping the previous day's firing learners
+-- in a temporary table. Cooldowns and the one-open-alert rule of live evaluation are not applied.
 CREATE FUNCTION @extschema@.rule_replay_alerts(rule_name text, from_day date, to_day date,
     overrides jsonb DEFAULT '{}',
     OUT day date, OUT learner text, OUT course text, OUT value float8, OUT baseline float8,
@@ -16,8 +17,9 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  r @extschema@.alert_rule := @extschema@.rule_with_overrides(rule_name, overrides);
-  d date;
+  r  @extschema@.alert_rule := @extschema@.rule_with_overrides(rule_name, overrides);
+  d  date;
+  fn regprocedure;
   started timestamptz := clock_timestamp();
 BEGIN
   IF from_day IS NULL OR to_day IS NULL OR from_day > to_day OR NOT isfinite(from_day) OR NOT isfinite(to_day)
@@ -25,21 +27,12 @@ BEGIN
     RAISE EXCEPTION 'replay needs from_day <= to_day, finite, at most 10 years apart'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF r.template = 'engagement_dip' THEN
-    -- one pass per learner over the summary (dip_alerts), not one evaluation per day
-    RETURN QUERY EXECUTE format(
-      $q$SELECT DISTINCT ON (e.learner, x.day) x.day, e.learner, e.course, x.value::float8, x.baseline, x.ratio, x.persisted
-           FROM %2$s e
-           JOIN %1$I.learner_engagement le ON le.learner = e.learner
-          CROSS JOIN LATERAL %1$I.dip_alerts(le.summary, $3, ($1).threshold, ($1).baseline_days, ($1).fire_after,
-                                             ($1).metric, $2) x
-          WHERE (e.enrolled_at AT TIME ZONE ($1).tz)::date <= x.day
-            AND (e.left_at IS NULL OR (e.left_at AT TIME ZONE ($1).tz)::date > x.day)
-            AND (($1).course IS NULL OR e.course = ($1).course)
-            AND (($1).cohort IS NULL OR e.cohort = ($1).cohort)
-          ORDER BY e.learner, x.day, e.business_weight DESC, e.course$q$,
-      learnalytics_internal.extension_schema(), learnalytics_internal.learning_source_sql('enrolment'))
-    USING r, from_day, to_day;
+  -- a template with a set-based replay (engagement_dip: one pass per learner over the summary)
+  SELECT t.replay INTO fn FROM @extschema@.alert_template t WHERE t.name = r.template;
+  IF fn IS NOT NULL THEN
+    RETURN QUERY EXECUTE format('SELECT * FROM %s($1, $2, $3)',
+                                learnalytics_internal.template_function(fn, 'replay', r.template))
+      USING r, from_day, to_day;
     RETURN;
   END IF;
   -- a learner fires on a day when the condition has held fire_after days or more; an alert is the
@@ -135,13 +128,10 @@ BEGIN
   TRUNCATE la_replay_pop;
   EXECUTE format(
     $q$INSERT INTO la_replay_pop
-       SELECT e.learner, greatest(min((e.enrolled_at AT TIME ZONE ($1).tz)::date), $2),
-              least(max(coalesce((e.left_at AT TIME ZONE ($1).tz)::date - 1, $3)), $3), NULL
+       SELECT e.learner, greatest(min(e.enrolled_day), $2), least(max(coalesce(e.left_day - 1, $3)), $3), NULL
          FROM %s e
-        WHERE (($1).course IS NULL OR e.course = ($1).course) AND (($1).cohort IS NULL OR e.cohort = ($1).cohort)
-          AND (e.enrolled_at AT TIME ZONE ($1).tz)::date <= $3
-          AND (e.left_at IS NULL OR (e.left_at AT TIME ZONE ($1).tz)::date > $2)
-        GROUP BY e.learner$q$, learnalytics_internal.learning_source_sql('enrolment'))
+        WHERE e.enrolled_day <= $3 AND (e.left_day IS NULL OR e.left_day > $2)
+        GROUP BY e.learner$q$, learnalytics_internal.enrolled_sql())
   USING r, from_day, to_day;
 
   alerts := (SELECT count(*) FROM la_replay_alerts);

@@ -1,6 +1,6 @@
 
 -------------------------------------------------------------------------------
--- alert_rules: channels, rules as data, their validation, the shipped templates,
+-- alert_rules: channels, the template registry, rules as data, their validation,
 -- rule copies and overrides (doc/alerts.md, "Rules")
 -------------------------------------------------------------------------------
 -- Channels a ladder step uses. automated: a message in the outbox; human: a case in the coach queue.
@@ -29,6 +29,34 @@ INSERT INTO @extschema@.alert_channel (name, kind, description, builtin) VALUES
   ('coach_call', 'human', 'a coach calls', true),
   ('instructor_intervention', 'human', 'the instructor intervenes', true);
 
+-- Templates: what a rule's condition is. One row per template, registered by the block of the
+-- template in alert_templates.sql (or by an admin, for a template of its own): the rule parameters
+-- it uses, the function that finds the learners matching a rule of it on a day, and optionally a
+-- set-based replay. The functions are called with the caller's rights, never by a SECURITY DEFINER
+-- function, and must not be SECURITY DEFINER themselves (template_function()).
+CREATE TABLE @extschema@.alert_template (
+  name               text PRIMARY KEY CONSTRAINT alert_template_name_is_identifier
+                     CHECK (name ~ '^[a-z][a-z0-9_]{0,62}$'),
+  parameters         text[] NOT NULL DEFAULT '{}' CONSTRAINT alert_template_parameters_known
+                     CHECK (parameters <@ ARRAY['metric', 'threshold', 'baseline_days', 'window_days']
+                            AND pg_catalog.array_position(parameters, NULL) IS NULL),
+  max_escalate_after integer NOT NULL DEFAULT 366 CONSTRAINT alert_template_max_escalate_after_range
+                     CHECK (max_escalate_after BETWEEN 1 AND 366),
+  candidates         regprocedure NOT NULL,
+  replay             regprocedure,
+  description        text NOT NULL,
+  builtin            boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE @extschema@.alert_template IS
+'alert templates: the rule parameters each uses, its candidates function (alert_rule, date) and optional set-based replay function (doc/alerts.md, "Templates")';
+COMMENT ON COLUMN @extschema@.alert_template.parameters IS
+'the optional rule parameters the template uses and requires (a subset of metric, threshold, baseline_days, window_days); the others must be NULL';
+COMMENT ON COLUMN @extschema@.alert_template.max_escalate_after IS 'the largest escalate_after a rule of the template may have';
+COMMENT ON COLUMN @extschema@.alert_template.candidates IS
+'f(r alert_rule, day date) RETURNS TABLE (learner text, course text, value float8, baseline float8, ratio float8, persisted integer, business_weight numeric, detail jsonb): the learners enrolled in the rule''s scope whose condition holds on day, persisted >= 1';
+COMMENT ON COLUMN @extschema@.alert_template.replay IS
+'optional f(r alert_rule, from_day date, to_day date) RETURNS TABLE (day date, learner text, course text, value float8, baseline float8, ratio float8, persisted integer): the alerts of rule_replay_alerts in one pass (NULL: candidates day by day)';
+
 -- Rules: every threshold, window, persistence, channel and step is a column.
 CREATE TABLE @extschema@.alert_rule (
   name                    text PRIMARY KEY CONSTRAINT alert_rule_name_is_identifier
@@ -36,7 +64,7 @@ CREATE TABLE @extschema@.alert_rule (
   family                  text NOT NULL CONSTRAINT alert_rule_family_is_identifier
                           CHECK (family ~ '^[a-z][a-z0-9_]{0,62}$'),
   template                text NOT NULL CONSTRAINT alert_rule_template_known
-                          CHECK (template IN ('engagement_dip', 'assignment_miss', 'low_quiz_attempts', 'stalled_start')),
+                          REFERENCES @extschema@.alert_template (name) ON UPDATE CASCADE,
   version                 integer NOT NULL DEFAULT 1,
   enabled                 boolean NOT NULL DEFAULT true,
   course                  text,
@@ -83,20 +111,121 @@ COMMENT ON COLUMN @extschema@.alert_rule.ladder_after IS 'for each step, the day
 COMMENT ON COLUMN @extschema@.alert_rule.automated_before_human IS 'failed automated contacts required before a human step';
 COMMENT ON COLUMN @extschema@.alert_rule.reengage_days IS 'a contact fails when the learner has not re-engaged within this many days';
 
--- Which optional parameters each template uses: any other one set is rejected.
-CREATE FUNCTION @extschema@.alert_template_parameters(template text)
-RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+-- The schema-qualified name of a template function, after checking that it may be called: it
+-- exists, has the signature of its purpose (candidates or replay) and is a plain function, is
+-- STABLE (or IMMUTABLE) and PARALLEL SAFE (it reads and writes nothing, and rule_candidates and
+-- rule_matches, which call it, are labelled so), is not SECURITY DEFINER (an analyst's replay would
+-- otherwise run it with its owner's rights), lives in no temporary schema, and, before a call
+-- (calling) by a superuser, belongs to a superuser (otherwise a superuser's evaluation, a pg_cron
+-- job say, would run an admin's function with superuser rights; registering one is harmless, and a
+-- superuser restoring a dump registers the admins' templates). Checked at registration and again
+-- at every call (the function may have been altered since).
+CREATE FUNCTION learnalytics_internal.template_function(fn regprocedure, purpose text, template text,
+    calling boolean DEFAULT true)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE template
-    WHEN 'engagement_dip' THEN ARRAY['metric', 'threshold', 'baseline_days']
-    WHEN 'assignment_miss' THEN ARRAY[]::text[]
-    WHEN 'low_quiz_attempts' THEN ARRAY['threshold', 'window_days']
-    WHEN 'stalled_start' THEN ARRAY['threshold', 'window_days']
-  END
+DECLARE
+  p       record;
+  args    oid[];
+  outs    oid[];
+  got     oid[];
+  sig     text;
+BEGIN
+  IF purpose = 'candidates' THEN
+    args := ARRAY['@extschema@.alert_rule'::regtype, 'date'::regtype]::oid[];
+    outs := ARRAY['text'::regtype, 'text'::regtype, 'float8'::regtype, 'float8'::regtype, 'float8'::regtype,
+                  'integer'::regtype, 'numeric'::regtype, 'jsonb'::regtype]::oid[];
+    sig := '(r alert_rule, day date) RETURNS TABLE (learner text, course text, value float8, baseline float8, '
+           'ratio float8, persisted integer, business_weight numeric, detail jsonb)';
+  ELSE
+    args := ARRAY['@extschema@.alert_rule'::regtype, 'date'::regtype, 'date'::regtype]::oid[];
+    outs := ARRAY['date'::regtype, 'text'::regtype, 'text'::regtype, 'float8'::regtype, 'float8'::regtype,
+                  'float8'::regtype, 'integer'::regtype]::oid[];
+    sig := '(r alert_rule, from_day date, to_day date) RETURNS TABLE (day date, learner text, course text, '
+           'value float8, baseline float8, ratio float8, persisted integer)';
+  END IF;
+  SELECT f.oid, f.proname, n.nspname, f.prokind, f.prosecdef, f.proretset, f.proargtypes, f.proallargtypes,
+         f.proargmodes, f.provolatile, f.proparallel, o.rolname AS owner, o.rolsuper AS owner_super
+    INTO p
+    FROM pg_proc f JOIN pg_namespace n ON n.oid = f.pronamespace JOIN pg_roles o ON o.oid = f.proowner
+   WHERE f.oid = fn;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'alert template "%": % function % does not exist', template, purpose, fn::oid
+      USING ERRCODE = 'undefined_function',
+            HINT = 'Register the function again (UPDATE alert_template), or drop the template.';
+  END IF;
+  IF p.prokind <> 'f' OR NOT p.proretset OR ARRAY(SELECT unnest(p.proargtypes::oid[])) <> args
+     OR (SELECT array_agg(t ORDER BY i) FROM unnest(p.proallargtypes, p.proargmodes) WITH ORDINALITY u(t, m, i)
+          WHERE m IN ('o', 't')) IS DISTINCT FROM outs THEN
+    RAISE EXCEPTION 'alert template "%": % function % has the wrong signature', template, purpose, fn
+      USING ERRCODE = 'invalid_function_definition',
+            HINT = format('A %s function is f%s.', purpose, sig);
+  END IF;
+  IF p.provolatile = 'v' OR p.proparallel <> 's' THEN
+    RAISE EXCEPTION 'alert template "%": % function % is not STABLE PARALLEL SAFE', template, purpose, fn
+      USING ERRCODE = 'invalid_function_definition',
+            HINT = 'A template function reads and writes nothing: declare it STABLE PARALLEL SAFE.';
+  END IF;
+  IF p.prosecdef THEN
+    RAISE EXCEPTION 'alert template "%": % function % is SECURITY DEFINER', template, purpose, fn
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Template functions run with the rights of whoever evaluates or replays the rule: make it SECURITY INVOKER.';
+  END IF;
+  IF p.nspname LIKE 'pg\_temp\_%' OR p.nspname LIKE 'pg\_toast\_temp\_%' THEN
+    RAISE EXCEPTION 'alert template "%": % function % is temporary', template, purpose, fn
+      USING ERRCODE = 'invalid_function_definition';
+  END IF;
+  IF calling AND NOT p.owner_super AND coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user), false) THEN
+    RAISE EXCEPTION 'alert template "%": % function % is owned by role "%", which is not a superuser', template, purpose, fn, p.owner
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('Superuser "%s" would run it with superuser rights.', current_user),
+            HINT = 'Evaluate and replay rules (and schedule them) as a member of learnalytics_admin that is not a superuser, '
+                   'or have a superuser own the function.';
+  END IF;
+  RETURN format('%I.%I', p.nspname, p.proname);
+END
 $$;
-COMMENT ON FUNCTION @extschema@.alert_template_parameters(text) IS
-'the optional rule parameters a template uses (and requires): metric, threshold, baseline_days, window_days';
+COMMENT ON FUNCTION learnalytics_internal.template_function(regprocedure, text, text, boolean) IS
+'the qualified name of a template''s candidates or replay function, after checking its signature and labels, that it is not SECURITY DEFINER and (calling) that a superuser would not run a non-superuser''s function';
+
+CREATE FUNCTION learnalytics_internal.alert_template_check()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  fn      regprocedure;
+  purpose text;
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.builtin THEN
+    RAISE EXCEPTION 'alert template "%" is built in', OLD.name
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'Register a template of your own under another name (doc/alerts.md, "Templates").';
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    RETURN OLD;
+  END IF;
+  FOREACH purpose IN ARRAY ARRAY['candidates', 'replay'] LOOP
+    fn := CASE purpose WHEN 'candidates' THEN NEW.candidates ELSE NEW.replay END;
+    CONTINUE WHEN fn IS NULL;
+    PERFORM learnalytics_internal.template_function(fn, purpose, NEW.name, calling => false);
+    -- the registry publishes what it calls: whoever registers a function must be allowed to run it
+    IF NOT has_function_privilege(current_user, fn::oid, 'EXECUTE') THEN
+      RAISE EXCEPTION 'alert template "%": permission denied for function %', NEW.name, fn
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = 'Register only a function the registering role may execute.';
+    END IF;
+  END LOOP;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.alert_template_check() IS
+'trigger: built-in templates are read-only; a registered function must have the right signature, not be SECURITY DEFINER, and be executable by the registering role';
+
+CREATE TRIGGER alert_template_check BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.alert_template
+FOR EACH ROW EXECUTE FUNCTION learnalytics_internal.alert_template_check();
 
 -- Checks a rule beyond its column constraints; used by the trigger and by replay overrides.
 CREATE FUNCTION learnalytics_internal.rule_validate(r @extschema@.alert_rule)
@@ -105,16 +234,20 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  used text[] := @extschema@.alert_template_parameters(r.template);
+  t    @extschema@.alert_template;
+  used text[];
   p    text;
   n    integer;
   ch   text;
 BEGIN
-  IF used IS NULL THEN
+  SELECT * INTO t FROM @extschema@.alert_template at WHERE at.name = r.template;
+  IF NOT FOUND THEN
     RAISE EXCEPTION 'alert rule "%": unknown template "%"', r.name, r.template
       USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Templates: engagement_dip, assignment_miss, low_quiz_attempts, stalled_start.';
+            HINT = (SELECT 'Templates (alert_template): ' || string_agg(at.name, ', ' ORDER BY at.name) || '.'
+                      FROM @extschema@.alert_template at);
   END IF;
+  used := t.parameters;
   FOREACH p IN ARRAY ARRAY['metric', 'threshold', 'baseline_days', 'window_days'] LOOP
     IF p = ANY (used) AND to_jsonb(r) ->> p IS NULL THEN
       RAISE EXCEPTION 'alert rule "%": template % needs %', r.name, r.template, p
@@ -135,8 +268,8 @@ BEGIN
     RAISE EXCEPTION 'alert rule "%": escalate_after (%) is before fire_after (%)', r.name, r.escalate_after, r.fire_after
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF r.template = 'low_quiz_attempts' AND r.escalate_after > 60 THEN
-    RAISE EXCEPTION 'alert rule "%": escalate_after is at most 60 days for low_quiz_attempts', r.name
+  IF r.escalate_after > t.max_escalate_after THEN
+    RAISE EXCEPTION 'alert rule "%": escalate_after is at most % days for %', r.name, t.max_escalate_after, r.template
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   n := coalesce(cardinality(r.ladder), 0);
@@ -187,6 +320,14 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+  IF TG_OP = 'DELETE' THEN
+    IF OLD.builtin THEN
+      RAISE EXCEPTION 'alert rule "%" is built in and cannot be deleted', OLD.name
+        USING ERRCODE = 'feature_not_supported',
+              HINT = format('Disable it instead: UPDATE alert_rule SET enabled = false WHERE name = %L.', OLD.name);
+    END IF;
+    RETURN OLD;
+  END IF;
   NEW.family := coalesce(NEW.family, NEW.name);
   IF TG_OP = 'UPDATE' THEN
     IF (to_jsonb(NEW) - ARRAY['version', 'updated_at', 'enabled', 'description'])
@@ -204,28 +345,12 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION learnalytics_internal.rule_check() IS
-'trigger: default the family to the name, bump the version on every change, validate the rule';
+'trigger: default the family to the name, bump the version on every change, validate the rule; built-in rules cannot be deleted';
 
-CREATE TRIGGER rule_check BEFORE INSERT OR UPDATE ON @extschema@.alert_rule
+CREATE TRIGGER rule_check BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.alert_rule
 FOR EACH ROW EXECUTE FUNCTION learnalytics_internal.rule_check();
 
--- The four templates, shipped disabled: tune them with rule_replay(), then enable them (or copy).
-INSERT INTO @extschema@.alert_rule (name, family, template, enabled, metric, threshold, baseline_days,
-    window_days, fire_after, escalate_after, severity, escalated_severity, cooldown_days, ladder,
-    ladder_after, reengage_days, description, builtin)
-VALUES
-  ('engagement_dip', 'engagement', 'engagement_dip', false, 'sessions', 0.6, 14, NULL, 1, 3, 'low', 'high', 7,
-   '{in_app_nudge,quick_tip,coach_outreach}', '{1,2,3}', 1,
-   'sessions 40% below the learner''s 14-day average: in-app nudge, then a quick tip; coach outreach if it persists 3 days', true),
-  ('assignment_miss', 'assignment', 'assignment_miss', false, NULL, NULL, NULL, NULL, 2, 5, 'medium', 'high', 3,
-   '{email_reminder,sms,coach_call}', '{2,5,5}', 1,
-   'no submission 2 days past due: e-mail reminder with resources; SMS and coach call at 5 days overdue', true),
-  ('low_quiz_attempts', 'quiz', 'low_quiz_attempts', false, NULL, 0.25, NULL, 14, 1, 7, 'low', 'medium', 7,
-   '{micro_lesson,email,instructor_intervention}', '{1,4,7}', 3,
-   'quiz attempts in 14 days below 25% of the cohort average: targeted micro-lesson; instructor intervention if it persists', true),
-  ('stalled_start', 'stalled', 'stalled_start', false, NULL, 0.2, NULL, 7, 3, 7, 'medium', 'high', 14,
-   '{in_app_nudge,email,coach_outreach}', '{3,5,7}', 2,
-   'stopped interacting after completing at most 20% of a module in its first 7 days', true);
+-- The templates and their shipped rules are registered by alert_templates.sql.
 CREATE FUNCTION learnalytics_internal.severity_factor(severity text)
 RETURNS float8
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -309,15 +434,19 @@ $$;
 COMMENT ON FUNCTION @extschema@.rule_copy(text, text, jsonb, boolean) IS
 'create a rule as a copy of another (e.g. a shipped template) with parameter overrides; returns the new rule';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.alert_channel', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.alert_template', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.alert_rule', 'WHERE NOT builtin');
 
 -- Privileges (doc/roles.md). Every function that is not IMMUTABLE loses PUBLIC's EXECUTE at the
 -- end of the install (privileges.sql); here each gets its roles. Trigger functions need no grant:
 -- a trigger runs its function whoever fires it.
-GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.alert_channel, @extschema@.alert_rule TO learnalytics_admin;
-GRANT SELECT ON @extschema@.alert_channel, @extschema@.alert_rule TO learnalytics_analyst;
+-- Only the admin role registers templates; evaluation and replay call their functions with the
+-- caller's rights (template_function()).
+GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.alert_channel, @extschema@.alert_template, @extschema@.alert_rule
+  TO learnalytics_admin;
+GRANT SELECT ON @extschema@.alert_channel, @extschema@.alert_template, @extschema@.alert_rule TO learnalytics_analyst;
 -- Analysts replay rules with overrides; the admin role makes new rules.
 GRANT EXECUTE ON FUNCTION learnalytics_internal.rule_validate(@extschema@.alert_rule),
-  @extschema@.rule_with_overrides(text, jsonb)
+  learnalytics_internal.template_function(regprocedure, text, text, boolean), @extschema@.rule_with_overrides(text, jsonb)
   TO learnalytics_analyst;
 GRANT EXECUTE ON FUNCTION @extschema@.rule_copy(text, text, jsonb, boolean) TO learnalytics_admin;

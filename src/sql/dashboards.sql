@@ -14,6 +14,30 @@
 -- once per query. security_barrier: a reader's own conditions, unless leakproof, are applied only
 -- to the rows the filter let through, so a function of the reader's never sees another learner.
 
+-- The engagement state of every learner as of today in the summary's time zone, under the shipped
+-- rules: engagement_dip's metric, threshold, baseline_days and fire_after (a dip), inactivity's
+-- window_days (inactive). No literal: the rules are the one source of the values (built-in rules
+-- cannot be deleted; were one missing, the learner's state columns would be NULL). rule_parameters
+-- says which rule versions and values the row used.
+CREATE VIEW @extschema@.learner_engagement_state AS
+SELECT le.learner, t.as_of, s.first_activity, s.last_activity, s.active_days, s.events, s.days_inactive,
+       s.active_today, s.streak_days, s.baseline, s.baseline_days, s.dip_ratio, s.dip_days,
+       s.state, s.reason,
+       pg_catalog.jsonb_build_object(
+         'engagement_dip', pg_catalog.jsonb_build_object('version', d.version, 'metric', d.metric,
+                             'threshold', d.threshold, 'baseline_days', d.baseline_days, 'fire_after', d.fire_after),
+         'inactivity', pg_catalog.jsonb_build_object('version', n.version, 'window_days', n.window_days))
+         AS rule_parameters
+FROM @extschema@.learner_engagement le
+CROSS JOIN LATERAL @extschema@.engagement_info(le.summary) i
+CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE i.tz)::date AS as_of) t
+LEFT JOIN @extschema@.alert_rule d ON d.name = 'engagement_dip'
+LEFT JOIN @extschema@.alert_rule n ON n.name = 'inactivity'
+LEFT JOIN LATERAL @extschema@.engagement_state(le.summary, t.as_of, d.threshold, d.baseline_days, d.metric,
+                                               d.fire_after, n.window_days) s ON true;
+COMMENT ON VIEW @extschema@.learner_engagement_state IS
+'per learner, as of today in the summary''s time zone: engagement_state(summary, today) under the engagement_dip and inactivity rules (rule_parameters: their versions and values)';
+
 -- The risk state of every enrolment: the engagement state of the learner and the open alerts of the
 -- enrolment's course, with the reasons in words, most severe first.
 CREATE VIEW @extschema@.learner_risk_state WITH (security_barrier = true) AS
@@ -228,7 +252,7 @@ COMMENT ON VIEW @extschema@.weekly_executive_metrics IS
 -------------------------------------------------------------------------------
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.program TO learnalytics_admin;
-GRANT SELECT ON @extschema@.program TO learnalytics_analyst;
+GRANT SELECT ON @extschema@.program, @extschema@.learner_engagement_state TO learnalytics_analyst;
 GRANT SELECT ON
   @extschema@.coach_queue, @extschema@.learner_risk_state, @extschema@.course_dropout_funnel,
   @extschema@.weekly_alert_operations, @extschema@.weekly_course_outcomes, @extschema@.weekly_executive_metrics

@@ -165,7 +165,7 @@ COMMENT ON FUNCTION @extschema@.daily_activity(@extschema@.engagement_summary, d
 'zero-filled daily series from the first active day (or from_day, if later) to to_day (default: the last active day)';
 
 CREATE FUNCTION @extschema@.engagement_baseline(summary @extschema@.engagement_summary, day date,
-    days integer DEFAULT 14, metric text DEFAULT 'events',
+    days integer, metric text,
     OUT days_counted integer, OUT mean float8, OUT stddev float8, OUT median float8, OUT mad float8)
 RETURNS record
 AS 'MODULE_PATHNAME', 'la_engagement_baseline' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -173,7 +173,7 @@ COMMENT ON FUNCTION @extschema@.engagement_baseline(@extschema@.engagement_summa
 'trailing baseline over the given number of days before day, zero days counted from the first active day';
 
 CREATE FUNCTION @extschema@.dip_ratio(summary @extschema@.engagement_summary, day date,
-    days integer DEFAULT 14, metric text DEFAULT 'events', window_days integer DEFAULT 1)
+    days integer, metric text, window_days integer DEFAULT 1)
 RETURNS float8
 AS 'MODULE_PATHNAME', 'la_engagement_dip_ratio' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.dip_ratio(@extschema@.engagement_summary, date, integer, text, integer) IS
@@ -193,15 +193,14 @@ COMMENT ON FUNCTION @extschema@.activity_streak(@extschema@.engagement_summary, 
 'the active or inactive run of days that as_of belongs to, and its length';
 
 CREATE FUNCTION @extschema@.dip_persistence(summary @extschema@.engagement_summary, as_of date,
-    threshold numeric DEFAULT 0.6, days integer DEFAULT 14, metric text DEFAULT 'events')
+    threshold numeric, days integer, metric text)
 RETURNS integer
 AS 'MODULE_PATHNAME', 'la_engagement_dip_persistence' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.dip_persistence(@extschema@.engagement_summary, date, numeric, integer, text) IS
 'consecutive days, ending on as_of, on which the metric was below threshold x its trailing baseline mean';
 
 CREATE FUNCTION @extschema@.dip_alerts(summary @extschema@.engagement_summary, until date,
-    threshold numeric DEFAULT 0.6, days integer DEFAULT 14, persist integer DEFAULT 3,
-    metric text DEFAULT 'events', from_day date DEFAULT NULL,
+    threshold numeric, days integer, persist integer, metric text, from_day date DEFAULT NULL,
     OUT day date, OUT value bigint, OUT baseline float8, OUT ratio float8, OUT persisted integer)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'la_engagement_dip_alerts' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 5;
@@ -290,15 +289,18 @@ CROSS JOIN LATERAL @extschema@.daily_activity(le.summary, NULL,
 COMMENT ON VIEW @extschema@.learner_daily_engagement IS
 'per learner and calendar day (in the summary''s time zone), zero-filled from the first active day to today';
 
--- The state of one summary as of a given day: what learner_engagement_state shows, with the day
--- passed in (the view passes today in the summary's time zone), so that it can be asked for any day
--- and tested without reading the clock. A standard-SQL body is parsed and bound when the function is
--- created, like a view, so no search_path applies when it runs; without a SET clause, STRICT or a
--- non-set result the planner inlines it into the view's query, which then costs what the view's own
--- joins did. NULL arguments give no row.
-CREATE FUNCTION @extschema@.engagement_state(summary @extschema@.engagement_summary, as_of date)
+-- The state of one summary as of a given day, under the dip rule's parameters (threshold, days of
+-- baseline, metric, fire_after: the dip days that make a dip) and the inactivity rule's window_days:
+-- what learner_engagement_state (dashboards.sql) shows with today and the shipped rules' values, so
+-- that it can be asked for any day and any parameters and tested without reading the clock. No
+-- defaults: the rules are the one source of the values. A standard-SQL body is parsed and bound
+-- when the function is created, like a view, so no search_path applies when it runs; without a SET
+-- clause, STRICT or a non-set result the planner inlines it into the view's query, which then costs
+-- what the view's own joins did. A NULL argument gives no row.
+CREATE FUNCTION @extschema@.engagement_state(summary @extschema@.engagement_summary, as_of date,
+    threshold numeric, days integer, metric text, fire_after integer, window_days integer)
 RETURNS TABLE (first_activity timestamptz, last_activity timestamptz, active_days integer, events bigint,
-    days_inactive integer, active_today boolean, streak_days integer, baseline_events float8,
+    days_inactive integer, active_today boolean, streak_days integer, baseline float8,
     baseline_days integer, dip_ratio float8, dip_days integer, state text, reason text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE ROWS 1
 BEGIN ATOMIC
@@ -306,51 +308,42 @@ SELECT i.first_activity, i.last_activity, i.active_days, i.events,
        @extschema@.days_inactive($1, $2),
        s.active, s.days,
        b.mean, b.days_counted,
-       @extschema@.dip_ratio($1, $2),
+       @extschema@.dip_ratio($1, $2, $4, $5),
        p.dip_days,
        CASE
-         WHEN p.dip_days >= 3 THEN 'dip'
-         WHEN @extschema@.days_inactive($1, $2) >= 7 THEN 'inactive'
-         WHEN b.days_counted < 14 THEN 'new'
+         WHEN p.dip_days >= $6 THEN 'dip'
+         WHEN @extschema@.days_inactive($1, $2) >= $7 THEN 'inactive'
+         WHEN b.days_counted < $4 THEN 'new'
          ELSE 'engaged'
        END,
        CASE
-         WHEN p.dip_days >= 3 THEN pg_catalog.format(
-           'events below 60%% of the 14-day mean for %s days (mean %s)', p.dip_days,
-           pg_catalog.round(b.mean::numeric, 2))
-         WHEN @extschema@.days_inactive($1, $2) >= 7 THEN pg_catalog.format(
+         WHEN p.dip_days >= $6 THEN pg_catalog.format(
+           '%s below %s%% of the %s-day mean for %s day%s (mean %s)', $5, pg_catalog.trim_scale($3 * 100), $4,
+           p.dip_days, CASE WHEN p.dip_days = 1 THEN '' ELSE 's' END, pg_catalog.round(b.mean::numeric, 2))
+         WHEN @extschema@.days_inactive($1, $2) >= $7 THEN pg_catalog.format(
            'no activity for %s days', @extschema@.days_inactive($1, $2))
-         WHEN b.days_counted < 14 THEN pg_catalog.format('only %s days of history', b.days_counted)
+         WHEN b.days_counted < $4 THEN pg_catalog.format('only %s days of history', b.days_counted)
        END
 FROM @extschema@.engagement_info($1) i
 CROSS JOIN @extschema@.activity_streak($1, $2) s
-CROSS JOIN @extschema@.engagement_baseline($1, $2) b
-CROSS JOIN (SELECT @extschema@.dip_persistence($1, $2) AS dip_days) p
-WHERE $1 IS NOT NULL AND $2 IS NOT NULL;
+CROSS JOIN @extschema@.engagement_baseline($1, $2, $4, $5) b
+CROSS JOIN (SELECT @extschema@.dip_persistence($1, $2, $3, $4, $5) AS dip_days) p
+WHERE $1 IS NOT NULL AND $2 IS NOT NULL AND $3 IS NOT NULL AND $4 IS NOT NULL AND $5 IS NOT NULL
+  AND $6 IS NOT NULL AND $7 IS NOT NULL;
 END;
-COMMENT ON FUNCTION @extschema@.engagement_state(@extschema@.engagement_summary, date) IS
-'a summary as of a day: inactivity, streak, 14-day baseline, dip persistence and a state with its reason (learner_engagement_state passes today)';
-
-CREATE VIEW @extschema@.learner_engagement_state AS
-SELECT le.learner, t.as_of, s.first_activity, s.last_activity, s.active_days, s.events, s.days_inactive,
-       s.active_today, s.streak_days, s.baseline_events, s.baseline_days, s.dip_ratio, s.dip_days,
-       s.state, s.reason
-FROM @extschema@.learner_engagement le
-CROSS JOIN LATERAL @extschema@.engagement_info(le.summary) i
-CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE i.tz)::date AS as_of) t
-CROSS JOIN LATERAL @extschema@.engagement_state(le.summary, t.as_of) s;
-COMMENT ON VIEW @extschema@.learner_engagement_state IS
-'per learner, as of today in the summary''s time zone: engagement_state(summary, today)';
+COMMENT ON FUNCTION @extschema@.engagement_state(@extschema@.engagement_summary, date, numeric, integer, text, integer, integer) IS
+'a summary as of a day under a dip rule (threshold, baseline days, metric, fire_after) and an inactivity window: inactivity, streak, baseline, dip persistence and a state with its reason (learner_engagement_state passes today and the shipped rules)';
 
 -- privileges (doc/roles.md): the admin role rebuilds; analysts read the summaries and views
 REVOKE ALL ON FUNCTION @extschema@.engagement_refresh(regclass, name, name, name, text, interval) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.engagement_refresh(regclass, name, name, name, text, interval)
   TO learnalytics_admin;
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.learner_engagement TO learnalytics_admin;
-GRANT SELECT ON @extschema@.learner_engagement, @extschema@.learner_daily_engagement,
-  @extschema@.learner_engagement_state TO learnalytics_analyst;
+GRANT SELECT ON @extschema@.learner_engagement, @extschema@.learner_daily_engagement TO learnalytics_analyst;
 -- functions a view calls run with the reader's rights: whoever reads learner_engagement_state
--- (directly, or through a view over it such as learner_risk_state) executes engagement_state()
-REVOKE ALL ON FUNCTION @extschema@.engagement_state(@extschema@.engagement_summary, date) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.engagement_state(@extschema@.engagement_summary, date)
+-- (dashboards.sql; directly, or through a view over it such as learner_risk_state) executes
+-- engagement_state()
+REVOKE ALL ON FUNCTION @extschema@.engagement_state(@extschema@.engagement_summary, date, numeric, integer, text, integer, integer)
+  FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.engagement_state(@extschema@.engagement_summary, date, numeric, integer, text, integer, integer)
   TO learnalytics_viewer;

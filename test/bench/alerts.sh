@@ -5,7 +5,7 @@
 #    over the 120 days of history: sql_dip_replay.sql against rule_replay() (counts only, and with
 #    outcomes: precision, recall, lead time, lift), answers compared.
 # 2. asof_learners (gen.sql again): the rule evaluated as of 2026-03-15 for every enrolled learner:
-#    sql_dip_asof.sql against learnalytics_internal.rule_candidates() (the state question) and rule_evaluate() (which
+#    sql_dip_asof.sql against rule_matches() (the state question) and rule_evaluate() (which
 #    also writes the alerts, first contacts and outbox messages), answers compared.
 # The native side reads learner_engagement, so its refresh (engagement_refresh) is timed
 # too. Best of LA_BENCH_RUNS (default 3; 1 at >= 500,000 learners) fresh sessions per query.
@@ -83,7 +83,7 @@ if [ "$asof_n" != "$replay_n" ]; then load "$asof_n"; fi
 slow=$runs; [ "$asof_n" -ge 500000 ] && slow=1
 time_query sql_dip_asof file "$shared/bench/sql_dip_asof.sql" "$slow"
 sql_asof=$answer
-time_query native_asof_candidates sql "SELECT count(*) FROM learnalytics_internal.rule_candidates(rule_with_overrides('bench_dip'), '2026-03-15') WHERE persisted >= 3;" "$slow"
+time_query native_asof_candidates sql "SELECT count(*) FROM rule_matches('bench_dip', '2026-03-15') WHERE persisted >= 3;" "$slow"
 native_cand=$answer
 time_query native_evaluate_first sql "SELECT opened FROM rule_evaluate('bench_dip', '2026-03-15 12:00+00');" 1
 native_eval=$answer
@@ -98,11 +98,11 @@ agree_asof=no; [ "$(tr -d ' ' <<<"$sql_asof")" = "$(tr -d ' ' <<<"$native_cand")
   echo "|---|---:|---|"
   echo "| engagement_refresh (summaries, once) | $(ms "engagement_refresh ($asof_n)") | |"
   echo "| sql_dip_asof.sql | $(ms sql_dip_asof) | $sql_asof |"
-  echo "| learnalytics_internal.rule_candidates() (learners in a 3-day dip) | $(ms native_asof_candidates) | $native_cand |"
+  echo "| rule_matches() (learners in a 3-day dip) | $(ms native_asof_candidates) | $native_cand |"
   echo "| rule_evaluate(), first run (alerts, contacts, $msgs outbox messages written) | $(ms native_evaluate_first) | $native_eval |"
   echo "| rule_evaluate(), the same evaluation again (idempotent) | $(ms native_evaluate_again) | $native_again |"
   echo
-  echo "- SQL / learnalytics_internal.rule_candidates = **$(ratio sql_dip_asof native_asof_candidates)x**; SQL / rule_evaluate (first run, writing) = **$(ratio sql_dip_asof native_evaluate_first)x**; answers agree: $agree_asof"
+  echo "- SQL / rule_matches = **$(ratio sql_dip_asof native_asof_candidates)x**; SQL / rule_evaluate (first run, writing) = **$(ratio sql_dip_asof native_evaluate_first)x**; answers agree: $agree_asof"
   echo
 } | tee -a "$out"
 echo "results written to $out"

@@ -54,22 +54,22 @@ for n in "${sizes[@]}"; do
   sql_replay=$answer
   time_query native_replay sql "SELECT count(DISTINCT learner_id) AS learners_alerted, count(*) AS alert_days
     FROM (SELECT learner_id, la_engagement_agg(learner_id, ts) s FROM events GROUP BY learner_id) x,
-         dip_alerts(s, '2026-04-30');"
+         dip_alerts(s, '2026-04-30', 0.6, 14, 3, 'events');"
   native_replay=$answer
   time_query sql_dip_asof file "$shared/bench/sql_dip_asof.sql" "$nruns_slow"
   sql_asof=$answer
   time_query native_asof_from_events sql "SELECT count(*) FROM
     (SELECT la_engagement_agg(learner_id, ts) s FROM events WHERE ts < '2026-03-16' GROUP BY learner_id) x
-    WHERE dip_persistence(s, '2026-03-15') >= 3;"
+    WHERE dip_persistence(s, '2026-03-15', 0.6, 14, 'events') >= 3;"
   native_asof_events=$answer
   psql -X -q -c "DROP TABLE IF EXISTS summaries" \
        -c "CREATE TABLE summaries AS SELECT learner_id, learnalytics.la_engagement_agg(learner_id, ts) s FROM events GROUP BY learner_id" \
        -c "VACUUM ANALYZE summaries"
-  time_query native_asof_stored sql "SELECT count(*) FROM summaries WHERE dip_persistence(s, '2026-03-15') >= 3;"
+  time_query native_asof_stored sql "SELECT count(*) FROM summaries WHERE dip_persistence(s, '2026-03-15', 0.6, 14, 'events') >= 3;"
   native_asof_stored=$answer
-  time_query native_replay_stored sql "SELECT count(DISTINCT learner_id), count(*) FROM summaries, dip_alerts(s, '2026-04-30');"
+  time_query native_replay_stored sql "SELECT count(DISTINCT learner_id), count(*) FROM summaries, dip_alerts(s, '2026-04-30', 0.6, 14, 3, 'events');"
   size=$(psql -X -At -c "SELECT round(avg(pg_column_size(s))) || ' avg, ' || percentile_disc(0.5) WITHIN GROUP (ORDER BY pg_column_size(s)) || ' median, ' || max(pg_column_size(s)) || ' max bytes; ' || round(avg((learnalytics.engagement_info(s)).active_days)) || ' active days and ' || round(avg((learnalytics.engagement_info(s)).events)) || ' events per learner on average' FROM summaries")
-  mem_native=$(peak_kb "SELECT count(*) FROM (SELECT learner_id, la_engagement_agg(learner_id, ts) s FROM events GROUP BY learner_id) x, dip_alerts(s, '2026-04-30')")
+  mem_native=$(peak_kb "SELECT count(*) FROM (SELECT learner_id, la_engagement_agg(learner_id, ts) s FROM events GROUP BY learner_id) x, dip_alerts(s, '2026-04-30', 0.6, 14, 3, 'events')")
   mem_sql=$(peak_kb "$(cat "$shared/bench/sql_dip_replay.sql")")
 
   agree_replay=no; [ "$sql_replay" = "$native_replay" ] && agree_replay=yes

@@ -46,7 +46,7 @@ CALL oracle_t.check('dip_persistence (12 configurations)', 'SELECT * FROM oracle
 
 -- dip_persistence with the defaults equals configuration 1
 CREATE TABLE oracle_t.cmp_persist_def AS
-SELECT q.learner, q.d, dip_persistence(sm.s, q.d) AS got, dp.run_len::int AS want
+SELECT q.learner, q.d, dip_persistence(sm.s, q.d, 0.6, 14, 'events') AS got, dp.run_len::int AS want
 FROM oracle_t.qd q JOIN oracle_t.sm ON sm.id = q.learner
 LEFT JOIN oracle_t.dips dp ON dp.cfg = 1 AND dp.learner = q.learner AND dp.day = q.d
 WHERE random() < 0.2;

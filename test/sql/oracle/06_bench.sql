@@ -66,7 +66,7 @@ WHERE day > d - 3
 GROUP BY learner_id HAVING count(*) = 3 AND bool_and(hist >= 14 AND n < 0.6 * base);
 
 CREATE TABLE oracle_t.cmp_bench_replay AS
-WITH got AS (SELECT b.learner_id, a.day FROM oracle_t.bsm b, dip_alerts(b.s, '2026-04-30') a)
+WITH got AS (SELECT b.learner_id, a.day FROM oracle_t.bsm b, dip_alerts(b.s, '2026-04-30', 0.6, 14, 3, 'events') a)
 SELECT coalesce(g.learner_id, r.learner_id) AS learner_id, coalesce(g.day, r.day) AS day,
        g.day IS NOT NULL AS in_dip_alerts, r.day IS NOT NULL AS in_sql_replay
 FROM got g FULL JOIN oracle_t.ref_replay r ON r.learner_id = g.learner_id AND r.day = g.day;
@@ -74,7 +74,7 @@ CALL oracle_t.check('bench: dip_alerts vs sql_dip_replay (learner, day)', 'SELEC
   'SELECT * FROM oracle_t.cmp_bench_replay WHERE NOT (in_dip_alerts AND in_sql_replay) ORDER BY 1, 2');
 
 CREATE TABLE oracle_t.cmp_bench_asof AS
-WITH got AS (SELECT learner_id FROM oracle_t.bsm WHERE dip_persistence(s, '2026-03-15') >= 3)
+WITH got AS (SELECT learner_id FROM oracle_t.bsm WHERE dip_persistence(s, '2026-03-15', 0.6, 14, 'events') >= 3)
 SELECT coalesce(g.learner_id, r.learner_id) AS learner_id,
        g.learner_id IS NOT NULL AS in_dip_persistence, r.learner_id IS NOT NULL AS in_sql_asof
 FROM got g FULL JOIN oracle_t.ref_asof r ON r.learner_id = g.learner_id;
