@@ -115,8 +115,9 @@ echo "load log: $log"
 # owner, with the same three indexes (the load's 2031-11 is the reference)
 parts=$(q "SELECT string_agg(format('%s %s %s %s', c.relname, c.relowner = s.relowner,
                                     pg_get_expr(c.relpartbound, c.oid),
-                                    (SELECT string_agg(regexp_replace(pg_get_indexdef(i.indexrelid), c.relname, 'P', 'g'), '; ' ORDER BY 1)
-                                     FROM pg_index i WHERE i.indrelid = c.oid)), E'\n' ORDER BY c.relname)
+                                    (SELECT string_agg(d, '; ' ORDER BY d)
+                                     FROM (SELECT regexp_replace(pg_get_indexdef(i.indexrelid), c.relname, 'P', 'g') AS d
+                                           FROM pg_index i WHERE i.indrelid = c.oid) x)), E'\n' ORDER BY c.relname)
            FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid JOIN pg_class s ON s.oid = h.inhparent
            WHERE h.inhparent = 'learnalytics.xapi_statements'::regclass")
 echo "$parts"
