@@ -8,8 +8,9 @@
 #                        server run with their runtime preloaded; any report fails (test/lib/sanitize.sh)
 #   make demo            the end-to-end demo on a throwaway cluster with sample data
 #   make dist            the PGXN archive learnalytics-$(EXTVERSION).zip of the committed tree (HEAD)
-#   make format-check    lists the C files clang-format (.clang-format) would change; not part of test
-#   make format          reformats them in place
+#   make format-check    lists the C files pgindent's layout (tools/pgindent.sh) would change; not
+#                        part of test
+#   make format          reformats src/**/*.[ch] in place with pg_bsd_indent (tools/pgindent.sh)
 
 EXTENSION    = learnalytics
 EXTVERSION   = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\(.*\)'/\1/p" $(EXTENSION).control)
@@ -148,18 +149,14 @@ dist:
 
 .PHONY: dist
 
-# C layout (.clang-format; Debian package clang-format). Not part of `make test`.
-FORMAT_FILES = $(OBJS:.o=.c) $(wildcard src/*.h src/*/*.h)
-
+# C layout: PostgreSQL's pgindent style, made by pg_bsd_indent (Debian package pg-bsd-indent)
+# through our driver tools/pgindent.sh. Not part of `make test`.
 format:
-	clang-format -i $(FORMAT_FILES)
+	@bash test/lib/deps.sh pg-bsd-indent
+	@PG_CONFIG=$(PG_CONFIG) sh tools/pgindent.sh
 
 format-check:
-	@command -v clang-format >/dev/null || { echo "clang-format not found (apt-get install clang-format)"; exit 1; }
-	@bad=0; for f in $(FORMAT_FILES); do \
-	  n=$$(clang-format "$$f" | diff "$$f" - | grep -c '^<'); \
-	  [ "$$n" -eq 0 ] || { echo "$$f: $$n lines would change"; bad=$$((bad + n)); }; \
-	done; \
-	if [ $$bad -gt 0 ]; then echo "make format would change $$bad lines"; exit 1; fi
+	@bash test/lib/deps.sh pg-bsd-indent
+	@PG_CONFIG=$(PG_CONFIG) sh tools/pgindent.sh --check
 
 .PHONY: test check-asan demo bench installcheck-cron format format-check

@@ -227,7 +227,7 @@ la_engagement_daily(PG_FUNCTION_ARGS)
 	if (s->ndays == 0)
 		return (Datum) 0;
 	from = PG_ARGISNULL(1) ? s->days[0].day : Max(CheckDate(PG_GETARG_DATEADT(1), "from_day"),
-												   s->days[0].day);
+												  s->days[0].day);
 	to = PG_ARGISNULL(2) ? s->days[s->ndays - 1].day : CheckDate(PG_GETARG_DATEADT(2), "to_day");
 	if ((int64) to - from > 200 * 366)
 		ereport(ERROR,
@@ -375,7 +375,8 @@ la_engagement_dip_ratio(PG_FUNCTION_ARGS)
 				blo,
 				bh,
 				wh;
-	int128		wsum = 0,		/* sums of up to LA_MAX_WINDOW_DAYS int64 values: */
+	int128		wsum = 0,		/* sums of up to LA_MAX_WINDOW_DAYS int64
+								 * values: */
 				bsum = 0;		/* exact in 128 bits, never a wrap */
 
 	BuildSeries(s, m, day, &ser);
@@ -406,7 +407,8 @@ typedef void (*LaDipVisitor) (void *arg, int idx, int64 value, int128 sum, int h
 static void
 DipRuns(const LaSeries *ser, int ndays, LaThreshold t, LaDipVisitor visit, void *arg)
 {
-	int128		sum = 0;		/* sum of the window before day i (exact: see BelowThreshold) */
+	int128		sum = 0;		/* sum of the window before day i (exact: see
+								 * BelowThreshold) */
 	int			run = 0;
 	int			i;
 

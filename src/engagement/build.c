@@ -47,7 +47,8 @@ typedef struct LaAggState
 	int			n;
 	int			cap;
 	LaEvent    *events;
-	Datum		lastTzArg;		/* the tz argument last checked (usually a Const) */
+	Datum		lastTzArg;		/* the tz argument last checked (usually a
+								 * Const) */
 	bytea	   *built;			/* encoded summary of events folded in earlier */
 } LaAggState;
 
@@ -475,7 +476,8 @@ BuildSummary(LaAggState *st, LaSummary *s)
 		int			daycap = Min(st->n, 4096);
 		int			sescap = daycap;
 		TimestampTz end = 0;
-		int			sesday = 0;		/* index of the day the open session started on */
+		int			sesday = 0; /* index of the day the open session started
+								 * on */
 
 		for (i = 0; i < st->n; i++)
 		{
@@ -560,6 +562,7 @@ la_engagement_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	st = (LaAggState *) PG_GETARG_POINTER(0);
+
 	/*
 	 * The state is not changed (sorting its events in place keeps the same
 	 * multiset), so a window frame may call this again.

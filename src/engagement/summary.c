@@ -244,7 +244,11 @@ DecodeWithCode(const struct varlena *raw, LaSummary *s, bool daysOnly, int sqlst
 	s->skipped = GetCount(&r, "skipped count");
 
 	n = GetCount(&r, "learner key");
-	/* a NUL byte would cut the key short: the value would change on the way in */
+
+	/*
+	 * a NUL byte would cut the key short: the value would change on the way
+	 * in
+	 */
 	if (n > LA_MAX_KEY_LEN || r.end - r.p < n || memchr(r.p, '\0', n) != NULL)
 		ReaderFail(&r, "learner key");
 	if (s->kind == LA_KIND_LEARNER)
@@ -258,7 +262,11 @@ DecodeWithCode(const struct varlena *raw, LaSummary *s, bool daysOnly, int sqlst
 	r.p += n;
 
 	n = GetCount(&r, "day count");
-	/* every day takes at least five bytes: a cheap guard against forged counts */
+
+	/*
+	 * every day takes at least five bytes: a cheap guard against forged
+	 * counts
+	 */
 	if (n > (r.end - r.p) / 5 + 1)
 		ReaderFail(&r, "day count");
 	s->ndays = (int) n;
@@ -436,7 +444,11 @@ LaSummaryValidate(const LaSummary *s, const char *what)
 			if (s->sessions[i].start - (p->start + p->duration) <= s->gap)
 				Invalid(what, "Two sessions are not separated by more than the gap.");
 		}
-		/* per-day sessions and dwell must be exactly what the session list gives */
+
+		/*
+		 * per-day sessions and dwell must be exactly what the session list
+		 * gives
+		 */
 		copy = *s;
 		copy.days = palloc(sizeof(LaDay) * s->ndays);
 		memcpy(copy.days, s->days, sizeof(LaDay) * s->ndays);
@@ -666,7 +678,10 @@ la_engagement_in(PG_FUNCTION_ARGS)
 	if (!JB_ROOT_IS_OBJECT(jb))
 		SyntaxError("(root)", "expected a JSON object.");
 
-	/* no unknown keys (of duplicated keys jsonb keeps the last, as for any jsonb input) */
+	/*
+	 * no unknown keys (of duplicated keys jsonb keeps the last, as for any
+	 * jsonb input)
+	 */
 	it = JsonbIteratorInit(root);
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
@@ -705,7 +720,8 @@ la_engagement_in(PG_FUNCTION_ARGS)
 	s.gap = JsonInt(Key(root, "gap_us"), "gap_us", 1, 30 * USECS_PER_DAY);
 	s.learners = JsonInt(Key(root, "learners"), "learners", 1, PG_INT64_MAX);
 	s.skipped = JsonInt(Key(root, "skipped"), "skipped", 0, PG_INT64_MAX);
-	expected = 7;				/* version kind tz gap_us learners skipped days */
+	expected = 7;				/* version kind tz gap_us learners skipped
+								 * days */
 	if (s.kind == LA_KIND_LEARNER)
 	{
 		s.learner = (char *) JsonString(Key(root, "learner"), "learner", LA_MAX_KEY_LEN);

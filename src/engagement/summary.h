@@ -42,16 +42,19 @@
 #define LA_MAX_WINDOW_DAYS		3660
 /* Event timestamps must lie in years 1..9999 (finite, printable as ISO dates). */
 #define LA_MIN_TS				INT64CONST(-63082281600000000)	/* 0001-01-01 UTC */
-#define LA_MAX_TS				INT64CONST(252455615999999999)	/* 9999-12-31 23:59:59.999999 */
+#define LA_MAX_TS				INT64CONST(252455615999999999)	/* 9999-12-31
+																 * 23:59:59.999999 */
 
 /* Counters of one calendar day (only days with at least one event are stored). */
 typedef struct LaDay
 {
-	int32		day;			/* PostgreSQL date: days since 2000-01-01, local */
+	int32		day;			/* PostgreSQL date: days since 2000-01-01,
+								 * local */
 	int32		sessions;		/* sessions that started on this day */
 	int64		events;			/* events on this day (>= 1) */
 	int64		weight;			/* sum of event weights (>= 0) */
-	int64		dwell;			/* microseconds: durations of sessions started on this day */
+	int64		dwell;			/* microseconds: durations of sessions started
+								 * on this day */
 	int64		learners;		/* active learners (1 for a learner summary) */
 } LaDay;
 
@@ -59,7 +62,8 @@ typedef struct LaDay
 typedef struct LaSession
 {
 	TimestampTz start;
-	int64		duration;		/* microseconds from the first to the last event */
+	int64		duration;		/* microseconds from the first to the last
+								 * event */
 } LaSession;
 
 /* The decoded form every function works on. */
@@ -70,8 +74,10 @@ typedef struct LaSummary
 	char		tz[LA_MAX_TZ_LEN + 1];	/* canonical time-zone name */
 	int64		gap;			/* session gap, microseconds (> 0) */
 	char	   *learner;		/* learner key (learner kind), NUL-terminated */
-	int64		learners;		/* learner summaries combined (1 for a learner) */
-	int64		skipped;		/* events skipped because their timestamp was NULL */
+	int64		learners;		/* learner summaries combined (1 for a
+								 * learner) */
+	int64		skipped;		/* events skipped because their timestamp was
+								 * NULL */
 	TimestampTz first;			/* first event (valid when ndays > 0) */
 	TimestampTz last;			/* last event (valid when ndays > 0) */
 	int			ndays;

@@ -52,7 +52,7 @@ typedef struct RoiSummary
 	int64		benefits;		/* sum of unadjusted benefit values */
 	int64		adjusted;		/* sum of value x isolation x confidence */
 	int64		extreme;		/* unadjusted value of the excluded items */
-	int64		costs[ROI_NCATEGORIES];	/* cost by category */
+	int64		costs[ROI_NCATEGORIES]; /* cost by category */
 	char		names[FLEXIBLE_ARRAY_MEMBER];
 } RoiSummary;
 

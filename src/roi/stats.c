@@ -266,7 +266,10 @@ StatsParseField(StatsParser *ps, int i, StatsSummary *s)
 	{
 		double		v = strtod(token, &stop);
 
-		/* ERANGE with a subnormal result is fine; a zero is only so for a non-zero literal */
+		/*
+		 * ERANGE with a subnormal result is fine; a zero is only so for a
+		 * non-zero literal
+		 */
 		if (errno == ERANGE && (v == 0 || isinf(v)))
 			StatsRangeError(field, token);
 		switch (i)
@@ -511,7 +514,11 @@ StatsAdd(StatsSummary *s, double x)
 	delta = x - s->mean;
 	mean = s->mean + delta / (double) n;
 	m2 = s->m2 + delta * (x - mean);
-	/* a deviation beyond float8 overflows m2 first; the mean itself always fits */
+
+	/*
+	 * a deviation beyond float8 overflows m2 first; the mean itself always
+	 * fits
+	 */
 	if (!isfinite(m2))
 		StatsOverflow("m2");
 	if (!isfinite(mean))
@@ -544,7 +551,11 @@ la_stats_sfunc(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	StatsCheckValue(PG_GETARG_FLOAT8(1));
-	/* a new state is made in the current context: the executor copies it into its own */
+
+	/*
+	 * a new state is made in the current context: the executor copies it into
+	 * its own
+	 */
 	s = PG_ARGISNULL(0) ? StatsNew() : StatsArg(fcinfo, 0);
 	StatsAdd(s, PG_GETARG_FLOAT8(1));
 	PG_RETURN_STATS_P(s);
@@ -585,7 +596,11 @@ la_stats_combine(PG_FUNCTION_ARGS)
 	share = (double) b->n / (double) n;
 	mean = a->mean + delta * share;
 	m2 = a->m2 + b->m2 + delta * delta * ((double) a->n * share);
-	/* a deviation beyond float8 overflows m2 first; the mean itself always fits */
+
+	/*
+	 * a deviation beyond float8 overflows m2 first; the mean itself always
+	 * fits
+	 */
 	if (!isfinite(m2))
 		StatsOverflow("m2");
 	if (!isfinite(mean))

@@ -28,7 +28,8 @@
 
 typedef struct HeldState
 {
-	int64		lastRow;		/* position of the last row visited, -1 at start */
+	int64		lastRow;		/* position of the last row visited, -1 at
+								 * start */
 	bool		inRun;
 	TimestampTz since;
 } HeldState;
@@ -94,7 +95,11 @@ la_held_for(PG_FUNCTION_ARGS)
 
 	if (!HeldAdvance(win, &since, &now))
 		PG_RETURN_NULL();
-	/* timestamp_mi (PostgreSQL 15) wraps when the span passes 2^63 microseconds */
+
+	/*
+	 * timestamp_mi (PostgreSQL 15) wraps when the span passes 2^63
+	 * microseconds
+	 */
 	if (!TIMESTAMP_NOT_FINITE(now) && !TIMESTAMP_NOT_FINITE(since) &&
 		pg_sub_s64_overflow(now, since, &span))
 	{

@@ -238,7 +238,10 @@ ClaimDirect(XapiLoad *l, XapiLoadRowState **rows, int m)
 		{
 			TupleTableSlot *slot = l->ids_slots[i];
 
-			/* plain column keys only (checked above): attribute numbers are >= 1 */
+			/*
+			 * plain column keys only (checked above): attribute numbers are
+			 * >= 1
+			 */
 			for (int a = 0; a < info->ii_NumIndexAttrs; a++)
 				values[a] = slot_getattr(slot, info->ii_IndexAttrNumbers[a], &isnull[a]);
 			index_insert(index, values, isnull, &slot->tts_tid, rel,
@@ -257,7 +260,8 @@ typedef enum ClaimResult
 {
 	CLAIM_ALL,					/* every id claimed */
 	CLAIM_TAKEN,				/* some id is taken: nothing claimed */
-	CLAIM_NEEDS_SQL				/* the direct path cannot serve the table's indexes */
+	CLAIM_NEEDS_SQL				/* the direct path cannot serve the table's
+								 * indexes */
 } ClaimResult;
 
 static ClaimResult
@@ -288,7 +292,10 @@ TryClaimAll(XapiLoad *l, Oid *types, Datum *args, XapiLoadRowState **rows, int m
 	{
 		ErrorData  *edata;
 
-		/* whatever the error, the subtransaction ends here, then the error goes on */
+		/*
+		 * whatever the error, the subtransaction ends here, then the error
+		 * goes on
+		 */
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
 		FlushErrorState();
@@ -383,7 +390,10 @@ XapiClaimIds(XapiLoad *l, XapiLoadRowState **sorted, int n)
 		}
 	}
 
-	/* what is left: ids that were there before the claim, and the later duplicates */
+	/*
+	 * what is left: ids that were there before the claim, and the later
+	 * duplicates
+	 */
 	m = 0;
 	for (int i = 0; i < n; i++)
 		if (sorted[i]->status == ROW_STORED && !sorted[i]->claimed)
@@ -422,7 +432,10 @@ XapiClaimIds(XapiLoad *l, XapiLoadRowState **sorted, int n)
 							   XapiUuidText(&r->d.id))));
 		if (XapiUuidCmp(&s->load_id, &l->load_id) == 0)
 		{
-			/* this load stores the id: from an earlier flush, or earlier in this one */
+			/*
+			 * this load stores the id: from an earlier flush, or earlier in
+			 * this one
+			 */
 			if (!l->rejects && r->first != NULL)
 				ereport(ERROR,
 						(errcode(ERRCODE_UNIQUE_VIOLATION),

@@ -260,7 +260,10 @@ PrepareMonths(XapiLoad *l)
 		name = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 		if (!isnull && !fresh && VARSIZE_ANY_EXHDR(DatumGetPointer(name)) > 0)
 		{
-			/* a table of its own, attached now: its rows go through the parent */
+			/*
+			 * a table of its own, attached now: its rows go through the
+			 * parent
+			 */
 			Oid			type = TEXTOID;
 			Datum		arg = PointerGetDatum(DatumGetTextPCopy(name));
 
@@ -318,7 +321,10 @@ InsertFresh(XapiLoad *l, FreshMonth *f)
 				elog(ERROR, "xAPI load: %s does not have the columns of xapi_statements", f->table);
 			if (l->slots == NULL)
 			{
-				/* on the load's own descriptor copy: not reference-counted, no pins */
+				/*
+				 * on the load's own descriptor copy: not reference-counted,
+				 * no pins
+				 */
 				MemoryContext old = MemoryContextSwitchTo(l->cxt);
 
 				l->slots = palloc(sizeof(TupleTableSlot *) * FLUSH_ROWS);
@@ -372,7 +378,7 @@ InsertRows(XapiLoad *l)
 		return;
 	l->handoff = ts;
 	XapiLoadExec(psprintf("INSERT INTO %s.xapi_statements SELECT * FROM %s.xapi_load_rows()",
-				  l->nsp, l->internal_nsp), 0, NULL, NULL, SPI_OK_INSERT);
+						  l->nsp, l->internal_nsp), 0, NULL, NULL, SPI_OK_INSERT);
 	if (l->handoff != NULL)
 		elog(ERROR, "xAPI load: the rows were not taken");
 }
@@ -387,7 +393,10 @@ MarkPriorVoids(XapiLoad *l)
 	Datum		arg;
 	XapiLoadRowState **sorted = palloc(sizeof(XapiLoadRowState *) * l->nrows);
 
-	/* a voiding statement is never voided (the load rejects the one that tries) */
+	/*
+	 * a voiding statement is never voided (the load rejects the one that
+	 * tries)
+	 */
 	for (int i = 0; i < l->nrows; i++)
 		if (l->rows[i].status == ROW_STORED && !l->rows[i].d.voiding)
 		{
@@ -399,13 +408,13 @@ MarkPriorVoids(XapiLoad *l)
 	qsort(sorted, m, sizeof(XapiLoadRowState *), XapiRowIdCmp);
 	arg = XapiMakeArray(ids, m, UUIDOID);
 	XapiLoadExec(psprintf("SELECT target FROM %s.xapi_voids WHERE target OPERATOR(pg_catalog.=) ANY($1)", l->nsp),
-		 1, &type, &arg, SPI_OK_SELECT);
+				 1, &type, &arg, SPI_OK_SELECT);
 	for (uint64 j = 0; j < SPI_processed; j++)
 	{
 		bool		isnull;
 		XapiLoadRowState *r = XapiFindRow(sorted, m,
-								DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[j],
-															SPI_tuptable->tupdesc, 1, &isnull)));
+										  DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[j],
+																	  SPI_tuptable->tupdesc, 1, &isnull)));
 
 		if (r != NULL)
 			r->voided = true;
@@ -444,7 +453,11 @@ RecordVoids(XapiLoad *l)
 		return;
 	args[0] = XapiMakeArray(targets, m, UUIDOID);
 	args[1] = XapiMakeArray(ids, m, UUIDOID);
-	/* of several voiding statements for one target, the first in the load is recorded */
+
+	/*
+	 * of several voiding statements for one target, the first in the load is
+	 * recorded
+	 */
 	XapiLoadExec(psprintf("INSERT INTO %s.xapi_voids (target, voiding_id)"
 						  " SELECT t, v FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
 						  " WITH ORDINALITY AS x(t, v, o) ORDER BY t, o ON CONFLICT (target) DO NOTHING",
@@ -485,8 +498,8 @@ StoreRejects(XapiLoad *l)
 												 TYPALIGN_INT));
 	args[3] = XapiMakeArray(violations, m, JSONBOID);
 	XapiLoadExec(psprintf("INSERT INTO %s.xapi_rejects (batch_id, \"position\", statement, violations)"
-				  " SELECT $1, * FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) ORDER BY 1",
-				  l->nsp), 4, types, args, SPI_OK_INSERT);
+						  " SELECT $1, * FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) ORDER BY 1",
+						  l->nsp), 4, types, args, SPI_OK_INSERT);
 }
 
 /*

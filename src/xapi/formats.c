@@ -470,7 +470,8 @@ XapiParseDuration(const char *s, int len, Interval *result)
 			continue;
 		}
 		if (had_fraction)
-			return XAPI_VALUE_MALFORMED;	/* a fraction must be on the last component */
+			return XAPI_VALUE_MALFORMED;	/* a fraction must be on the last
+											 * component */
 		for (; p < len && IS_DIGIT(s[p]); p++, nd++)
 			whole = whole * 10 + (s[p] - '0');
 		if (p < len && (s[p] == '.' || s[p] == ','))
@@ -534,7 +535,8 @@ XapiParseDuration(const char *s, int len, Interval *result)
 	if (ncomp == 0 || s[len - 1] == 'T')
 		return XAPI_VALUE_MALFORMED;
 	if (had_week && ncomp > 1)
-		return XAPI_VALUE_MALFORMED;	/* PnW cannot be combined with other units */
+		return XAPI_VALUE_MALFORMED;	/* PnW cannot be combined with other
+										 * units */
 	if (too_long)
 		return XAPI_VALUE_OUT_OF_RANGE;
 	if (result)

@@ -132,6 +132,7 @@ PushString(JsonbParseState **ps, const char *key, const char *val)
 	k.val.string.len = strlen(key);
 	v.type = jbvString;
 	v.val.string.val = (char *) val;
+
 	v.val.string.len = strlen(val);
 	pushJsonbValue(ps, WJB_KEY, &k);
 	pushJsonbValue(ps, WJB_VALUE, &v);

@@ -422,7 +422,8 @@ XapiContentHash(Jsonb *jb, uint8 *digest)
 	JsonbValue	v;
 	JsonbIteratorToken tok;
 	int			level = 0,
-				skip_level = -1;	/* >= 0 while inside a skipped top-level value */
+				skip_level = -1;	/* >= 0 while inside a skipped top-level
+									 * value */
 	bool		skip_next = false;
 
 	hb->len = 0;

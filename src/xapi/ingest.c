@@ -228,7 +228,7 @@ la_xapi_ingest(PG_FUNCTION_ARGS)
 	jb = PG_GETARG_JSONB_P(0);
 	InitMaterializedSRF(fcinfo, 0);
 	XapiLoadBegin(CallerNamespace(fcinfo), PG_ARGISNULL(1) ? NULL : TextArgOrNull(fcinfo, 1),
-			  TextArgOrNull(fcinfo, 2), "xapi_ingest", true);
+				  TextArgOrNull(fcinfo, 2), "xapi_ingest", true);
 	if (JB_ROOT_IS_OBJECT(jb))
 		XapiLoadRow(JsonbPGetDatum(jb), false);
 	else
@@ -278,7 +278,7 @@ la_xapi_ingest_relation(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	XapiLoadBegin(ExtensionNamespace(), TextArgOrNull(fcinfo, 1), TextArgOrNull(fcinfo, 2),
-			  "xapi_ingest_staged", false);
+				  "xapi_ingest_staged", false);
 	l = xapi_load;
 	SPI_connect();
 	portal = SPI_cursor_open_with_args(NULL,
@@ -289,7 +289,11 @@ la_xapi_ingest_relation(PG_FUNCTION_ARGS)
 	for (;;)
 	{
 		SPI_cursor_fetch(portal, true, 1000);
-		/* the staging relation may be a view running anything: the load must still be ours */
+
+		/*
+		 * the staging relation may be a view running anything: the load must
+		 * still be ours
+		 */
 		if (xapi_load != l)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

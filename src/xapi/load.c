@@ -81,7 +81,7 @@ LoadXactCallback(XactEvent event, void *arg)
 
 static void
 LoadSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
-				SubTransactionId parentSubid, void *arg)
+					SubTransactionId parentSubid, void *arg)
 {
 	if (event == SUBXACT_EVENT_ABORT_SUB && xapi_load != NULL &&
 		xapi_load->nest_level >= GetCurrentTransactionNestLevel())
@@ -257,7 +257,7 @@ XapiLoadBegin(Oid nspoid, const char *mode, const char *version, const char *sou
 {
 	MemoryContext cxt,
 				old;
-	XapiLoad	   *l;
+	XapiLoad   *l;
 	Relation	store;
 	Oid			relid;
 	bytea	   *key;
@@ -285,9 +285,11 @@ XapiLoadBegin(Oid nspoid, const char *mode, const char *version, const char *sou
 	old = MemoryContextSwitchTo(cxt);
 	l = palloc0(sizeof(XapiLoad));
 	l->cxt = cxt;
+
 	/*
 	 * Bulk loads: one block that a flush's rows fit in, kept across resets,
-	 * so that every flush does not give its memory back and fault it in again.
+	 * so that every flush does not give its memory back and fault it in
+	 * again.
 	 */
 	if (report)
 		l->flushcxt = AllocSetContextCreate(cxt, "xAPI load rows", ALLOCSET_DEFAULT_SIZES);
@@ -317,12 +319,17 @@ XapiLoadBegin(Oid nspoid, const char *mode, const char *version, const char *sou
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation \"%s.xapi_statements\" does not exist", l->nsp),
 				 errhint("The statement store is part of the learnalytics extension; reinstall it.")));
-	/* new months are written directly: check what the INSERT into the store would check */
+
+	/*
+	 * new months are written directly: check what the INSERT into the store
+	 * would check
+	 */
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for table xapi_statements"),
 				 errhint("Loading xAPI statements takes the learnalytics_admin role.")));
+
 	/*
 	 * RowExclusiveLock on the store and the id table, held to the end of the
 	 * transaction, as an INSERT takes: what the load checks about them now
@@ -342,12 +349,14 @@ XapiLoadBegin(Oid nspoid, const char *mode, const char *version, const char *sou
 	MemoryContextSwitchTo(cxt);
 	key = DatumGetByteaPCopy(d);
 	l->prior_voids = XapiLoadQueryBool(psprintf("SELECT EXISTS (SELECT FROM %s.xapi_voids)", l->nsp));
+
 	/*
 	 * A new month may be written into a table of its own, attached when the
 	 * load ends; xapi_prepare_month decides, under its lock, whether nothing
 	 * would see or check rows written past the parent.
 	 */
 	l->fresh_allowed = true;
+
 	/*
 	 * Ids are claimed by direct insertion into xapi_statement_ids and its
 	 * indexes (what a plain INSERT does, without the executor) when the table
@@ -392,7 +401,11 @@ XapiLoadBegin(Oid nspoid, const char *mode, const char *version, const char *sou
 		if (l->ids_desc->natts != 5)
 			l->ids_direct = false;
 	}
-	/* a new month's table has no dropped columns: its rows match the store's only without */
+
+	/*
+	 * a new month's table has no dropped columns: its rows match the store's
+	 * only without
+	 */
 	for (int i = 0; i < l->deriver.desc->natts; i++)
 		if (TupleDescAttr(l->deriver.desc, i)->attisdropped)
 			l->fresh_allowed = false;
@@ -453,10 +466,11 @@ XapiLoadRow(Datum statement, bool isnull)
 				 errmsg("too many statements in one xAPI load"),
 				 errdetail("A load takes at most %d statements.", PG_INT32_MAX),
 				 errhint("Split the input into several loads.")));
+
 	/*
 	 * A full buffer is flushed when the next statement arrives, not when it
-	 * fills: a load of at most FLUSH_ROWS statements has one flush, made
-	 * when it ends, and claims its ids in one pass (claim.c).
+	 * fills: a load of at most FLUSH_ROWS statements has one flush, made when
+	 * it ends, and claims its ids in one pass (claim.c).
 	 */
 	if (l->nrows == FLUSH_ROWS)
 		XapiLoadFlush(true);
@@ -510,7 +524,11 @@ XapiLoadRow(Datum statement, bool isnull)
 			l->voiding_seen = lappend(l->voiding_seen, id);
 			MemoryContextSwitchTo(l->flushcxt);
 		}
-		/* the validator kept timestamps to the months the store has (XapiStoreTimestamp) */
+
+		/*
+		 * the validator kept timestamps to the months the store has
+		 * (XapiStoreTimestamp)
+		 */
 	}
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(l->rowcxt);
@@ -591,6 +609,7 @@ MarkVoided(XapiLoad *l)
 	if (m == 0)
 		return;
 	arg = XapiMakeArray(t, m, UUIDOID);
+
 	/*
 	 * The rows are locked in id order first: two loads that void the same
 	 * statements wait for each other in one order, whatever order their

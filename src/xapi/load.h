@@ -34,11 +34,14 @@ typedef struct XapiLoadRowState
 	bool		claimed;		/* its id is claimed by this load */
 	bool		voided;			/* voided by a statement stored earlier */
 	XapiDerived d;
-	struct XapiLoadRowState *first; /* a later duplicate: the first with its id in the flush */
-	int			month;			/* of its timestamp, UTC: year * 12 + month - 1 */
+	struct XapiLoadRowState *first; /* a later duplicate: the first with its
+									 * id in the flush */
+	int			month;			/* of its timestamp, UTC: year * 12 + month -
+								 * 1 */
 	Datum	   *values;			/* the store row */
 	bool	   *nulls;
-	Jsonb	   *doc;			/* as sent (rejects); NULL for a null statement */
+	Jsonb	   *doc;			/* as sent (rejects); NULL for a null
+								 * statement */
 	Jsonb	   *violations;		/* why it was rejected */
 } XapiLoadRowState;
 
@@ -91,8 +94,10 @@ typedef struct XapiLoad
 	bool		fresh_allowed;
 	List	   *ready_months;	/* ints: months with an attached partition */
 	List	   *fresh;			/* FreshMonth *: months loaded into new tables */
-	int			created_partitions; /* months given a partition through the parent */
-	List	   *voiders;		/* XapiVoider *: the voiding statements this load stored */
+	int			created_partitions; /* months given a partition through the
+									 * parent */
+	List	   *voiders;		/* XapiVoider *: the voiding statements this
+								 * load stored */
 	bool		report;			/* keep every statement's outcome */
 	List	   *report_rows;	/* ReportRow * */
 	Tuplestorestate *handoff;	/* what la_xapi_load_rows() returns */
@@ -100,13 +105,18 @@ typedef struct XapiLoad
 	Oid			ids_relid;		/* xapi_statement_ids */
 	Oid			store_relid;	/* xapi_statements */
 	Oid			nspoid;			/* the extension's schema */
-	List	   *voiding_seen;	/* pg_uuid_t *: ids of every voiding statement of the load */
-	bool		ids_direct;		/* claim ids with direct heap and index insertion */
+	List	   *voiding_seen;	/* pg_uuid_t *: ids of every voiding statement
+								 * of the load */
+	bool		ids_direct;		/* claim ids with direct heap and index
+								 * insertion */
 	TupleDesc	ids_desc;
-	int			ids_attno[5];	/* id, content_hash, timestamp, voiding, load_id */
-	bool		ids_taken;		/* a flush found ids already stored: claim with ON CONFLICT */
+	int			ids_attno[5];	/* id, content_hash, timestamp, voiding,
+								 * load_id */
+	bool		ids_taken;		/* a flush found ids already stored: claim
+								 * with ON CONFLICT */
 	TupleTableSlot **ids_slots;
-	LOCKMODE	order_mode;		/* the loads' lock (claim.c): NoLock, ShareLock or ExclusiveLock */
+	LOCKMODE	order_mode;		/* the loads' lock (claim.c): NoLock,
+								 * ShareLock or ExclusiveLock */
 	ResourceOwner order_owner;	/* ... taken under this resource owner */
 	instr_time	t_read,			/* where the time goes (DEBUG1 at the end) */
 				t_claim,

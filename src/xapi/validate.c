@@ -139,7 +139,7 @@ CheckDistinctComponentIds(XapiCtx *cx, JsonbValue *arr)
 		int			saved = XapiPathPushIndex(cx, dups[i]);
 
 		XapiViolateAt(cx, "id", "component_id",
-				"interaction component ids must be distinct within a list; this one occurs earlier in the list");
+					  "interaction component ids must be distinct within a list; this one occurs earlier in the list");
 		XapiPathPop(cx, saved);
 	}
 	pfree(ids);
@@ -211,7 +211,7 @@ CheckDefinition(XapiCtx *cx, JsonbValue *def)
 				type = t;
 		if (type < 0)
 			XapiViolateAt(cx, "interactionType", "interaction_type",
-					"must be one of true-false, choice, fill-in, long-fill-in, matching, performance, sequencing, likert, numeric, other");
+						  "must be one of true-false, choice, fill-in, long-fill-in, matching, performance, sequencing, likert, numeric, other");
 	}
 	interaction = XapiGet(def, "correctResponsesPattern", &v);
 	XapiArrayProp(cx, def, "correctResponsesPattern", "strings", CheckResponsePattern);
@@ -236,12 +236,12 @@ CheckDefinition(XapiCtx *cx, JsonbValue *def)
 				supported = true;
 		if (!supported)
 			XapiViolateAt(cx, *c, "interaction_components",
-					"is not an interaction component list of interactionType \"%s\", which %s",
-					interaction_types[type].type, interaction_types[type].message);
+						  "is not an interaction component list of interactionType \"%s\", which %s",
+						  interaction_types[type].type, interaction_types[type].message);
 	}
 	if (interaction && !has_type)
 		XapiViolateAt(cx, "interactionType", "interaction_type",
-				"property \"interactionType\" is required in an Activity definition with correctResponsesPattern or an interaction component list");
+					  "property \"interactionType\" is required in an Activity definition with correctResponsesPattern or an interaction component list");
 }
 
 /* Activity: {objectType "Activity", id IRI (required), definition}. */
@@ -321,7 +321,7 @@ CheckObject(XapiCtx *cx, JsonbValue *obj)
 	else
 	{
 		XapiViolateAt(cx, "objectType", "object_type",
-					"must be one of Activity, Agent, Group, StatementRef, SubStatement (case-sensitive)");
+					  "must be one of Activity, Agent, Group, StatementRef, SubStatement (case-sensitive)");
 		return NULL;
 	}
 	return type;
@@ -347,7 +347,7 @@ ScoreNumber(XapiCtx *cx, JsonbValue *score, const char *key, double *out)
 	if (XapiStoreNumber(v.val.numeric, out) != XAPI_VALUE_OK)
 	{
 		XapiViolateAt(cx, key, "number_range",
-				"must be a number that double precision holds: at most about 1.8e308 in magnitude, and not so near zero that it reads as 0");
+					  "must be a number that double precision holds: at most about 1.8e308 in magnitude, and not so near zero that it reads as 0");
 		return false;
 	}
 	return true;
@@ -404,7 +404,7 @@ CheckResult(XapiCtx *cx, JsonbValue *res)
 				break;
 			case XAPI_VALUE_OUT_OF_RANGE:
 				XapiViolateAt(cx, "duration", "duration_range",
-						"must fit an interval: at most 10000000 years, months, weeks or days and 1000000000 hours, minutes or seconds in one component");
+							  "must fit an interval: at most 10000000 years, months, weeks or days and 1000000000 hours, minutes or seconds in one component");
 				break;
 		}
 	}
@@ -647,8 +647,8 @@ CheckStatement(XapiCtx *cx, JsonbValue *st, bool sub)
 		if (XapiExpectString(cx, st, "version", false, &v) &&
 			!XapiParseVersion(v.val.string.val, v.val.string.len, cx->version))
 			XapiViolateAt(cx, "version", "version", cx->version == XAPI_V200 ?
-					"must be \"1.0\", \"1.0.x\", \"2.0\" or \"2.0.x\"" :
-					"must be \"1.0\" or \"1.0.x\" under xAPI 1.0.3");
+						  "must be \"1.0\", \"1.0.x\", \"2.0\" or \"2.0.x\"" :
+						  "must be \"1.0\" or \"1.0.x\" under xAPI 1.0.3");
 		if (XapiGet(st, "authority", &v))
 		{
 			saved = XapiPathPush(cx, "authority");
@@ -683,15 +683,18 @@ CheckStatement(XapiCtx *cx, JsonbValue *st, bool sub)
 		XapiPathPop(cx, saved);
 	}
 
-	/* the store indexes the object's id (object_id): an Activity id has a limit */
+	/*
+	 * the store indexes the object's id (object_id): an Activity id has a
+	 * limit
+	 */
 	if (!sub && object_type != NULL && strcmp(object_type, "Activity") == 0 &&
 		XapiGet(st, "object", &v) && XapiGet(&v, "id", &v) && v.type == jbvString &&
 		v.val.string.len > XAPI_MAX_OBJECT_ID_BYTES)
 	{
 		saved = XapiPathPush(cx, "object");
 		XapiViolateAt(cx, "id", "object_id_length",
-				"the Activity id of a statement's object is limited to %d bytes (this one has %d): the store indexes it",
-				XAPI_MAX_OBJECT_ID_BYTES, v.val.string.len);
+					  "the Activity id of a statement's object is limited to %d bytes (this one has %d): the store indexes it",
+					  XAPI_MAX_OBJECT_ID_BYTES, v.val.string.len);
 		XapiPathPop(cx, saved);
 	}
 

@@ -82,7 +82,10 @@ XapiPathPush(XapiCtx *cx, const char *key)
 		appendStringInfo(&cx->path, ".%s", key);
 	else
 	{
-		/* keys that are IRIs or language tags are quoted, as in SQL/JSON paths */
+		/*
+		 * keys that are IRIs or language tags are quoted, as in SQL/JSON
+		 * paths
+		 */
 		appendStringInfoString(&cx->path, ".\"");
 		for (c = key; *c; c++)
 		{
@@ -185,6 +188,7 @@ XapiCheckKeys(XapiCtx *cx, JsonbValue *obj, const char *const *allowed)
 		if (!found)
 		{
 			char	   *key = XapiString(&v);
+
 			XapiViolateAt(cx, key, "unknown_property", "property \"%s\" is not allowed here", key);
 		}
 	}
@@ -314,13 +318,17 @@ XapiCheckTimestampProp(XapiCtx *cx, JsonbValue *obj, const char *key)
 			break;
 		case XAPI_VALUE_MALFORMED:
 			XapiViolateAt(cx, key, "timestamp",
-					"must be an ISO 8601 date-time such as 2026-11-22T18:05:00.000Z (a -00:00 offset is not allowed)");
+						  "must be an ISO 8601 date-time such as 2026-11-22T18:05:00.000Z (a -00:00 offset is not allowed)");
 			break;
 		case XAPI_VALUE_OUT_OF_RANGE:
-			/* before the year 1 (a negative instant) or after 9999, offset applied */
+
+			/*
+			 * before the year 1 (a negative instant) or after 9999, offset
+			 * applied
+			 */
 			XapiViolateAt(cx, key, "timestamp_range", ts < 0 ?
-					"the store keeps statements dated from the year 1 on" :
-					"the store keeps statements dated up to the end of the year 9999 (UTC)");
+						  "the store keeps statements dated from the year 1 on" :
+						  "the store keeps statements dated up to the end of the year 9999 (UTC)");
 			break;
 	}
 }
@@ -403,8 +411,7 @@ XapiCheckExtensions(XapiCtx *cx, JsonbValue *obj, const char *key)
 		}
 		else if (tok == WJB_VALUE && ValueDepth(&v) > XAPI_MAX_DEPTH)
 			XapiViolateAt(cx, name, "too_deep", "an extension value is nested more than %d levels deep",
-					XAPI_MAX_DEPTH);
+						  XAPI_MAX_DEPTH);
 	}
 	XapiPathPop(cx, saved);
 }
-

@@ -32,14 +32,16 @@
 /* The two rule sets the validator knows. */
 typedef enum XapiVersion
 {
-	XAPI_V103 = 103,			/* xAPI 1.0.3 (accepts version "1.0" and "1.0.x") */
-	XAPI_V200 = 200				/* xAPI 2.0.0 (also accepts "1.0.x" statements) */
+	XAPI_V103 = 103,			/* xAPI 1.0.3 (accepts version "1.0" and
+								 * "1.0.x") */
+	XAPI_V200 = 200				/* xAPI 2.0.0 (also accepts "1.0.x"
+								 * statements) */
 } XapiVersion;
 
 #define XAPI_VERB_VOIDED "http://adlnet.gov/expapi/verbs/voided"
 
 /* Limits that protect the server from hostile documents. */
-#define XAPI_MAX_DEPTH		32		/* nesting levels, extensions included */
+#define XAPI_MAX_DEPTH		32	/* nesting levels, extensions included */
 #define XAPI_MAX_BYTES		(1024 * 1024)	/* jsonb size of one statement */
 
 /*
@@ -170,7 +172,8 @@ typedef struct XapiDeriver
 	bytea	   *key;			/* the pseudonym key */
 	TupleDesc	desc;			/* the store's rows */
 	int			attno[XC_NCOLUMNS]; /* 0-based position of each column in desc */
-	const char *default_version;	/* recorded for a statement without "version" */
+	const char *default_version;	/* recorded for a statement without
+									 * "version" */
 	TimestampTz now;			/* "stored", and the timestamp of one without */
 	MemoryContext cxt;			/* of the cache */
 	XapiPseudonymSlot cache[XAPI_PSEUDONYM_CACHE];
