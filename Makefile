@@ -42,11 +42,13 @@ OBJS         = \
 PGFILEDESC   = "learnalytics - learning analytics inside PostgreSQL"
 
 # The fresh-install script of the current version is built from the master parts, in this order:
-# shared helpers first, privileges last; a part refers only to what earlier parts created.
+# shared helpers first, privileges last; a part refers only to what earlier parts created. jobs.sql
+# comes before the features: each feature registers its job kinds in job_kind.
 SQL_PARTS    = \
 	src/sql/helpers.sql \
 	src/sql/core.sql \
 	src/sql/roles.sql \
+	src/sql/jobs.sql \
 	src/sql/xapi.sql \
 	src/sql/engagement.sql \
 	src/sql/org_units.sql \
@@ -56,7 +58,6 @@ SQL_PARTS    = \
 	src/sql/alert_evaluation.sql \
 	src/sql/alert_templates.sql \
 	src/sql/alert_replay.sql \
-	src/sql/jobs.sql \
 	src/sql/roi.sql \
 	src/sql/performance.sql \
 	src/sql/experiments.sql \

@@ -95,7 +95,7 @@ DELETE FROM alert_rule WHERE NOT builtin;
 -- with a hint); the jobs themselves run by hand without it
 DO $$
 BEGIN
-  PERFORM schedule_rule_evaluation(15);
+  PERFORM job_schedule('rule_evaluate_all', '*/15 * * * *', 'rule_evaluate_all');
 EXCEPTION WHEN object_not_in_prerequisite_state THEN
   RAISE NOTICE 'scheduling refused: SQLSTATE %', SQLSTATE;
 END

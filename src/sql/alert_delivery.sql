@@ -341,23 +341,35 @@ CREATE VIEW @extschema@.alert_outbox_dead_letter AS
 SELECT o.id, o.created_at, o.channel, o.alert_id, o.learner, o.attempts, o.last_error, o.payload
 FROM @extschema@.alert_outbox o WHERE o.status = 'dead';
 COMMENT ON VIEW @extschema@.alert_outbox_dead_letter IS 'messages that used up their delivery attempts';
-CREATE FUNCTION learnalytics_internal.alert_prune(older_than interval DEFAULT '180 days')
+-- Retention handler of the built-in policy alerts (retention.sql): alerts closed before the cut-off
+-- (their contacts and coach assignments go with them) and outbox messages sent or dead before it.
+-- Returns the alerts and messages deleted (dry_run: that would be).
+CREATE FUNCTION learnalytics_internal.alert_prune(cutoff timestamptz, dry_run boolean DEFAULT false)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   n bigint;
+  m bigint;
 BEGIN
-  PERFORM learnalytics_internal.check_retention_period(older_than);
-  DELETE FROM @extschema@.alert_outbox o WHERE o.status IN ('sent', 'dead') AND o.created_at < now() - older_than;
-  DELETE FROM @extschema@.alert a WHERE a.closed_at < now() - older_than;
-  GET DIAGNOSTICS n = ROW_COUNT;
-  RETURN n;
+  IF cutoff IS NULL OR NOT isfinite(cutoff) OR dry_run IS NULL THEN
+    RAISE EXCEPTION 'cutoff must be a finite time and dry_run not null' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF dry_run THEN
+    SELECT count(*) INTO n FROM @extschema@.alert_outbox o WHERE o.status IN ('sent', 'dead') AND o.created_at < cutoff;
+    SELECT count(*) INTO m FROM @extschema@.alert a WHERE a.closed_at < cutoff;
+  ELSE
+    DELETE FROM @extschema@.alert_outbox o WHERE o.status IN ('sent', 'dead') AND o.created_at < cutoff;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    DELETE FROM @extschema@.alert a WHERE a.closed_at < cutoff;
+    GET DIAGNOSTICS m = ROW_COUNT;
+  END IF;
+  RETURN n + m;
 END
 $$;
-COMMENT ON FUNCTION learnalytics_internal.alert_prune(interval) IS
-'delete alerts closed (and outbox messages sent or dead) longer ago than older_than; returns the alerts deleted';
+COMMENT ON FUNCTION learnalytics_internal.alert_prune(timestamptz, boolean) IS
+'retention handler: delete (dry_run: count) alerts closed and outbox messages sent or dead before cutoff; returns how many';
 
 -- Privileges (doc/roles.md). Every function that is not IMMUTABLE loses PUBLIC's EXECUTE at the
 -- end of the install (privileges.sql); here each gets its roles. Trigger functions need no grant:
@@ -375,5 +387,25 @@ GRANT EXECUTE ON FUNCTION learnalytics_internal.ladder_advance(@extschema@.alert
   @extschema@.contact_record_outcome(bigint, text, date), @extschema@.coach_assign_cases(date),
   @extschema@.outbox_claim(text, integer, text[], interval), @extschema@.outbox_mark_sent(bigint, text),
   @extschema@.outbox_mark_failed(bigint, text, text), @extschema@.outbox_retry_dead(bigint),
-  learnalytics_internal.alert_prune(interval)
+  learnalytics_internal.alert_prune(timestamptz, boolean)
   TO learnalytics_admin;
+
+-- Job kind coach_assign_cases (jobs.sql, doc/pg_cron.md): no arguments; the day the job runs.
+CREATE FUNCTION learnalytics_internal.job_coach_assign_cases(args jsonb)
+RETURNS text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF learnalytics_internal.job_args('coach_assign_cases', args, '{}') THEN
+    RETURN NULL;
+  END IF;
+  RETURN format('%s cases assigned', @extschema@.coach_assign_cases(CURRENT_DATE));
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.job_coach_assign_cases(jsonb) IS
+'job handler of kind coach_assign_cases: assign today''s coach queue (no arguments)';
+INSERT INTO @extschema@.job_kind (kind, handler, description) VALUES
+  ('coach_assign_cases', 'learnalytics_internal.job_coach_assign_cases(jsonb)',
+   'coach_assign_cases(today): assign the coach queue within the coaches'' capacity; no arguments');
+GRANT EXECUTE ON FUNCTION learnalytics_internal.job_coach_assign_cases(jsonb) TO learnalytics_admin;

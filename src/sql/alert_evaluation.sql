@@ -187,3 +187,48 @@ GRANT EXECUTE ON FUNCTION learnalytics_internal.enrolled_sql(text),
   TO learnalytics_analyst;
 GRANT EXECUTE ON FUNCTION @extschema@.rule_evaluate(text, timestamptz), @extschema@.rule_evaluate_all(timestamptz, text[])
   TO learnalytics_admin;
+
+-- Job kind rule_evaluate_all (jobs.sql, doc/pg_cron.md): {"rules": ["name", ...]} or every enabled
+-- rule, as of the time the job runs. The named rules must exist, when scheduled and when run.
+CREATE FUNCTION learnalytics_internal.job_rule_evaluate_all(args jsonb)
+RETURNS text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  validate_only boolean := learnalytics_internal.job_args('rule_evaluate_all', args, '{rules}');
+  rules   text[];
+  missing text;
+  res     text;
+BEGIN
+  IF args ? 'rules' THEN
+    IF jsonb_typeof(args -> 'rules') <> 'array'
+       OR EXISTS (SELECT 1 FROM jsonb_array_elements(args -> 'rules') e WHERE jsonb_typeof(e) <> 'string') THEN
+      RAISE EXCEPTION 'job argument "rules" of kind rule_evaluate_all must be an array of rule names, not %',
+        args -> 'rules'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    rules := ARRAY(SELECT jsonb_array_elements_text(args -> 'rules'));
+    SELECT string_agg(format('"%s"', r), ', ') INTO missing FROM unnest(rules) r
+     WHERE NOT EXISTS (SELECT 1 FROM @extschema@.alert_rule ar WHERE ar.name = r);
+    IF missing IS NOT NULL THEN
+      RAISE EXCEPTION 'alert rule % does not exist', missing USING ERRCODE = 'undefined_object';
+    END IF;
+  END IF;
+  IF validate_only THEN
+    RETURN NULL;
+  END IF;
+  SELECT format('%s rules: %s opened, %s updated, %s resolved, %s contacts', count(*),
+                coalesce(sum(e.opened), 0), coalesce(sum(e.updated), 0), coalesce(sum(e.resolved), 0),
+                coalesce(sum(e.contacts), 0))
+    INTO res
+    FROM @extschema@.rule_evaluate_all(now(), rules) e;
+  RETURN res;
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.job_rule_evaluate_all(jsonb) IS
+'job handler of kind rule_evaluate_all: check {"rules": [...]}, evaluate those (or every enabled) rules as of now';
+INSERT INTO @extschema@.job_kind (kind, handler, description) VALUES
+  ('rule_evaluate_all', 'learnalytics_internal.job_rule_evaluate_all(jsonb)',
+   'rule_evaluate_all(now(), rules): every enabled alert rule, or {"rules": ["name", ...]}');
+GRANT EXECUTE ON FUNCTION learnalytics_internal.job_rule_evaluate_all(jsonb) TO learnalytics_admin;

@@ -347,3 +347,49 @@ REVOKE ALL ON FUNCTION @extschema@.engagement_state(@extschema@.engagement_summa
   FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.engagement_state(@extschema@.engagement_summary, date, numeric, integer, text, integer, integer)
   TO learnalytics_viewer;
+
+-- Job kind engagement_refresh (jobs.sql, doc/pg_cron.md): {"source": "schema.table", "learner_column",
+-- "ts_column", "weight_column", "tz", "session_gap"} (all but source optional, as for the function).
+-- The source, its columns, the time zone and the gap are checked when the job is scheduled too.
+CREATE FUNCTION learnalytics_internal.job_engagement_refresh(args jsonb)
+RETURNS text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  validate_only boolean := learnalytics_internal.job_args('engagement_refresh', args,
+    '{source, learner_column, ts_column, weight_column, tz, session_gap}');
+  source   regclass;
+  learner  name := coalesce(learnalytics_internal.job_arg_text('engagement_refresh', args, 'learner_column'), 'learner_id');
+  ts       name := coalesce(learnalytics_internal.job_arg_text('engagement_refresh', args, 'ts_column'), 'ts');
+  weight   name := learnalytics_internal.job_arg_text('engagement_refresh', args, 'weight_column');
+  tz       text := coalesce(learnalytics_internal.job_arg_text('engagement_refresh', args, 'tz'), 'UTC');
+  gap      interval := coalesce(learnalytics_internal.job_arg_text('engagement_refresh', args, 'session_gap'),
+                                '30 minutes')::interval;
+BEGIN
+  IF learnalytics_internal.job_arg_text('engagement_refresh', args, 'source') IS NULL THEN
+    RAISE EXCEPTION 'job kind engagement_refresh needs the argument "source"' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  source := to_regclass(args ->> 'source');
+  IF source IS NULL THEN
+    RAISE EXCEPTION 'relation "%" does not exist', args ->> 'source'
+      USING ERRCODE = 'undefined_table',
+            HINT = 'A job resolves names with search_path = pg_catalog: name the source with its schema (public.events).';
+  END IF;
+  IF validate_only THEN
+    PERFORM learnalytics_internal.require_column(source, learner, NULL, 'engagement_refresh job field "learner_column"');
+    PERFORM learnalytics_internal.require_column(source, ts, 'timestamptz', 'engagement_refresh job field "ts_column"');
+    PERFORM learnalytics_internal.require_column(source, weight, 'integer', 'engagement_refresh job field "weight_column"');
+    PERFORM learnalytics_internal.require_trusted_relation(source, 'engagement_refresh source');
+    PERFORM pg_catalog.now() AT TIME ZONE tz;
+    RETURN NULL;
+  END IF;
+  RETURN format('%s learners', @extschema@.engagement_refresh(source, learner, ts, weight, tz, gap));
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.job_engagement_refresh(jsonb) IS
+'job handler of kind engagement_refresh: check the source and its columns, rebuild learner_engagement from it';
+INSERT INTO @extschema@.job_kind (kind, handler, description) VALUES
+  ('engagement_refresh', 'learnalytics_internal.job_engagement_refresh(jsonb)',
+   'engagement_refresh(...): rebuild learner_engagement from {"source": ...} and optionally learner_column, ts_column, weight_column, tz, session_gap');
+GRANT EXECUTE ON FUNCTION learnalytics_internal.job_engagement_refresh(jsonb) TO learnalytics_admin;

@@ -682,68 +682,43 @@ $$;
 COMMENT ON FUNCTION @extschema@.rollup_drop(text) IS
 'unregister a rollup: its rows go, and the capture triggers too when no other rollup reads the source';
 
--- scheduling with pg_cron (doc/pg_cron.md) ---------------------------------------------------
+-- scheduling with pg_cron (doc/pg_cron.md): job kind rollup_refresh -------------------------
 
--- Schedule (or reschedule: pg_cron updates a job of the same name) a command of this database.
--- When pg_cron lives in another database, the error's hint is the cron.schedule_in_database() call
--- to run there.
-CREATE FUNCTION @extschema@.la_cron_schedule(job_name text, schedule text, command text)
-RETURNS bigint
+-- Job kind rollup_refresh (jobs.sql): {"rollup": name} refreshes that rollup, which must exist when
+-- the job is scheduled and when it runs; no argument refreshes every rollup (rollup_refresh_all).
+CREATE FUNCTION learnalytics_internal.job_rollup_refresh(args jsonb)
+RETURNS text
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  jobid bigint;
-  cron  record;
+  validate_only boolean := learnalytics_internal.job_args('rollup_refresh', args, '{rollup}');
+  rname text := learnalytics_internal.job_arg_text('rollup_refresh', args, 'rollup');
+  res  text;
 BEGIN
-  SELECT c.preloaded, c.database_name INTO cron FROM learnalytics_internal.pg_cron_settings() c;
-  IF cron.preloaded AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
-    RAISE EXCEPTION 'pg_cron is not installed in database "%"', current_database()
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = format('pg_cron runs in database %L (cron.database_name).',
-                            coalesce(cron.database_name, 'postgres')),
-            HINT = format('Schedule the job from that database: SELECT cron.schedule_in_database(%L, %L, %L, %L);',
-                          job_name, schedule, command, current_database());
+  IF rname IS NOT NULL AND NOT EXISTS (SELECT 1 FROM @extschema@.rollup r WHERE r.name = rname) THEN
+    RAISE EXCEPTION 'rollup "%" does not exist', rname
+      USING ERRCODE = 'undefined_object',
+            HINT = 'Create it with rollup_create(); SELECT name FROM rollup lists the existing ones.';
   END IF;
-  PERFORM @extschema@.require_pg_cron();
-  EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO jobid USING job_name, schedule, command;
-  RETURN jobid;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.la_cron_schedule(text, text, text) IS
-'schedule a command of this database with pg_cron (same job name: rescheduled); the error hint names cron.schedule_in_database() when pg_cron lives elsewhere';
-
-CREATE FUNCTION @extschema@.rollup_schedule(rollup_name text, schedule text DEFAULT '*/15 * * * *')
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  IF NOT EXISTS (SELECT 1 FROM @extschema@.rollup WHERE name = rollup_name) THEN
-    RAISE EXCEPTION 'rollup "%" does not exist', rollup_name USING ERRCODE = 'undefined_object';
+  IF validate_only THEN
+    RETURN NULL;
   END IF;
-  RETURN @extschema@.la_cron_schedule('learnalytics-rollup-' || rollup_name, schedule,
-           format('SELECT %I.rollup_refresh(%L)', learnalytics_internal.extension_schema(), rollup_name));
+  IF rname IS NOT NULL THEN
+    SELECT format('rollup %s: %s changes', rname, r.changes) INTO res FROM @extschema@.rollup_refresh(rname) r;
+  ELSE
+    SELECT format('%s rollups: %s changes', count(*), coalesce(sum(r.changes), 0)) INTO res
+      FROM @extschema@.rollup_refresh_all() r;
+  END IF;
+  RETURN res;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.rollup_schedule(text, text) IS
-'schedule the incremental refresh of a rollup with pg_cron (job learnalytics-rollup-<name>); returns the job id';
+COMMENT ON FUNCTION learnalytics_internal.job_rollup_refresh(jsonb) IS
+'job handler of kind rollup_refresh: incremental refresh of {"rollup": name}, or of every rollup';
+INSERT INTO @extschema@.job_kind (kind, handler, description) VALUES
+  ('rollup_refresh', 'learnalytics_internal.job_rollup_refresh(jsonb)',
+   'rollup_refresh(rollup): incremental refresh of {"rollup": name}, or without arguments rollup_refresh_all()');
 
-CREATE FUNCTION @extschema@.rollup_unschedule(rollup_name text)
-RETURNS boolean
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  done boolean;
-BEGIN
-  PERFORM @extschema@.require_pg_cron();
-  EXECUTE 'SELECT cron.unschedule($1)' INTO done USING 'learnalytics-rollup-' || rollup_name;
-  RETURN done;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.rollup_unschedule(text) IS
-'remove the pg_cron job of a rollup''s refresh';
 
 -- The learner-level rollups: the admin role maintains all rows, analysts see every learner, other
 -- roles the learners of the org units they manage (the functions of org_units.sql).
@@ -807,15 +782,15 @@ COMMENT ON VIEW @extschema@.org_unit_daily_engagement IS
 
 REVOKE ALL ON FUNCTION @extschema@.rollup_create(text, regclass, name, name, name, name, name, text, interval, boolean),
   @extschema@.rollup_drop(text), @extschema@.rollup_rebuild(text), @extschema@.rollup_refresh(text),
-  @extschema@.rollup_refresh_all(), @extschema@.rollup_schedule(text, text), @extschema@.rollup_unschedule(text),
+  @extschema@.rollup_refresh_all(),
   learnalytics_internal.rollup_begin(text),
-  @extschema@.la_cron_schedule(text, text, text), learnalytics_internal.rollup_capture()
+  learnalytics_internal.rollup_capture(), learnalytics_internal.job_rollup_refresh(jsonb)
   FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.rollup_create(text, regclass, name, name, name, name, name, text, interval, boolean),
   @extschema@.rollup_drop(text), @extschema@.rollup_rebuild(text), @extschema@.rollup_refresh(text),
-  @extschema@.rollup_refresh_all(), @extschema@.rollup_schedule(text, text), @extschema@.rollup_unschedule(text),
+  @extschema@.rollup_refresh_all(),
   learnalytics_internal.rollup_begin(text),
-  @extschema@.la_cron_schedule(text, text, text), learnalytics_internal.rollup_capture()
+  learnalytics_internal.rollup_capture(), learnalytics_internal.job_rollup_refresh(jsonb)
   TO learnalytics_admin;
 GRANT EXECUTE ON FUNCTION learnalytics_internal.rollup_columns(@extschema@.rollup)
   TO learnalytics_admin;

@@ -6,7 +6,8 @@
 -- core (issue 12): pg_cron's settings are read through pg_cron_settings(), so that an admin who is
 -- not superuser can schedule; the same text as src/sql/core.sql.
 -- What pg_cron's two server settings say: whether it is in shared_preload_libraries, and the
--- database it runs in (cron.database_name; NULL when pg_cron is not loaded). Both settings are
+-- database it runs in (cron.database_name, or pg_cron's default, postgres, when it is not loaded:
+-- the one place that reads the regex and the fallback). Both settings are
 -- readable by superusers only, so this runs with the extension owner's rights; it reads the two
 -- settings and nothing else (no argument, no user-defined function, operator or type), so that a
 -- learnalytics_admin who is not superuser can use the scheduling helpers.
@@ -17,7 +18,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT pg_catalog.current_setting('shared_preload_libraries')
            OPERATOR(pg_catalog.~) '(^|[\s,"])pg_cron($|[\s,"])',
-         pg_catalog.current_setting('cron.database_name', true)
+         coalesce(pg_catalog.current_setting('cron.database_name', true), 'postgres')
 $$;
 
 COMMENT ON FUNCTION learnalytics_internal.pg_cron_settings() IS
@@ -39,10 +40,10 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Add pg_cron to shared_preload_libraries in postgresql.conf and restart the server.';
   END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+  IF NOT @extschema@.pg_cron_available() THEN
     RAISE EXCEPTION 'pg_cron is not installed in database "%"', pg_catalog.current_database()
       USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = pg_catalog.format('cron.database_name is %L.', coalesce(cron_db, 'postgres')),
+            DETAIL = pg_catalog.format('cron.database_name is %L.', cron_db),
             HINT = 'Run CREATE EXTENSION pg_cron in the database named by cron.database_name, and '
                    'schedule jobs for other databases with cron.schedule_in_database().';
   END IF;
@@ -76,7 +77,7 @@ DECLARE
 BEGIN
   SELECT e.extversion INTO ext_version FROM pg_extension e WHERE e.extname = 'learnalytics';
   lib_version := @extschema@.library_version();
-  cron_here := EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron');
+  cron_here := @extschema@.pg_cron_available();
   SELECT c.preloaded, c.database_name INTO preloaded, cron_db FROM learnalytics_internal.pg_cron_settings() c;
 
   component := 'extension version'; value := ext_version; ok := true; hint := NULL;
@@ -93,7 +94,7 @@ BEGIN
   RETURN NEXT;
   component := 'pg_cron installed here'; value := cron_here::text; ok := cron_here;
   hint := CASE WHEN NOT ok THEN format('Scheduling runs from the database named by cron.database_name (%s).',
-                                       coalesce(cron_db, 'unset')) END;
+                                       cron_db) END;
   RETURN NEXT;
 END
 $$;
