@@ -128,15 +128,15 @@ $$;
 COMMENT ON FUNCTION learnalytics_internal.job_arg_text(text, jsonb, text) IS
 'a job argument that must be a JSON string; NULL when absent';
 
--- Run a job of a kind through its handler, or only validate its arguments (job_schedule).
-CREATE FUNCTION learnalytics_internal.job_dispatch(kind_name text, args jsonb, validate_only boolean)
-RETURNS text
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+-- The handler of a job kind, after checking the kind and the arguments (a JSON object, without the
+-- reserved key validate_only): the one check of a job before it is run or written into a command.
+CREATE FUNCTION learnalytics_internal.job_handler(kind_name text, args jsonb)
+RETURNS regprocedure
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  h   regprocedure;
-  res text;
+  h regprocedure;
 BEGIN
   SELECT k.handler INTO h FROM @extschema@.job_kind k WHERE k.kind = kind_name;
   IF h IS NULL THEN
@@ -151,6 +151,23 @@ BEGIN
   IF args ? 'validate_only' THEN
     RAISE EXCEPTION 'job argument "validate_only" is reserved' USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  RETURN h;
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.job_handler(text, jsonb) IS
+'the handler of a job kind, after checking the kind and that the arguments are a JSON object without the reserved key validate_only';
+
+-- Run a job of a kind through its handler, or only validate its arguments (job_schedule).
+CREATE FUNCTION learnalytics_internal.job_dispatch(kind_name text, args jsonb, validate_only boolean)
+RETURNS text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  h   regprocedure;
+  res text;
+BEGIN
+  h := learnalytics_internal.job_handler(kind_name, args);
   EXECUTE format('SELECT %s($1)', learnalytics_internal.routine_name(h)) INTO res
     USING CASE WHEN validate_only THEN args || '{"validate_only": true}' ELSE args END;
   RETURN res;
@@ -228,18 +245,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   PERFORM learnalytics_internal.cron_job_name(job_name);
-  IF NOT EXISTS (SELECT 1 FROM @extschema@.job_kind k WHERE k.kind = job_command.kind) THEN
-    RAISE EXCEPTION 'unknown job kind "%"', kind
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Kinds: ' || (SELECT string_agg(k.kind, ', ' ORDER BY k.kind) FROM @extschema@.job_kind k) || '.';
-  END IF;
-  IF args IS NULL OR jsonb_typeof(args) <> 'object' THEN
-    RAISE EXCEPTION 'job arguments must be a JSON object, not %', coalesce(args::text, 'NULL')
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF args ? 'validate_only' THEN
-    RAISE EXCEPTION 'job argument "validate_only" is reserved' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM learnalytics_internal.job_handler(kind, args);
   IF max_attempts IS NULL OR max_attempts NOT BETWEEN 1 AND 10 OR retry_delay IS NULL
      OR retry_delay < '0'::interval OR retry_delay > '10 minutes'::interval THEN
     RAISE EXCEPTION 'a job makes 1 to 10 attempts, with a retry delay up to 10 minutes'
@@ -423,7 +429,8 @@ COMMENT ON FUNCTION learnalytics_internal.cron_history_prune(timestamptz, boolea
 -- superuser also needs USAGE on schema cron from the DBA, doc/pg_cron.md); analysts read the
 -- kinds and the runs. Nobody writes job_kind.
 GRANT EXECUTE ON FUNCTION learnalytics_internal.routine_name(regprocedure),
-  learnalytics_internal.job_dispatch(text, jsonb, boolean), @extschema@.job_execute_once(text, jsonb),
+  learnalytics_internal.job_handler(text, jsonb), learnalytics_internal.job_dispatch(text, jsonb, boolean),
+  @extschema@.job_execute_once(text, jsonb),
   learnalytics_internal.job_command(text, text, jsonb, integer, interval),
   learnalytics_internal.cron_schedule(text, text, text),
   @extschema@.job_schedule(text, text, text, jsonb, integer, interval), learnalytics_internal.cron_job_id(text),
