@@ -29,6 +29,48 @@ INSERT INTO @extschema@.alert_channel (name, kind, description, builtin) VALUES
   ('coach_call', 'human', 'a coach calls', true),
   ('instructor_intervention', 'human', 'the instructor intervenes', true);
 
+-- The rows of alert_channel, alert_template and alert_rule with builtin come with the extension:
+-- pg_dump leaves them out (pg_extension_config_dump ... WHERE NOT builtin) and CREATE EXTENSION
+-- makes them again on a restore. So only the extension's script (a superuser) sets or clears the
+-- flag: a row an admin marked built in would be lost by a dump, and a shipped row it unmarked would
+-- be dumped and collide with the one CREATE EXTENSION makes, failing the restore of the whole table.
+CREATE FUNCTION learnalytics_internal.builtin_row_check(tab text, name text, new_builtin boolean, old_builtin boolean)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF new_builtin IS DISTINCT FROM coalesce(old_builtin, false)
+     AND NOT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user), false) THEN
+    RAISE EXCEPTION '% "%": only a superuser sets or clears builtin', tab, name
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'Built-in rows come with the extension and are not dumped.',
+            HINT = 'Leave builtin out (false): pg_dump keeps the rows you write.';
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.builtin_row_check(text, text, boolean, boolean) IS
+'insufficient_privilege unless the builtin flag of a row of alert_channel, alert_template or alert_rule is unchanged (false for a new row) or the writer is a superuser';
+
+CREATE FUNCTION learnalytics_internal.alert_channel_check()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    RETURN OLD;
+  END IF;
+  PERFORM learnalytics_internal.builtin_row_check(TG_TABLE_NAME, NEW.name, NEW.builtin,
+                                                  CASE WHEN TG_OP = 'UPDATE' THEN OLD.builtin END);
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.alert_channel_check() IS
+'trigger: only a superuser sets or clears a channel''s builtin flag (builtin_row_check)';
+CREATE TRIGGER alert_channel_check BEFORE INSERT OR UPDATE ON @extschema@.alert_channel
+FOR EACH ROW EXECUTE FUNCTION learnalytics_internal.alert_channel_check();
+
 -- Templates: what a rule's condition is. One row per template, registered by the block of the
 -- template in alert_templates.sql (or by an admin, for a template of its own): the rule parameters
 -- it uses, the function that finds the learners matching a rule of it on a day, and optionally a
@@ -207,6 +249,8 @@ BEGIN
   IF TG_OP = 'DELETE' THEN
     RETURN OLD;
   END IF;
+  PERFORM learnalytics_internal.builtin_row_check(TG_TABLE_NAME, NEW.name, NEW.builtin,
+                                                  CASE WHEN TG_OP = 'UPDATE' THEN OLD.builtin END);
   FOREACH purpose IN ARRAY ARRAY['candidates', 'replay'] LOOP
     fn := CASE purpose WHEN 'candidates' THEN NEW.candidates ELSE NEW.replay END;
     CONTINUE WHEN fn IS NULL;
@@ -328,6 +372,8 @@ BEGIN
     END IF;
     RETURN OLD;
   END IF;
+  PERFORM learnalytics_internal.builtin_row_check(TG_TABLE_NAME, NEW.name, NEW.builtin,
+                                                  CASE WHEN TG_OP = 'UPDATE' THEN OLD.builtin END);
   NEW.family := coalesce(NEW.family, NEW.name);
   IF TG_OP = 'UPDATE' THEN
     IF (to_jsonb(NEW) - ARRAY['version', 'updated_at', 'enabled', 'description'])
@@ -449,4 +495,5 @@ GRANT SELECT ON @extschema@.alert_channel, @extschema@.alert_template, @extschem
 GRANT EXECUTE ON FUNCTION learnalytics_internal.rule_validate(@extschema@.alert_rule),
   learnalytics_internal.template_function(regprocedure, text, text, boolean), @extschema@.rule_with_overrides(text, jsonb)
   TO learnalytics_analyst;
-GRANT EXECUTE ON FUNCTION @extschema@.rule_copy(text, text, jsonb, boolean) TO learnalytics_admin;
+GRANT EXECUTE ON FUNCTION @extschema@.rule_copy(text, text, jsonb, boolean),
+  learnalytics_internal.builtin_row_check(text, text, boolean, boolean) TO learnalytics_admin;

@@ -216,7 +216,9 @@ BEGIN
     INSERT INTO @extschema@.job_run (job, kind, attempt, started_at, finished_at, ok, error)
     VALUES (job, kind, attempt, t0, pg_catalog.clock_timestamp(), false, st || ': ' || err);
     IF attempt < max_attempts THEN
-      PERFORM pg_catalog.pg_sleep(pg_catalog.date_part('epoch', retry_delay) * attempt);
+      -- a procedure with COMMIT cannot pin search_path: every operator here has exact built-in
+      -- argument types or is qualified, so no operator of the caller's search path is chosen
+      PERFORM pg_catalog.pg_sleep(pg_catalog.date_part('epoch', retry_delay) OPERATOR(pg_catalog.*) attempt::float8);
     END IF;
   END LOOP;
   COMMIT;
@@ -252,8 +254,11 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   -- (%s: @extschema@ in a string literal is substituted already quoted; IMMUTABLE, no lookup)
-  RETURN format('CALL %s.job_execute(%L, %L, %L::jsonb, %s, %L)', '@extschema@', job_name, kind, args::text,
-                max_attempts, learnalytics_internal.interval_text(retry_delay));
+  -- Every argument carries its type: an untyped literal would let an overload of job_execute that
+  -- a role with CREATE on the extension's schema added (text for the interval, say) win the call,
+  -- and pg_cron runs the command with the rights of whoever scheduled it, a superuser too.
+  RETURN format('CALL %s.job_execute(%L::text, %L::text, %L::jsonb, %s::integer, %L::interval)', '@extschema@',
+                job_name, kind, args::text, max_attempts, learnalytics_internal.interval_text(retry_delay));
 END
 $$;
 COMMENT ON FUNCTION learnalytics_internal.job_command(text, text, jsonb, integer, interval) IS

@@ -25,7 +25,7 @@ grep -q '22023' <<<"$out" || { echo "bad argument: expected 22023, got: $out"; f
 out=$(psql -X -q -d "$other" -v VERBOSITY=verbose \
   -c "SELECT learnalytics.job_schedule('retention', '17 3 * * *', 'retention_run')" 2>&1)
 expect_err="pg_cron lives in database \"$LA_DB\", not in \"$other\""
-expect_hint="HINT:  Run in database $LA_DB: SELECT cron.schedule_in_database('learnalytics:retention', '17 3 * * *', 'CALL learnalytics.job_execute(''retention'', ''retention_run'', ''{}''::jsonb, 3, ''10 seconds'')', '$other');"
+expect_hint="HINT:  Run in database $LA_DB: SELECT cron.schedule_in_database('learnalytics:retention', '17 3 * * *', 'CALL learnalytics.job_execute(''retention''::text, ''retention_run''::text, ''{}''::jsonb, 3::integer, ''10 seconds''::interval)', '$other');"
 grep -q '55000' <<<"$out" || { echo "expected 55000, got: $out"; fail=1; }
 grep -qF "$expect_err" <<<"$out" || { echo "expected the error: $expect_err; got: $out"; fail=1; }
 grep -qxF "$expect_hint" <<<"$out" || { echo "expected the hint: $expect_hint; got: $out"; fail=1; }
@@ -38,7 +38,7 @@ SELECT jobname || ' ' || database || ' ' || command FROM cron.job WHERE jobname 
 SELECT cron.unschedule('learnalytics:retention');
 SQL
 )
-want="learnalytics:retention $other CALL learnalytics.job_execute('retention', 'retention_run', '{}'::jsonb, 3, '10 seconds')"
+want="learnalytics:retention $other CALL learnalytics.job_execute('retention'::text, 'retention_run'::text, '{}'::jsonb, 3::integer, '10 seconds'::interval)"
 grep -qxF "$want" <<<"$got" || { echo "the hint's call did not make the job: $got"; fail=1; }
 [ $fail = 0 ] && echo "job_schedule from another database: refused with the cron.schedule_in_database() call"
 exit $fail
