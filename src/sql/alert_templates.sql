@@ -28,7 +28,7 @@ BEGIN
                        WHEN 'dwell' THEN extract(epoch FROM a.dwell)::float8 ELSE a.weight::float8 END)
                  FROM %1$I.daily_activity(c.summary, $2, $2) a),
               (%1$I.engagement_baseline(c.summary, $2, ($1).baseline_days, ($1).metric)).mean,
-              %1$I.dip_ratio(c.summary, $2, ($1).baseline_days, ($1).metric),
+              %1$I.dip_ratio(c.summary, $2, ($1).baseline_days, ($1).metric, 1),
               c.p, c.business_weight,
               jsonb_build_object('metric', ($1).metric, 'days_inactive', %1$I.days_inactive(c.summary, $2))
          FROM (SELECT e.learner, e.course, e.business_weight, le.summary,
