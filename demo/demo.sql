@@ -33,8 +33,7 @@ SELECT engagement_refresh('oulad.activity', 'enrolment', 'ts', 'clicks') AS summ
 \ir replay.sql
 SELECT count(*) AS learners_replayed, count(withdrew_day) AS withdrew_during_course,
        round(100.0 * count(withdrew_day) / count(*), 1) AS withdrawal_pct,
-       (SELECT count(*) FROM replay.student_day) AS registered_student_days,
-       (SELECT round(100 * avg(withdraws_within_30::int), 2) FROM replay.student_day) AS base_withdraw30_pct
+       (SELECT count(*) FROM replay.student_day) AS registered_student_days
 FROM replay.population;
 
 -- the biggest replayed presentation, for the day-by-day views
@@ -42,7 +41,8 @@ SELECT presentation AS demo_presentation FROM replay.population GROUP BY 1 ORDER
 
 \echo
 \echo '== 4. at risk on course day 60 of' :demo_presentation '(what a tutor would see that morning) =='
-\echo 'Rules: default dip (events below 60% of the 14-day mean for 3+ days) and inactivity (21+ days without a click).'
+\echo 'Rules: dip_events_60_14_3 (the default dip: events below 60% of the 14-day mean for 3+ days) and inactive_21d'
+\echo '(21+ days without a click), copies of the shipped engagement_dip and inactivity rules; rule_matches() on that day.'
 \echo 'what_happened is hindsight, shown only to judge the rules; nobody knows it on day 60. A sample of 12:'
 SELECT count(*) AS registered,
        count(*) FILTER (WHERE dip_rule) AS dip_rule_flags,
@@ -70,40 +70,59 @@ FROM unnest('{14,30,60,90,120,180}'::int[]) d CROSS JOIN LATERAL replay.at_risk(
 GROUP BY d ORDER BY d;
 
 \echo
-\echo '== 6. replay over every complete presentation: a small grid of rule settings =='
-\echo 'dip T%/Bd/Pd: events below T% of the B-day mean for P days in a row (dip_alerts); inactive Nd: N days without a click.'
-SELECT sum(replay.replay_dip_rule(format('dip %s%%/%sd/%sd', (t * 100)::int, b, p), t, b, p)) AS dip_alerts
-FROM unnest('{0.6,0.3,0.1}'::numeric[]) t, unnest('{14,28}'::int[]) b, unnest('{3,7,14}'::int[]) p \gset
-SELECT sum(replay.replay_inactivity_rule(format('inactive %sd', n), n)) AS inactivity_alerts
-FROM unnest('{7,10,14,21,28}'::int[]) n \gset
-CREATE TABLE replay.quality AS SELECT * FROM replay.rule_quality;
-\echo 'precision = alerted learners who later withdrew; recall = withdrawals preceded by an alert; lead = days from the'
-\echo 'first alert to unregistration (median); lift = P(unregistered within 30 days | alert) / P(same | any registered day).'
-SELECT rule, alerts, alerted_pct, precision_pct, recall_pct, median_lead_days AS lead_days,
+\echo '== 6. replay over every complete presentation: a small grid of rule settings, rule_replay() =='
+\echo 'dip T%/Bd/Pd: events below T% of the B-day mean for P days in a row (rule dip_events_T_B_P, a copy of'
+\echo 'engagement_dip); inactive Nd: N days without a click (rule inactive_Nd, a copy of inactivity). Each cell is'
+\echo 'rule_replay(rule, from, to, outcomes => ''replay.engine_outcome'', horizon_days => 30), per presentation'
+\echo '(overrides => {"course": ...}) and over all of them. The inactivity replays run day by day: this takes a while.'
+CREATE TABLE replay.quality AS
+SELECT g.rule, g.label, s.presentation, q.learners_enrolled AS learners, q.dropouts AS withdrawals, q.alerts,
+       round((100 * q.touched_share)::numeric, 1) AS alerted_pct,
+       round((100 * q.precision)::numeric, 1) AS precision_pct, round((100 * q.recall)::numeric, 1) AS recall_pct,
+       q.lead_time_median AS median_lead_days,
+       round((100 * q.alert_dropout_rate)::numeric, 2) AS alert_withdraw30_pct,
+       round((100 * q.base_dropout_rate)::numeric, 2) AS base_withdraw30_pct,
+       round(q.lift::numeric, 2) AS lift
+FROM replay.grid g CROSS JOIN replay.scope s
+CROSS JOIN LATERAL rule_replay(g.rule, s.from_day, s.to_day, outcomes => 'replay.engine_outcome', horizon_days => 30,
+                               overrides => s.overrides, learner_column => 'learner', outcome_column => 'outcome',
+                               time_column => 'outcome_day', dropout_values => '{withdrawn}') q;
+\echo 'Definitions (the engine''s, doc/alerts.md): precision = alerted learners who withdrew within 30 days of an alert;'
+\echo 'recall = withdrawals with an alert in the 30 days before; lead = days from the first of those alerts to'
+\echo 'unregistration (median); lift = P(unregistered within 30 days | alert) / P(same | any learner-day at risk).'
+SELECT label AS rule, alerts, alerted_pct, precision_pct, recall_pct, median_lead_days AS lead_days,
        alert_withdraw30_pct AS alert_wd30_pct, base_withdraw30_pct AS base_wd30_pct, lift
 FROM replay.quality WHERE presentation = 'all'
-ORDER BY lift DESC, rule;
+ORDER BY lift DESC, label;
 
-SELECT rule AS best_rule FROM replay.quality WHERE presentation = 'all' AND recall_pct >= 30
-ORDER BY lift DESC, rule LIMIT 1 \gset
-SELECT rule AS best_dip FROM replay.quality WHERE presentation = 'all' AND rule LIKE 'dip%'
-ORDER BY lift DESC, rule LIMIT 1 \gset
+SELECT rule AS best_rule, label AS best_rule_label FROM replay.quality WHERE presentation = 'all' AND recall_pct >= 30
+ORDER BY lift DESC, label LIMIT 1 \gset
+SELECT rule AS best_dip, label AS best_dip_label FROM replay.quality
+WHERE presentation = 'all' AND rule IN (SELECT rule FROM replay.grid WHERE source = 'engagement_dip')
+ORDER BY lift DESC, label LIMIT 1 \gset
 
 \echo
 \echo '== 7. the default against the settings that carry signal, per presentation =='
-\echo 'default: dip 60%/14d/3d; best dip setting:' :'best_dip' '; best overall (recall >= 30%):' :'best_rule'
+\echo 'default: dip 60%/14d/3d; best dip setting:' :best_dip_label '; best overall (recall >= 30%):' :best_rule_label
 \echo 'Chosen on the same data they are scored on: check that the lift holds in each presentation before trusting it.'
-SELECT rule, presentation, learners, withdrawals, alerts, alerted_pct, precision_pct, recall_pct,
+SELECT label AS rule, presentation, learners, withdrawals, alerts, alerted_pct, precision_pct, recall_pct,
        median_lead_days AS lead_days, lift
 FROM replay.quality
-WHERE rule IN ('dip 60%/14d/3d', :'best_dip', :'best_rule')
-ORDER BY rule = 'dip 60%/14d/3d' DESC, rule LIKE 'dip%' DESC, rule, presentation = 'all', presentation;
+WHERE rule IN ('dip_events_60_14_3', :'best_dip', :'best_rule')
+ORDER BY rule = 'dip_events_60_14_3' DESC, rule LIKE 'dip%' DESC, rule, presentation = 'all', presentation;
 
 \echo
 \echo '== 8. alert volume per course week, every replayed presentation (what the team would have to handle) =='
+\echo 'The alerts of the three rules, from rule_replay_alerts() (course week = days since day 0 of the presentation / 7).'
+CREATE TABLE replay.alert AS
+SELECT r.rule, a.learner AS enrolment, a.day - p.start_date AS day
+FROM (SELECT DISTINCT unnest(ARRAY['dip_events_60_14_3', :'best_dip', :'best_rule']) AS rule) r
+CROSS JOIN (SELECT min(from_day) AS from_day, max(to_day) AS to_day FROM replay.scope) s
+CROSS JOIN LATERAL rule_replay_alerts(r.rule, s.from_day, s.to_day) a
+JOIN replay.population p ON p.enrolment = a.learner;
 SELECT w.week, count(DISTINCT d.enrolment) AS registered,
        count(DISTINCT d.enrolment) FILTER (WHERE p.withdrew_day BETWEEN 7 * w.week + 1 AND 7 * w.week + 7) AS withdrew,
-       (SELECT count(*) FROM replay.alert a WHERE a.rule = 'dip 60%/14d/3d' AND a.day / 7 = w.week) AS "dip default",
+       (SELECT count(*) FROM replay.alert a WHERE a.rule = 'dip_events_60_14_3' AND a.day / 7 = w.week) AS "dip default",
        (SELECT count(*) FROM replay.alert a WHERE a.rule = :'best_dip' AND a.day / 7 = w.week) AS "best dip",
        (SELECT count(*) FROM replay.alert a WHERE a.rule = :'best_rule' AND a.day / 7 = w.week) AS "best rule"
 FROM (SELECT DISTINCT day / 7 AS week FROM replay.student_day) w
@@ -143,38 +162,7 @@ ORDER BY presentation LIKE 'all %', presentation;
 \echo 'in the data (left out of the replays, counted here as withdrawn).'
 
 \echo
-\echo '== 10. the same default dip rule through the alert-rules engine: rule_replay() =='
--- the span of the replayed presentations (OULAD: 2013-2014; the synthetic data: other years)
-SELECT min(p.start_date) AS replay_from, max(p.start_date + p.length_days) + 31 AS replay_to
-FROM oulad.presentation p WHERE p.clicks_complete \gset
-\echo 'The engine reads enrolments through learning_source (here a view over replay.population) and the stored summaries;'
-\echo 'its metrics use its own definitions (doc/alerts.md): precision per alerted learner within the horizon, lift per'
-\echo 'alert against learner-days at risk. The alert days must equal those of demo/replay.sql for the same rule.'
-INSERT INTO learning_source VALUES ('enrolment', 'replay.engine_enrolment',
-  '{"learner": "learner", "course": "course", "enrolled_at": "enrolled_at", "left_at": "left_at"}');
-SELECT rule, alerts, learners_enrolled, learners_touched, round((100 * touched_share)::numeric, 1) AS touched_pct,
-       dropouts, dropouts_alerted, round((100 * precision)::numeric, 1) AS precision_pct, round((100 * recall)::numeric, 1) AS recall_pct,
-       lead_time_median, round(lift::numeric, 2) AS lift
-FROM rule_replay('engagement_dip', :'replay_from', :'replay_to', outcomes => 'replay.engine_outcome',
-                 horizon_days => 30, overrides => '{"metric": "events", "threshold": 0.6, "baseline_days": 14, "fire_after": 3}',
-                 learner_column => 'learner', outcome_column => 'outcome', time_column => 'outcome_day',
-                 dropout_values => '{withdrawn}');
-\echo 'Same alert days as section 6''s "dip 60%/14d/3d" (the engine against demo/replay.sql):'
-WITH engine AS (
-  SELECT learner AS enrolment, day FROM rule_replay_alerts('engagement_dip', :'replay_from', :'replay_to',
-    '{"metric": "events", "threshold": 0.6, "baseline_days": 14, "fire_after": 3}')
-), demo AS (
-  SELECT a.enrolment, p.start_date + a.day AS day
-  FROM replay.alert a JOIN replay.population p USING (enrolment)
-  WHERE a.rule = 'dip 60%/14d/3d'
-)
-SELECT (SELECT count(*) FROM engine) AS engine_alerts, (SELECT count(*) FROM demo) AS demo_alerts,
-       (SELECT count(*) FROM (SELECT * FROM engine EXCEPT SELECT * FROM demo) x) AS only_engine,
-       (SELECT count(*) FROM (SELECT * FROM demo EXCEPT SELECT * FROM engine) x) AS only_demo;
-DELETE FROM learning_source WHERE kind = 'enrolment';
-
-\echo
-\echo '== 11. learning statements: the first four weeks of' :demo_presentation 'as xAPI statements, through the bulk path =='
+\echo '== 10. learning statements: the first four weeks of' :demo_presentation 'as xAPI statements, through the bulk path =='
 \echo 'Each OULAD event (one resource used on one day) becomes an xAPI statement by an account Agent. INSERT into the view'
 \echo 'xapi_statement_stream runs the same load as COPY of NDJSON would: validation, ids, pseudonyms, new months (doc/xapi.md).'
 CREATE TEMP VIEW demo_statements AS

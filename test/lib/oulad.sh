@@ -3,7 +3,8 @@
 # LA_OULAD_DIR to $LA_SHARED/data/oulad and defines
 #   oulad_need_data  skips the current check ("skipped: <file> absent") when the data is missing;
 #   oulad_psql       psql on $LA_DB that stops at the first error, with the dataset directory
-#                    (:dir), the checks report (:checks) and the demo's replay code (:replay) as
+#                    (:dir), the checks report (:checks) and demo/replay.sql (:replay: the demo's
+#                    population mapped onto the alert-rules engine, and its named rules) as
 #                    variables.
 LA_OULAD_DIR="$LA_SHARED/data/oulad"
 oulad_need_data() {
