@@ -37,6 +37,35 @@ la_t_cleanup_add end_cpid
 fail=0
 q() { la_t_psql -c "$1"; }
 
+# wait (bounded) until the load of session $1 holds ROW EXCLUSIVE on the store; $2 names it
+wait_store_lock() {
+  local held=""
+  for _ in $(seq 1 600); do
+    held=$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+               WHERE l.relation = 'learnalytics.xapi_statements'::regclass AND l.granted
+                 AND l.mode = 'RowExclusiveLock' AND a.query LIKE 'COPY learnalytics.xapi_statement_stream%'")
+    [ "$held" = 1 ] && break
+    sleep 0.1
+  done
+  [ "$held" = 1 ] || { echo "$2 never held its lock on the store; it printed: $(la_t_session_output "$1")"; exit 1; }
+}
+
+# run SELECT '$1 ' || $2 in a background psql (output to $3, pid in cpid), then wait (bounded)
+# until it has finished or waits for a lock: state is finished, waiting, or empty
+start_and_watch() {
+  psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$LA_DB" -c "SELECT '$1 ' || $2" >"$3" 2>&1 &
+  cpid=$!
+  state=""
+  local w
+  for _ in $(seq 1 600); do
+    if ! kill -0 "$cpid" 2>/dev/null; then state=finished; break; fi
+    w=$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE NOT l.granted AND a.query LIKE 'SELECT ''$1 ''%'")
+    if [ "$w" -gt 0 ] 2>/dev/null; then state=waiting; break; fi
+    sleep 0.1
+  done
+}
+
 # statements FROM..TO (id numbers) of timestamp TS, one NDJSON line each
 stmts() {
   local i
@@ -58,28 +87,10 @@ la_t_session_open load
 } | la_t_session_send load
 
 # wait (bounded) until the load's backend holds ROW EXCLUSIVE on the store
-held=""
-for _ in $(seq 1 600); do
-  held=$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-             WHERE l.relation = 'learnalytics.xapi_statements'::regclass AND l.granted
-               AND l.mode = 'RowExclusiveLock' AND a.query LIKE 'COPY learnalytics.xapi_statement_stream%'")
-  [ "$held" = 1 ] && break
-  sleep 0.1
-done
-[ "$held" = 1 ] || { echo "the load never held its lock on the store; it printed: $(la_t_session_output load)"; exit 1; }
+wait_store_lock load 'the load'
 
 # the creator, in the background; the load goes on once it has finished or waits for a lock
-psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$LA_DB" \
-  -c "SELECT 'created ' || learnalytics.xapi_create_partitions('2031-06-15', '2031-08-15')" >"$work/create.out" 2>&1 &
-cpid=$!
-state=""
-for _ in $(seq 1 600); do
-  if ! kill -0 "$cpid" 2>/dev/null; then state=finished; break; fi
-  w=$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-          WHERE NOT l.granted AND a.query LIKE 'SELECT ''created ''%'")
-  if [ "$w" -gt 0 ] 2>/dev/null; then state=waiting; break; fi
-  sleep 0.1
-done
+start_and_watch created "learnalytics.xapi_create_partitions('2031-06-15', '2031-08-15')" "$work/create.out"
 echo "creator: $state"
 [ -n "$state" ] || { echo "the creator neither finished nor waited for a lock"; exit 1; }
 
@@ -149,26 +160,8 @@ la_t_session_open load2
   echo "COPY learnalytics.xapi_statement_stream FROM STDIN (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02');"
   stmts 9001 9100 2031-03-21T08:00:00Z
 } | la_t_session_send load2
-held=""
-for _ in $(seq 1 600); do
-  held=$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-             WHERE l.relation = 'learnalytics.xapi_statements'::regclass AND l.granted
-               AND l.mode = 'RowExclusiveLock' AND a.query LIKE 'COPY learnalytics.xapi_statement_stream%'")
-  [ "$held" = 1 ] && break
-  sleep 0.1
-done
-[ "$held" = 1 ] || { echo "the second load never held its lock on the store; it printed: $(la_t_session_output load2)"; exit 1; }
-psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$LA_DB" \
-  -c "SELECT 'dropped ' || learnalytics.xapi_drop_partitions('2030-02-01')" >"$work/drop.out" 2>&1 &
-cpid=$!
-state=""
-for _ in $(seq 1 600); do
-  if ! kill -0 "$cpid" 2>/dev/null; then state=finished; break; fi
-  w=$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-          WHERE NOT l.granted AND a.query LIKE 'SELECT ''dropped ''%'")
-  if [ "$w" -gt 0 ] 2>/dev/null; then state=waiting; break; fi
-  sleep 0.1
-done
+wait_store_lock load2 'the second load'
+start_and_watch dropped "learnalytics.xapi_drop_partitions('2030-02-01')" "$work/drop.out"
 echo "dropper: $state"
 [ "$state" = waiting ] || { echo "expected xapi_drop_partitions to wait for the load"; fail=1; }
 {
