@@ -28,6 +28,7 @@ OBJS         = \
 	src/roi/roi_accessors.o \
 	src/roi/compare.o \
 	src/roi/stats.o \
+	src/model/logit.o \
 	src/xapi/walk.o \
 	src/xapi/validate.o \
 	src/xapi/agents.o \
@@ -58,6 +59,11 @@ SQL_PARTS    = \
 	src/sql/alert_evaluation.sql \
 	src/sql/alert_templates.sql \
 	src/sql/alert_replay.sql \
+	src/sql/model.sql \
+	src/sql/risk_features.sql \
+	src/sql/risk_model.sql \
+	src/sql/risk_evaluation.sql \
+	src/sql/risk_alerts.sql \
 	src/sql/roi.sql \
 	src/sql/performance.sql \
 	src/sql/experiments.sql \

@@ -11,6 +11,8 @@ PACKAGES=(
   postgresql-client-15       # psql, pg_dump
   r-mathlib                  # libRmath + Rmath.h: t distribution for comparisons (src/roi/compare.c)
   python3-scipy              # tests only: independent reference for the statistics (test/t/61_*)
+  python3-sklearn            # tests and benchmarks only: independent fit of the risk model
+  python3-statsmodels        # tests only: independent fit of the risk model (unpenalised)
   python3-jsonschema         # tests only: META.json against the PGXN meta spec (test/t/90_pgxn.sh)
   python3-regex              # tests only: the PGXN schema's patterns use Rust regex syntax (same)
   make gcc
