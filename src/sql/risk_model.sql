@@ -314,8 +314,8 @@ BEGIN
   IF to_regclass('pg_temp.risk_model_oof') IS NOT NULL THEN
     DROP VIEW pg_temp.risk_model_oof;
   END IF;
-  IF to_regclass('pg_temp.risk_model_fold') IS NOT NULL THEN
-    DROP VIEW pg_temp.risk_model_fold;
+  IF to_regclass('pg_temp.risk_model_training') IS NOT NULL THEN
+    DROP VIEW pg_temp.risk_model_training;
   END IF;
   IF to_regclass('pg_temp.risk_model_rows') IS NOT NULL THEN
     DROP TABLE pg_temp.risk_model_rows;
@@ -347,15 +347,15 @@ BEGIN
     wexpr := format('CASE WHEN t.label THEN %s ELSE %s END',
                     n::float8 / (2 * npos), n::float8 / (2 * (n - npos)));
   END IF;
-  IF to_regclass('pg_temp.risk_model_fold') IS NOT NULL THEN
-    DROP VIEW pg_temp.risk_model_fold;
+  IF to_regclass('pg_temp.risk_model_training') IS NOT NULL THEN
+    DROP VIEW pg_temp.risk_model_training;
   END IF;
-  EXECUTE format('CREATE TEMP VIEW risk_model_fold AS SELECT %s, t.label, %s AS w '
+  EXECUTE format('CREATE TEMP VIEW risk_model_training AS SELECT %s, t.label, %s AS w '
                  'FROM pg_temp.risk_model_rows t WHERE %s',
                  (SELECT string_agg(format('t.%I', f), ', ' ORDER BY o) FROM unnest(features) WITH ORDINALITY u (f, o)),
                  wexpr, CASE WHEN skip_fold IS NULL THEN 'true' ELSE format('t.fold <> %s', skip_fold) END);
   SELECT * INTO fit
-    FROM @extschema@.logit_fit(to_regclass('pg_temp.risk_model_fold'), features, 'label', 'w', lambda);
+    FROM @extschema@.logit_fit(to_regclass('pg_temp.risk_model_training'), features, 'label', 'w', lambda);
   coef := fit.coef; center := fit.center; scale := fit.scale; iterations := fit.iterations;
   converged := fit.converged; loglik := fit.loglik; num_rows := fit.num_rows; positives := fit.positives;
   constant_features := fit.constant_features;
