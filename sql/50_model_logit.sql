@@ -148,6 +148,15 @@ SELECT la_logit_agg('{1,2}', true, 1, NULL, '{0,Infinity}', NULL);
 SELECT la_logit_agg('{1}', true, 1, c, NULL, NULL) FROM (VALUES ('{0,1}'::float8[]), ('{0,2}')) v(c);
 SELECT la_logit_agg('{1}', true, 1, c, NULL, NULL) FROM (VALUES (NULL::float8[]), ('{0,2}')) v(c);
 SELECT la_logit_agg(array_fill(1::float8, ARRAY[1001]), true, 1, NULL, NULL, NULL);
+-- values whose squares (times the weight) leave float8: an error, never an infinity in the sums
+SELECT la_logit_agg('{1e200}', true, 1, NULL, NULL, NULL);
+SELECT la_logit_agg('{1}', true, 1, NULL, '{0}', '{1e-300}');
+SELECT la_logit_agg('{1e10}', true, 1e300, NULL, NULL, NULL);
+SELECT logit_num_rows(la_logit_agg('{1e100}', true, 1, NULL, NULL, NULL)) AS large_but_fits;
+-- scoring: an infinite linear predictor is a probability of 1 (or 0); inf - inf is an error
+SELECT logit_probability('{1e300}', '{0,1e300}', '{0}', '{1}') AS p_inf,
+       logit_probability('{-1e300}', '{0,1e300}', '{0}', '{1}') AS p_minus_inf;
+SELECT logit_probability('{10,-10}', '{0,1e308,1e308}', '{0,0}', '{1,1}');
 -- 1000 features is the limit, and works
 SELECT logit_num_rows(la_logit_agg(array_fill(1::float8, ARRAY[1000]), true, 1, NULL, NULL, NULL)) AS thousand_features;
 -- summaries of different coefficients or sizes do not merge

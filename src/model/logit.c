@@ -43,6 +43,12 @@
 /* Relative size below which a Cholesky pivot counts as zero. */
 #define LOGIT_PIVOT_TOLERANCE	1e-12
 
+/*
+ * Largest w * z_j^2 of one row: the sums of 2^63 such rows still fit a
+ * float8, so no sum of the summary can overflow to an infinity.
+ */
+#define LOGIT_MAX_ROW_TERM		1e280
+
 /* ---------------------------------------------------------------------
  * Small helpers
  * --------------------------------------------------------------------- */
@@ -193,21 +199,39 @@ LogitSigmoid(double eta, double *p, double *q)
 /*
  * LogitStandardise
  *		z[0] = 1, z[j] = (x[j-1] - center[j-1]) / scale[j-1], 0 where the
- *		scale is 0; returns the linear predictor coef . z.
+ *		scale is 0; returns the linear predictor coef . z, and in *zmax the
+ *		largest |z[j]| (infinite or NaN when one is).
  */
 static inline double
 LogitStandardise(int p, const double *x, const double *coef, const double *center,
-				 const double *scale, double *z)
+				 const double *scale, double *z, double *zmax)
 {
 	double		eta = coef[0];
+	double		m = 1.0;
 
 	z[0] = 1.0;
 	for (int j = 0; j < p; j++)
 	{
-		z[j + 1] = scale[j] == 0 ? 0.0 : (x[j] - center[j]) / scale[j];
-		eta += coef[j + 1] * z[j + 1];
+		double		zj = scale[j] == 0 ? 0.0 : (x[j] - center[j]) / scale[j];
+
+		z[j + 1] = zj;
+		eta += coef[j + 1] * zj;
+		if (!(fabs(zj) <= m))
+			m = isnan(zj) ? zj : fabs(zj);
 	}
+	*zmax = m;
 	return eta;
+}
+
+/* Report a row whose standardised features or linear predictor leave the range of float8. */
+static void
+LogitRowRange(const char *fn)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("%s: a standardised feature or the linear predictor is out of range", fn),
+			 errdetail("(x - center) / scale, or coef . z, does not fit double precision (or its square times the weight exceeds 1e280)."),
+			 errhint("Check center and scale: a scale near 0 that is not 0 blows a feature up.")));
 }
 
 /*
@@ -701,6 +725,7 @@ la_logit_sfunc(PG_FUNCTION_ARGS)
 	double		w;
 	bool		y;
 	double		z[LOGIT_MAX_FEATURES + 1];
+	double		zmax;
 	double		eta;
 	double		prob;
 	double		qrob;
@@ -758,7 +783,9 @@ la_logit_sfunc(PG_FUNCTION_ARGS)
 		LogitSameParam(fcinfo, 6, "scale", p, 1.0, LogitScale(s));
 	}
 
-	eta = LogitStandardise(p, x, LogitCoef(s), LogitCenter(s), LogitScale(s), z);
+	eta = LogitStandardise(p, x, LogitCoef(s), LogitCenter(s), LogitScale(s), z, &zmax);
+	if (unlikely(!isfinite(eta) || !(w * zmax * zmax <= LOGIT_MAX_ROW_TERM)))
+		LogitRowRange("la_logit_agg");
 	LogitSigmoid(eta, &prob, &qrob);
 	ll = y ? -LogitSoftplus(-eta) : -LogitSoftplus(eta);
 	r = w * (y ? qrob : -prob);
@@ -789,8 +816,10 @@ la_logit_sfunc(PG_FUNCTION_ARGS)
 
 		mean[j] += delta * (w / wsum);
 		m2[j] += w * delta * (x[j] - mean[j]);
+		if (unlikely(!isfinite(m2[j])))
+			LogitOverflow();
 	}
-	if (unlikely(!isfinite(s->wsum) || !isfinite(s->loglik) || !isfinite(grad[0])))
+	if (unlikely(!isfinite(s->wsum) || !isfinite(s->loglik)))
 		LogitOverflow();
 	PG_RETURN_LOGIT_P(s);
 }
@@ -1149,6 +1178,8 @@ la_logit_probability(PG_FUNCTION_ARGS)
 	const double *center;
 	const double *scale;
 	double		z[LOGIT_MAX_FEATURES + 1];
+	double		zmax;
+	double		eta;
 	double		prob;
 	double		qrob;
 
@@ -1157,7 +1188,11 @@ la_logit_probability(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("logit_probability supports at most %d features, not %d", LOGIT_MAX_FEATURES, p)));
-	LogitSigmoid(LogitStandardise(p, x, coef, center, scale, z), &prob, &qrob);
+	eta = LogitStandardise(p, x, coef, center, scale, z, &zmax);
+	/* an infinite linear predictor is a probability of 0 or 1; NaN (inf - inf) is not */
+	if (isnan(eta) || isnan(zmax))
+		LogitRowRange("logit_probability");
+	LogitSigmoid(eta, &prob, &qrob);
 	PG_RETURN_FLOAT8(prob);
 }
 
