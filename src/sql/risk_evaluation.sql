@@ -601,6 +601,9 @@ AS $$
 DECLARE
   r @extschema@.alert_rule := @extschema@.rule_with_overrides(rule_name, overrides);
 BEGIN
+  IF horizon_days IS NULL OR horizon_days NOT BETWEEN 1 AND 366 THEN
+    RAISE EXCEPTION '%: horizon_days must be between 1 and 366', 'rule_replay_evaluate' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   SELECT * INTO learners, learner_days, positive_days, dropouts, auc, auc_low, auc_high, brier, alerts,
          alerted_learners, "precision", recall, lift, lift_low, lift_high, lead_time_mean, lead_time_median,
          base_rate, verdict
@@ -630,6 +633,9 @@ AS $$
 DECLARE
   r @extschema@.alert_rule := @extschema@.rule_with_overrides(rule_name, overrides);
 BEGIN
+  IF horizon_days IS NULL OR horizon_days NOT BETWEEN 1 AND 366 THEN
+    RAISE EXCEPTION '%: horizon_days must be between 1 and 366', 'rule_replay_bias' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   RETURN QUERY SELECT * FROM @extschema@.prediction_bias(
     learnalytics_internal.rule_replay_predictions(rule_name, from_day, to_day, overrides), outcomes, attributes,
     attribute_columns, horizon_days, NULL, tolerance, dropout_values, r.tz);
