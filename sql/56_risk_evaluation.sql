@@ -53,6 +53,13 @@ FROM prediction_evaluate('ev_pred', 'ev_outcome', 3, seed => 7) a,
      prediction_evaluate('ev_pred', 'ev_outcome', 3, seed => 8) c,
      prediction_evaluate('ev_pred', 'ev_outcome', 3, bootstrap => 0) d;
 
+-- the bootstrap weights: Poisson(1) (mean 1, variance 1, P(0) = e^-1 = 0.368), from a hash
+SELECT round(avg(w), 2) AS mean, round(var_pop(w), 2) AS variance, round(avg((w = 0)::int), 3) AS zeros,
+       round(avg((w = 2)::int), 3) AS twos, max(w) AS max
+FROM (SELECT learnalytics_internal.poisson_weight('L' || i, 1, 1) AS w FROM generate_series(1, 50000) i) s;
+SELECT learnalytics_internal.poisson_weight('L1', 1, 1) = learnalytics_internal.poisson_weight('L1', 1, 1) AS same,
+       (SELECT count(DISTINCT learnalytics_internal.poisson_weight('L' || i, 2, 1)) FROM generate_series(1, 1000) i) > 3 AS varied;
+
 -- calibration, 2 bins of 16 learner-days (ordered by score, learner, day): the first 16 are at 0.2
 -- and not followed; the second holds 11 at 0.2 (C10 followed), 0.6 x 2, 0.8 x 2, 0.9: observed 5/16
 SELECT bin, n, score_min, score_max, round(mean_predicted::numeric, 6) AS mean_predicted, observed_rate,
@@ -96,6 +103,7 @@ SELECT * FROM prediction_bias('ev_pred', 'ev_outcome', 'ev_attr', '{sex,gender}'
 SELECT * FROM prediction_bias('ev_pred', 'ev_outcome', 'ev_attr', '{}', 3);
 SELECT * FROM prediction_bias('ev_pred', 'ev_outcome', 'ev_attr', '{sex}', 3, tolerance => 2);
 SELECT * FROM prediction_bias('ev_pred', 'ev_outcome', 'ev_pred', '{score}', 3);   -- one row per learner
+SELECT * FROM prediction_bias('ev_pred', 'ev_outcome', 'ev_attr', ARRAY[repeat('x', 64)], 3);
 
 -- privileges: analysts evaluate, viewers do not
 CREATE ROLE la_t_ev_analyst IN ROLE learnalytics_analyst;

@@ -461,6 +461,10 @@ BEGIN
   PERFORM learnalytics_internal.require_trusted_relation(attributes, 'prediction_bias attributes');
   PERFORM learnalytics_internal.require_column(attributes, 'learner', NULL, 'prediction_bias attributes');
   FOREACH col IN ARRAY attribute_columns LOOP
+    IF octet_length(col) > 63 THEN   -- a longer name would be truncated to another column's
+      RAISE EXCEPTION 'prediction_bias attributes: column name "%" is too long', col
+        USING ERRCODE = 'name_too_long', DETAIL = 'Column names have at most 63 bytes.';
+    END IF;
     PERFORM learnalytics_internal.require_column(attributes, col::name, NULL, 'prediction_bias attributes');
   END LOOP;
   PERFORM learnalytics_internal.eval_load_predictions(predictions, outcomes, horizon_days, capacity_per_week,
