@@ -31,7 +31,7 @@ COMMENT ON FUNCTION learnalytics_internal.active_risk_model() IS
 -- The calibrated probability of the active model (risk_score) as of the day at least the rule's
 -- threshold; persisted = consecutive days, ending on the day, on which it was (risk_score_days for
 -- the k - 1 days before, k = max(fire_after, escalate_after), so persisted is at most k). No
--- active model: a NOTICE and no candidate, never a silent pass over nobody.
+-- active model: a NOTICE and no candidate; an error if the rule has open alerts.
 CREATE FUNCTION learnalytics_internal.candidates_churn_risk(r @extschema@.alert_rule, day date,
     OUT learner text, OUT course text, OUT value float8, OUT baseline float8, OUT ratio float8,
     OUT persisted integer, OUT business_weight numeric, OUT detail jsonb)
@@ -45,6 +45,14 @@ DECLARE
 BEGIN
   SELECT * INTO m FROM learnalytics_internal.active_risk_model();
   IF m.name IS NULL THEN
+    -- open alerts would all be resolved as "condition cleared" (and their pending contacts counted
+    -- as re-engaged) by an evaluation that finds nobody: refuse rather than record that
+    IF EXISTS (SELECT 1 FROM @extschema@.alert a WHERE a.rule_name = r.name AND a.closed_at IS NULL) THEN
+      RAISE EXCEPTION 'alert rule "%": no active risk model, and the rule has open alerts', r.name
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = 'Evaluating it would close them as if every learner had recovered.',
+              HINT = 'Activate a model (risk_model_activate), or disable the rule and dismiss its alerts.';
+    END IF;
     RAISE NOTICE 'alert rule "%": no active risk model, template churn_risk finds no learner', r.name
       USING HINT = 'Train a model (risk_model_train) and activate it (risk_model_activate).';
     RETURN;
@@ -56,7 +64,7 @@ BEGIN
            WHERE s.probability >= ($1).threshold),
     past AS (%3$s),
     run AS (SELECT p.learner, p.course,
-                   count(*) FILTER (WHERE p.day = $2 - p.rn) AS n
+                   count(*) FILTER (WHERE p.day = $2 - p.rn::integer) AS n
               FROM (SELECT p.*, row_number() OVER (PARTITION BY p.learner, p.course ORDER BY p.day DESC) AS rn
                       FROM past p) p
              GROUP BY p.learner, p.course)
@@ -130,6 +138,32 @@ INSERT INTO @extschema@.alert_rule (name, family, template, enabled, threshold, 
 VALUES ('churn_risk', 'churn_risk', 'churn_risk', false, 0.5, 1, 3, 'low', 'high', 7,
    '{in_app_nudge,quick_tip,coach_outreach}', '{1,2,3}', 1,
    'probability of withdrawal (active risk model) at least 50%: in-app nudge, then a quick tip; coach outreach if it stays 3 days. Set the threshold from the model''s calibration and evaluation', true);
+
+-- Coach queue priority -----------------------------------------------------------------
+-- The priority of every coach-required alert, for coach_queue (dashboards.sql) and
+-- coach_assign_cases (alert_delivery.sql), so that the rank shown is the order of assignment. With
+-- an active risk model (active_risk_model's choice), a case whose learner and course it scored
+-- (risk_score_current, the last risk_model_refresh) is ranked by the calibrated probability x the
+-- business weight; any other case, and every case when no model is active, by the rule heuristic
+-- risk_score x business weight. Scored cases come first: the two scales are not comparable (a
+-- probability is at most 1, the heuristic at least the rule's risk weight), and a case the model
+-- did not score is one it cannot vouch for. Written out rather than calling active_risk_model():
+-- coach_queue runs with its owner's rights on tables, but functions run as the reader.
+CREATE VIEW learnalytics_internal.coach_case_priority AS
+SELECT a.id AS alert_id, s.probability AS churn_probability, s.day AS churn_scored_on,
+       s.model AS churn_model, s.version AS churn_model_version,
+       CASE WHEN s.probability IS NOT NULL THEN 'churn_probability' ELSE 'risk_score' END AS priority_basis,
+       CASE WHEN s.probability IS NOT NULL THEN s.probability * a.business_weight::float8
+            ELSE a.risk_score * a.business_weight::float8 END AS priority,
+       s.probability IS NOT NULL AS scored
+FROM @extschema@.alert a
+LEFT JOIN (SELECT c.* FROM learnalytics_internal.risk_score_current c
+            WHERE (c.model, c.version) = (SELECT m.name, m.version FROM @extschema@.risk_model m WHERE m.active
+                                           ORDER BY m.created_at DESC, m.name, m.version DESC LIMIT 1)) s
+       ON s.learner = a.learner AND s.course = a.course
+WHERE a.status = 'coach_required';
+COMMENT ON VIEW learnalytics_internal.coach_case_priority IS
+'per coach-required alert: its priority, the active risk model''s probability x business weight when it scored the learner and course, else risk score x business weight (priority_basis); scored cases rank first';
 
 -- risk_forecast -----------------------------------------------------------------
 -- Expected withdrawals per course and week: the learners at risk on the week's first day (from_day +
@@ -232,3 +266,5 @@ GRANT EXECUTE ON FUNCTION
   learnalytics_internal.replay_churn_risk(@extschema@.alert_rule, date, date),
   @extschema@.risk_forecast(text, date, date, text, integer, regclass, integer, text[], text)
 TO learnalytics_analyst;
+-- coach_assign_cases (admin) ranks the cases by it; coach_queue reads it with its owner's rights
+GRANT SELECT ON learnalytics_internal.coach_case_priority TO learnalytics_admin;
