@@ -185,24 +185,14 @@ DECLARE
   oday    text;
   started timestamptz := clock_timestamp();
 BEGIN
-  IF model IS NULL THEN
-    RAISE EXCEPTION 'model must not be null' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
   IF from_day IS NULL OR to_day IS NULL OR from_day > to_day OR NOT isfinite(from_day) OR NOT isfinite(to_day)
      OR to_day - from_day > 3660 THEN
     RAISE EXCEPTION 'risk_forecast needs from_day <= to_day, finite, at most 10 years apart'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  model_version := coalesce(version,
-                            (SELECT m.version FROM @extschema@.risk_model m WHERE m.name = model AND m.active
-                              ORDER BY m.version DESC LIMIT 1),
-                            (SELECT max(m.version) FROM @extschema@.risk_model m WHERE m.name = model));
-  SELECT m.horizon_days INTO mh FROM @extschema@.risk_model m WHERE m.name = model AND m.version = model_version;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'risk model "%"%does not exist', model,
-                    CASE WHEN version IS NULL THEN ' ' ELSE format(' version %s ', version) END
-      USING ERRCODE = 'undefined_object';
-  END IF;
+  -- the version given, else the active one of the name, else its latest (as risk_score)
+  SELECT m.version, m.horizon_days INTO model_version, mh
+    FROM learnalytics_internal.risk_model_get(model, version, 'risk_forecast') m;
   IF horizon_days IS NOT NULL AND horizon_days <> mh THEN
     RAISE EXCEPTION 'risk_forecast: horizon_days % is not the horizon of model "%" version % (% days)',
                     horizon_days, model, model_version, mh
