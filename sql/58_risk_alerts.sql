@@ -52,7 +52,7 @@ FROM alert_rule r JOIN alert_template t ON t.name = r.template WHERE r.name = 'c
 INSERT INTO alert_rule (name, template, metric, threshold, escalate_after, ladder, ladder_after)
 VALUES ('t_bad', 'churn_risk', 'events', 0.5, 1, '{email}', '{1}');
 
--- no model at all: a NOTICE, no candidate, nothing replayed, nothing opened
+-- no model at all: a WARNING, no candidate, nothing replayed, nothing opened
 SELECT count(*) AS candidates FROM rule_matches('t_churn', '2026-01-20');
 SELECT count(*) AS replayed FROM rule_replay_alerts('t_churn', '2026-01-15', '2026-01-25');
 SELECT opened, updated, resolved FROM rule_evaluate('t_churn', '2026-01-20 12:00+00');

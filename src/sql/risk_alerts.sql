@@ -31,7 +31,8 @@ COMMENT ON FUNCTION learnalytics_internal.active_risk_model() IS
 -- The calibrated probability of the active model (risk_score) as of the day at least the rule's
 -- threshold; persisted = consecutive days, ending on the day, on which it was (risk_score_days for
 -- the k - 1 days before, k = max(fire_after, escalate_after), so persisted is at most k). No
--- active model: a NOTICE and no candidate; an error if the rule has open alerts.
+-- active model: a WARNING (02000, as for a template's missing inputs) and no candidate; an error
+-- if the rule has open alerts.
 CREATE FUNCTION learnalytics_internal.candidates_churn_risk(r @extschema@.alert_rule, day date,
     OUT learner text, OUT course text, OUT value float8, OUT baseline float8, OUT ratio float8,
     OUT persisted integer, OUT business_weight numeric, OUT detail jsonb)
@@ -53,8 +54,10 @@ BEGIN
               DETAIL = 'Evaluating it would close them as if every learner had recovered.',
               HINT = 'Activate a model (risk_model_activate), or disable the rule and dismiss its alerts.';
     END IF;
-    RAISE NOTICE 'alert rule "%": no active risk model, template churn_risk finds no learner', r.name
-      USING HINT = 'Train a model (risk_model_train) and activate it (risk_model_activate).';
+    RAISE WARNING 'alert rule "%": no active risk model; it does not fire', r.name
+      USING ERRCODE = '02000',
+            DETAIL = format('Template %s reads the probability of the active model of risk_model, and none is active.', r.template),
+            HINT = 'Train a model (risk_model_train) and activate it (risk_model_activate); or disable the rule.';
     RETURN;
   END IF;
   RETURN QUERY EXECUTE format(
@@ -102,8 +105,10 @@ DECLARE
 BEGIN
   SELECT * INTO m FROM learnalytics_internal.active_risk_model();
   IF m.name IS NULL THEN
-    RAISE NOTICE 'alert rule "%": no active risk model, template churn_risk finds no learner', r.name
-      USING HINT = 'Train a model (risk_model_train) and activate it (risk_model_activate).';
+    RAISE WARNING 'alert rule "%": no active risk model; it does not fire', r.name
+      USING ERRCODE = '02000',
+            DETAIL = format('Template %s reads the probability of the active model of risk_model, and none is active.', r.template),
+            HINT = 'Train a model (risk_model_train) and activate it (risk_model_activate); or disable the rule.';
     RETURN;
   END IF;
   RETURN QUERY EXECUTE format(
