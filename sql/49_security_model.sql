@@ -26,7 +26,8 @@ CREATE ROLE la_sm_manager LOGIN IN ROLE learnalytics_viewer;
 CREATE ROLE la_sm_viewer LOGIN IN ROLE learnalytics_viewer;
 CREATE ROLE la_sm_analyst LOGIN IN ROLE learnalytics_analyst;
 TRUNCATE enrolment, module_progress, alert, alert_contact, coach_assignment, alert_outbox, coach,
-         learner_engagement, learner_org_unit, org_unit_manager, rollup CASCADE;
+         learner_engagement, learner_org_unit, org_unit_manager, rollup, risk_model,
+         learnalytics_internal.risk_score_current CASCADE;
 
 -- learners: n1, n2 in north; s1, s2 in south; b1 in both; x1 in no org unit
 INSERT INTO learner_org_unit VALUES ('n1', 'north'), ('n2', 'north'), ('s1', 'south'), ('s2', 'south'),
@@ -82,11 +83,11 @@ INSERT INTO risk_model (name, version, features, coef, center, scale, lambda, ho
                         every_days, num_rows, positives, iterations, converged, calibration, active)
 VALUES ('sm', 1, '{days_inactive}', '{-2,1}', '{0}', '{1}', 1, 30, '2025-01-01', '2025-12-31', 1, 10, 1, 1, true,
         'none', true);
-INSERT INTO learnalytics_internal.risk_score_current (model, version, learner, course, day, probability, raw_probability)
-VALUES ('sm', 1, 'n1', 'c1', '2026-03-16', 0.1, 0.1), ('sm', 1, 'n2', 'c1', '2026-03-16', 0.5, 0.5),
-       ('sm', 1, 's1', 'c1', '2026-03-16', 0.2, 0.2), ('sm', 1, 'b1', 'c1', '2026-03-16', 0.3, 0.3),
-       ('sm', 1, 'x1', 'c1', '2026-03-16', 0.9, 0.9), ('sm', 1, 'n1', 'c2', '2026-03-16', 0.4, 0.4),
-       ('sm', 1, 's1', 'c2', '2026-03-16', 0.6, 0.6);
+INSERT INTO learnalytics_internal.risk_score_current (model, version, learner, course, day, probability,
+                                                      raw_probability, reasons)
+SELECT 'sm', 1, v.l, v.c, '2026-03-16', v.p, v.p, 'no activity for 3 days'
+FROM (VALUES ('n1', 'c1', 0.1), ('n2', 'c1', 0.5), ('s1', 'c1', 0.2), ('b1', 'c1', 0.3), ('x1', 'c1', 0.9),
+             ('n1', 'c2', 0.4), ('s1', 'c2', 0.6)) v(l, c, p);
 -- activity: engagement summaries and a rollup by course and activity
 CREATE TABLE sm_events (learner text, ts timestamptz, course text, activity text);
 INSERT INTO sm_events
@@ -234,6 +235,7 @@ $$;
 SET ROLE la_sm_manager;
 SELECT count(*) FROM learner_risk_state WHERE pg_temp.sm_leak('learner_risk_state', learner);
 SELECT count(*) FROM coach_queue WHERE pg_temp.sm_leak('coach_queue', learner);
+SELECT count(*) FROM learner_risk WHERE pg_temp.sm_leak('learner_risk', learner);
 SELECT count(*) FROM rollup_daily_engagement WHERE pg_temp.sm_leak('rollup_daily_engagement', learner);
 RESET ROLE;
 SELECT relname, array_agg(DISTINCT learner ORDER BY learner) AS learners_seen FROM sm_leaked GROUP BY 1 ORDER BY 1;
@@ -268,6 +270,7 @@ RESET ROLE;
 SET ROLE la_sm_viewer;
 SELECT count(*) AS risk_rows FROM learner_risk_state;
 SELECT count(*) AS queue_rows FROM coach_queue;
+SELECT count(*) AS current_risk_rows FROM learner_risk;
 SELECT count(*) AS funnel_rows FROM course_dropout_funnel;
 SELECT count(*) AS operations_rows FROM weekly_alert_operations;
 RESET ROLE;

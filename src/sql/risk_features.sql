@@ -105,6 +105,9 @@ RETURNS TABLE (learner text, course text, cohort text, day date,
   course_day float8, registration_delay float8)
 LANGUAGE plpgsql STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
+-- the row estimates of the CTEs are poor, and a merge join on part of a key (the learner, with the
+-- day as a filter) is quadratic in the days per learner: hash joins only
+SET enable_mergejoin = off
 AS $$
 DECLARE
   r       @extschema@.alert_rule;     -- carries the scope (course, tz) into enrolled_sql
