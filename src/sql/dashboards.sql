@@ -238,7 +238,7 @@ COMMENT ON COLUMN @extschema@.program.roi_as_of IS 'the day the ROI summary was 
 -- probabilities of the learners the reader sees, with the 95% interval of risk_forecast.
 -- It reads weekly_course_outcomes, so it counts the same learners.
 CREATE VIEW @extschema@.weekly_executive_metrics WITH (security_barrier = true) AS
-WITH forecast AS (
+WITH forecast AS MATERIALIZED (   -- once, not once per week and course
   SELECT s.course, pg_catalog.date_trunc('week', s.day)::date AS week, s.day AS as_of, m.horizon_days,
          pg_catalog.sum(s.probability) AS expected, pg_catalog.sum(s.probability * (1 - s.probability)) AS variance
   FROM learnalytics_internal.risk_score_current s
