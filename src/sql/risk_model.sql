@@ -665,6 +665,8 @@ BEGIN
   IF NOT isfinite(d) THEN
     RAISE EXCEPTION 'risk_model_refresh: as_of must be a finite day' USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  -- one refresh at a time (a second waits, then replaces the first's rows)
+  LOCK TABLE learnalytics_internal.risk_score_current IN EXCLUSIVE MODE;
   DELETE FROM learnalytics_internal.risk_score_current;
   FOR m IN SELECT * FROM @extschema@.risk_model r WHERE r.active ORDER BY r.name LOOP
     INSERT INTO learnalytics_internal.risk_score_current
