@@ -178,7 +178,7 @@ CROSS JOIN LATERAL (VALUES ('learners', q.learners_enrolled::text), ('withdrawal
   ('base_pct', round((100 * q.base_dropout_rate)::numeric, 2)::text)) v(k2, v)
 WHERE v.k2 = x.k;
 
-DELETE FROM learning_source WHERE kind = 'enrolment';
+DELETE FROM learning_source WHERE kind IN ('enrolment', 'assignment', 'assignment_submission');
 DELETE FROM alert_rule WHERE name IN (SELECT rule FROM replay.grid);
 DROP SCHEMA replay CASCADE;
 DROP SCHEMA oulad CASCADE;
