@@ -28,6 +28,61 @@ $$;
 COMMENT ON FUNCTION learnalytics_internal.enrolled_sql(text) IS
 'subquery of the enrolments in a rule''s scope ($1), with enrolled_day and left_day in its time zone; with on_day, only those enrolled that day';
 
+-- The learning-data kinds a rule's template needs (alert_template.inputs) of which no row belongs to
+-- an enrolment in the rule's scope (matched on learner and course; on course for assignment), in
+-- the template's order; empty when every input is there. Rows of any date count: "no data at all",
+-- not "none yet".
+CREATE FUNCTION learnalytics_internal.rule_inputs_missing(r @extschema@.alert_rule)
+RETURNS text[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  kinds   text[];
+  k       text;
+  found   boolean;
+  missing text[] := '{}';
+BEGIN
+  SELECT t.inputs INTO kinds FROM @extschema@.alert_template t WHERE t.name = r.template;
+  FOREACH k IN ARRAY coalesce(kinds, '{}') LOOP
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s x JOIN %s e ON e.course = x.course%s)',
+                   learnalytics_internal.learning_source_sql(k), learnalytics_internal.enrolled_sql(),
+                   CASE WHEN k = 'assignment' THEN '' ELSE ' AND e.learner = x.learner' END)
+      INTO found USING r;
+    IF NOT found THEN
+      missing := missing || k;
+    END IF;
+  END LOOP;
+  RETURN missing;
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.rule_inputs_missing(@extschema@.alert_rule) IS
+'the learning-data kinds a rule''s template needs (alert_template.inputs) with no row for the enrolments in the rule''s scope';
+
+-- Whether a rule's inputs are there; if not, a WARNING (SQLSTATE 02000, no_data) naming the rule and
+-- the missing kinds, and false: the caller (evaluation, rule_matches, replay) then fires nothing.
+CREATE FUNCTION learnalytics_internal.rule_inputs_present(r @extschema@.alert_rule)
+RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  missing text[] := learnalytics_internal.rule_inputs_missing(r);
+BEGIN
+  IF cardinality(missing) = 0 THEN
+    RETURN true;
+  END IF;
+  RAISE WARNING 'alert rule "%": no % data in its scope; it does not fire', r.name, array_to_string(missing, ', ')
+    USING ERRCODE = 'no_data',
+          DETAIL = format('Template %s reads %s (learning_source), and no row of it belongs to a learner enrolled in the rule''s scope.',
+                          r.template, array_to_string(missing, ', ')),
+          HINT = 'Load the data or map a warehouse relation onto the kind in learning_source; or disable the rule.';
+  RETURN false;
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.rule_inputs_present(@extschema@.alert_rule) IS
+'true when every learning-data kind a rule''s template needs has rows in its scope; else a WARNING (02000) naming the rule and the kinds, and false';
+
 -- Learners for whom a rule's condition holds on a day (in the rule's time zone), one row per
 -- learner: the values that fire it and for how many consecutive days it has held (persisted >= 1).
 -- Every learner enrolled in the rule's scope on that day is considered, with or without events.
@@ -46,6 +101,9 @@ BEGIN
   SELECT t.candidates INTO fn FROM @extschema@.alert_template t WHERE t.name = r.template;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'alert rule "%": unknown template "%"', r.name, r.template USING ERRCODE = 'undefined_object';
+  END IF;
+  IF NOT learnalytics_internal.rule_inputs_present(r) THEN
+    RETURN;   -- a template without its data would fire on nothing or on everyone
   END IF;
   RETURN QUERY EXECUTE format('SELECT * FROM %s($1, $2)',
                               learnalytics_internal.template_function(fn, 'candidates', r.template))
@@ -96,6 +154,12 @@ BEGIN
   END IF;
   rule := r.name;
   day := (as_of AT TIME ZONE r.tz)::date;
+  -- inputs missing (a WARNING says which): no alert is opened, and none is resolved or escalated,
+  -- since the condition is unknown rather than cleared
+  IF NOT learnalytics_internal.rule_inputs_present(r) THEN
+    opened := 0; updated := 0; resolved := 0; contacts := 0;
+    RETURN;
+  END IF;
   PERFORM pg_advisory_xact_lock(hashtext('learnalytics.alert'), hashtext(r.family));
 
   WITH c AS MATERIALIZED (SELECT * FROM learnalytics_internal.rule_candidates(r, day)),
@@ -183,6 +247,8 @@ COMMENT ON FUNCTION @extschema@.rule_evaluate_all(timestamptz, text[]) IS
 -- end of the install (privileges.sql); here each gets its roles. Trigger functions need no grant:
 -- a trigger runs its function whoever fires it.
 GRANT EXECUTE ON FUNCTION learnalytics_internal.enrolled_sql(text),
+  learnalytics_internal.rule_inputs_missing(@extschema@.alert_rule),
+  learnalytics_internal.rule_inputs_present(@extschema@.alert_rule),
   learnalytics_internal.rule_candidates(@extschema@.alert_rule, date), @extschema@.rule_matches(text, date, jsonb)
   TO learnalytics_analyst;
 GRANT EXECUTE ON FUNCTION @extschema@.rule_evaluate(text, timestamptz), @extschema@.rule_evaluate_all(timestamptz, text[])

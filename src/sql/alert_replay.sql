@@ -27,6 +27,10 @@ BEGIN
     RAISE EXCEPTION 'replay needs from_day <= to_day, finite, at most 10 years apart'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  -- a template without its data (alert_template.inputs) replays no alert; a WARNING says why
+  IF NOT learnalytics_internal.rule_inputs_present(r) THEN
+    RETURN;
+  END IF;
   -- a template with a set-based replay (engagement_dip: one pass per learner over the summary)
   SELECT t.replay INTO fn FROM @extschema@.alert_template t WHERE t.name = r.template;
   IF fn IS NOT NULL THEN

@@ -86,6 +86,10 @@ CREATE TABLE @extschema@.alert_template (
                      CHECK (max_escalate_after BETWEEN 1 AND 366),
   candidates         regprocedure NOT NULL,
   replay             regprocedure,
+  inputs             text[] NOT NULL DEFAULT '{}' CONSTRAINT alert_template_inputs_known
+                     CHECK (inputs <@ ARRAY['enrolment', 'assignment', 'assignment_submission', 'quiz_attempt',
+                                            'module_progress']
+                            AND pg_catalog.array_position(inputs, NULL) IS NULL),
   description        text NOT NULL,
   builtin            boolean NOT NULL DEFAULT false
 );
@@ -98,6 +102,8 @@ COMMENT ON COLUMN @extschema@.alert_template.candidates IS
 'f(r alert_rule, day date) RETURNS TABLE (learner text, course text, value float8, baseline float8, ratio float8, persisted integer, business_weight numeric, detail jsonb): the learners enrolled in the rule''s scope whose condition holds on day, persisted >= 1';
 COMMENT ON COLUMN @extschema@.alert_template.replay IS
 'optional f(r alert_rule, from_day date, to_day date) RETURNS TABLE (day date, learner text, course text, value float8, baseline float8, ratio float8, persisted integer): the alerts of rule_replay_alerts in one pass (NULL: candidates day by day)';
+COMMENT ON COLUMN @extschema@.alert_template.inputs IS
+'the learning-data kinds (learning_source) the condition needs: with no row of one of them for the enrolments in a rule''s scope, the rule does not fire and says so (WARNING)';
 
 -- Rules: every threshold, window, persistence, channel and step is a column.
 CREATE TABLE @extschema@.alert_rule (

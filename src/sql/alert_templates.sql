@@ -75,9 +75,9 @@ INSERT INTO @extschema@.alert_template (name, parameters, candidates, replay, de
 INSERT INTO @extschema@.alert_rule (name, family, template, enabled, metric, threshold, baseline_days,
     fire_after, escalate_after, severity, escalated_severity, cooldown_days, ladder, ladder_after,
     reengage_days, description, builtin)
-VALUES ('engagement_dip', 'engagement', 'engagement_dip', false, 'sessions', 0.6, 14, 1, 3, 'low', 'high', 7,
-   '{in_app_nudge,quick_tip,coach_outreach}', '{1,2,3}', 1,
-   'sessions 40% below the learner''s 14-day average: in-app nudge, then a quick tip; coach outreach if it persists 3 days', true);
+VALUES ('engagement_dip', 'engagement', 'engagement_dip', false, 'events', 0.6, 14, 3, 5, 'low', 'high', 7,
+   '{in_app_nudge,quick_tip,coach_outreach}', '{3,4,5}', 1,
+   'events 40% below the learner''s 14-day average for 3 days: in-app nudge, then a quick tip; coach outreach at 5 days', true);
 
 -- assignment_miss ----------------------------------------------------------------
 -- An assignment of the course due after enrolment and before the day, not submitted by the day;
@@ -164,9 +164,10 @@ $$;
 COMMENT ON FUNCTION learnalytics_internal.candidates_low_quiz_attempts(@extschema@.alert_rule, date) IS
 'candidates of the low_quiz_attempts template: enrolled learners whose quiz attempts in window_days are below threshold x their cohort''s average';
 
-INSERT INTO @extschema@.alert_template (name, parameters, max_escalate_after, candidates, description, builtin) VALUES
+-- inputs: without any quiz attempt in scope every cohort average is 0 and nobody would ever match
+INSERT INTO @extschema@.alert_template (name, parameters, max_escalate_after, candidates, inputs, description, builtin) VALUES
   ('low_quiz_attempts', '{threshold,window_days}', 60,
-   'learnalytics_internal.candidates_low_quiz_attempts(@extschema@.alert_rule, date)',
+   'learnalytics_internal.candidates_low_quiz_attempts(@extschema@.alert_rule, date)', '{quiz_attempt}',
    'quiz attempts in window_days below threshold x the average of the course and cohort', true);
 INSERT INTO @extschema@.alert_rule (name, family, template, enabled, threshold, window_days, fire_after,
     escalate_after, severity, escalated_severity, cooldown_days, ladder, ladder_after, reengage_days,
@@ -209,8 +210,11 @@ $$;
 COMMENT ON FUNCTION learnalytics_internal.candidates_stalled_start(@extschema@.alert_rule, date) IS
 'candidates of the stalled_start template: enrolled learners idle in a module started window_days ago with progress at most threshold';
 
-INSERT INTO @extschema@.alert_template (name, parameters, candidates, description, builtin) VALUES
+-- inputs: without any progress row in scope every learner would count as never started and match
+-- window_days after enrolling
+INSERT INTO @extschema@.alert_template (name, parameters, candidates, inputs, description, builtin) VALUES
   ('stalled_start', '{threshold,window_days}', 'learnalytics_internal.candidates_stalled_start(@extschema@.alert_rule, date)',
+   '{module_progress}',
    'no activity in a module started window_days ago with progress at most threshold', true);
 INSERT INTO @extschema@.alert_rule (name, family, template, enabled, threshold, window_days, fire_after,
     escalate_after, severity, escalated_severity, cooldown_days, ladder, ladder_after, reengage_days,
@@ -251,8 +255,71 @@ $$;
 COMMENT ON FUNCTION learnalytics_internal.candidates_inactivity(@extschema@.alert_rule, date) IS
 'candidates of the inactivity template: enrolled learners without activity on the window_days days ending on the day';
 
-INSERT INTO @extschema@.alert_template (name, parameters, candidates, description, builtin) VALUES
+-- The replay in one pass: for each enrolment the idle runs between "anchors" (the day before
+-- enrolment or the last active day before the period, whichever is later, then each active day of
+-- the period from daily_activity), in which idle = day - anchor; the rule fires on the days with
+-- idle >= window_days + fire_after - 1, clipped to the enrolled days of [from_day - 1, to_day]. A
+-- learner's firing days are the union over their enrolments (gaps and islands); an alert is the
+-- first day of each island from from_day on, with the values candidates_inactivity gives that day
+-- (the enrolment with the most idle days). Equal to the day-by-day path (sql/59_rules_inactivity).
+CREATE FUNCTION learnalytics_internal.replay_inactivity(r @extschema@.alert_rule, from_day date, to_day date,
+    OUT day date, OUT learner text, OUT course text, OUT value float8, OUT baseline float8,
+    OUT ratio float8, OUT persisted integer)
+RETURNS SETOF record
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN QUERY EXECUTE format(
+    $q$WITH e AS MATERIALIZED (   -- enrolments in scope, their enrolled days within [from_day - 1, to_day]
+      SELECT row_number() OVER () AS eid, en.learner, en.course, en.business_weight, en.enrolled_day, en.left_day,
+             greatest(en.enrolled_day, $2 - 1) AS lo, least(coalesce(en.left_day - 1, $3), $3) AS hi
+        FROM %2$s en
+       WHERE en.learner IS NOT NULL AND en.enrolled_day <= $3 AND (en.left_day IS NULL OR en.left_day > $2 - 1)
+         AND greatest(en.enrolled_day, $2 - 1) <= least(coalesce(en.left_day - 1, $3), $3)),
+    l AS (SELECT e.learner, min(e.lo) AS lo FROM e GROUP BY e.learner),
+    s AS MATERIALIZED (   -- per learner: the last active day before the period, the active days in it
+      SELECT l.learner, l.lo, le.summary, (l.lo - 1) - %1$I.days_inactive(le.summary, l.lo - 1) AS last_before
+        FROM l JOIN %1$I.learner_engagement le ON le.learner = l.learner),
+    act AS (SELECT s.learner, a.day FROM s CROSS JOIN LATERAL %1$I.daily_activity(s.summary, s.lo, $3) a
+             WHERE a.events > 0),
+    anchors AS (   -- per enrolment: the start anchor, then its active days after it
+      SELECT e.eid, e.learner, e.lo, e.hi, greatest(e.enrolled_day - 1, s.last_before) AS a
+        FROM e LEFT JOIN s ON s.learner = e.learner
+      UNION ALL
+      SELECT e.eid, e.learner, e.lo, e.hi, act.day
+        FROM e JOIN act ON act.learner = e.learner AND act.day > e.enrolled_day - 1 AND act.day <= e.hi),
+    runs AS (SELECT an.*, lead(an.a) OVER (PARTITION BY an.eid ORDER BY an.a) AS next_a
+               FROM anchors an),
+    fire AS (   -- firing days of each run: idle = day - a >= window_days + fire_after - 1
+      SELECT f.learner, f.fs, f.fe
+        FROM (SELECT runs.learner, greatest(runs.a + ($1).window_days + ($1).fire_after - 1, runs.lo) AS fs,
+                     least(coalesce(runs.next_a - 1, runs.hi), runs.hi) AS fe
+                FROM runs) f
+       WHERE f.fs <= f.fe),
+    islands AS (SELECT fire.learner, fire.fs, max(fire.fe) OVER (PARTITION BY fire.learner ORDER BY fire.fs, fire.fe
+                                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+                  FROM fire)
+    SELECT DISTINCT ON (i.learner, i.fs) i.fs, i.learner, v.course, v.idle::float8, NULL::float8, NULL::float8,
+           v.idle - ($1).window_days + 1
+      FROM islands i
+     CROSS JOIN LATERAL (
+       SELECT e.course, e.business_weight,
+              i.fs - greatest(e.enrolled_day - 1, i.fs - %1$I.days_inactive(le.summary, i.fs)) AS idle
+         FROM e LEFT JOIN %1$I.learner_engagement le ON le.learner = e.learner
+        WHERE e.learner = i.learner AND e.enrolled_day <= i.fs AND (e.left_day IS NULL OR e.left_day > i.fs)) v
+     WHERE (i.prev_end IS NULL OR i.fs > i.prev_end + 1) AND i.fs >= $2 AND v.idle >= ($1).window_days
+     ORDER BY i.learner, i.fs, v.idle DESC, v.business_weight DESC, v.course$q$,
+    learnalytics_internal.extension_schema(), learnalytics_internal.enrolled_sql())
+  USING r, from_day, to_day;
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.replay_inactivity(@extschema@.alert_rule, date, date) IS
+'replay of the inactivity template in one pass: idle runs between active days of each enrolled learner''s summary, on enrolled days';
+
+INSERT INTO @extschema@.alert_template (name, parameters, candidates, replay, description, builtin) VALUES
   ('inactivity', '{window_days}', 'learnalytics_internal.candidates_inactivity(@extschema@.alert_rule, date)',
+   'learnalytics_internal.replay_inactivity(@extschema@.alert_rule, date, date)',
    'no activity on the window_days days ending on the day, while enrolled', true);
 INSERT INTO @extschema@.alert_rule (name, family, template, enabled, window_days, fire_after, escalate_after,
     severity, escalated_severity, cooldown_days, ladder, ladder_after, reengage_days, description, builtin)
@@ -268,5 +335,6 @@ GRANT EXECUTE ON FUNCTION
   learnalytics_internal.candidates_assignment_miss(@extschema@.alert_rule, date),
   learnalytics_internal.candidates_low_quiz_attempts(@extschema@.alert_rule, date),
   learnalytics_internal.candidates_stalled_start(@extschema@.alert_rule, date),
-  learnalytics_internal.candidates_inactivity(@extschema@.alert_rule, date)
+  learnalytics_internal.candidates_inactivity(@extschema@.alert_rule, date),
+  learnalytics_internal.replay_inactivity(@extschema@.alert_rule, date, date)
 TO learnalytics_analyst;
