@@ -34,10 +34,11 @@ CREATE TABLE @extschema@.assignment_submission (
   course       text NOT NULL,
   assignment   text NOT NULL,
   learner      text NOT NULL,
-  submitted_at timestamptz NOT NULL
+  submitted_at timestamptz NOT NULL,
+  score        numeric
 );
 CREATE INDEX assignment_submission_learner ON @extschema@.assignment_submission (course, assignment, learner);
-COMMENT ON TABLE @extschema@.assignment_submission IS 'submissions of assignments (assignment-miss rule)';
+COMMENT ON TABLE @extschema@.assignment_submission IS 'submissions of assignments (assignment-miss rule), with an optional score (risk features)';
 
 CREATE TABLE @extschema@.quiz_attempt (
   course       text NOT NULL,
@@ -76,6 +77,7 @@ AS $$
     ('assignment', 3, 'due_at', 'timestamptz', true),
     ('assignment_submission', 1, 'course', 'text', true), ('assignment_submission', 2, 'assignment', 'text', true),
     ('assignment_submission', 3, 'learner', 'text', true), ('assignment_submission', 4, 'submitted_at', 'timestamptz', true),
+    ('assignment_submission', 5, 'score', 'numeric', false),
     ('quiz_attempt', 1, 'course', 'text', true), ('quiz_attempt', 2, 'learner', 'text', true),
     ('quiz_attempt', 3, 'attempted_at', 'timestamptz', true),
     ('module_progress', 1, 'course', 'text', true), ('module_progress', 2, 'learner', 'text', true),
