@@ -100,14 +100,15 @@ CREATE FUNCTION @extschema@.rule_replay(rule_name text, from_day date, to_day da
     OUT learners_touched bigint, OUT touched_share float8, OUT dropouts bigint,
     OUT dropouts_alerted bigint, OUT "precision" float8, OUT recall float8,
     OUT lead_time_mean float8, OUT lead_time_median float8, OUT alert_dropout_rate float8,
-    OUT base_dropout_rate float8, OUT lift float8)
+    OUT base_dropout_rate float8, OUT lift float8, OUT lift_low float8, OUT lift_high float8,
+    OUT verdict text)
 RETURNS record
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   r    @extschema@.alert_rule := @extschema@.rule_with_overrides(rule_name, overrides);
-  oday text;
+  q    record;
 BEGIN
   IF horizon_days IS NULL OR horizon_days NOT BETWEEN 1 AND 366 THEN
     RAISE EXCEPTION 'horizon_days must be between 1 and 366' USING ERRCODE = 'invalid_parameter_value';
@@ -155,56 +156,33 @@ BEGIN
   END IF;
   PERFORM learnalytics_internal.require_column(outcomes, learner_column, NULL, 'rule_replay field "learner_column"');
   PERFORM learnalytics_internal.require_column(outcomes, outcome_column, NULL, 'rule_replay field "outcome_column"');
-  IF learnalytics_internal.require_column(outcomes, time_column, 'time', 'rule_replay field "time_column"')
-     = 'timestamptz'::regtype THEN
-    oday := format('(o.%I AT TIME ZONE %L)::date', time_column, r.tz);
-  ELSE
-    oday := format('(o.%I)::date', time_column);
-  END IF;
-  IF to_regclass('pg_temp.la_replay_out') IS NULL THEN
-    CREATE TEMP TABLE la_replay_out (learner text, dropout_day date, end_day date) ON COMMIT DROP;
-  END IF;
-  TRUNCATE la_replay_out;
-  EXECUTE format(
-    $q$INSERT INTO la_replay_out
-       SELECT (o.%1$I)::text, min(%3$s) FILTER (WHERE lower((o.%2$I)::text) = ANY ($1)), min(%3$s)
-         FROM %4$s o WHERE o.%1$I IS NOT NULL AND %3$s IS NOT NULL GROUP BY 1$q$,
-    learner_column, outcome_column, oday, outcomes)
-  USING (SELECT array_agg(lower(v)) FROM unnest(dropout_values) v);
-  ANALYZE la_replay_alerts;
+  PERFORM learnalytics_internal.require_column(outcomes, time_column, 'time', 'rule_replay field "time_column"');
   ANALYZE la_replay_pop;
-  ANALYZE la_replay_out;
-
-  WITH al AS (   -- alerts while the learner was still at risk (before any outcome)
-    SELECT a.day, a.learner, o.dropout_day,
-           (o.dropout_day > a.day AND o.dropout_day <= a.day + horizon_days) AS followed
-      FROM la_replay_alerts a LEFT JOIN la_replay_out o ON o.learner = a.learner
-     WHERE o.end_day IS NULL OR a.day < o.end_day
-  ), risk AS (   -- learner-days at risk in the period, and those followed by dropout within the horizon
-    SELECT sum(greatest(0, least(p.last_day, coalesce(o.end_day - 1, p.last_day)) - p.first_day + 1)) AS days_at_risk,
-           sum(CASE WHEN o.dropout_day IS NULL THEN 0
-                    ELSE greatest(0, least(p.last_day, o.dropout_day - 1)
-                                     - greatest(p.first_day, o.dropout_day - horizon_days) + 1) END) AS days_followed
-      FROM la_replay_pop p LEFT JOIN la_replay_out o ON o.learner = p.learner
-  ), drops AS (   -- dropouts during the period, and the earliest alert in the horizon before each
-    SELECT o.learner, o.dropout_day, min(a.day) AS first_alert
-      FROM la_replay_out o JOIN la_replay_pop p ON p.learner = o.learner
-      LEFT JOIN la_replay_alerts a ON a.learner = o.learner AND a.day < o.dropout_day
-                                  AND a.day >= o.dropout_day - horizon_days
-     WHERE o.dropout_day > from_day AND o.dropout_day <= to_day
-     GROUP BY o.learner, o.dropout_day
-  )
-  SELECT (SELECT count(*) FROM drops),
-         (SELECT count(*) FROM drops WHERE first_alert IS NOT NULL),
-         (SELECT count(DISTINCT learner) FILTER (WHERE followed)::float8 / NULLIF(count(DISTINCT learner), 0) FROM al),
-         (SELECT avg(dropout_day - first_alert)::float8 FROM drops WHERE first_alert IS NOT NULL),
-         (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY dropout_day - first_alert) FROM drops WHERE first_alert IS NOT NULL),
-         (SELECT count(*) FILTER (WHERE followed)::float8 / NULLIF(count(*), 0) FROM al),
-         (SELECT days_followed::float8 / NULLIF(days_at_risk, 0) FROM risk)
-    INTO dropouts, dropouts_alerted, "precision", lead_time_mean, lead_time_median,
-         alert_dropout_rate, base_dropout_rate;
-  recall := dropouts_alerted::float8 / NULLIF(dropouts, 0);
-  lift := alert_dropout_rate / NULLIF(base_dropout_rate, 0);
+  -- the metrics are computed by learnalytics_internal.alert_quality (risk_evaluation.sql), shared
+  -- with prediction_evaluate: the population's days at risk and days followed by dropout within the
+  -- horizon per learner, the alerts, the outcomes
+  PERFORM learnalytics_internal.eval_tables();
+  PERFORM learnalytics_internal.eval_load_outcomes(outcomes, dropout_values, r.tz, 'rule_replay',
+                                                   learner_column, outcome_column, time_column);
+  INSERT INTO la_eval_alerts SELECT a.learner, a.day FROM la_replay_alerts a;
+  INSERT INTO la_eval_pop
+  SELECT p.learner, greatest(0, least(p.last_day, coalesce(o.end_day - 1, p.last_day)) - p.first_day + 1),
+         CASE WHEN o.dropout_day IS NULL THEN 0
+              ELSE greatest(0, least(p.last_day, o.dropout_day - 1) - greatest(p.first_day, o.dropout_day - horizon_days) + 1) END
+    FROM la_replay_pop p LEFT JOIN la_eval_out o ON o.learner = p.learner;
+  q := learnalytics_internal.alert_quality(from_day, to_day, horizon_days, 200, 1);
+  dropouts := q.dropouts;
+  dropouts_alerted := q.dropouts_alerted;
+  "precision" := q.learner_precision;
+  recall := q.recall;
+  lead_time_mean := q.lead_time_mean;
+  lead_time_median := q.lead_time_median;
+  alert_dropout_rate := q."precision";
+  base_dropout_rate := q.base_rate;
+  lift := q.lift;
+  lift_low := q.lift_low;
+  lift_high := q.lift_high;
+  verdict := q.verdict;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.rule_replay(text, date, date, regclass, integer, jsonb, name, name, name, text[]) IS
