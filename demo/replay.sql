@@ -115,7 +115,7 @@ CREATE TABLE replay.grid (rule text PRIMARY KEY, label text NOT NULL UNIQUE, sou
 INSERT INTO replay.grid
 SELECT format('dip_events_%s_%s_%s', (t * 100)::int, b, p), format('dip %s%%/%sd/%sd', (t * 100)::int, b, p),
        'engagement_dip', jsonb_build_object('metric', 'events', 'threshold', t, 'baseline_days', b, 'fire_after', p)
-FROM unnest('{0.6,0.3,0.1}'::numeric[]) t, unnest('{14,28}'::int[]) b, unnest('{3,7,14}'::int[]) p
+FROM unnest('{0.6,0.1}'::numeric[]) t, unnest('{14,28}'::int[]) b, unnest('{3,7,14}'::int[]) p
 UNION ALL
 SELECT format('inactive_%sd', n), format('inactive %sd', n), 'inactivity', jsonb_build_object('window_days', n)
 FROM unnest('{7,10,14,21,28}'::int[]) n;

@@ -17,7 +17,8 @@ SELECT string_agg(presentation, ', ' ORDER BY start_date) AS training,
 \echo 'over one training presentation. The inactivity replays run day by day: this takes a while.'
 CREATE TABLE replay.quality AS
 SELECT g.rule, g.label, s.presentation, q.alerts, q.learners_enrolled, q.touched_share, q.dropouts, q.dropouts_alerted,
-       q.precision, q.recall, q.lead_time_median, q.alert_dropout_rate, q.base_dropout_rate, q.lift
+       q.precision, q.recall, q.lead_time_median, q.alert_dropout_rate, q.base_dropout_rate, q.lift,
+       q.lift_low, q.lift_high, q.verdict
 FROM replay.grid g CROSS JOIN replay.scope s JOIN replay.split USING (presentation)
 CROSS JOIN LATERAL rule_replay(g.rule, s.from_day, s.to_day, outcomes => 'replay.engine_outcome', horizon_days => 30,
                                overrides => s.overrides, learner_column => 'learner', outcome_column => 'outcome',
@@ -33,8 +34,9 @@ SELECT rule, label, avg(lift) AS mean_lift, avg(recall) AS mean_recall,
        jsonb_object_agg(presentation, jsonb_build_object('lift', lift, 'recall', recall, 'alerts', alerts)) AS per_presentation
 FROM replay.quality GROUP BY rule, label;
 SELECT c.label AS rule,
-       string_agg(format('%s: %s alerts, recall %s%%, lift %s', q.presentation, q.alerts,
-                         round((100 * q.recall)::numeric, 1), round(q.lift::numeric, 2)), ' | ' ORDER BY q.presentation)
+       string_agg(format('%s: %s alerts, recall %s%%, lift %s (%s-%s)', q.presentation, q.alerts,
+                         round((100 * q.recall)::numeric, 1), round(q.lift::numeric, 2), round(q.lift_low::numeric, 2),
+                         round(q.lift_high::numeric, 2)), ' | ' ORDER BY q.presentation)
          AS per_training_presentation,
        round((100 * c.mean_recall)::numeric, 1) AS mean_recall_pct, round(c.mean_lift::numeric, 2) AS mean_lift
 FROM replay.rule_cv c JOIN replay.quality q USING (rule)
@@ -61,7 +63,8 @@ ORDER BY mean_lift DESC, label LIMIT 1 \gset
 \echo 'fires after 3 days); chosen:' :best_rule_label '. lift_low .. lift_high: 95% interval (bootstrap by learner).'
 CREATE TABLE replay.scored_quality AS
 SELECT g.rule, g.label, s.presentation, q.alerts, q.learners_enrolled, q.touched_share, q.dropouts, q.dropouts_alerted,
-       q.precision, q.recall, q.lead_time_median, q.alert_dropout_rate, q.base_dropout_rate, q.lift
+       q.precision, q.recall, q.lead_time_median, q.alert_dropout_rate, q.base_dropout_rate, q.lift,
+       q.lift_low, q.lift_high, q.verdict
 FROM replay.grid g CROSS JOIN replay.scope s
 CROSS JOIN LATERAL rule_replay(g.rule, s.from_day, s.to_day, outcomes => 'replay.engine_outcome', horizon_days => 30,
                                overrides => s.overrides, learner_column => 'learner', outcome_column => 'outcome',
@@ -71,5 +74,6 @@ SELECT label AS rule, learners_enrolled AS learners, dropouts AS withdrawals, al
        round((100 * touched_share)::numeric, 1) AS alerted_pct,
        round((100 * precision)::numeric, 1) AS precision_pct, round((100 * recall)::numeric, 1) AS recall_pct,
        lead_time_median AS lead_days, round((100 * base_dropout_rate)::numeric, 2) AS base_wd30_pct,
-       round(lift::numeric, 2) AS lift
+       format('%s (%s-%s)', round(lift::numeric, 2), round(lift_low::numeric, 2), round(lift_high::numeric, 2)) AS lift_95ci
 FROM replay.scored_quality ORDER BY rule = 'dip_events_60_14_3' DESC, rule;
+SELECT label AS rule, verdict FROM replay.scored_quality ORDER BY rule = 'dip_events_60_14_3' DESC, rule;
