@@ -186,5 +186,91 @@ DELETE FROM learner_engagement;
 \i :checks
 SQL
 }
+
+# The demo's temporal split, as `make demo` runs it (demo/replay.sql, rules.sql, model.sql): the
+# split itself against the presentation dates, the rule chosen on the training presentations only,
+# the scored presentation's figures recomputed by hand from the engine's alerts, and the checked
+# numbers of doc/oulad.md ("Rules on the temporal split", "The churn model").
+split() {
+  oulad_need_data
+  oulad_psql -v ok_message="the demo's temporal split: rules and model on AAA/2014J match the checked figures" \
+    -v rules="$LA_SRC/demo/rules.sql" -v model="$LA_SRC/demo/model.sql" <<'SQL'
+SET client_min_messages = warning;
+SELECT count(*) AS loader_lines FROM oulad_load(:'dir') \gset
+SELECT engagement_refresh('oulad.activity', 'enrolment', 'ts', 'clicks') AS summaries \gset
+\i :replay
+\o /dev/null
+\i :rules
+\o
+CREATE TEMP TABLE checks (what text, got text, want text);
+-- the split against the dates: the scored presentation starts after every training one ended
+INSERT INTO checks
+SELECT 'split roles', string_agg(presentation || '=' || role, ' ' ORDER BY presentation),
+       'AAA/2013J=training AAA/2014J=scored BBB/2013B=training' FROM replay.split
+UNION ALL
+SELECT 'training presentations ending on or after the scored start', count(*)::text, '0'
+FROM oulad.presentation t JOIN replay.split s ON s.presentation = t.code_module || '/' || t.code_presentation
+CROSS JOIN (SELECT p.start_date FROM oulad.presentation p
+            WHERE p.code_module || '/' || p.code_presentation = :'scored') sc
+WHERE s.role = 'training' AND t.start_date + t.length_days >= sc.start_date
+UNION ALL
+SELECT 'grid replays on the scored presentation', count(*)::text, '0' FROM replay.quality WHERE presentation = :'scored'
+-- the choice recomputed from the per-presentation replays: mean lift, mean recall >= 25%
+UNION ALL
+SELECT 'chosen rule', :'best_rule', (SELECT rule FROM replay.quality GROUP BY rule HAVING avg(recall) >= 0.25
+                                     ORDER BY avg(lift) DESC LIMIT 1)
+UNION ALL SELECT 'chosen rule, as documented', :'best_rule', 'inactive_21d'
+UNION ALL
+SELECT 'LOPO picks', string_agg(presentation || ':' || rule, ' ' ORDER BY presentation),
+       'AAA/2013J:dip_events_60_28_14 BBB/2013B:inactive_21d'
+FROM (SELECT DISTINCT ON (presentation) presentation, rule FROM replay.quality WHERE recall >= 0.25
+      ORDER BY presentation, lift DESC, label) x;
+
+-- the scored presentation by hand from the engine's alerts: lift = share of alerts followed by a
+-- withdrawal within 30 days / share of registered learner-days followed by one
+CREATE TEMP TABLE scored_pop AS SELECT * FROM replay.population WHERE presentation = :'scored';
+CREATE TEMP TABLE scored_alert AS
+SELECT r.rule, a.learner AS enrolment, a.day - p.start_date AS day
+FROM (VALUES ('dip_events_60_14_3'), (:'best_rule')) r(rule)
+CROSS JOIN replay.scope s
+CROSS JOIN LATERAL rule_replay_alerts(r.rule, s.from_day, s.to_day, s.overrides) a
+JOIN scored_pop p ON p.enrolment = a.learner
+WHERE s.presentation = :'scored';
+INSERT INTO checks
+WITH base AS (SELECT sum(least(30, withdrew_day - first_day)) FILTER (WHERE withdrew_day IS NOT NULL)::numeric
+                     / sum(last_day - first_day + 1) AS rate FROM scored_pop),
+hand AS (SELECT a.rule, count(*) AS alerts,
+                avg(coalesce(p.withdrew_day - a.day BETWEEN 1 AND 30, false)::int) / base.rate AS lift
+         FROM scored_alert a JOIN scored_pop p USING (enrolment) CROSS JOIN base GROUP BY a.rule, base.rate)
+SELECT q.rule || ' on the scored presentation by hand: ' || k, got, want
+FROM replay.scored_quality q JOIN hand h USING (rule)
+CROSS JOIN LATERAL (VALUES ('alerts', q.alerts::text, h.alerts::text),
+                           ('lift', round(q.lift::numeric, 10)::text, round(h.lift, 10)::text)) v(k, got, want);
+-- the checked numbers of doc/oulad.md
+INSERT INTO checks
+SELECT q.rule || ' on the scored presentation: ' || k, v, w FROM replay.scored_quality q
+JOIN (VALUES ('dip_events_60_14_3', 'alerts', '5801'), ('dip_events_60_14_3', 'lift', '0.96 (0.78-1.12)'),
+             ('dip_events_60_14_3', 'recall_pct', '83.0'),
+             ('dip_events_60_14_3', 'verdict', 'no better than chance: lift 0.96 (95% CI 0.78-1.12)'),
+             ('inactive_21d', 'alerts', '496'), ('inactive_21d', 'lift', '1.39 (0.83-1.97)'),
+             ('inactive_21d', 'recall_pct', '22.6'), ('inactive_21d', 'lead', '16.5')) x(rule, k, w) USING (rule)
+CROSS JOIN LATERAL (VALUES ('alerts', q.alerts::text),
+  ('lift', format('%s (%s-%s)', round(q.lift::numeric, 2), round(q.lift_low::numeric, 2), round(q.lift_high::numeric, 2))),
+  ('recall_pct', round((100 * q.recall)::numeric, 1)::text), ('lead', q.lead_time_median::text),
+  ('verdict', q.verdict)) v(k2, v)
+WHERE v.k2 = x.k
+UNION ALL
+SELECT 'mean lift of ' || c.rule, round(c.mean_lift::numeric, 2)::text, x.w
+FROM replay.rule_cv c JOIN (VALUES ('inactive_21d', '1.98'), ('dip_events_60_14_3', '0.85')) x(rule, w) USING (rule);
+--MODEL--
+DELETE FROM learning_source WHERE kind IN ('enrolment', 'assignment', 'assignment_submission');
+DELETE FROM alert_rule WHERE name IN (SELECT rule FROM replay.grid);
+DROP SCHEMA replay CASCADE;
+DROP SCHEMA oulad CASCADE;
+DELETE FROM learner_engagement;
+\i :checks
+SQL
+}
 la_t_check "engine rule replays on AAA/2013J against the hand computation" replays
+la_t_check "the demo's temporal split: rules and model on the scored presentation" split
 la_t_done
