@@ -97,7 +97,7 @@ SELECT coalesce((SELECT feature_set FROM model.cv GROUP BY feature_set, lambda O
        coalesce((SELECT lambda FROM model.cv GROUP BY feature_set, lambda ORDER BY avg(auc) DESC, feature_set, lambda LIMIT 1), 1) AS best_lambda \gset
 SELECT CASE WHEN :training_count > 1 THEN 'chosen by leave-one-presentation-out'
             ELSE 'ONE training presentation: no fold to choose on, defaults used' END AS choice_note \gset
-\echo 'Chosen:' :best_features 'features, lambda' :best_lambda '(' :choice_note ').'
+\echo 'Chosen:' :best_features 'features, lambda' :best_lambda '|' :choice_note
 
 \echo
 \echo 'The final model: risk_model_train on all the training presentations with the chosen settings; calibrated'
@@ -120,15 +120,16 @@ FROM model.final m CROSS JOIN LATERAL unnest(m.features) WITH ORDINALITY f(featu
 ORDER BY abs(m.coef[f.i + 1]) DESC, f.feature;
 
 \echo
-\echo '== 9.' :scored ', once: the model next to the shipped default rule and the chosen rule, on the same days =='
+\echo '== 9.' :scored 'once: the model next to the shipped default rule and the chosen rule, on the same days =='
 SELECT s.start_date AS scored_from, s.end_date AS scored_to,
        ceil(count(*) * :capacity_pct / 100.0)::integer AS capacity
 FROM replay.split s JOIN replay.population p USING (presentation)
 WHERE s.role = 'scored' GROUP BY s.start_date, s.end_date \gset
-\echo 'Every learner-day at risk of' :scored ', scored daily by risk_score_days. The model alerts the top' :capacity
-\echo 'learners by probability on the first day of each week (' :capacity_pct '% of the learners: a coaching team''s'
-\echo 'weekly capacity); a rule alerts whoever it fires on. AUC: 95% interval clustered by learner; lift: 95%'
-\echo 'interval, bootstrap by learner (200 replicates, seed 1).'
+\echo 'Every learner-day at risk of' :scored 'is scored by risk_score_days. The model alerts the top' :capacity
+\echo 'learners by probability on the first day of each week (a coaching team''s weekly capacity:' :capacity_pct 'percent'
+\echo 'of the learners); a rule alerts whoever it fires on. AUC: 95% interval clustered by learner; lift: 95%'
+\echo 'interval, bootstrap by learner (200 replicates, seed 1). alert_precision = share of the ALERTS followed by withdrawal'
+\echo 'within 30 days (per alert, the precision of lift; section 7 counts alerted learners).'
 CREATE TABLE model.scored AS
 SELECT r.learner, r.day, r.probability AS score
 FROM risk_score_days('oulad_churn', :'scored_from', :'scored_to', :'scored') r;
@@ -147,7 +148,7 @@ SELECT what, learners, learner_days, dropouts AS withdrawals,
        CASE WHEN auc IS NOT NULL THEN format('%s (%s-%s)', round(auc::numeric, 3), round(auc_low::numeric, 3),
                                              round(auc_high::numeric, 3)) END AS auc_95ci,
        round(brier::numeric, 4) AS brier, alerts, alerted_learners,
-       round((100 * precision)::numeric, 1) AS precision_pct, round((100 * recall)::numeric, 1) AS recall_pct,
+       round((100 * precision)::numeric, 1) AS alert_precision_pct, round((100 * recall)::numeric, 1) AS recall_pct,
        lead_time_median AS lead_days,
        format('%s (%s-%s)', round(lift::numeric, 2), round(lift_low::numeric, 2), round(lift_high::numeric, 2)) AS lift_95ci,
        round((100 * base_rate)::numeric, 2) AS base_pct
@@ -198,7 +199,7 @@ SELECT what, count(*) AS groups, count(*) FILTER (WHERE flagged) AS flagged,
 FROM model.bias GROUP BY ord, what ORDER BY ord;
 
 \echo
-\echo 'What a coach sees on day 60 of' :scored ': the five highest probabilities and their reasons (risk_score):'
+\echo 'What a coach sees on day 60 of' :scored '- the five highest probabilities and their reasons (risk_score):'
 SELECT r.learner, round(r.probability::numeric, 3) AS probability, r.reasons,
        CASE WHEN p.withdrew_day IS NOT NULL THEN 'unregistered on day ' || p.withdrew_day ELSE e.outcome END AS what_happened
 FROM risk_score('oulad_churn', (:'scored_from'::date + 60), :'scored') r

@@ -8,13 +8,13 @@ SELECT string_agg(presentation, ', ' ORDER BY start_date) AS training,
        count(*) AS training_count FROM replay.split WHERE role = 'training' \gset
 
 \echo
-\echo '== 6. rule settings, chosen on the training presentations (' :training ') =='
-\echo 'The temporal split: the scored presentation,' :scored ', is the complete presentation that starts last; the'
-\echo 'training presentations are the complete ones that ended before it started. Nothing below looks at' :scored '.'
+\echo '== 6. rule settings, chosen on the training presentations:' :training '=='
+\echo 'The temporal split: the scored presentation' :scored 'is the complete presentation that starts last; the'
+\echo 'training presentations are the complete ones that ended before it started. Nothing here looks at' :scored
 \echo 'dip T%/Bd/Pd: events below T% of the B-day mean for P days in a row (rule dip_events_T_B_P, a copy of'
 \echo 'engagement_dip); inactive Nd: N days without a click (rule inactive_Nd, a copy of inactivity). Each cell is'
 \echo 'rule_replay(rule, from, to, outcomes => ''replay.engine_outcome'', horizon_days => 30, overrides => {"course": ...})'
-\echo 'over one training presentation. The inactivity replays run day by day: this takes a while.'
+\echo 'over one training presentation.'
 CREATE TABLE replay.quality AS
 SELECT g.rule, g.label, s.presentation, q.alerts, q.learners_enrolled, q.touched_share, q.dropouts, q.dropouts_alerted,
        q.precision, q.recall, q.lead_time_median, q.alert_dropout_rate, q.base_dropout_rate, q.lift,
@@ -55,12 +55,12 @@ ORDER BY 1, 4;
 
 SELECT rule AS best_rule, label AS best_rule_label FROM replay.rule_cv WHERE mean_recall >= 0.25
 ORDER BY mean_lift DESC, label LIMIT 1 \gset
-\echo 'Chosen on the training presentations:' :best_rule_label '(rule' :best_rule ').'
+\echo 'Chosen on the training presentations:' :best_rule_label '= rule' :best_rule
 
 \echo
-\echo '== 7. the scored presentation,' :scored ', once: the shipped default rule and the chosen rule =='
+\echo '== 7. the scored presentation' :scored 'once: the shipped default rule and the chosen rule =='
 \echo 'default: dip 60%/14d/3d (dip_events_60_14_3 = the shipped engagement_dip: events, 60% of the 14-day mean,'
-\echo 'fires after 3 days); chosen:' :best_rule_label '. lift_low .. lift_high: 95% interval (bootstrap by learner).'
+\echo 'fires after 3 days); chosen:' :best_rule_label '| lift: 95% interval in brackets (bootstrap by learner).'
 CREATE TABLE replay.scored_quality AS
 SELECT g.rule, g.label, s.presentation, q.alerts, q.learners_enrolled, q.touched_share, q.dropouts, q.dropouts_alerted,
        q.precision, q.recall, q.lead_time_median, q.alert_dropout_rate, q.base_dropout_rate, q.lift,
