@@ -4,7 +4,8 @@
 # counters and weights near 2^63, empty summaries, the largest summaries, keys and names that need
 # escaping, every currency shape, negative money at the int64 limit) of engagement_summary,
 # roi_summary and stats_summary (random float bit patterns, subnormals, negative zero, the largest
-# floats and counts; and their array types), checked
+# floats and counts; and their array types) and logit_summary (1 to 40 coefficients, the same
+# float patterns; not in the array columns), checked
 #   1. text:    out -> in -> out gives the same text and the same send bytes (and a stats_summary
 #               written by the generator reads to exactly the bits it meant);
 #   2. binary:  COPY ... (FORMAT binary) out and back in gives the same send bytes, row by row;
@@ -47,7 +48,7 @@ JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'learnalytics'
 WHERE t.typtype NOT IN ('c', 'p') ORDER BY 1;
 SQL
 echo "extension types: $(tr '\n' ' ' <"$work/types")"
-covered="engagement_summary roi_summary stats_summary"
+covered="engagement_summary roi_summary stats_summary logit_summary"
 while read -r t; do
   case " $covered " in
     *" $t "*) ;;
@@ -82,6 +83,7 @@ w("SET search_path = public, learnalytics;")
 w("CREATE TABLE rt_engagement (id int PRIMARY KEY, s engagement_summary);")
 w("CREATE TABLE rt_roi (id int PRIMARY KEY, s roi_summary);")
 w("CREATE TABLE rt_stats (id int PRIMARY KEY, s stats_summary);")
+w("CREATE TABLE rt_logit (id int PRIMARY KEY, s logit_summary);")
 # the send bytes each hand-written stats_summary must read to (format word, n, four floats)
 w("CREATE TABLE rt_stats_bits (id int PRIMARY KEY, b bytea, t text);")
 w("CREATE TABLE rt_arrays (id int PRIMARY KEY, e engagement_summary[], r roi_summary[], st stats_summary[]);")
@@ -91,6 +93,7 @@ w("""CREATE FUNCTION rt_try(i int, k text, v text) RETURNS void LANGUAGE plpgsql
 BEGIN
   IF k = 'e' THEN INSERT INTO rt_engagement VALUES (i, v::engagement_summary);
   ELSIF k = 's' THEN INSERT INTO rt_stats VALUES (i, v::stats_summary);
+  ELSIF k = 'l' THEN INSERT INTO rt_logit VALUES (i, v::logit_summary);
   ELSE INSERT INTO rt_roi VALUES (i, v::roi_summary); END IF;
 EXCEPTION WHEN OTHERS THEN
   INSERT INTO rt_refused VALUES (i, k, SQLSTATE, SQLERRM, v);
@@ -337,6 +340,47 @@ for i in range(60):
     w(f"DO $$ BEGIN INSERT INTO rt_stats SELECT {sid}, learnalytics_internal.la_stats_combine(a.s, b.s) FROM rt_stats a, rt_stats b "
       f"WHERE a.id = {a} AND b.id = {b}; EXCEPTION WHEN numeric_value_out_of_range THEN NULL; END $$;")
 
+# ---- logit_summary -----------------------------------------------------------------------
+def logit_value():
+    d = rnd.choice([1, 2, 3, 5, 12, rnd.randint(1, 40)])
+    p = d - 1
+    n = rnd.choice([0, 1, 2, rnd.randint(1, 10**6), I64])
+    fl = lambda k: [rfloat() for _ in range(k)]
+    nonneg = lambda k: [abs(rfloat()) for _ in range(k)]
+    coef, center, scale = fl(d), fl(p), [0.0 if rnd.random() < 0.2 else v for v in nonneg(p)]
+    if n == 0:
+        ws = pos = ll = 0.0
+        grad, hess, mean, m2 = [0.0] * d, [0.0] * (d * (d + 1) // 2), [0.0] * p, [0.0] * p
+    else:
+        ws = abs(rfloat()) or 1.0
+        pos = rnd.choice([0.0, ws, ws * rnd.random()])
+        ll = -abs(rfloat())
+        grad, mean, m2 = fl(d), fl(p), nonneg(p)
+        hess = []
+        for j in range(d):
+            hess += [abs(rfloat())] + fl(d - j - 1)
+    arr = lambda v: ','.join(repr(x) for x in v)
+    return ('v1 d=%d n=%d w=%r pos=%r ll=%r coef=%s center=%s scale=%s grad=%s hess=%s mean=%s m2=%s'
+            % (d, n, ws, pos, ll, arr(coef), arr(center), arr(scale), arr(grad), arr(hess), arr(mean), arr(m2)))
+
+lid = 0
+for i in range(200):
+    lid += 1
+    w(f"SELECT rt_try({lid}, 'l', {q(logit_value())});")
+# summaries built by la_logit_agg, and merges of them
+for i in range(30):
+    lid += 1
+    p = rnd.randint(0, 6)
+    rows = ', '.join('(ARRAY[%s]::float8[], %s, %r::float8)' % (','.join(repr(rnd.uniform(-1e3, 1e3)) for _ in range(p)),
+                     rnd.choice(['true', 'false', 'NULL']), rnd.choice([0.0, 1.0, rnd.uniform(0, 5)]))
+                     for _ in range(rnd.randint(1, 12)))
+    coef = 'ARRAY[%s]::float8[]' % ','.join(repr(rnd.uniform(-0.01, 0.01)) for _ in range(p + 1))
+    w(f"INSERT INTO rt_logit SELECT {lid}, s FROM (SELECT la_logit_agg(f, y::boolean, wt, {coef}, NULL, NULL) AS s "
+      f"FROM (VALUES {rows}) v(f, y, wt)) q WHERE s IS NOT NULL;")
+    lid += 1
+    w(f"INSERT INTO rt_logit SELECT {lid}, s FROM (SELECT la_merge_agg(s) AS s FROM (SELECT la_logit_agg(f, y::boolean, wt, {coef}, NULL, NULL) AS s "
+      f"FROM (VALUES {rows}) v(f, y, wt) GROUP BY y::boolean) g) q WHERE s IS NOT NULL;")
+
 # arrays of every type, NULL elements included
 w("INSERT INTO rt_arrays SELECT g, (SELECT array_agg(s ORDER BY id) FROM rt_engagement WHERE id % 17 = g),"
   " (SELECT array_agg(s ORDER BY id) || NULL::roi_summary FROM rt_roi WHERE id % 17 = g),"
@@ -357,13 +401,14 @@ SET search_path = public, learnalytics;
 SELECT 'e', id, md5(s::text), md5(learnalytics_internal.la_engagement_send(s)) FROM rt_engagement ORDER BY id;
 SELECT 'r', id, md5(s::text), md5(learnalytics_internal.la_roi_send(s)) FROM rt_roi ORDER BY id;
 SELECT 's', id, md5(s::text), md5(learnalytics_internal.la_stats_send(s)) FROM rt_stats ORDER BY id;
+SELECT 'l', id, md5(s::text), md5(learnalytics_internal.la_logit_send(s)) FROM rt_logit ORDER BY id;
 SELECT 'x', id, kind, sqlstate FROM rt_refused ORDER BY id;
 SELECT 'a', id, md5(e::text), md5(r::text), md5(st::text) FROM rt_arrays ORDER BY id;
 SQL
 }
 psql -X -A -t -d "$src" -c "SELECT 'generated: ' || (SELECT count(*) FROM rt_engagement) || ' engagement summaries, '
   || (SELECT count(*) FROM rt_roi) || ' roi summaries, ' || (SELECT count(*) FROM rt_stats) || ' stats summaries, '
-  || (SELECT count(*) FROM rt_arrays) || ' array rows'"
+  || (SELECT count(*) FROM rt_logit) || ' logit summaries, ' || (SELECT count(*) FROM rt_arrays) || ' array rows'"
 
 # the sample must reach the edges it is about (else a generator change would weaken the test)
 psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$src" >"$work/coverage" 2>&1 <<'SQL'
@@ -391,7 +436,12 @@ SELECT edge || ': ' || n FROM (
   UNION ALL SELECT 'stats with the largest float', count(*) FILTER (WHERE max_val(s) = 1.7976931348623157e308 OR min_val(s) = -1.7976931348623157e308) FROM rt_stats
   UNION ALL SELECT 'stats written in another field order', count(*) FILTER (WHERE t NOT LIKE '{"n":%') FROM rt_stats JOIN rt_stats_bits USING (id)
   UNION ALL SELECT 'stats built by la_stats_agg', count(*) FILTER (WHERE id BETWEEN 401 AND 460) FROM rt_stats
-  UNION ALL SELECT 'stats built by learnalytics_internal.la_stats_combine', count(*) FILTER (WHERE id > 460) FROM rt_stats) c;
+  UNION ALL SELECT 'stats built by learnalytics_internal.la_stats_combine', count(*) FILTER (WHERE id > 460) FROM rt_stats
+  UNION ALL SELECT 'logit of no rows', count(*) FILTER (WHERE logit_num_rows(s) = 0) FROM rt_logit
+  UNION ALL SELECT 'logit with n at 2^63-1', count(*) FILTER (WHERE logit_num_rows(s) = 9223372036854775807) FROM rt_logit
+  UNION ALL SELECT 'logit intercept only', count(*) FILTER (WHERE s::text LIKE 'v1 d=1 %') FROM rt_logit
+  UNION ALL SELECT 'logit with a constant feature', count(*) FILTER (WHERE s::text ~ ' scale=([^ ]*,)?0(,| )') FROM rt_logit
+  UNION ALL SELECT 'logit built by la_logit_agg', count(*) FILTER (WHERE id > 200) FROM rt_logit) c;
 SQL
 cat "$work/coverage"
 if grep -q ': 0$\|ERROR' "$work/coverage"; then echo "FAIL: the sample misses an edge"; fail=1; fi
@@ -406,6 +456,8 @@ SELECT 'roi text mismatch ' || id FROM rt_roi
 WHERE s::text::roi_summary::text <> s::text OR learnalytics_internal.la_roi_send(s::text::roi_summary) <> learnalytics_internal.la_roi_send(s);
 SELECT 'stats text mismatch ' || id FROM rt_stats
 WHERE s::text::stats_summary::text <> s::text OR learnalytics_internal.la_stats_send(s::text::stats_summary) <> learnalytics_internal.la_stats_send(s);
+SELECT 'logit text mismatch ' || id FROM rt_logit
+WHERE s::text::logit_summary::text <> s::text OR learnalytics_internal.la_logit_send(s::text::logit_summary) <> learnalytics_internal.la_logit_send(s);
 SELECT 'stats value ' || id || ' is not the bits the generator wrote' FROM rt_stats JOIN rt_stats_bits USING (id)
 WHERE learnalytics_internal.la_stats_send(s) <> b;
 SELECT 'array text mismatch ' || id FROM rt_arrays
@@ -421,14 +473,17 @@ SET search_path = public, learnalytics;
 CREATE TABLE bin_engagement (LIKE rt_engagement);
 CREATE TABLE bin_roi (LIKE rt_roi);
 CREATE TABLE bin_stats (LIKE rt_stats);
+CREATE TABLE bin_logit (LIKE rt_logit);
 CREATE TABLE bin_arrays (LIKE rt_arrays);
 COPY rt_engagement TO '$srv/e.bin' (FORMAT binary);
 COPY rt_roi TO '$srv/r.bin' (FORMAT binary);
 COPY rt_stats TO '$srv/s.bin' (FORMAT binary);
+COPY rt_logit TO '$srv/l.bin' (FORMAT binary);
 COPY rt_arrays TO '$srv/a.bin' (FORMAT binary);
 COPY bin_engagement FROM '$srv/e.bin' (FORMAT binary);
 COPY bin_roi FROM '$srv/r.bin' (FORMAT binary);
 COPY bin_stats FROM '$srv/s.bin' (FORMAT binary);
+COPY bin_logit FROM '$srv/l.bin' (FORMAT binary);
 COPY bin_arrays FROM '$srv/a.bin' (FORMAT binary);
 \pset tuples_only on
 SELECT 'engagement binary mismatch ' || coalesce(a.id, b.id) FROM rt_engagement a FULL JOIN bin_engagement b USING (id)
@@ -437,10 +492,12 @@ SELECT 'roi binary mismatch ' || coalesce(a.id, b.id) FROM rt_roi a FULL JOIN bi
 WHERE learnalytics_internal.la_roi_send(a.s) IS DISTINCT FROM learnalytics_internal.la_roi_send(b.s);
 SELECT 'stats binary mismatch ' || coalesce(a.id, b.id) FROM rt_stats a FULL JOIN bin_stats b USING (id)
 WHERE learnalytics_internal.la_stats_send(a.s) IS DISTINCT FROM learnalytics_internal.la_stats_send(b.s);
+SELECT 'logit binary mismatch ' || coalesce(a.id, b.id) FROM rt_logit a FULL JOIN bin_logit b USING (id)
+WHERE learnalytics_internal.la_logit_send(a.s) IS DISTINCT FROM learnalytics_internal.la_logit_send(b.s);
 SELECT 'array binary mismatch ' || coalesce(a.id, b.id) FROM rt_arrays a FULL JOIN bin_arrays b USING (id)
 WHERE a.e::text IS DISTINCT FROM b.e::text OR a.r::text IS DISTINCT FROM b.r::text
    OR a.st::text IS DISTINCT FROM b.st::text;
-DROP TABLE bin_engagement, bin_roi, bin_stats, bin_arrays;
+DROP TABLE bin_engagement, bin_roi, bin_stats, bin_logit, bin_arrays;
 SQL
 if [ $? -ne 0 ] || grep -q . "$work/binary"; then echo "FAIL: binary round trip"; head -n 20 "$work/binary"; fail=1
 else echo "ok: binary round trip"; fi
@@ -486,7 +543,13 @@ INSERT INTO refusal VALUES
   ($$'{"n":9223372036854775808,"mean":1,"m2":0,"min":1,"max":1}'::stats_summary$$, '22003'),
   ($$'{"n":2,"mean":1e309,"m2":0,"min":1,"max":1}'::stats_summary$$, '22003'),
   ($$learnalytics_internal.la_stats_combine('{"n":9223372036854775807,"mean":1,"m2":0,"min":1,"max":1}', '{"n":1,"mean":1,"m2":0,"min":1,"max":1}')$$, '22003'),
-  ($$learnalytics_internal.la_stats_combine('{"n":1,"mean":1e300,"m2":0,"min":1e300,"max":1e300}', '{"n":1,"mean":-1e300,"m2":0,"min":-1e300,"max":-1e300}')$$, '22003');
+  ($$learnalytics_internal.la_stats_combine('{"n":1,"mean":1e300,"m2":0,"min":1e300,"max":1e300}', '{"n":1,"mean":-1e300,"m2":0,"min":-1e300,"max":-1e300}')$$, '22003'),
+  ($$la_logit_agg('{NaN}', true, 1, NULL, NULL, NULL)$$, '22023'),
+  ($$la_logit_agg('{1}', true, -1, NULL, NULL, NULL)$$, '22023'),
+  ($$la_logit_agg('{1,NULL}', true, 1, NULL, NULL, NULL)$$, '22004'),
+  ($$'v1 d=1 n=1 w=1 pos=2 ll=-1 coef=0 center= scale= grad=0 hess=1 mean= m2='::logit_summary$$, '22P02'),
+  ($$'v1 d=1 n=1 w=1 pos=0 ll=-1 coef=NaN center= scale= grad=0 hess=1 mean= m2='::logit_summary$$, '22P02'),
+  ($$'v1 d=1 n=1 w=1 pos=0 ll=-1e999 coef=0 center= scale= grad=0 hess=1 mean= m2='::logit_summary$$, '22003');
 UPDATE refusal SET expr = quote_literal(expr) || '::engagement_summary' WHERE expr LIKE '{%';
 DO $$
 DECLARE
