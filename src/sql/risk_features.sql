@@ -105,6 +105,11 @@ RETURNS TABLE (learner text, course text, cohort text, day date,
   course_day float8, registration_delay float8)
 LANGUAGE plpgsql STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
+-- the row estimates of the CTEs are poor, and a merge join on part of a key (the learner, with the
+-- day as a filter) is quadratic in the days per learner: hash joins only
+SET enable_mergejoin = off
+-- compiling this query costs more than running it (seconds on a loaded machine)
+SET jit = off
 AS $$
 DECLARE
   r       @extschema@.alert_rule;     -- carries the scope (course, tz) into enrolled_sql
@@ -136,53 +141,65 @@ BEGIN
   END IF;
 
   RETURN QUERY EXECUTE format($q$
-    WITH enr AS MATERIALIZED (   -- enrolments in scope, with the start of their course and cohort
-      SELECT e.learner, e.course, e.cohort,
-             CASE WHEN e.cohort IS NULL THEN 'n' ELSE 'v' || e.cohort END AS ckey,
-             e.enrolled_day, e.left_day,
+    WITH enr AS MATERIALIZED (   -- enrolments in scope; kid: the course and cohort; course_start: its first day
+      SELECT e.learner, e.course, e.cohort, e.enrolled_day, e.left_day,
+             dense_rank() OVER (ORDER BY e.course, e.cohort) AS kid,
              min(e.enrolled_day) OVER (PARTITION BY e.course, e.cohort) AS course_start
         FROM %2$s e
        WHERE e.learner IS NOT NULL AND e.course IS NOT NULL AND e.enrolled_day IS NOT NULL),
-    grid AS MATERIALIZED (       -- learner-days at risk: $2, $2 + $4, ... <= $3, enrolled_day <= day < left_day
-      SELECT e.learner, e.course, e.cohort, e.ckey, e.enrolled_day, e.course_start, ($2 + k * $4) AS day
+    pairs AS MATERIALIZED (      -- enrolments with a day at risk in the period: grid days $2 + k * $4, k0..k1
+      SELECT row_number() OVER () AS pid, dense_rank() OVER (ORDER BY e.learner) AS lid, e.*,
+             (greatest(e.enrolled_day, $2) - $2 + $4 - 1) / $4 AS k0,
+             (least($3, coalesce(e.left_day - 1, $3)) - $2) / $4 AS k1
         FROM enr e
-       CROSS JOIN LATERAL generate_series((greatest(e.enrolled_day, $2) - $2 + $4 - 1) / $4,
-                                          (least($3, coalesce(e.left_day - 1, $3)) - $2) / $4) k
-       WHERE e.enrolled_day <= $3 AND (e.left_day IS NULL OR e.left_day > $2)
-         AND least($3, coalesce(e.left_day - 1, $3)) >= $2),
-    pairs AS MATERIALIZED (SELECT DISTINCT g.learner, g.course, g.ckey, g.enrolled_day FROM grid g),
+       WHERE e.enrolled_day <= $3 AND least($3, coalesce(e.left_day - 1, $3)) >= $2),
+    grid AS MATERIALIZED (       -- the learner-days: enrolled_day <= day < left_day
+      SELECT p.pid, p.lid, p.kid, p.learner, p.course, p.cohort, p.enrolled_day, p.course_start,
+             $2 + k * $4 AS day
+        FROM pairs p CROSS JOIN LATERAL generate_series(p.k0, p.k1) k),
     -- activity: each learner's days from 34 days before $2 (the baseline window) to $3, zero-filled
     -- from the first active day; what came earlier enters through the accessors on day $2 - 35
-    act AS (
-      SELECT le.learner, a.day, a.events::float8 AS ev, a.sessions::float8 AS se,
-             extract(epoch FROM a.dwell)::float8 / 60 AS dw, ln(1 + a.events::float8) AS ly,
+    act AS MATERIALIZED (
+      SELECT l.lid, a.day, a.events::float8 AS ev, a.sessions::float8 AS se,
+             floor(extract(epoch FROM a.dwell))::float8 AS dw, ln(1 + a.events::float8) AS ly,
              ($2 - 35) - %1$I.days_inactive(le.summary, $2 - 35) AS prev_active,
              CASE WHEN st.active THEN ($2 - 35) - st.days WHEN NOT st.active THEN $2 - 35 END AS prev_zero
-        FROM (SELECT DISTINCT p.learner FROM pairs p) l
+        FROM (SELECT DISTINCT p.lid, p.learner FROM pairs p) l
         JOIN %1$I.learner_engagement le ON le.learner = l.learner
        CROSS JOIN LATERAL %1$I.activity_streak(le.summary, $2 - 35) st
        CROSS JOIN LATERAL %1$I.daily_activity(le.summary, $2 - 34, $3) a),
-    aw AS (
-      SELECT a.learner, a.day, a.ev,
-             sum(a.ev) OVER w7 AS e7, sum(a.ev) OVER w14 AS e14, sum(a.ev) OVER w28 AS e28,
-             sum(a.se) OVER w7 AS s7, coalesce(sum(a.dw) OVER wd, 0) AS d7,
-             count(*) FILTER (WHERE a.ev > 0) OVER w28 AS ad28,
-             coalesce(sum(a.ev) OVER wb, 0) AS bsum, count(*) OVER wb AS bn,
-             sum(a.ly) OVER w14 AS sy, sum(a.ly * (a.day - $2)) OVER w14 AS sxy,
-             coalesce(max(a.day) FILTER (WHERE a.ev > 0) OVER wu, a.prev_active) AS last_active,
-             coalesce(max(a.day) FILTER (WHERE a.ev = 0) OVER wu, a.prev_zero, min(a.day) OVER wp - 1) AS last_zero,
-             min(a.day) OVER wp AS first_row
+    -- running totals over the contiguous days (one row a day), then windows as differences of
+    -- totals n rows apart (before the first row a total is 0)
+    acc AS (
+      SELECT a.lid, a.day, a.ev,
+             sum(a.ev) OVER w AS cev, sum(a.se) OVER w AS cse, sum(a.dw) OVER w AS cdw,
+             count(*) FILTER (WHERE a.ev > 0) OVER w AS cact,
+             sum(a.ly) OVER w AS cly, sum(a.ly * (a.day - $2)) OVER w AS cxly,
+             coalesce(max(a.day) FILTER (WHERE a.ev > 0) OVER w, a.prev_active) AS last_active,
+             coalesce(max(a.day) FILTER (WHERE a.ev = 0) OVER w, a.prev_zero, first_value(a.day) OVER w - 1) AS last_zero,
+             first_value(a.day) OVER w AS first_row
         FROM act a
-      WINDOW wp AS (PARTITION BY a.learner), w AS (PARTITION BY a.learner ORDER BY a.day),
-             w7 AS (w ROWS BETWEEN 6 PRECEDING AND CURRENT ROW),
-             w14 AS (w ROWS BETWEEN 13 PRECEDING AND CURRENT ROW),
-             w28 AS (w ROWS BETWEEN 27 PRECEDING AND CURRENT ROW),
-             wd AS (w ROWS BETWEEN 7 PRECEDING AND 1 PRECEDING),
-             wb AS (w ROWS BETWEEN 34 PRECEDING AND 7 PRECEDING),
-             wu AS (w ROWS UNBOUNDED PRECEDING)),
-    -- assessments: the first submission of each learner and assessment, and the first scored one
+      WINDOW w AS (PARTITION BY a.lid ORDER BY a.day ROWS UNBOUNDED PRECEDING)),
+    aw AS (
+      SELECT w.* FROM (
+        SELECT c.lid, c.day, c.ev, c.last_active, c.last_zero, c.first_row,
+               c.cev - coalesce(lag(c.cev, 7) OVER w, 0) AS e7,
+               c.cev - coalesce(lag(c.cev, 14) OVER w, 0) AS e14,
+               c.cev - coalesce(lag(c.cev, 28) OVER w, 0) AS e28,
+               c.cse - coalesce(lag(c.cse, 7) OVER w, 0) AS s7,
+               coalesce(lag(c.cdw, 1) OVER w, 0) - coalesce(lag(c.cdw, 8) OVER w, 0) AS d7,
+               c.cact - coalesce(lag(c.cact, 28) OVER w, 0) AS ad28,
+               coalesce(lag(c.cev, 7) OVER w, 0) - coalesce(lag(c.cev, 35) OVER w, 0) AS bsum,
+               greatest(0, (c.day - 7) - greatest(c.day - 34, c.first_row) + 1) AS bn,
+               c.cly - coalesce(lag(c.cly, 14) OVER w, 0) AS sy,
+               c.cxly - coalesce(lag(c.cxly, 14) OVER w, 0) AS sxy
+          FROM acc c
+        WINDOW w AS (PARTITION BY c.lid ORDER BY c.day)) w
+       WHERE w.day >= $2),
+    -- assessments (aid: one id each), the first submission of each learner and assessment and the
+    -- first scored one, and each enrolment's assessments (la)
     asg AS MATERIALIZED (
-      SELECT a.course, a.assignment, a.due_at, (a.due_at AT TIME ZONE $5)::date AS due_day
+      SELECT row_number() OVER () AS aid, a.course, a.assignment, a.due_at, (a.due_at AT TIME ZONE $5)::date AS due_day
         FROM %3$s a WHERE a.course IN (SELECT e.course FROM enr e) AND a.due_at IS NOT NULL),
     sub AS MATERIALIZED (
       SELECT s.course, s.assignment, s.learner, min(s.submitted_at) AS first_at,
@@ -191,102 +208,124 @@ BEGIN
              ((min(s.submitted_at) FILTER (WHERE s.score IS NOT NULL)) AT TIME ZONE $5)::date AS score_day
         FROM %4$s s WHERE s.course IN (SELECT e.course FROM enr e) AND s.submitted_at IS NOT NULL
        GROUP BY s.course, s.assignment, s.learner),
-    -- the cohort's mean score of each assessment among the scores known by each grid day
-    csc AS (
-      SELECT e.course, e.ckey, s.assignment, s.score_day, sum(s.score) AS ssum, count(*)::float8 AS sn
-        FROM sub s JOIN enr e ON e.learner = s.learner AND e.course = s.course
-       WHERE s.score IS NOT NULL GROUP BY 1, 2, 3, 4),
-    cm AS (
-      SELECT x.course, x.ckey, x.assignment, x.day, x.cs / x.cn AS cmean
-        FROM (SELECT u.*, sum(u.ssum) OVER w AS cs, sum(u.sn) OVER w AS cn
-                FROM (SELECT c.course, c.ckey, c.assignment, c.score_day AS day, c.ssum, c.sn, false AS is_grid FROM csc c
-                      UNION ALL
-                      SELECT d.course, d.ckey, a.assignment, d.day, 0, 0, true
-                        FROM (SELECT DISTINCT c.course, c.ckey, c.assignment FROM csc c) a
-                        JOIN (SELECT DISTINCT g.course, g.ckey, g.day FROM grid g) d
-                          ON d.course = a.course AND d.ckey = a.ckey) u
-              WINDOW w AS (PARTITION BY u.course, u.ckey, u.assignment ORDER BY u.day, u.is_grid
-                           ROWS UNBOUNDED PRECEDING)) x
-       WHERE x.is_grid AND x.cn > 0),
     la AS MATERIALIZED (
-      SELECT p.learner, p.course, p.ckey, p.enrolled_day, a.assignment, a.due_day, s.sub_day,
+      SELECT p.pid, p.kid, p.k0, p.k1, p.enrolled_day, a.aid, a.due_day, s.sub_day,
              coalesce(s.first_at > a.due_at, false) AS late, s.score, s.score_day
         FROM pairs p JOIN asg a ON a.course = p.course
         LEFT JOIN sub s ON s.course = a.course AND s.assignment = a.assignment AND s.learner = p.learner),
-    af AS (
-      SELECT g.learner, g.course, g.day,
-             count(*) FILTER (WHERE l.due_day > g.day AND l.due_day <= g.day + 14) AS due14,
-             count(*) FILTER (WHERE l.due_day >= l.enrolled_day AND l.due_day < g.day
-                                AND (l.sub_day IS NULL OR l.sub_day > g.day)) AS missed,
-             max(g.day - l.due_day) FILTER (WHERE l.due_day >= l.enrolled_day AND l.due_day < g.day
-                                              AND (l.sub_day IS NULL OR l.sub_day > g.day)) AS oldest,
-             count(*) FILTER (WHERE l.due_day >= l.enrolled_day AND l.sub_day <= g.day AND l.late) AS late,
-             avg(greatest(-1, least(4, l.score / cm.cmean - 1))) FILTER (WHERE cm.cmean > 0) AS rel
-        FROM grid g JOIN la l ON l.learner = g.learner AND l.course = g.course
-        LEFT JOIN cm ON l.score_day <= g.day AND cm.course = l.course AND cm.ckey = l.ckey
-                    AND cm.assignment = l.assignment AND cm.day = g.day
-       GROUP BY g.learner, g.course, g.day),
-    -- quiz attempts and module progress: one stream per learner and course of the grid days and
-    -- the dated rows (+ on their day, - 14 days later), summed in day order (rows before the grid
-    -- day of the same day)
-    qd AS (
-      SELECT q.learner, q.course, (q.attempted_at AT TIME ZONE $5)::date AS d, count(*)::float8 AS n
-        FROM %5$s q
-       WHERE q.attempted_at IS NOT NULL AND (q.learner, q.course) IN (SELECT p.learner, p.course FROM pairs p)
-       GROUP BY 1, 2, 3),
-    mp AS (
+    -- the cohort's mean score of each assessment among the scores known by each grid day
+    csc AS (
+      SELECT e.kid, a.aid, s.score_day AS day, sum(s.score) AS ssum, count(*) AS sn
+        FROM sub s JOIN enr e ON e.learner = s.learner AND e.course = s.course
+        JOIN asg a ON a.course = s.course AND a.assignment = s.assignment
+       WHERE s.score IS NOT NULL GROUP BY 1, 2, 3),
+    cm AS (
+      SELECT x.kid, x.aid, x.day, x.cs / x.cn AS cmean
+        FROM (SELECT u.*, sum(u.ssum) OVER w AS cs, sum(u.sn) OVER w AS cn
+                FROM (SELECT c.kid, c.aid, c.day, c.ssum, c.sn, 0 AS g FROM csc c
+                      UNION ALL
+                      SELECT a.kid, a.aid, d.day, 0, 0, 1
+                        FROM (SELECT DISTINCT c.kid, c.aid FROM csc c) a
+                        JOIN (SELECT DISTINCT g.kid, g.day FROM grid g) d ON d.kid = a.kid) u
+              WINDOW w AS (PARTITION BY u.kid, u.aid ORDER BY u.day, u.g ROWS UNBOUNDED PRECEDING)) x
+       WHERE x.g = 1 AND x.cn > 0),
+    -- per grid day, the learner's scores known by then against the cohort's means that day
+    scx AS MATERIALIZED (
+      SELECT l.pid, l.kid, l.aid, l.score, $2 + k * $4 AS day
+        FROM la l
+       CROSS JOIN LATERAL generate_series(greatest(l.k0, (greatest(l.score_day, $2) - $2 + $4 - 1) / $4), l.k1) k
+       WHERE l.score IS NOT NULL AND l.score_day <= $3),
+    sc AS (
+      SELECT x.pid, x.day, avg(greatest(-1, least(4, x.score / cm.cmean - 1))) AS rel
+        FROM scx x JOIN cm ON cm.kid = x.kid AND cm.aid = x.aid AND cm.day = x.day
+       WHERE cm.cmean > 0
+       GROUP BY 1, 2),
+    -- per grid day, the oldest assessment overdue: due since enrolment, not submitted by the day
+    od AS (
+      SELECT l.pid, $2 + k * $4 AS day, min(l.due_day) AS oldest_due
+        FROM la l
+       CROSS JOIN LATERAL generate_series(greatest(l.k0, (greatest(l.due_day + 1, $2) - $2 + $4 - 1) / $4),
+                                          CASE WHEN l.sub_day IS NULL THEN l.k1
+                                               ELSE least(l.k1, (l.sub_day - 1 - $2) / $4) END) k
+       WHERE l.due_day >= l.enrolled_day AND l.due_day < $3
+         AND (l.sub_day IS NULL OR (l.sub_day > l.due_day + 1 AND l.sub_day - 1 >= $2))
+       GROUP BY 1, 2),
+    -- quiz attempts and module progress per enrolment, dated
+    qp AS (
+      SELECT p.pid, (q.attempted_at AT TIME ZONE $5)::date AS day, count(*) AS n
+        FROM %5$s q JOIN pairs p ON p.learner = q.learner AND p.course = q.course
+       WHERE q.attempted_at IS NOT NULL GROUP BY 1, 2),
+    mp AS MATERIALIZED (
       SELECT m.learner, m.course, m.module, (m.started_at AT TIME ZONE $5)::date AS start_day,
              greatest((m.started_at AT TIME ZONE $5)::date,
                       (coalesce(m.last_activity_at, m.started_at) AT TIME ZONE $5)::date) AS known_day,
              m.progress
         FROM %6$s m WHERE m.course IN (SELECT e.course FROM enr e) AND m.started_at IS NOT NULL
          AND m.progress IS NOT NULL),
-    ls AS (
-      SELECT x.learner, x.course, x.day, x.q14, x.pall, x.p14
-        FROM (SELECT u.learner, u.course, u.day, u.is_grid,
-                     sum(u.q) OVER w AS q14, sum(u.p) OVER w AS pall, sum(u.p14) OVER w AS p14
-                FROM (SELECT g.learner, g.course, g.day, true AS is_grid, 0::float8 AS q, 0::numeric AS p, 0::numeric AS p14
-                        FROM grid g
-                      UNION ALL SELECT q.learner, q.course, q.d, false, q.n, 0, 0 FROM qd q
-                      UNION ALL SELECT q.learner, q.course, q.d + 14, false, -q.n, 0, 0 FROM qd q
-                      UNION ALL SELECT m.learner, m.course, m.known_day, false, 0, m.progress, m.progress
-                                  FROM mp m WHERE (m.learner, m.course) IN (SELECT p.learner, p.course FROM pairs p)
-                      UNION ALL SELECT m.learner, m.course, m.known_day + 14, false, 0, 0, -m.progress
-                                  FROM mp m WHERE (m.learner, m.course) IN (SELECT p.learner, p.course FROM pairs p)) u
-              WINDOW w AS (PARTITION BY u.learner, u.course ORDER BY u.day, u.is_grid ROWS UNBOUNDED PRECEDING)) x
-       WHERE x.is_grid),
-    -- modules of each course started by anyone by each grid day
+    mpp AS (SELECT p.pid, m.known_day AS day, m.progress FROM mp m JOIN pairs p ON p.learner = m.learner AND p.course = m.course),
+    -- one stream per enrolment of its grid days (g = 1) and dated changes, summed in day order
+    -- (changes of a day before its grid day): a row counted over 14 days enters on its day and
+    -- leaves 14 days later
+    st AS (
+      SELECT x.pid, x.day, x.q14, x.pall, x.p14, x.due14, x.late, x.missed
+        FROM (SELECT u.pid, u.day, u.g,
+                     sum(u.q) OVER w AS q14, sum(u.p) OVER w AS pall, sum(u.p14) OVER w AS p14,
+                     sum(u.du) OVER w AS due14, sum(u.la) OVER w AS late, sum(u.mi) OVER w AS missed
+                FROM (SELECT g.pid, g.day, 1 AS g, 0::bigint AS q, 0::numeric AS p, 0::numeric AS p14,
+                             0 AS du, 0 AS la, 0 AS mi FROM grid g
+                      UNION ALL SELECT q.pid, q.day, 0, q.n, 0, 0, 0, 0, 0 FROM qp q
+                      UNION ALL SELECT q.pid, q.day + 14, 0, -q.n, 0, 0, 0, 0, 0 FROM qp q
+                      UNION ALL SELECT m.pid, m.day, 0, 0, m.progress, m.progress, 0, 0, 0 FROM mpp m
+                      UNION ALL SELECT m.pid, m.day + 14, 0, 0, 0, -m.progress, 0, 0, 0 FROM mpp m
+                      -- due in (day, day + 14]
+                      UNION ALL SELECT l.pid, l.due_day - 14, 0, 0, 0, 0, 1, 0, 0 FROM la l
+                      UNION ALL SELECT l.pid, l.due_day, 0, 0, 0, 0, -1, 0, 0 FROM la l
+                      -- submitted late by the day
+                      UNION ALL SELECT l.pid, l.sub_day, 0, 0, 0, 0, 0, 1, 0 FROM la l
+                                 WHERE l.late AND l.due_day >= l.enrolled_day
+                      -- overdue from the day after the due day to the day before the submission
+                      UNION ALL SELECT l.pid, l.due_day + 1, 0, 0, 0, 0, 0, 0, 1 FROM la l
+                                 WHERE l.due_day >= l.enrolled_day AND (l.sub_day IS NULL OR l.sub_day > l.due_day + 1)
+                      UNION ALL SELECT l.pid, l.sub_day, 0, 0, 0, 0, 0, 0, -1 FROM la l
+                                 WHERE l.due_day >= l.enrolled_day AND l.sub_day > l.due_day + 1) u
+              WINDOW w AS (PARTITION BY u.pid ORDER BY u.day, u.g ROWS UNBOUNDED PRECEDING)) x
+       WHERE x.g = 1),
+    -- modules of the course started by anyone by each grid day, per course and cohort
     cmod AS (
-      SELECT x.course, x.day, x.nmod
-        FROM (SELECT u.course, u.day, u.is_grid,
-                     sum(u.k) OVER (PARTITION BY u.course ORDER BY u.day, u.is_grid ROWS UNBOUNDED PRECEDING) AS nmod
-                FROM (SELECT m.course, min(m.start_day) AS day, 1 AS k, false AS is_grid FROM mp m GROUP BY m.course, m.module
+      SELECT x.kid, x.day, x.nmod
+        FROM (SELECT u.kid, u.day, u.g,
+                     sum(u.k) OVER (PARTITION BY u.kid ORDER BY u.day, u.g ROWS UNBOUNDED PRECEDING) AS nmod
+                FROM (SELECT kc.kid, f.day, 1 AS k, 0 AS g
+                        FROM (SELECT m.course, min(m.start_day) AS day FROM mp m GROUP BY m.course, m.module) f
+                        JOIN (SELECT DISTINCT e.kid, e.course FROM enr e) kc ON kc.course = f.course
                       UNION ALL
-                      SELECT DISTINCT g.course, g.day, 0, true FROM grid g) u) x
-       WHERE x.is_grid)
+                      SELECT DISTINCT g.kid, g.day, 0, 1 FROM grid g) u) x
+       WHERE x.g = 1)
     SELECT g.learner, g.course, g.cohort, g.day,
-           ln(1 + coalesce(aw.e7, 0)), ln(1 + coalesce(aw.e14, 0)), ln(1 + coalesce(aw.e28, 0)),
-           CASE WHEN aw.bn >= 7 AND aw.bsum > 0 THEN least((aw.e7 / 7) / (aw.bsum / aw.bn) - 1, 4) ELSE 0 END,
+           ln(1 + coalesce(aw.e7, 0)::float8), ln(1 + coalesce(aw.e14, 0)::float8), ln(1 + coalesce(aw.e28, 0)::float8),
+           CASE WHEN aw.bn >= 7 AND aw.bsum > 0
+                THEN least((aw.e7 / 7) / (aw.bsum / aw.bn) - 1, 4) ELSE 0 END,
            least(g.day - greatest(g.enrolled_day - 1, aw.last_active), 366)::float8,
            CASE WHEN aw.ev > 0 THEN least(g.day - aw.last_zero, 366) ELSE 0 END::float8,
            coalesce(aw.ad28::float8 / least(28, g.day - least(g.enrolled_day, aw.first_row) + 1), 0),
-           ln(1 + coalesce(aw.s7, 0)), ln(1 + coalesce(aw.d7, 0)),
+           ln(1 + coalesce(aw.s7, 0)::float8), ln(1 + coalesce(aw.d7, 0) / 60),
            coalesce((aw.sxy - (g.day - $2 - 6.5) * aw.sy) / 227.5, 0),
-           coalesce(af.due14, 0)::float8, coalesce(af.missed, 0)::float8, coalesce(af.late, 0)::float8,
-           coalesce(af.oldest, 0)::float8, coalesce(af.rel, 0),
-           ln(1 + coalesce(ls.q14, 0)),
-           coalesce(CASE WHEN avg(ls.q14) OVER c > 0
-                         THEN least(coalesce(ls.q14, 0) / avg(ls.q14) OVER c - 1, 4) END, 0),
-           coalesce((ls.pall / NULLIF(cmod.nmod, 0))::float8, 0),
-           coalesce((ls.p14 / NULLIF(cmod.nmod, 0))::float8, 0),
+           coalesce(st.due14, 0)::float8, coalesce(st.missed, 0)::float8, coalesce(st.late, 0)::float8,
+           coalesce(g.day - od.oldest_due, 0)::float8, coalesce(sc.rel, 0),
+           ln(1 + coalesce(st.q14, 0)::float8),
+           coalesce(CASE WHEN avg(st.q14::float8) OVER c > 0
+                         THEN least(coalesce(st.q14, 0)::float8 / avg(st.q14::float8) OVER c - 1, 4) END, 0),
+           coalesce((st.pall / NULLIF(cmod.nmod, 0))::float8, 0),
+           coalesce((st.p14 / NULLIF(cmod.nmod, 0))::float8, 0),
            (g.day - g.enrolled_day)::float8, (g.day - g.course_start)::float8,
            ln(1 + (g.enrolled_day - g.course_start)::float8)
       FROM grid g
-      LEFT JOIN aw ON aw.learner = g.learner AND aw.day = g.day
-      LEFT JOIN af ON af.learner = g.learner AND af.course = g.course AND af.day = g.day
-      LEFT JOIN ls ON ls.learner = g.learner AND ls.course = g.course AND ls.day = g.day
-      LEFT JOIN cmod ON cmod.course = g.course AND cmod.day = g.day
-    WINDOW c AS (PARTITION BY g.course, g.ckey, g.day)$q$,
+      LEFT JOIN aw ON aw.lid = g.lid AND aw.day = g.day
+      LEFT JOIN st ON st.pid = g.pid AND st.day = g.day
+      LEFT JOIN sc ON sc.pid = g.pid AND sc.day = g.day
+      LEFT JOIN od ON od.pid = g.pid AND od.day = g.day
+      LEFT JOIN cmod ON cmod.kid = g.kid AND cmod.day = g.day
+    WINDOW c AS (PARTITION BY g.kid, g.day)$q$,
     learnalytics_internal.extension_schema(), learnalytics_internal.enrolled_sql(),
     learnalytics_internal.learning_source_sql('assignment'),
     learnalytics_internal.learning_source_sql('assignment_submission'),
