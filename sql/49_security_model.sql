@@ -26,7 +26,8 @@ CREATE ROLE la_sm_manager LOGIN IN ROLE learnalytics_viewer;
 CREATE ROLE la_sm_viewer LOGIN IN ROLE learnalytics_viewer;
 CREATE ROLE la_sm_analyst LOGIN IN ROLE learnalytics_analyst;
 TRUNCATE enrolment, module_progress, alert, alert_contact, coach_assignment, alert_outbox, coach,
-         learner_engagement, learner_org_unit, org_unit_manager, rollup CASCADE;
+         learner_engagement, learner_org_unit, org_unit_manager, rollup, risk_model,
+         learnalytics_internal.risk_score_current CASCADE;
 
 -- learners: n1, n2 in north; s1, s2 in south; b1 in both; x1 in no org unit
 INSERT INTO learner_org_unit VALUES ('n1', 'north'), ('n2', 'north'), ('s1', 'south'), ('s2', 'south'),
@@ -75,6 +76,14 @@ INSERT INTO coach_assignment (alert_id, coach, assigned_on)
 SELECT id, 'ada', '2026-03-12' FROM alert WHERE learner = 's1' AND rule_name = 'assignment_miss';
 INSERT INTO alert_outbox (channel, alert_id, learner, payload)
 SELECT 'in_app_nudge', id, learner, '{}' FROM alert WHERE rule_name = 'engagement_dip';
+-- current risk scores of an active model (what risk_model_refresh stores for learner_risk)
+INSERT INTO risk_model (name, version, features, coef, center, scale, lambda, horizon_days, from_day, to_day,
+                        every_days, num_rows, positives, iterations, converged, calibration, active)
+VALUES ('sm', 1, '{days_inactive}', '{0,1}', '{0}', '{1}', 1, 30, '2026-01-01', '2026-02-28', 1, 0, 0, 0, true,
+        'none', true);
+INSERT INTO learnalytics_internal.risk_score_current (model, version, learner, course, day, probability,
+                                                      raw_probability, reasons)
+SELECT 'sm', 1, learner, course, '2026-03-20', 0.5, 0.5, 'no activity for 3 days' FROM enrolment;
 -- activity: engagement summaries and a rollup by course and activity
 CREATE TABLE sm_events (learner text, ts timestamptz, course text, activity text);
 INSERT INTO sm_events
@@ -222,6 +231,7 @@ $$;
 SET ROLE la_sm_manager;
 SELECT count(*) FROM learner_risk_state WHERE pg_temp.sm_leak('learner_risk_state', learner);
 SELECT count(*) FROM coach_queue WHERE pg_temp.sm_leak('coach_queue', learner);
+SELECT count(*) FROM learner_risk WHERE pg_temp.sm_leak('learner_risk', learner);
 SELECT count(*) FROM rollup_daily_engagement WHERE pg_temp.sm_leak('rollup_daily_engagement', learner);
 RESET ROLE;
 SELECT relname, array_agg(DISTINCT learner ORDER BY learner) AS learners_seen FROM sm_leaked GROUP BY 1 ORDER BY 1;
@@ -252,6 +262,7 @@ RESET ROLE;
 SET ROLE la_sm_viewer;
 SELECT count(*) AS risk_rows FROM learner_risk_state;
 SELECT count(*) AS queue_rows FROM coach_queue;
+SELECT count(*) AS current_risk_rows FROM learner_risk;
 SELECT count(*) AS funnel_rows FROM course_dropout_funnel;
 SELECT count(*) AS operations_rows FROM weekly_alert_operations;
 RESET ROLE;

@@ -178,6 +178,29 @@ $$;
 COMMENT ON FUNCTION learnalytics_internal.risk_reason(text, float8, text[], float8[]) IS
 'the plain-language phrase of a feature value in the reasons of risk_score (unknown features: name = value)';
 
+-- The reasons of a score: the phrases of the (at most) three features with the largest positive
+-- contributions, largest first. When the model has assessments_missed, oldest_overdue_days is told
+-- within its phrase ("2 assessments overdue, the oldest 8 days"), ranked by the larger of the two
+-- contributions, and not on its own.
+CREATE FUNCTION learnalytics_internal.risk_reasons(features text[], x float8[], contributions float8[])
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+  SELECT string_agg(learnalytics_internal.risk_reason(t.f, t.v, features, x), '; ' ORDER BY t.k DESC, t.o)
+    FROM (SELECT s.f, s.v, s.k, s.o
+            FROM (SELECT u.f, u.v, u.o,
+                         CASE WHEN u.f = 'assessments_missed'
+                              THEN greatest(u.c, coalesce(contributions[array_position(features, 'oldest_overdue_days')], u.c))
+                              ELSE u.c END AS k
+                    FROM unnest(features, x, contributions) WITH ORDINALITY u (f, v, c, o)
+                   WHERE NOT (u.f = 'oldest_overdue_days' AND 'assessments_missed' = ANY (features))) s
+           WHERE s.k > 0
+           ORDER BY s.k DESC, s.o LIMIT 3) t;
+END;
+COMMENT ON FUNCTION learnalytics_internal.risk_reasons(text[], float8[], float8[]) IS
+'the reasons of a score: the phrases of the top three features raising it (assessments_missed tells oldest_overdue_days)';
+
 -- The logistic function, without overflow or underflow errors at the extremes.
 CREATE FUNCTION learnalytics_internal.risk_sigmoid(t float8)
 RETURNS float8
@@ -258,21 +281,17 @@ AS $$
 SELECT s.learner, s.course, s.day,
        CASE WHEN ($5).calibration = 'platt'
             THEN learnalytics_internal.risk_sigmoid(($5).calibration_a * s.z + ($5).calibration_b)
-            ELSE learnalytics_internal.risk_sigmoid(s.z) END AS probability%s
-FROM (SELECT f.learner, f.course, f.day, f.x, f.c, learnalytics_internal.risk_logit(f.c, ($5).coef) AS z
+            ELSE s.raw END AS probability%s
+FROM (SELECT f.learner, f.course, f.day, f.x, f.c, learnalytics_internal.risk_logit(f.c, ($5).coef) AS z,
+             @extschema@.logit_probability(f.x, ($5).coef, ($5).center, ($5).scale) AS raw
         FROM (SELECT r.learner, r.course, r.day, v.x,
                      @extschema@.logit_contributions(v.x, ($5).coef, ($5).center, ($5).scale) AS c
                 FROM @extschema@.risk_features($1, $2, $3, $4) r,
                      LATERAL (SELECT ARRAY[%s]::float8[] AS x) v) f) s
 $q$,
     CASE WHEN detail THEN $d$,
-       @extschema@.logit_probability(s.x, ($5).coef, ($5).center, ($5).scale) AS raw_probability,
-       (SELECT pg_catalog.string_agg(learnalytics_internal.risk_reason(t.feature, t.value, ($5).features, s.x), '; '
-                                     ORDER BY t.contribution DESC, t.ord)
-          FROM (SELECT u.feature, u.value, u.contribution, u.ord
-                  FROM unnest(($5).features, s.x, s.c) WITH ORDINALITY u (feature, value, contribution, ord)
-                 WHERE u.contribution > 0
-                 ORDER BY u.contribution DESC, u.ord LIMIT 3) t) AS reasons,
+       s.raw AS raw_probability,
+       learnalytics_internal.risk_reasons(($5).features, s.x, s.c) AS reasons,
        (SELECT pg_catalog.jsonb_object_agg(u.feature, u.contribution)
           FROM unnest(($5).features, s.c) u (feature, contribution)) AS contributions$d$
     ELSE '' END,
@@ -295,8 +314,8 @@ BEGIN
   IF to_regclass('pg_temp.risk_model_oof') IS NOT NULL THEN
     DROP VIEW pg_temp.risk_model_oof;
   END IF;
-  IF to_regclass('pg_temp.risk_model_fold') IS NOT NULL THEN
-    DROP VIEW pg_temp.risk_model_fold;
+  IF to_regclass('pg_temp.risk_model_training') IS NOT NULL THEN
+    DROP VIEW pg_temp.risk_model_training;
   END IF;
   IF to_regclass('pg_temp.risk_model_rows') IS NOT NULL THEN
     DROP TABLE pg_temp.risk_model_rows;
@@ -328,15 +347,15 @@ BEGIN
     wexpr := format('CASE WHEN t.label THEN %s ELSE %s END',
                     n::float8 / (2 * npos), n::float8 / (2 * (n - npos)));
   END IF;
-  IF to_regclass('pg_temp.risk_model_fold') IS NOT NULL THEN
-    DROP VIEW pg_temp.risk_model_fold;
+  IF to_regclass('pg_temp.risk_model_training') IS NOT NULL THEN
+    DROP VIEW pg_temp.risk_model_training;
   END IF;
-  EXECUTE format('CREATE TEMP VIEW risk_model_fold AS SELECT %s, t.label, %s AS w '
+  EXECUTE format('CREATE TEMP VIEW risk_model_training AS SELECT %s, t.label, %s AS w '
                  'FROM pg_temp.risk_model_rows t WHERE %s',
                  (SELECT string_agg(format('t.%I', f), ', ' ORDER BY o) FROM unnest(features) WITH ORDINALITY u (f, o)),
                  wexpr, CASE WHEN skip_fold IS NULL THEN 'true' ELSE format('t.fold <> %s', skip_fold) END);
   SELECT * INTO fit
-    FROM @extschema@.logit_fit(to_regclass('pg_temp.risk_model_fold'), features, 'label', 'w', lambda);
+    FROM @extschema@.logit_fit(to_regclass('pg_temp.risk_model_training'), features, 'label', 'w', lambda);
   coef := fit.coef; center := fit.center; scale := fit.scale; iterations := fit.iterations;
   converged := fit.converged; loglik := fit.loglik; num_rows := fit.num_rows; positives := fit.positives;
   constant_features := fit.constant_features;
@@ -646,6 +665,8 @@ BEGIN
   IF NOT isfinite(d) THEN
     RAISE EXCEPTION 'risk_model_refresh: as_of must be a finite day' USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  -- one refresh at a time (a second waits, then replaces the first's rows)
+  LOCK TABLE learnalytics_internal.risk_score_current IN EXCLUSIVE MODE;
   DELETE FROM learnalytics_internal.risk_score_current;
   FOR m IN SELECT * FROM @extschema@.risk_model r WHERE r.active ORDER BY r.name LOOP
     INSERT INTO learnalytics_internal.risk_score_current
