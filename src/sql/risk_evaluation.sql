@@ -26,7 +26,8 @@ COMMENT ON FUNCTION learnalytics_internal.wilson_interval(float8, float8) IS
 'Wilson score 95% interval of the proportion x/n (NULLs when n = 0)';
 
 -- A Poisson(1) bootstrap weight from a hash of (key, replicate, seed): deterministic, no random().
--- The uniform is the low 52 bits of hashtextextended; the weight its inverse Poisson(1) CDF.
+-- The uniform is the low 52 bits of hashint8extended(hashtextextended(key, seed) XOR replicate, seed);
+-- the weight its inverse Poisson(1) CDF.
 -- (alert_quality inlines the same expression, for speed.)
 CREATE FUNCTION learnalytics_internal.poisson_weight(key text, replicate integer, seed integer)
 RETURNS integer
@@ -38,7 +39,8 @@ AS $$
               WHEN u < 0.9963401531726563 THEN 4 WHEN u < 0.9994058151824183 THEN 5
               WHEN u < 0.9999167588507586 THEN 6 WHEN u < 0.9999898508833759 THEN 7
               WHEN u < 0.9999989750412127 THEN 8 ELSE 9 END
-    FROM (SELECT (hashtextextended(key || '/' || replicate, seed) & 4503599627370495)::float8 / 4503599627370496 AS u) h
+    FROM (SELECT (hashint8extended(hashtextextended(key, seed) # replicate, seed) & 4503599627370495)::float8
+                 / 4503599627370496 AS u) h
 $$;
 COMMENT ON FUNCTION learnalytics_internal.poisson_weight(text, integer, integer) IS
 'deterministic Poisson(1) bootstrap weight of a key in a replicate, from a hash and a seed (no random())';
@@ -179,18 +181,19 @@ BEGIN
                 FROM la_eval_alerts a LEFT JOIN la_eval_out o ON o.learner = a.learner
                WHERE o.end_day IS NULL OR a.day < o.end_day) u
        GROUP BY u.learner
+    ), hp AS (
+      SELECT per.*, hashtextextended(per.learner, seed) AS h FROM per
     ), rep AS (
-      SELECT b.b, (sum(w.w * per.af)::float8 / NULLIF(sum(w.w * per.a), 0))
-                  / NULLIF(sum(w.w * per.fd)::float8 / NULLIF(sum(w.w * per.rd), 0), 0) AS lift
-        FROM per CROSS JOIN generate_series(1, bootstrap) b(b)
-        CROSS JOIN LATERAL (   -- learnalytics_internal.poisson_weight(per.learner, b.b, seed), inlined
+      SELECT b.b, (sum(w.w * hp.af::float8) / NULLIF(sum(w.w * hp.a::float8), 0))
+                  / NULLIF(sum(w.w * hp.fd::float8) / NULLIF(sum(w.w * hp.rd::float8), 0), 0) AS lift
+        FROM hp CROSS JOIN generate_series(1, bootstrap) b(b)
+        CROSS JOIN LATERAL (   -- learnalytics_internal.poisson_weight(hp.learner, b.b, seed), inlined
           SELECT CASE WHEN h.u < 0.36787944117144233 THEN 0 WHEN h.u < 0.7357588823428847 THEN 1
                       WHEN h.u < 0.9196986029286058 THEN 2 WHEN h.u < 0.9810118431238462 THEN 3
                       WHEN h.u < 0.9963401531726563 THEN 4 WHEN h.u < 0.9994058151824183 THEN 5
                       WHEN h.u < 0.9999167588507586 THEN 6 WHEN h.u < 0.9999898508833759 THEN 7
                       WHEN h.u < 0.9999989750412127 THEN 8 ELSE 9 END AS w
-            FROM (SELECT (hashtextextended(per.learner || '/' || b.b, seed) & 4503599627370495)::float8
-                         / 4503599627370496 AS u) h) w
+            FROM (SELECT (hashint8extended(hp.h # b.b, seed) & 4503599627370495)::float8 / 4503599627370496 AS u) h) w
        GROUP BY b.b
     )
     SELECT percentile_cont(0.025) WITHIN GROUP (ORDER BY rep.lift), percentile_cont(0.975) WITHIN GROUP (ORDER BY rep.lift)
@@ -260,20 +263,31 @@ BEGIN
     CREATE TEMP TABLE la_eval_pred (learner text, day date, score float8, alerted boolean, label boolean) ON COMMIT DROP;
   END IF;
   TRUNCATE la_eval_pred;
+  IF to_regclass('pg_temp.la_eval_pred_key') IS NOT NULL THEN
+    DROP INDEX pg_temp.la_eval_pred_key;
+  END IF;
   EXECUTE format(
     $q$INSERT INTO la_eval_pred
        SELECT (p.learner)::text, p.day, (p.score)::float8, %s, coalesce(o.dropout_day > p.day AND o.dropout_day <= p.day + $1, false)
          FROM %s p LEFT JOIN la_eval_out o ON o.learner = (p.learner)::text
-        WHERE o.end_day IS NULL OR p.day < o.end_day$q$, alerted_expr, predictions)
+        WHERE o.end_day IS NULL OR p.day < o.end_day$q$,
+    CASE WHEN capacity_per_week IS NULL THEN alerted_expr ELSE 'false' END, predictions)
   USING horizon_days;
-  SELECT learner, day, count(*) AS n INTO bad FROM la_eval_pred
-   GROUP BY learner, day HAVING count(*) > 1 OR learner IS NULL OR day IS NULL LIMIT 1;
-  IF FOUND THEN
+  -- one row per learner and day: a unique index (a sort, cheaper than hashing every row), which also
+  -- serves the capacity update below
+  IF EXISTS (SELECT 1 FROM la_eval_pred WHERE learner IS NULL OR day IS NULL) THEN
+    RAISE EXCEPTION '%: predictions must have one row per learner and day, with both not null', what
+      USING ERRCODE = 'invalid_parameter_value', DETAIL = format('%s has a row with a NULL learner or day.', predictions);
+  END IF;
+  BEGIN
+    CREATE UNIQUE INDEX la_eval_pred_key ON la_eval_pred (learner, day);
+  EXCEPTION WHEN unique_violation THEN
+    SELECT learner, day, count(*) AS n INTO bad FROM la_eval_pred GROUP BY learner, day HAVING count(*) > 1 LIMIT 1;
     RAISE EXCEPTION '%: predictions must have one row per learner and day, with both not null', what
       USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = format('%s has %s rows for learner %s on day %s.', predictions, bad.n,
-                            coalesce(quote_literal(bad.learner), 'NULL'), coalesce(bad.day::text, 'NULL'));
-  END IF;
+            DETAIL = format('%s has %s rows for learner %s on day %s.', predictions, bad.n, quote_literal(bad.learner), bad.day);
+  END;
+  ANALYZE la_eval_pred;
   SELECT learner, day INTO bad FROM la_eval_pred WHERE score = 'NaN' OR score IN ('Infinity', '-Infinity') LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION '%: score must be finite', what USING ERRCODE = 'invalid_parameter_value',
@@ -283,15 +297,15 @@ BEGIN
     -- each week from the first day of the period, on its first day with predictions, the top
     -- capacity_per_week learners by score (ties by learner) are alerted
     d0 := (SELECT min(day) FROM la_eval_pred);
-    UPDATE la_eval_pred SET alerted = false;
     UPDATE la_eval_pred p SET alerted = true
-      FROM (SELECT q.learner, q.day, row_number() OVER (PARTITION BY q.day ORDER BY q.score DESC, q.learner) AS rk
-              FROM la_eval_pred q
-             WHERE q.score IS NOT NULL
-               AND q.day IN (SELECT min(w.day) FROM la_eval_pred w GROUP BY (w.day - d0) / 7)) t
-     WHERE t.rk <= capacity_per_week AND t.learner = p.learner AND t.day = p.day;
+      FROM (SELECT r.learner, r.day
+              FROM (SELECT q.learner, q.day, row_number() OVER (PARTITION BY q.day ORDER BY q.score DESC, q.learner) AS rk
+                      FROM la_eval_pred q
+                     WHERE q.score IS NOT NULL
+                       AND q.day = ANY (ARRAY(SELECT min(w.day) FROM la_eval_pred w GROUP BY (w.day - d0) / 7))) r
+             WHERE r.rk <= capacity_per_week) t
+     WHERE t.learner = p.learner AND t.day = p.day;
   END IF;
-  ANALYZE la_eval_pred;
 END
 $$;
 COMMENT ON FUNCTION learnalytics_internal.eval_load_predictions(regclass, regclass, integer, integer, text[], text, text, boolean) IS
@@ -349,21 +363,24 @@ BEGIN
     INTO n1, n0, brier
     FROM la_eval_pred WHERE score IS NOT NULL;
   IF n1 > 0 AND n0 > 0 THEN
+    -- per distinct score: positives p, negatives q, negatives below, positives above
     CREATE TEMP TABLE la_eval_auc ON COMMIT DROP AS
     WITH v AS (
       SELECT score, count(*) FILTER (WHERE label) AS p, count(*) FILTER (WHERE NOT label) AS q
         FROM la_eval_pred WHERE score IS NOT NULL GROUP BY score
-    ), c AS (
-      SELECT score, p, q, sum(q) OVER (ORDER BY score) - q AS q_below, sum(p) OVER (ORDER BY score DESC) - p AS p_above FROM v
     )
-    SELECT s.learner, s.label,
-           CASE WHEN s.label THEN (c.q_below + c.q / 2.0) ELSE (c.p_above + c.p / 2.0) END AS pairs
-      FROM la_eval_pred s JOIN c ON c.score = s.score;
-    SELECT (sum(pairs) FILTER (WHERE label) / (n1::numeric * n0))::float8 INTO auc FROM la_eval_auc;
+    SELECT score, p, q, q_below, (q_below + q / 2.0)::float8 AS w10, (p_above + p / 2.0)::float8 AS w01
+      FROM (SELECT score, p, q, sum(q) OVER (ORDER BY score) - q AS q_below, sum(p) OVER (ORDER BY score DESC) - p AS p_above
+              FROM v) c;
+    ANALYZE la_eval_auc;
+    -- the AUC exactly (numeric): pairs a positive wins, ties one half, over all pairs
+    SELECT (sum(p * (q_below + q / 2.0)) / (n1::numeric * n0))::float8 INTO auc FROM la_eval_auc;
+    -- per learner: V10 summed over its positive days, V01 over its negative days
     WITH k AS (
-      SELECT learner, coalesce(sum(pairs) FILTER (WHERE label), 0)::float8 / n0 AS v10, count(*) FILTER (WHERE label) AS m,
-             coalesce(sum(pairs) FILTER (WHERE NOT label), 0)::float8 / n1 AS v01, count(*) FILTER (WHERE NOT label) AS n
-        FROM la_eval_auc GROUP BY learner
+      SELECT s.learner,
+             coalesce(sum(c.w10) FILTER (WHERE s.label), 0) / n0 AS v10, count(*) FILTER (WHERE s.label) AS m,
+             coalesce(sum(c.w01) FILTER (WHERE NOT s.label), 0) / n1 AS v01, count(*) FILTER (WHERE NOT s.label) AS n
+        FROM la_eval_pred s JOIN la_eval_auc c ON c.score = s.score GROUP BY s.learner
     )
     SELECT count(*), count(*) FILTER (WHERE m > 0), count(*) FILTER (WHERE n > 0),
            sum((v10 - m * auc) ^ 2) FILTER (WHERE m > 0), sum((v01 - n * auc) ^ 2) FILTER (WHERE n > 0),
@@ -601,6 +618,9 @@ AS $$
 DECLARE
   r @extschema@.alert_rule := @extschema@.rule_with_overrides(rule_name, overrides);
 BEGIN
+  IF horizon_days IS NULL OR horizon_days NOT BETWEEN 1 AND 366 THEN
+    RAISE EXCEPTION '%: horizon_days must be between 1 and 366', 'rule_replay_evaluate' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   SELECT * INTO learners, learner_days, positive_days, dropouts, auc, auc_low, auc_high, brier, alerts,
          alerted_learners, "precision", recall, lift, lift_low, lift_high, lead_time_mean, lead_time_median,
          base_rate, verdict
@@ -630,6 +650,9 @@ AS $$
 DECLARE
   r @extschema@.alert_rule := @extschema@.rule_with_overrides(rule_name, overrides);
 BEGIN
+  IF horizon_days IS NULL OR horizon_days NOT BETWEEN 1 AND 366 THEN
+    RAISE EXCEPTION '%: horizon_days must be between 1 and 366', 'rule_replay_bias' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   RETURN QUERY SELECT * FROM @extschema@.prediction_bias(
     learnalytics_internal.rule_replay_predictions(rule_name, from_day, to_day, overrides), outcomes, attributes,
     attribute_columns, horizon_days, NULL, tolerance, dropout_values, r.tz);
