@@ -43,9 +43,8 @@ SELECT (SELECT count(*) FROM engagement_state(NULL, '2025-03-31', :events_rule))
        (SELECT count(*) FROM learner_engagement, engagement_state(summary, NULL, :events_rule)) AS rows_null_day,
        (SELECT count(*) FROM learner_engagement, engagement_state(summary, '2025-03-31', NULL, 14, 'events', 3, 7)) AS rows_null_threshold,
        (SELECT count(*) FROM learner_engagement, engagement_state(summary, '2025-03-31', 0.6, 14, 'events', 3, NULL)) AS rows_null_window;
--- under the shipped rules instead (engagement_dip: sessions, 60%, 14 days, a dip from its first day;
--- inactivity: 7 days): each event is its own session here, so the days and counts are the same,
--- and a single dip day is a dip
+-- under the shipped rules instead (engagement_dip: events, 60%, 14 days, a dip once it has lasted 3
+-- days; inactivity: 7 days): learner 1's single dip day is no dip, learner 2's 12 days are
 SELECT learner, s.state, s.baseline_days, s.dip_days, s.reason
 FROM learner_engagement
 CROSS JOIN (SELECT * FROM alert_rule WHERE name = 'engagement_dip') d
@@ -78,30 +77,33 @@ CROSS JOIN LATERAL engagement_state(le.summary, (now() AT TIME ZONE 'UTC')::date
 SELECT DISTINCT rule_parameters FROM learner_engagement_state;
 
 -- The view reads its thresholds from the rules, not from literals. In one transaction (now() is
--- fixed in it, so the days cannot move): learner r had 4 sessions a day for 14 days and 2 today,
--- half the mean; learner q was active every day from 40 to 20 days ago (its
+-- fixed in it, so the days cannot move): learner r had 4 sessions a day for 14 days and 2 on each of
+-- the last 3 days, today included (below 60% of the 14-day mean each day); learner q was active every day from 40 to 20 days ago (its
 -- baseline is all zeros now: no dip, only inactivity).
 BEGIN;
 INSERT INTO learner_engagement (learner, summary)
 SELECT x.learner, la_engagement_agg(x.learner, x.ts)
 FROM (SELECT 'r' AS learner, ((now() AT TIME ZONE 'UTC')::date - d + time '00:00' + k * interval '1 hour') AT TIME ZONE 'UTC' AS ts
-        FROM generate_series(1, 14) d, generate_series(0, 3) k
+        FROM generate_series(3, 16) d, generate_series(0, 3) k
       UNION ALL
-      SELECT 'r', ((now() AT TIME ZONE 'UTC')::date + time '00:00' + k * interval '1 hour') AT TIME ZONE 'UTC'
-        FROM generate_series(0, 1) k
+      SELECT 'r', ((now() AT TIME ZONE 'UTC')::date - d + time '00:00' + k * interval '1 hour') AT TIME ZONE 'UTC'
+        FROM generate_series(0, 2) d, generate_series(0, 1) k
       UNION ALL
       SELECT 'q', ((now() AT TIME ZONE 'UTC')::date - d + time '12:00') AT TIME ZONE 'UTC'
         FROM generate_series(20, 40) d) x
 GROUP BY x.learner;
--- shipped: r dips (2 < 0.6 x 4) from its first day (fire_after 1); q has been idle 20 days (>= 7)
+-- shipped: r dips (today 2 < 0.6 x 52/14) for 3 days (fire_after 3); q has been idle 20 days (>= 7)
 SELECT learner, state, dip_days, days_inactive, reason FROM learner_engagement_state WHERE learner IN ('q', 'r') ORDER BY learner;
--- a threshold of 0.5 (2 < 0.5 x 4 is false) ends r's dip; a 30-day window ends q's inactivity;
+-- a threshold of 0.5 (2 < 0.5 x 52/14 is false) ends r's dip; a 30-day window ends q's inactivity;
 -- the view follows, and says which rule versions it read
 UPDATE alert_rule SET threshold = 0.5 WHERE name = 'engagement_dip';
 UPDATE alert_rule SET window_days = 30 WHERE name = 'inactivity';
 SELECT learner, state, dip_days, days_inactive, reason, rule_parameters FROM learner_engagement_state WHERE learner IN ('q', 'r') ORDER BY learner;
--- the metric is the rule's too: in events (4 events, 4 sessions a day) r's today is the same dip
-UPDATE alert_rule SET threshold = 0.6, metric = 'events' WHERE name = 'engagement_dip';
+-- the metric is the rule's too: in sessions (an event an hour: as many sessions as events) r's
+-- today is the same dip; and so is fire_after: at 4 days, r's 3 days are no dip
+UPDATE alert_rule SET threshold = 0.6, metric = 'sessions' WHERE name = 'engagement_dip';
+SELECT learner, state, reason FROM learner_engagement_state WHERE learner = 'r';
+UPDATE alert_rule SET fire_after = 4, ladder_after = '{4,4,5}' WHERE name = 'engagement_dip';
 SELECT learner, state, reason FROM learner_engagement_state WHERE learner = 'r';
 ROLLBACK;
 

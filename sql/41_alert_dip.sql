@@ -24,9 +24,14 @@ INSERT INTO enrolment (learner, course, enrolled_at, business_weight) VALUES
   ('a', 'c1', '2025-12-31', 1), ('b', 'c1', '2025-12-31', 1), ('c', 'c1', '2025-12-31', 1),
   ('d', 'c1', '2025-12-31', 3);
 
--- a copy of the shipped template (sessions 40% below the 14-day average; nudge, tip, coach at 1, 2, 3 days)
-SELECT name, family, template, metric, threshold, ladder, ladder_after, enabled
-FROM rule_copy('engagement_dip', 't_dip');
+-- a rule of the dip template in sessions, firing on the first dip day (the shipped rule before
+-- issue 14: sessions 40% below the 14-day average; nudge, tip, coach at 1, 2, 3 days); the shipped
+-- one (events, fire_after 3) is checked in sql/59_rules_shipped.sql
+INSERT INTO alert_rule (name, family, template, metric, threshold, baseline_days, fire_after, escalate_after,
+                        severity, escalated_severity, cooldown_days, ladder, ladder_after, reengage_days)
+VALUES ('t_dip', 'engagement', 'engagement_dip', 'sessions', 0.6, 14, 1, 3, 'low', 'high', 7,
+        '{in_app_nudge,quick_tip,coach_outreach}', '{1,2,3}', 1)
+RETURNING name, family, template, metric, threshold, ladder, ladder_after, enabled;
 
 CREATE VIEW t_alerts AS
 SELECT learner, rule_version, status, severity, opened_on, evaluated_on, value, baseline,

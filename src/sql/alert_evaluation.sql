@@ -30,8 +30,8 @@ COMMENT ON FUNCTION learnalytics_internal.enrolled_sql(text) IS
 
 -- The learning-data kinds a rule's template needs (alert_template.inputs) of which no row belongs to
 -- an enrolment in the rule's scope (matched on learner and course; on course for assignment), in
--- the template's order; empty when every input is there. Rows of any date count: "no data at all",
--- not "none yet".
+-- the template's order; empty when every input is there, or when nobody is enrolled in the scope.
+-- Rows of any date count: "no data at all", not "none yet".
 CREATE FUNCTION learnalytics_internal.rule_inputs_missing(r @extschema@.alert_rule)
 RETURNS text[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -44,6 +44,14 @@ DECLARE
   missing text[] := '{}';
 BEGIN
   SELECT t.inputs INTO kinds FROM @extschema@.alert_template t WHERE t.name = r.template;
+  IF cardinality(kinds) = 0 THEN
+    RETURN missing;
+  END IF;
+  -- nobody enrolled in scope: nothing is missing, nobody matches (alerts of a rescoped rule resolve)
+  EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s e)', learnalytics_internal.enrolled_sql()) INTO found USING r;
+  IF NOT found THEN
+    RETURN missing;
+  END IF;
   FOREACH k IN ARRAY coalesce(kinds, '{}') LOOP
     EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s x JOIN %s e ON e.course = x.course%s)',
                    learnalytics_internal.learning_source_sql(k), learnalytics_internal.enrolled_sql(),
@@ -73,8 +81,8 @@ BEGIN
     RETURN true;
   END IF;
   RAISE WARNING 'alert rule "%": no % data in its scope; it does not fire', r.name, array_to_string(missing, ', ')
-    USING ERRCODE = 'no_data',
-          DETAIL = format('Template %s reads %s (learning_source), and no row of it belongs to a learner enrolled in the rule''s scope.',
+    USING ERRCODE = '02000',
+          DETAIL = format('Template %s reads %s (learning_source), and no row of it belongs to an enrolment in the rule''s scope.',
                           r.template, array_to_string(missing, ', ')),
           HINT = 'Load the data or map a warehouse relation onto the kind in learning_source; or disable the rule.';
   RETURN false;
