@@ -76,14 +76,18 @@ INSERT INTO coach_assignment (alert_id, coach, assigned_on)
 SELECT id, 'ada', '2026-03-12' FROM alert WHERE learner = 's1' AND rule_name = 'assignment_miss';
 INSERT INTO alert_outbox (channel, alert_id, learner, payload)
 SELECT 'in_app_nudge', id, learner, '{}' FROM alert WHERE rule_name = 'engagement_dip';
--- current risk scores of an active model (what risk_model_refresh stores for learner_risk)
+-- an active risk model and its stored scores (as risk_model_refresh writes them): learner_risk, the
+-- coach queue's churn probability and the executive view's expected withdrawals; the probabilities
+-- keep the queue's order below (x1 before n2)
 INSERT INTO risk_model (name, version, features, coef, center, scale, lambda, horizon_days, from_day, to_day,
                         every_days, num_rows, positives, iterations, converged, calibration, active)
-VALUES ('sm', 1, '{days_inactive}', '{0,1}', '{0}', '{1}', 1, 30, '2026-01-01', '2026-02-28', 1, 0, 0, 0, true,
+VALUES ('sm', 1, '{days_inactive}', '{-2,1}', '{0}', '{1}', 1, 30, '2025-01-01', '2025-12-31', 1, 10, 1, 1, true,
         'none', true);
 INSERT INTO learnalytics_internal.risk_score_current (model, version, learner, course, day, probability,
                                                       raw_probability, reasons)
-SELECT 'sm', 1, learner, course, '2026-03-20', 0.5, 0.5, 'no activity for 3 days' FROM enrolment;
+SELECT 'sm', 1, v.l, v.c, '2026-03-16', v.p, v.p, 'no activity for 3 days'
+FROM (VALUES ('n1', 'c1', 0.1), ('n2', 'c1', 0.5), ('s1', 'c1', 0.2), ('b1', 'c1', 0.3), ('x1', 'c1', 0.9),
+             ('n1', 'c2', 0.4), ('s1', 'c2', 0.6)) v(l, c, p);
 -- activity: engagement summaries and a rollup by course and activity
 CREATE TABLE sm_events (learner text, ts timestamptz, course text, activity text);
 INSERT INTO sm_events
@@ -240,9 +244,13 @@ SELECT relname, array_agg(DISTINCT learner ORDER BY learner) AS learners_seen FR
 -- n2 has left with two open alerts; the others have no open alert and have been inactive since March.
 SET ROLE la_sm_manager;
 SELECT learner, course, risk, open_alerts FROM learner_risk_state ORDER BY learner, course;
--- the queue is ranked over every unit: x1's case (risk 6.0) is first, n2's (4.2) second and beyond
--- the one free slot of today (s1's case was assigned on another day), so n2's case is overflow
-SELECT learner, coach, queue_rank, overflow FROM coach_queue ORDER BY learner;
+-- the queue is ranked over every unit: x1's case (probability 0.9) is first, n2's (0.5) second and
+-- beyond the one free slot of today (s1's case was assigned on another day), so n2's case is overflow
+SELECT learner, coach, queue_rank, overflow, churn_probability, priority_basis FROM coach_queue ORDER BY learner;
+-- expected withdrawals on the week of March 16: c1 n1, n2 and b1's probabilities, 0.1 + 0.5 + 0.3;
+-- c2 n1's, 0.4 (s1's 0.2 and 0.6, x1's 0.9 are not the manager's)
+SELECT course, week, round(expected_withdrawals::numeric, 4) AS expected_withdrawals FROM weekly_executive_metrics
+WHERE expected_withdrawals IS NOT NULL ORDER BY course;
 -- c1: n1 completed both modules, n2 reached 0.6 / 2 = 30% and left, b1 15%; c2: n1 40%
 SELECT course, enrolled, started, reached_20pct, reached_50pct, completed, dropped FROM course_dropout_funnel
 ORDER BY course;

@@ -231,10 +231,12 @@ DECLARE
   n     integer := 0;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('learnalytics.coach_queue'));
+  -- coach_queue's order: learnalytics_internal.coach_case_priority (risk_alerts.sql)
   FOR q IN SELECT a.id, a.course FROM @extschema@.alert a
+             JOIN learnalytics_internal.coach_case_priority p ON p.alert_id = a.id
             WHERE a.status = 'coach_required'
               AND NOT EXISTS (SELECT 1 FROM @extschema@.coach_assignment ca WHERE ca.alert_id = a.id)
-            ORDER BY a.risk_score * a.business_weight::float8 DESC, a.opened_on, a.id
+            ORDER BY p.scored DESC, p.priority DESC, a.opened_on, a.id
   LOOP
     SELECT c.name INTO who
       FROM @extschema@.coach c
@@ -251,7 +253,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.coach_assign_cases(date) IS
-'assign unassigned coach-required alerts, highest risk x business weight first, within each coach''s daily capacity';
+'assign unassigned coach-required alerts in coach_queue''s order (churn probability or risk score, x business weight), within each coach''s daily capacity';
 
 -- Outbox consumers -------------------------------------------------------------------
 

@@ -79,13 +79,16 @@ COMMENT ON VIEW @extschema@.learner_risk_state IS
 
 -- Coach queue: coach-required alerts, ranked over the whole queue (coaches serve every org unit, so a
 -- manager sees the real rank and overflow of its learners' cases; the rank gaps show how many cases
--- of other units are ahead, not whose they are).
+-- of other units are ahead, not whose they are). The priority is coach_case_priority's
+-- (risk_alerts.sql): the active risk model's probability x business weight for the cases it scored,
+-- ranked first, else risk score x business weight; the order coach_assign_cases assigns in.
 CREATE VIEW @extschema@.coach_queue WITH (security_barrier = true) AS
 WITH open_cases AS (
   SELECT a.id AS alert_id, a.learner, a.course, a.rule_name, a.severity, a.persisted, a.risk_score,
-         a.business_weight, a.risk_score * a.business_weight::float8 AS priority, a.opened_on,
-         ca.coach, ca.assigned_on
+         a.business_weight, p.priority, p.priority_basis, p.scored, p.churn_probability, p.churn_scored_on,
+         a.opened_on, ca.coach, ca.assigned_on
   FROM @extschema@.alert a
+  JOIN learnalytics_internal.coach_case_priority p ON p.alert_id = a.id
   LEFT JOIN @extschema@.coach_assignment ca ON ca.alert_id = a.id
   WHERE a.status = 'coach_required'
 ), capacity AS (
@@ -98,19 +101,21 @@ WITH open_cases AS (
   SELECT o.alert_id, o.learner, o.course, o.rule_name, o.severity, o.persisted, o.risk_score,
          o.business_weight, o.priority, o.opened_on, o.coach, o.assigned_on,
          CASE WHEN o.coach IS NULL THEN pg_catalog.row_number() OVER (PARTITION BY o.coach IS NULL
-                                                                     ORDER BY o.priority DESC, o.opened_on, o.alert_id) END
+                                                                     ORDER BY o.scored DESC, o.priority DESC, o.opened_on, o.alert_id) END
            AS queue_rank,
          o.coach IS NULL AND pg_catalog.row_number() OVER (PARTITION BY o.coach IS NULL
-                                                          ORDER BY o.priority DESC, o.opened_on, o.alert_id)
-                             > (SELECT free FROM capacity) AS overflow
+                                                          ORDER BY o.scored DESC, o.priority DESC, o.opened_on, o.alert_id)
+                             > (SELECT free FROM capacity) AS overflow,
+         o.churn_probability, o.churn_scored_on, o.priority_basis
   FROM open_cases o
 )
 SELECT r.alert_id, r.learner, r.course, r.rule_name, r.severity, r.persisted, r.risk_score,
-       r.business_weight, r.priority, r.opened_on, r.coach, r.assigned_on, r.queue_rank, r.overflow
+       r.business_weight, r.priority, r.opened_on, r.coach, r.assigned_on, r.queue_rank, r.overflow,
+       r.churn_probability, r.churn_scored_on, r.priority_basis
 FROM ranked r
 WHERE ((SELECT learnalytics_internal.sees_all_learners()) OR r.learner IN (SELECT learnalytics_internal.managed_learners()));
 COMMENT ON VIEW @extschema@.coach_queue IS
-'coach-required alerts ranked by risk score x business weight; unassigned cases beyond today''s free capacity are overflow';
+'coach-required alerts ranked by the active risk model''s churn probability x business weight (the cases it scored, first), else risk score x business weight (priority_basis); unassigned cases beyond today''s free capacity are overflow';
 
 -- Course progress of a learner: the mean progress over the course's modules (modules a learner has
 -- not started count as 0), so 20% and 50% mean a share of the whole course.
@@ -227,21 +232,38 @@ COMMENT ON TABLE @extschema@.program IS
 COMMENT ON COLUMN @extschema@.program.roi IS 'ROI summary of the program: UPDATE program SET roi = (SELECT la_roi_agg(...) FROM ...)';
 COMMENT ON COLUMN @extschema@.program.roi_as_of IS 'the day the ROI summary was computed';
 
--- Weekly executive metrics: completion and dropout per course with their trend, and the ROI of the
--- programs that cover the course.
+-- Weekly executive metrics: completion and dropout per course with their trend, the ROI of the
+-- programs that cover the course, and on the week of the active risk model's last scoring
+-- (risk_model_refresh) the withdrawals it expects within its horizon: the sum of the stored
+-- probabilities of the learners the reader sees, with the 95% interval of risk_forecast.
 -- It reads weekly_course_outcomes, so it counts the same learners.
 CREATE VIEW @extschema@.weekly_executive_metrics WITH (security_barrier = true) AS
+WITH forecast AS MATERIALIZED (   -- once, not once per week and course
+  SELECT s.course, pg_catalog.date_trunc('week', s.day)::date AS week, s.day AS as_of, m.horizon_days,
+         pg_catalog.sum(s.probability) AS expected, pg_catalog.sum(s.probability * (1 - s.probability)) AS variance
+  FROM learnalytics_internal.risk_score_current s
+  JOIN (SELECT r.name, r.version, r.horizon_days FROM @extschema@.risk_model r WHERE r.active
+         ORDER BY r.created_at DESC, r.name, r.version DESC LIMIT 1) m ON m.name = s.model AND m.version = s.version
+  WHERE ((SELECT learnalytics_internal.sees_all_learners()) OR s.learner IN (SELECT learnalytics_internal.managed_learners()))
+  GROUP BY s.course, s.day, m.horizon_days
+)
 SELECT o.course, o.week, o.enrolled, o.completed, o.dropped, o.completion_pct, o.dropout_pct,
        o.dropout_pct_change,
        pg_catalog.string_agg(p.name, ', ' ORDER BY p.name) AS programs,
        pg_catalog.min(@extschema@.roi_percent(p.roi)) AS min_program_roi_pct,
-       pg_catalog.min(@extschema@.benefit_cost_ratio(p.roi)) AS min_program_bcr
+       pg_catalog.min(@extschema@.benefit_cost_ratio(p.roi)) AS min_program_bcr,
+       f.expected AS expected_withdrawals,
+       GREATEST(0, f.expected - 1.96 * pg_catalog.sqrt(f.variance)) AS expected_withdrawals_low,
+       f.expected + 1.96 * pg_catalog.sqrt(f.variance) AS expected_withdrawals_high,
+       f.as_of AS forecast_as_of,
+       f.horizon_days AS forecast_horizon_days
 FROM @extschema@.weekly_course_outcomes o
 LEFT JOIN @extschema@.program p ON o.course = ANY (p.courses)
+LEFT JOIN forecast f ON f.course = o.course AND f.week = o.week
 GROUP BY o.course, o.week, o.enrolled, o.completed, o.dropped, o.completion_pct, o.dropout_pct,
-         o.dropout_pct_change;
+         o.dropout_pct_change, f.expected, f.variance, f.as_of, f.horizon_days;
 COMMENT ON VIEW @extschema@.weekly_executive_metrics IS
-'per course and week: completion and dropout rates with their week-on-week trend, and the (most conservative) ROI % and benefit-cost ratio of the programs covering the course';
+'per course and week: completion and dropout rates with their week-on-week trend, the (most conservative) ROI % and benefit-cost ratio of the programs covering the course, and on the week of the last risk scoring the expected withdrawals within the model''s horizon with a 95% interval';
 
 -------------------------------------------------------------------------------
 -- Privileges of the dashboards (doc/roles.md). The learning-data, alert and job tables are granted
