@@ -208,7 +208,10 @@ SELECT engagement_refresh('oulad.activity', 'enrolment', 'ts', 'clicks') AS summ
 \i :rules
 \i :model
 -- label: withdrew (unregistered) within 30 days after the day
-\copy (SELECT s.learner, s.day, s.score, coalesce(p.withdrew_day - (s.day - p.start_date) BETWEEN 1 AND 30, false)::int FROM model.scored s JOIN replay.population p ON p.enrolment = s.learner ORDER BY 1, 2) TO :'csv' WITH (FORMAT csv)
+\pset format csv
+\pset tuples_only on
+SELECT s.learner, s.day, s.score, coalesce(p.withdrew_day - (s.day - p.start_date) BETWEEN 1 AND 30, false)::int
+FROM model.scored s JOIN replay.population p ON p.enrolment = s.learner ORDER BY 1, 2 \g :csv
 SQL
   # 2. scikit-learn on the same rows
   /usr/bin/python3 - "$tmp/scored.csv" >"$tmp/sk.txt" <<'PY'
