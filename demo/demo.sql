@@ -69,69 +69,32 @@ SELECT d AS course_day, count(*) AS registered,
 FROM unnest('{14,30,60,90,120,180}'::int[]) d CROSS JOIN LATERAL replay.at_risk(d)
 GROUP BY d ORDER BY d;
 
-\echo
-\echo '== 6. replay over every complete presentation: a small grid of rule settings, rule_replay() =='
-\echo 'dip T%/Bd/Pd: events below T% of the B-day mean for P days in a row (rule dip_events_T_B_P, a copy of'
-\echo 'engagement_dip); inactive Nd: N days without a click (rule inactive_Nd, a copy of inactivity). Each cell is'
-\echo 'rule_replay(rule, from, to, outcomes => ''replay.engine_outcome'', horizon_days => 30), per presentation'
-\echo '(overrides => {"course": ...}) and over all of them. The inactivity replays run day by day: this takes a while.'
-CREATE TABLE replay.quality AS
-SELECT g.rule, g.label, s.presentation, q.learners_enrolled AS learners, q.dropouts AS withdrawals, q.alerts,
-       round((100 * q.touched_share)::numeric, 1) AS alerted_pct,
-       round((100 * q.precision)::numeric, 1) AS precision_pct, round((100 * q.recall)::numeric, 1) AS recall_pct,
-       q.lead_time_median AS median_lead_days,
-       round((100 * q.alert_dropout_rate)::numeric, 2) AS alert_withdraw30_pct,
-       round((100 * q.base_dropout_rate)::numeric, 2) AS base_withdraw30_pct,
-       round(q.lift::numeric, 2) AS lift
-FROM replay.grid g CROSS JOIN replay.scope s
-CROSS JOIN LATERAL rule_replay(g.rule, s.from_day, s.to_day, outcomes => 'replay.engine_outcome', horizon_days => 30,
-                               overrides => s.overrides, learner_column => 'learner', outcome_column => 'outcome',
-                               time_column => 'outcome_day', dropout_values => '{withdrawn}') q;
-\echo 'Definitions (the engine''s, doc/alerts.md): precision = alerted learners who withdrew within 30 days of an alert;'
-\echo 'recall = withdrawals with an alert in the 30 days before; lead = days from the first of those alerts to'
-\echo 'unregistration (median); lift = P(unregistered within 30 days | alert) / P(same | any learner-day at risk).'
-SELECT label AS rule, alerts, alerted_pct, precision_pct, recall_pct, median_lead_days AS lead_days,
-       alert_withdraw30_pct AS alert_wd30_pct, base_withdraw30_pct AS base_wd30_pct, lift
-FROM replay.quality WHERE presentation = 'all'
-ORDER BY lift DESC, label;
-
-SELECT rule AS best_rule, label AS best_rule_label FROM replay.quality WHERE presentation = 'all' AND recall_pct >= 30
-ORDER BY lift DESC, label LIMIT 1 \gset
-SELECT rule AS best_dip, label AS best_dip_label FROM replay.quality
-WHERE presentation = 'all' AND rule IN (SELECT rule FROM replay.grid WHERE source = 'engagement_dip')
-ORDER BY lift DESC, label LIMIT 1 \gset
+\ir rules.sql
+\ir model.sql
 
 \echo
-\echo '== 7. the default against the settings that carry signal, per presentation =='
-\echo 'default: dip 60%/14d/3d; best dip setting:' :best_dip_label '; best overall (recall >= 30%):' :best_rule_label
-\echo 'Chosen on the same data they are scored on: check that the lift holds in each presentation before trusting it.'
-SELECT label AS rule, presentation, learners, withdrawals, alerts, alerted_pct, precision_pct, recall_pct,
-       median_lead_days AS lead_days, lift
-FROM replay.quality
-WHERE rule IN ('dip_events_60_14_3', :'best_dip', :'best_rule')
-ORDER BY rule = 'dip_events_60_14_3' DESC, rule LIKE 'dip%' DESC, rule, presentation = 'all', presentation;
-
-\echo
-\echo '== 8. alert volume per course week, every replayed presentation (what the team would have to handle) =='
-\echo 'The alerts of the three rules, from rule_replay_alerts() (course week = days since day 0 of the presentation / 7).'
+\echo '== 10. alert volume per course week in' :scored '(what the team would have to handle) =='
+\echo 'The alerts of the two rules (rule_replay_alerts()) and of the model at its weekly capacity (course week = days'
+\echo 'since day 0 / 7).'
 CREATE TABLE replay.alert AS
 SELECT r.rule, a.learner AS enrolment, a.day - p.start_date AS day
-FROM (SELECT DISTINCT unnest(ARRAY['dip_events_60_14_3', :'best_dip', :'best_rule']) AS rule) r
-CROSS JOIN (SELECT min(from_day) AS from_day, max(to_day) AS to_day FROM replay.scope) s
-CROSS JOIN LATERAL rule_replay_alerts(r.rule, s.from_day, s.to_day) a
-JOIN replay.population p ON p.enrolment = a.learner;
+FROM (SELECT DISTINCT unnest(ARRAY['dip_events_60_14_3', :'best_rule']) AS rule) r
+CROSS JOIN replay.scope s
+CROSS JOIN LATERAL rule_replay_alerts(r.rule, s.from_day, s.to_day, s.overrides) a
+JOIN replay.population p ON p.enrolment = a.learner
+WHERE s.presentation = :'scored';
 SELECT w.week, count(DISTINCT d.enrolment) AS registered,
        count(DISTINCT d.enrolment) FILTER (WHERE p.withdrew_day BETWEEN 7 * w.week + 1 AND 7 * w.week + 7) AS withdrew,
        (SELECT count(*) FROM replay.alert a WHERE a.rule = 'dip_events_60_14_3' AND a.day / 7 = w.week) AS "dip default",
-       (SELECT count(*) FROM replay.alert a WHERE a.rule = :'best_dip' AND a.day / 7 = w.week) AS "best dip",
-       (SELECT count(*) FROM replay.alert a WHERE a.rule = :'best_rule' AND a.day / 7 = w.week) AS "best rule"
-FROM (SELECT DISTINCT day / 7 AS week FROM replay.student_day) w
-JOIN replay.student_day d ON d.day / 7 = w.week
+       (SELECT count(*) FROM replay.alert a WHERE a.rule = :'best_rule' AND a.day / 7 = w.week) AS "chosen rule",
+       (SELECT count(*) FROM model.alert a WHERE a.day / 7 = w.week) AS "model"
+FROM (SELECT DISTINCT day / 7 AS week FROM replay.student_day WHERE presentation = :'scored') w
+JOIN replay.student_day d ON d.day / 7 = w.week AND d.presentation = :'scored'
 JOIN replay.population p USING (enrolment)
 GROUP BY w.week ORDER BY w.week;
 
 \echo
-\echo '== 9. dropout funnel (registrations and outcomes; the last line covers every presentation) =='
+\echo '== 11. dropout funnel (registrations and outcomes; the last line covers every presentation) =='
 WITH e AS (
   SELECT e.code_module || '/' || e.code_presentation AS presentation, e.*, p.length_days, p.clicks_complete,
          EXISTS (SELECT 1 FROM oulad.activity a WHERE a.enrolment = e.enrolment AND a.day BETWEEN 0 AND 13) AS clicked_2w
@@ -162,7 +125,7 @@ ORDER BY presentation LIKE 'all %', presentation;
 \echo 'in the data (left out of the replays, counted here as withdrawn).'
 
 \echo
-\echo '== 10. learning statements: the first four weeks of' :demo_presentation 'as xAPI statements, through the bulk path =='
+\echo '== 12. learning statements: the first four weeks of' :demo_presentation 'as xAPI statements, through the bulk path =='
 \echo 'Each OULAD event (one resource used on one day) becomes an xAPI statement by an account Agent. INSERT into the view'
 \echo 'xapi_statement_stream runs the same load as COPY of NDJSON would: validation, ids, pseudonyms, new months (doc/xapi.md).'
 CREATE TEMP VIEW demo_statements AS

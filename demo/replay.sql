@@ -9,10 +9,11 @@
 -- registered: from max(0, registration day) to the day before unregistration (or the last day).
 -- A withdrawal is an unregistration on course day 1 .. length.
 --
--- Side effects outside the schema replay (a demo or test database only): the enrolment source of
--- learning_source points at replay.engine_enrolment, and the rules of replay.grid are (re)created,
--- disabled, as copies of the shipped engagement_dip and inactivity rules.
-DELETE FROM learning_source WHERE kind = 'enrolment';
+-- Side effects outside the schema replay (a demo or test database only): the enrolment, assignment
+-- and assignment_submission sources of learning_source point at views and tables of replay, and the
+-- rules of replay.grid are (re)created, disabled, as copies of the shipped engagement_dip and
+-- inactivity rules.
+DELETE FROM learning_source WHERE kind IN ('enrolment', 'assignment', 'assignment_submission');
 DROP SCHEMA IF EXISTS replay CASCADE;
 CREATE SCHEMA replay;
 
@@ -44,11 +45,44 @@ SELECT enrolment AS learner, presentation AS course,
        oulad_timestamp(code_presentation, last_day + 1) - interval '12 hours' AS left_at
 FROM replay.population;
 ALTER TABLE replay.engine_enrolment ADD PRIMARY KEY (learner);
+-- outcome_day for rule_replay's time_column, outcome_at (the same day) for the model's outcomes
+-- convention (doc/risk_evaluation.md: columns learner, outcome, outcome_at)
 CREATE VIEW replay.engine_outcome AS
-SELECT enrolment AS learner, 'withdrawn'::text AS outcome, (start_date + withdrew_day) AS outcome_day
+SELECT enrolment AS learner, 'withdrawn'::text AS outcome, (start_date + withdrew_day) AS outcome_day,
+       (start_date + withdrew_day) AS outcome_at
 FROM replay.population WHERE withdrew_day IS NOT NULL;
 INSERT INTO learning_source VALUES ('enrolment', 'replay.engine_enrolment',
   '{"learner": "learner", "course": "course", "enrolled_at": "enrolled_at", "left_at": "left_at"}');
+
+-- The learning data of the same population, mapped (views over the loaded tables, no copies):
+--   assignment             OULAD assessments of the replayed presentations, course = presentation,
+--                          assignment = id_assessment; tutor-marked (TMA) and computer-marked (CMA)
+--                          ones. The final exam is left out: it falls on the last days, and OULAD
+--                          records no exam submission for some modules (AAA among them).
+--   assignment_submission a learner's submissions of those assessments, learner = enrolment, at the
+--                          submission day (noon UTC); banked submissions (carried over from an earlier
+--                          presentation) count on their recorded day. The score is mapped when the
+--                          engine's assignment_submission has the field (learning_data.sql).
+--   quiz_attempt           not mapped: OULAD has no quizzes. The computer-marked assessments are the
+--                          nearest thing, but they are assignments already (due dates, submissions):
+--                          mapping them twice would count them twice. The quiz features are neutral.
+--   module_progress        not mapped: OULAD has no module progress (the progress features are neutral).
+CREATE VIEW replay.engine_assignment AS
+SELECT a.code_module || '/' || a.code_presentation AS course, a.id_assessment::text AS assignment, a.due_at
+FROM oulad.assessment a
+WHERE a.assessment_type <> 'Exam'
+  AND a.code_module || '/' || a.code_presentation IN (SELECT DISTINCT presentation FROM replay.population);
+CREATE VIEW replay.engine_submission AS
+SELECT a.course, a.assignment, s.enrolment AS learner, s.submitted_at, s.score::numeric AS score
+FROM oulad.submission s
+JOIN replay.engine_assignment a ON a.assignment = s.id_assessment::text
+JOIN replay.population p ON p.enrolment = s.enrolment;
+INSERT INTO learning_source VALUES ('assignment', 'replay.engine_assignment', '{}');
+INSERT INTO learning_source
+SELECT 'assignment_submission', 'replay.engine_submission',
+       CASE WHEN EXISTS (SELECT 1 FROM learnalytics_internal.learning_source_fields('assignment_submission')
+                         WHERE field = 'score')
+            THEN '{"score": "score"}' ELSE '{}' END::jsonb;
 
 -- What a replay covers: each presentation (the rule restricted to it by the override "course",
 -- from its day 0 to its last day) and all of them ('all': from the first day 0 to the last day).
@@ -59,6 +93,19 @@ FROM replay.population GROUP BY presentation
 UNION ALL
 SELECT 'all', min(start_date), max(start_date + length_days), '{}' FROM replay.population;
 
+-- The temporal split (the way the product is used: train on last year, score this year): the
+-- scored presentation is the complete presentation that starts last; the training presentations
+-- are the complete ones that ENDED before it starts. Rule settings and model settings are chosen
+-- on the training presentations only (leave one presentation out); the scored one is reported once.
+CREATE TABLE replay.split AS
+WITH p AS (SELECT presentation, min(start_date) AS start_date, max(start_date + length_days) AS end_date
+           FROM replay.population GROUP BY 1),
+s AS (SELECT * FROM p ORDER BY start_date DESC, presentation LIMIT 1)
+SELECT p.presentation, p.start_date, p.end_date,
+       CASE WHEN p.presentation = s.presentation THEN 'scored'
+            WHEN p.end_date < s.start_date THEN 'training' ELSE 'unused' END AS role
+FROM p CROSS JOIN s;
+
 -- The rules replayed: copies of the shipped rules (disabled: never evaluated live).
 --   dip T%/Bd/Pd  engagement_dip, metric events below T% of the B-day mean on P days in a row
 --   inactive Nd   inactivity, N enrolled days without a click
@@ -68,7 +115,7 @@ CREATE TABLE replay.grid (rule text PRIMARY KEY, label text NOT NULL UNIQUE, sou
 INSERT INTO replay.grid
 SELECT format('dip_events_%s_%s_%s', (t * 100)::int, b, p), format('dip %s%%/%sd/%sd', (t * 100)::int, b, p),
        'engagement_dip', jsonb_build_object('metric', 'events', 'threshold', t, 'baseline_days', b, 'fire_after', p)
-FROM unnest('{0.6,0.3,0.1}'::numeric[]) t, unnest('{14,28}'::int[]) b, unnest('{3,7,14}'::int[]) p
+FROM unnest('{0.6,0.1}'::numeric[]) t, unnest('{14,28}'::int[]) b, unnest('{3,7,14}'::int[]) p
 UNION ALL
 SELECT format('inactive_%sd', n), format('inactive %sd', n), 'inactivity', jsonb_build_object('window_days', n)
 FROM unnest('{7,10,14,21,28}'::int[]) n;

@@ -178,7 +178,7 @@ CROSS JOIN LATERAL (VALUES ('learners', q.learners_enrolled::text), ('withdrawal
   ('base_pct', round((100 * q.base_dropout_rate)::numeric, 2)::text)) v(k2, v)
 WHERE v.k2 = x.k;
 
-DELETE FROM learning_source WHERE kind = 'enrolment';
+DELETE FROM learning_source WHERE kind IN ('enrolment', 'assignment', 'assignment_submission');
 DELETE FROM alert_rule WHERE name IN (SELECT rule FROM replay.grid);
 DROP SCHEMA replay CASCADE;
 DROP SCHEMA oulad CASCADE;
@@ -186,5 +186,192 @@ DELETE FROM learner_engagement;
 \i :checks
 SQL
 }
+
+# The demo's temporal split, as `make demo` runs it (demo/replay.sql, rules.sql, model.sql): the
+# split itself against the presentation dates, the rule and the model settings chosen on the
+# training presentations only (recomputed from the replays and folds), the scored presentation's
+# rule figures recomputed by hand from the engine's alerts, the model's AUC and Brier score against
+# scikit-learn on the same rows with labels computed here from the population, and the checked
+# numbers of doc/oulad.md ("What the demo printed").
+split() {
+  oulad_need_data
+  local tmp
+  tmp=$(mktemp -d)
+  chmod 777 "$tmp"
+  la_t_cleanup_add rm -rf "$tmp"
+  # 1. the demo's pipeline, and the scored learner-days with labels computed from the population
+  oulad_psql -v rules="$LA_SRC/demo/rules.sql" -v model="$LA_SRC/demo/model.sql" -v csv="$tmp/scored.csv" <<'SQL' >/dev/null
+SET client_min_messages = warning;
+SELECT count(*) AS loader_lines FROM oulad_load(:'dir') \gset
+SELECT engagement_refresh('oulad.activity', 'enrolment', 'ts', 'clicks') AS summaries \gset
+\i :replay
+\i :rules
+\i :model
+-- label: withdrew (unregistered) within 30 days after the day
+\pset format csv
+\pset tuples_only on
+SELECT s.learner, s.day, s.score, coalesce(p.withdrew_day - (s.day - p.start_date) BETWEEN 1 AND 30, false)::int
+FROM model.scored s JOIN replay.population p ON p.enrolment = s.learner ORDER BY 1, 2 \g :csv
+SQL
+  # 2. scikit-learn on the same rows
+  /usr/bin/python3 - "$tmp/scored.csv" >"$tmp/sk.txt" <<'PY'
+import sys, numpy as np
+from sklearn.metrics import roc_auc_score, brier_score_loss
+d = np.genfromtxt(sys.argv[1], delimiter=",", dtype=None, encoding=None)
+score = np.array([r[2] for r in d], dtype=float); label = np.array([r[3] for r in d], dtype=int)
+print("%.12f %.12f %d %d" % (roc_auc_score(label, score), brier_score_loss(label, score), len(label), label.sum()))
+PY
+  read -r sk_auc sk_brier sk_rows sk_pos <"$tmp/sk.txt"
+  # 3. the checks
+  oulad_psql -v ok_message="the demo's temporal split: rules and model on AAA/2014J match the checked figures" \
+    -v sk_auc="$sk_auc" -v sk_brier="$sk_brier" -v sk_rows="$sk_rows" -v sk_pos="$sk_pos" <<'SQL'
+SET client_min_messages = warning;
+SELECT presentation AS scored FROM replay.split WHERE role = 'scored' \gset
+SELECT rule AS best_rule FROM replay.rule_cv WHERE mean_recall >= 0.25 ORDER BY mean_lift DESC, label LIMIT 1 \gset
+CREATE TEMP TABLE checks (what text, got text, want text);
+-- the split against the dates: the scored presentation starts after every training one ended
+INSERT INTO checks
+SELECT 'split roles', string_agg(presentation || '=' || role, ' ' ORDER BY presentation),
+       'AAA/2013J=training AAA/2014J=scored BBB/2013B=training' FROM replay.split
+UNION ALL
+SELECT 'training presentations ending on or after the scored start', count(*)::text, '0'
+FROM oulad.presentation t JOIN replay.split s ON s.presentation = t.code_module || '/' || t.code_presentation
+CROSS JOIN (SELECT p.start_date FROM oulad.presentation p
+            WHERE p.code_module || '/' || p.code_presentation = :'scored') sc
+WHERE s.role = 'training' AND t.start_date + t.length_days >= sc.start_date
+UNION ALL
+SELECT 'grid replays on the scored presentation', count(*)::text, '0' FROM replay.quality WHERE presentation = :'scored'
+-- the choice recomputed from the per-presentation replays: mean lift, mean recall >= 25%
+UNION ALL
+SELECT 'chosen rule', :'best_rule', (SELECT rule FROM replay.quality GROUP BY rule HAVING avg(recall) >= 0.25
+                                     ORDER BY avg(lift) DESC LIMIT 1)
+UNION ALL SELECT 'chosen rule, as documented', :'best_rule', 'inactive_21d'
+UNION ALL
+SELECT 'LOPO picks', string_agg(presentation || ':' || rule, ' ' ORDER BY presentation),
+       'AAA/2013J:dip_events_60_28_14 BBB/2013B:inactive_21d'
+FROM (SELECT DISTINCT ON (presentation) presentation, rule FROM replay.quality WHERE recall >= 0.25
+      ORDER BY presentation, lift DESC, label) x;
+
+-- the scored presentation by hand from the engine's alerts: lift = share of alerts followed by a
+-- withdrawal within 30 days / share of registered learner-days followed by one
+CREATE TEMP TABLE scored_pop AS SELECT * FROM replay.population WHERE presentation = :'scored';
+CREATE TEMP TABLE scored_alert AS
+SELECT r.rule, a.learner AS enrolment, a.day - p.start_date AS day
+FROM (VALUES ('dip_events_60_14_3'), (:'best_rule')) r(rule)
+CROSS JOIN replay.scope s
+CROSS JOIN LATERAL rule_replay_alerts(r.rule, s.from_day, s.to_day, s.overrides) a
+JOIN scored_pop p ON p.enrolment = a.learner
+WHERE s.presentation = :'scored';
+INSERT INTO checks
+WITH base AS (SELECT sum(least(30, withdrew_day - first_day)) FILTER (WHERE withdrew_day IS NOT NULL)::numeric
+                     / sum(last_day - first_day + 1) AS rate FROM scored_pop),
+hand AS (SELECT a.rule, count(*) AS alerts,
+                avg(coalesce(p.withdrew_day - a.day BETWEEN 1 AND 30, false)::int) / base.rate AS lift
+         FROM scored_alert a JOIN scored_pop p USING (enrolment) CROSS JOIN base GROUP BY a.rule, base.rate)
+SELECT q.rule || ' on the scored presentation by hand: ' || k, got, want
+FROM replay.scored_quality q JOIN hand h USING (rule)
+CROSS JOIN LATERAL (VALUES ('alerts', q.alerts::text, h.alerts::text),
+                           ('lift', round(q.lift::numeric, 10)::text, round(h.lift, 10)::text)) v(k, got, want);
+-- the rules on the model's scale (rule_replay_evaluate) give the same lift and alerts as rule_replay
+INSERT INTO checks
+SELECT c.what || ': lift as rule_replay', round(c.lift::numeric, 10)::text, round(q.lift::numeric, 10)::text
+FROM model.comparison c JOIN replay.scored_quality q ON c.ord = CASE WHEN q.rule = 'dip_events_60_14_3' THEN 2 ELSE 3 END
+UNION ALL
+SELECT c.what || ': alerts as rule_replay', c.alerts::text, q.alerts::text
+FROM model.comparison c JOIN replay.scored_quality q ON c.ord = CASE WHEN q.rule = 'dip_events_60_14_3' THEN 2 ELSE 3 END;
+
+-- the model: trained on the training presentations only, settings recomputed from the folds
+INSERT INTO checks
+SELECT 'model courses', array_to_string(courses, ' '), 'AAA/2013J BBB/2013B' FROM model.final
+UNION ALL
+SELECT 'model window ends before the scored start', (to_day < (SELECT start_date FROM replay.split WHERE role = 'scored'))::text,
+       'true' FROM model.final
+UNION ALL
+SELECT 'CV folds and held-out presentations', count(*) || ' ' || string_agg(DISTINCT held_out, ' '), '12 AAA/2013J BBB/2013B'
+FROM model.cv
+UNION ALL
+SELECT 'chosen model settings',
+       (SELECT fs.feature_set || ' ' || m.lambda FROM model.final m JOIN model.feature_set fs ON fs.features = m.features),
+       (SELECT feature_set || ' ' || lambda FROM model.cv GROUP BY feature_set, lambda ORDER BY avg(auc) DESC LIMIT 1)
+UNION ALL SELECT 'chosen model settings, as documented',
+       (SELECT fs.feature_set || ' ' || m.lambda FROM model.final m JOIN model.feature_set fs ON fs.features = m.features),
+       'activity 10'
+-- the scored learner-days are the registered days of the scored presentation, no more, no less
+UNION ALL
+SELECT 'scored learner-days not registered', count(*)::text, '0' FROM
+  (SELECT learner, day FROM model.scored
+   EXCEPT SELECT d.enrolment, p.start_date + d.day FROM replay.student_day d JOIN scored_pop p USING (enrolment)) x
+UNION ALL
+SELECT 'registered learner-days not scored', count(*)::text, '0' FROM
+  (SELECT d.enrolment, p.start_date + d.day FROM replay.student_day d JOIN scored_pop p USING (enrolment)
+   EXCEPT SELECT learner, day FROM model.scored) x
+-- prediction_evaluate against scikit-learn on the same rows (labels computed from the population)
+UNION ALL
+SELECT 'model AUC against sklearn', round(auc::numeric, 9)::text, round(:'sk_auc'::numeric, 9)::text
+FROM model.comparison WHERE ord = 1
+UNION ALL
+SELECT 'model Brier against sklearn', round(brier::numeric, 9)::text, round(:'sk_brier'::numeric, 9)::text
+FROM model.comparison WHERE ord = 1
+UNION ALL
+SELECT 'model learner-days and positives', learner_days || ' ' || positive_days, :'sk_rows' || ' ' || :'sk_pos'
+FROM model.comparison WHERE ord = 1;
+
+-- the checked numbers of doc/oulad.md
+INSERT INTO checks
+SELECT q.rule || ' on the scored presentation: ' || k, v, w FROM replay.scored_quality q
+JOIN (VALUES ('dip_events_60_14_3', 'alerts', '5801'), ('dip_events_60_14_3', 'lift', '0.96 (0.77-1.10)'),
+             ('dip_events_60_14_3', 'recall_pct', '83.0'),
+             ('dip_events_60_14_3', 'verdict', 'no better than chance: lift 0.96 (95% CI 0.77-1.10)'),
+             ('inactive_21d', 'alerts', '496'), ('inactive_21d', 'lift', '1.39 (0.79-2.20)'),
+             ('inactive_21d', 'recall_pct', '22.6'), ('inactive_21d', 'lead', '16.5')) x(rule, k, w) USING (rule)
+CROSS JOIN LATERAL (VALUES ('alerts', q.alerts::text),
+  ('lift', format('%s (%s-%s)', round(q.lift::numeric, 2), round(q.lift_low::numeric, 2), round(q.lift_high::numeric, 2))),
+  ('recall_pct', round((100 * q.recall)::numeric, 1)::text), ('lead', q.lead_time_median::text),
+  ('verdict', q.verdict)) v(k2, v)
+WHERE v.k2 = x.k
+UNION ALL
+SELECT 'mean lift of ' || c.rule, round(c.mean_lift::numeric, 2)::text, x.w
+FROM replay.rule_cv c JOIN (VALUES ('inactive_21d', '1.98'), ('dip_events_60_14_3', '0.85')) x(rule, w) USING (rule)
+UNION ALL
+SELECT 'CV mean AUC ' || feature_set || ' ' || lambda, round(avg(auc)::numeric, 3)::text,
+       CASE feature_set || ' ' || lambda WHEN 'activity 10' THEN '0.666' WHEN 'activity 1' THEN '0.663'
+            WHEN 'all 0.1' THEN '0.588' WHEN 'all 10' THEN '0.586' END
+FROM model.cv GROUP BY feature_set, lambda HAVING feature_set || ' ' || lambda IN ('activity 10', 'activity 1', 'all 0.1', 'all 10')
+UNION ALL
+SELECT 'final model rows, positives, iterations', num_rows || ' ' || positives || ' ' || iterations, '62167 1710 7'
+FROM model.final
+UNION ALL
+SELECT 'model on the scored presentation: ' || k, v, w FROM model.comparison c
+CROSS JOIN LATERAL (VALUES
+  ('auc', format('%s (%s-%s)', round(c.auc::numeric, 3), round(c.auc_low::numeric, 3), round(c.auc_high::numeric, 3)), '0.613 (0.543-0.682)'),
+  ('brier', round(c.brier::numeric, 4)::text, '0.0182'),
+  ('lift', format('%s (%s-%s)', round(c.lift::numeric, 2), round(c.lift_low::numeric, 2), round(c.lift_high::numeric, 2)), '2.94 (1.75-4.20)'),
+  ('alerts, learners alerted', c.alerts || ' ' || c.alerted_learners, '702 140'),
+  ('alert precision, recall %', round((100 * c.precision)::numeric, 1) || ' ' || round((100 * c.recall)::numeric, 1), '5.1 34.0'),
+  ('median lead', c.lead_time_median::text, '18'),
+  ('verdict', c.verdict, 'better than chance: lift 2.94 (95% CI 1.75-4.20)')) v(k, v, w)
+WHERE c.ord = 1
+UNION ALL
+SELECT 'calibration, top decile', round(mean_predicted::numeric, 4) || ' ' || round(observed_rate::numeric, 4), '0.1159 0.0289'
+FROM prediction_calibration('model.scored', 'replay.engine_outcome', 30, 10, '{withdrawn}') WHERE bin = 10
+UNION ALL
+SELECT 'bias: flagged groups of ' || what, count(*) || ' ' || count(*) FILTER (WHERE flagged),
+       CASE ord WHEN 1 THEN '31 3' WHEN 2 THEN '31 0' ELSE '31 3' END
+FROM model.bias GROUP BY ord, what
+UNION ALL
+SELECT 'bias: the model''s flagged groups', string_agg(attribute || '=' || "group", ', ' ORDER BY attribute, "group"),
+       'gender=F, region=East Anglian Region, region=South Region'
+FROM model.bias WHERE ord = 1 AND flagged;
+DELETE FROM learning_source WHERE kind IN ('enrolment', 'assignment', 'assignment_submission');
+DELETE FROM alert_rule WHERE name IN (SELECT rule FROM replay.grid);
+DELETE FROM risk_model WHERE name IN ('oulad_cv', 'oulad_churn');
+DROP SCHEMA model CASCADE;
+DROP SCHEMA replay CASCADE;
+DROP SCHEMA oulad CASCADE;
+DELETE FROM learner_engagement;
+\i :checks
+SQL
+}
 la_t_check "engine rule replays on AAA/2013J against the hand computation" replays
+la_t_check "the demo's temporal split: rules and model on the scored presentation" split
 la_t_done
