@@ -10,6 +10,7 @@
 #   - the whole logit_fit (lambda 1) once, with its number of passes;
 #   - scikit-learn (StandardScaler + LogisticRegression(C = 1, newton-cg)) on the same matrix:
 #     the fit alone ("query only"), and COPY ... TO STDOUT out of PostgreSQL + parsing + the fit;
+#   - scoring LA_BENCH_SCORED rows (default 500,000): logit_probability against predict_proba;
 # checks that the coefficients agree (1e-6 relative) and prints the ratios. Not a test: nothing
 # here asserts a time. Results go to stdout and test/bench/results/.
 set -euo pipefail
@@ -62,17 +63,20 @@ time_query pass_columns sql "SELECT logit_num_rows(la_logit_agg($arr, y, 1, $par
 time_query grouped_scan sql "SELECT y, count(*), $(for j in $(seq 1 "$p"); do printf '%ssum(f%d)' "$([ "$j" -gt 1 ] && echo ,)" "$j"; done) FROM bench_rows GROUP BY y ORDER BY y;"
 time_query grouped_scan_serial sql "SET max_parallel_workers_per_gather = 0; SELECT y, count(*), $(for j in $(seq 1 "$p"); do printf '%ssum(f%d)' "$([ "$j" -gt 1 ] && echo ,)" "$j"; done) FROM bench_rows GROUP BY y ORDER BY y;"
 time_query pass_columns_serial sql "SET max_parallel_workers_per_gather = 0; SELECT logit_num_rows(la_logit_agg($arr, y, 1, $params)) FROM bench_rows;"
+scored=${LA_BENCH_SCORED:-500000}
+time_query score_rows sql "SELECT count(*) FILTER (WHERE logit_probability(fa, $params) > 0.5) FROM bench_rows WHERE id <= $scored;"
+score_answer=$answer
 size=$(psql -X -At -c "SELECT pg_column_size(learnalytics.la_logit_agg(fa, y, 1, NULL, NULL, NULL)) FROM bench_rows WHERE id <= 10")
 
 # scikit-learn on the same rows: COPY out through psql into pandas, then the fit
 psql -X -At -F'|' -c "SELECT coef FROM bench_fit" >"$LA_WORK/coef"
-"$PY" - "$cols" "$LA_WORK/coef" "$runs" >"$LA_WORK/sk" <<'PY'
+"$PY" - "$cols" "$LA_WORK/coef" "$runs" "$scored" >"$LA_WORK/sk" <<'PY'
 import io, subprocess, sys, time, warnings
 import numpy as np, pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 warnings.simplefilter("ignore")
-cols, coef_file, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+cols, coef_file, runs, scored = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 best_copy = best_fit = None
 for r in range(runs):
     t0 = time.time()
@@ -88,12 +92,17 @@ for r in range(runs):
     t2 = time.time()
     best_copy = min(best_copy or 1e18, (t1 - t0) * 1000)
     best_fit = min(best_fit or 1e18, (t2 - t1) * 1000)
+best_score = None
+for r in range(runs):
+    t0 = time.time()
+    pr = lr.predict_proba(sc.transform(X[:scored]))[:, 1]
+    best_score = min(best_score or 1e18, (time.time() - t0) * 1000)
 got = np.array([float(v) for v in open(coef_file).read().strip()[1:-1].split(",")])
 ref = np.concatenate([lr.intercept_, lr.coef_[0]])
 err = np.max(np.abs(got - ref) / np.maximum(np.abs(ref), 1e-3))
-print(f"{best_copy:.1f} {best_fit:.1f} {err:.2e} {lr.n_iter_[0]} {len(raw)}")
+print(f"{best_copy:.1f} {best_fit:.1f} {err:.2e} {lr.n_iter_[0]} {len(raw)} {best_score:.1f}")
 PY
-read -r copy_ms sk_ms coef_err sk_iter copy_bytes <"$LA_WORK/sk"
+read -r copy_ms sk_ms coef_err sk_iter copy_bytes sk_score_ms <"$LA_WORK/sk"
 printf '  %-44s %10.1f ms   (%s bytes of CSV)\n' copy_out_and_parse "$copy_ms" "$copy_bytes"
 printf '  %-44s %10.1f ms   (%s newton-cg iterations; coefficients differ by %s relative)\n' sklearn_fit "$sk_ms" "$sk_iter" "$coef_err"
 
@@ -115,10 +124,13 @@ per_pass=$(awk -v f="$fit_ms" -v k="$passes" 'BEGIN{printf "%.1f", f / k}')
   echo "| logit_fit, lambda 1 ($iterations iterations, $passes passes, run once) | $fit_ms |"
   echo "| COPY out of PostgreSQL (CSV through psql) + parse (pandas) | $copy_ms |"
   echo "| sklearn StandardScaler + LogisticRegression newton-cg, on the in-memory matrix | $sk_ms |"
+  echo "| scoring $scored rows: logit_probability over the array column ($score_answer above 0.5) | $(t score_rows) |"
+  echo "| scoring $scored rows: sklearn predict_proba, matrix in memory (scaling included) | $sk_score_ms |"
   echo
   echo "- one iteration / one grouped scan: **$(ratio "$(t pass_columns)" "$(t grouped_scan)")x** (parallel), **$(ratio "$(t pass_columns_serial)" "$(t grouped_scan_serial)")x** (serial)"
   echo "- logit_fit per pass (fit / passes): $per_pass ms"
   echo "- logit_fit / sklearn fit alone: **$(ratio "$fit_ms" "$sk_ms")x**; logit_fit / (COPY out + parse + sklearn fit): **$(ratio "$fit_ms" "$(awk -v a="$copy_ms" -v b="$sk_ms" 'BEGIN{print a + b}')")x**"
+  echo "- scoring $scored rows, logit_probability / predict_proba: **$(ratio "$(t score_rows)" "$sk_score_ms")x**"
   echo "- coefficients of logit_fit and sklearn differ by $coef_err (relative, max over coefficients)"
   echo "- logit_summary size at $p features: $size bytes"
   echo
