@@ -677,3 +677,84 @@ GRANT EXECUTE ON FUNCTION
   @extschema@.rule_replay_evaluate(text, date, date, regclass, integer, jsonb, text[], integer, integer),
   @extschema@.rule_replay_bias(text, date, date, regclass, regclass, text[], integer, jsonb, float8, text[])
   TO learnalytics_analyst;
+
+-- A model's evaluation on a period it was not fitted on, in one call: its scores of every learner-day
+-- at risk (risk_score_days), prediction_evaluate at a weekly capacity, the calibration table and,
+-- given learner attributes, the bias report; one jsonb document, stored in the model's row when
+-- store (only evaluation may change in a trained model; an admin's task).
+CREATE FUNCTION @extschema@.risk_model_evaluate(model text, from_day date, to_day date, outcomes regclass,
+    capacity_per_week integer, course text DEFAULT NULL, version integer DEFAULT NULL,
+    attributes regclass DEFAULT NULL, attribute_columns text[] DEFAULT NULL,
+    dropout_values text[] DEFAULT '{dropped_out,withdrawn}', tolerance float8 DEFAULT 0.1,
+    bootstrap integer DEFAULT 200, seed integer DEFAULT 1, store boolean DEFAULT false)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  m      @extschema@.risk_model := learnalytics_internal.risk_model_get($1, $7, 'risk_model_evaluate');
+  report jsonb;
+  n      bigint;
+BEGIN
+  IF $2 IS NULL OR $3 IS NULL OR $4 IS NULL OR $5 IS NULL OR $14 IS NULL THEN
+    RAISE EXCEPTION 'risk_model_evaluate: from_day, to_day, outcomes, capacity_per_week and store must not be null'
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF $5 < 1 THEN
+    RAISE EXCEPTION 'risk_model_evaluate: capacity_per_week must be at least 1, not %', $5
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF ($8 IS NULL) <> ($9 IS NULL) THEN
+    RAISE EXCEPTION 'risk_model_evaluate: give attributes and attribute_columns together, or neither'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- the period must not overlap the training window: evaluating on fitted days flatters the model
+  IF $2 <= m.to_day AND $3 >= m.from_day AND ($6 IS NULL OR m.courses IS NULL OR $6 = ANY (m.courses)) THEN
+    RAISE WARNING 'risk_model_evaluate: % to % overlaps the training window of model "%" version % (% to %)',
+      $2, $3, m.name, m.version, m.from_day, m.to_day
+      USING ERRCODE = '01000',
+            DETAIL = 'Scores of days the model was fitted on overstate its quality.',
+            HINT = 'Evaluate on a later period, or on a course the model was not trained on.';
+  END IF;
+
+  IF to_regclass('pg_temp.la_risk_eval_pred') IS NULL THEN
+    CREATE TEMP TABLE la_risk_eval_pred (learner text, day date, score float8) ON COMMIT DROP;
+  END IF;
+  TRUNCATE la_risk_eval_pred;
+  INSERT INTO la_risk_eval_pred
+  SELECT s.learner, s.day, max(s.probability)   -- one row per learner-day (the course of highest risk)
+    FROM @extschema@.risk_score_days(m.name, $2, $3, $6, m.version) s
+   GROUP BY s.learner, s.day;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  IF n = 0 THEN
+    RAISE EXCEPTION '%', format('risk_model_evaluate: nobody is at risk from %s to %s%s', $2, $3,
+                                CASE WHEN $6 IS NULL THEN '' ELSE format(' in course "%s"', $6) END)
+      USING ERRCODE = 'no_data_found';
+  END IF;
+  ANALYZE la_risk_eval_pred;
+
+  SELECT jsonb_build_object(
+           'model', m.name, 'version', m.version, 'from_day', $2, 'to_day', $3, 'course', $6,
+           'outcomes', $4::text, 'horizon_days', m.horizon_days, 'capacity_per_week', $5,
+           'bootstrap', $12, 'seed', $13,
+           'metrics', (SELECT to_jsonb(e) FROM @extschema@.prediction_evaluate('la_risk_eval_pred', $4, m.horizon_days,
+                                                                             $5, $10, $12, $13) e),
+           'calibration', (SELECT jsonb_agg(to_jsonb(c) ORDER BY c.bin)
+                             FROM @extschema@.prediction_calibration('la_risk_eval_pred', $4, m.horizon_days, 10, $10) c),
+           'bias', CASE WHEN $8 IS NOT NULL THEN
+                     (SELECT jsonb_agg(to_jsonb(b) ORDER BY b.attribute, b."group")
+                        FROM @extschema@.prediction_bias('la_risk_eval_pred', $4, $8, $9, m.horizon_days, $5, $11, $10) b)
+                   END)
+    INTO report;
+  IF $14 THEN
+    UPDATE @extschema@.risk_model r SET evaluation = report
+     WHERE r.name = m.name AND r.version = m.version;
+  END IF;
+  RETURN report;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.risk_model_evaluate(text, date, date, regclass, integer, text, integer, regclass, text[], text[], float8, integer, integer, boolean) IS
+'evaluate a risk model on a period: prediction_evaluate at a weekly capacity, the calibration table and the bias report, as one jsonb report (stored in risk_model.evaluation when store)';
+GRANT EXECUTE ON FUNCTION
+  @extschema@.risk_model_evaluate(text, date, date, regclass, integer, text, integer, regclass, text[], text[], float8, integer, integer, boolean)
+  TO learnalytics_analyst;

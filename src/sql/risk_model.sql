@@ -62,7 +62,7 @@ COMMENT ON COLUMN @extschema@.risk_model.courses IS 'the courses trained on (NUL
 COMMENT ON COLUMN @extschema@.risk_model.outcomes IS 'the outcomes relation trained on, as named when training';
 COMMENT ON COLUMN @extschema@.risk_model.calibration IS 'platt: probability = 1 / (1 + exp(-(a * raw logit + b))); none: the raw probability';
 COMMENT ON COLUMN @extschema@.risk_model.calibration_note IS 'what the calibration was fitted on, in words (or why there is none)';
-COMMENT ON COLUMN @extschema@.risk_model.evaluation IS 'the evaluation report (NULL until evaluated)';
+COMMENT ON COLUMN @extschema@.risk_model.evaluation IS 'the evaluation report stored by risk_model_evaluate(..., store => true) (NULL until evaluated)';
 COMMENT ON COLUMN @extschema@.risk_model.active IS 'the version scored by default and by learner_risk; at most one per name';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_model', '');
 
