@@ -33,14 +33,15 @@ SELECT parameters->>'fire_after' AS fire_after, alerts, dropouts, dropouts_alert
        round(recall::numeric, 3) AS recall, lead_time_mean, round(alert_dropout_rate::numeric, 4) AS alert_rate,
        round(base_dropout_rate::numeric, 4) AS base_rate, round(lift::numeric, 3) AS lift,
        lift_low <= lift AND lift <= lift_high AS inside, lift_high > lift_low AS width, verdict
-FROM (VALUES ('{}'::jsonb), ('{"fire_after": 3}')) o(ov),
+FROM (VALUES ('{"metric": "sessions", "fire_after": 1}'::jsonb), ('{"metric": "sessions", "fire_after": 3}')) o(ov),
      LATERAL rule_replay('engagement_dip', '2026-01-15', '2026-02-28', 'routcome', overrides => o.ov) r;
 -- the bootstrap is deterministic: two replays, the same interval
 SELECT a.lift_low = b.lift_low AND a.lift_high = b.lift_high AS same_interval
-FROM rule_replay('engagement_dip', '2026-01-15', '2026-02-28', 'routcome', overrides => '{"fire_after": 3}') a,
-     rule_replay('engagement_dip', '2026-01-15', '2026-02-28', 'routcome', overrides => '{"fire_after": 3}') b;
+FROM rule_replay('engagement_dip', '2026-01-15', '2026-02-28', 'routcome', overrides => '{"metric": "sessions", "fire_after": 3}') a,
+     rule_replay('engagement_dip', '2026-01-15', '2026-02-28', 'routcome', overrides => '{"metric": "sessions", "fire_after": 3}') b;
 -- without outcomes: no interval, no verdict
-SELECT lift, lift_low, lift_high, verdict FROM rule_replay('engagement_dip', '2026-01-15', '2026-02-28');
+SELECT lift, lift_low, lift_high, verdict FROM rule_replay('engagement_dip', '2026-01-15', '2026-02-28',
+  overrides => '{"metric": "sessions", "fire_after": 1}');
 
 -- rule_replay_evaluate: the same alerts, dropouts, per-alert precision, recall, lead time, base rate,
 -- lift and interval as rule_replay (the same definitions, computed in one place), no AUC (no score)
@@ -52,12 +53,12 @@ SELECT coalesce(o.ov->>'fire_after', '1') AS fire_after, r.alerts AS replay_aler
        e.lead_time_mean IS NOT DISTINCT FROM r.lead_time_mean AS lead_time, e.base_rate = r.base_dropout_rate AS base_rate,
        abs(e.lift - r.lift) < 1e-12 AS lift, e.lift_low = r.lift_low AND e.lift_high = r.lift_high AS interval,
        e.verdict = r.verdict AS verdict, e.learners = r.learners_enrolled AS learners, e.auc IS NULL AND e.brier IS NULL AS no_auc
-FROM (VALUES ('{}'::jsonb), ('{"fire_after": 3}')) o(ov),
+FROM (VALUES ('{"metric": "sessions", "fire_after": 1}'::jsonb), ('{"metric": "sessions", "fire_after": 3}')) o(ov),
      LATERAL rule_replay('engagement_dip', '2026-01-15', '2026-02-28', 'routcome', overrides => o.ov) r,
      LATERAL rule_replay_evaluate('engagement_dip', '2026-01-15', '2026-02-28', 'routcome', overrides => o.ov) e;
 SELECT learners, learner_days, positive_days, dropouts, alerts, round("precision"::numeric, 4) AS "precision",
        round(lift::numeric, 3) AS lift, verdict
-FROM rule_replay_evaluate('engagement_dip', '2026-01-15', '2026-02-28', 'routcome', overrides => '{"fire_after": 3}');
+FROM rule_replay_evaluate('engagement_dip', '2026-01-15', '2026-02-28', 'routcome', overrides => '{"metric": "sessions", "fire_after": 3}');
 -- 30 learners x 45 days, less L11-L15 from Feb 5 (24 days each) and L19-L20 from Feb 12 (17 each),
 -- L16-L18 from Feb 28 (1 each): 1350 - 120 - 34 - 3 = 1193; days followed within 14 days:
 -- L11-L15 Jan 22..Feb 4 (14 each), L19-L20 Jan 29..Feb 11 (14 each): 98
@@ -69,16 +70,16 @@ CREATE TABLE rattr (learner text, sex text);
 INSERT INTO rattr SELECT 'L' || lpad(i::text, 2, '0'), CASE WHEN i BETWEEN 11 AND 20 THEN 'F' ELSE 'M' END FROM generate_series(1, 30) i;
 SELECT attribute, "group", learners, learner_days, dropouts, alerted_learners, alerts, round("precision"::numeric, 3) AS "precision",
        tpr, fpr, mean_predicted, round(observed_rate::numeric, 4) AS observed_rate, flagged, flag_reason
-FROM rule_replay_bias('engagement_dip', '2026-01-15', '2026-02-28', 'routcome', 'rattr', '{sex}', overrides => '{"fire_after": 3}');
+FROM rule_replay_bias('engagement_dip', '2026-01-15', '2026-02-28', 'routcome', 'rattr', '{sex}', overrides => '{"metric": "sessions", "fire_after": 3}');
 -- by hand from the alerts (those before the learner's outcome): per sex, learners alerted, alerts
 SELECT t.sex, count(DISTINCT a.learner) AS alerted_learners, count(*) AS alerts
-FROM rule_replay_alerts('engagement_dip', '2026-01-15', '2026-02-28', '{"fire_after": 3}') a
+FROM rule_replay_alerts('engagement_dip', '2026-01-15', '2026-02-28', '{"metric": "sessions", "fire_after": 3}') a
 JOIN rattr t USING (learner) LEFT JOIN routcome o USING (learner)
 WHERE o.outcome_at IS NULL OR a.day < o.outcome_at::date
 GROUP BY t.sex ORDER BY 1;
 -- the alerts after an outcome
 SELECT a.day, a.learner, o.outcome, o.outcome_at::date AS outcome_day
-FROM rule_replay_alerts('engagement_dip', '2026-01-15', '2026-02-28', '{"fire_after": 3}') a
+FROM rule_replay_alerts('engagement_dip', '2026-01-15', '2026-02-28', '{"metric": "sessions", "fire_after": 3}') a
 JOIN routcome o USING (learner) WHERE a.day >= o.outcome_at::date ORDER BY 1, 2;
 -- bad calls
 SELECT * FROM rule_replay_evaluate('no_such_rule', '2026-01-15', '2026-02-28', 'routcome');
