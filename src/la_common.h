@@ -14,4 +14,11 @@
 /* The schema of the objects doc/ does not document (src/sql/helpers.sql). */
 #define LA_INTERNAL_SCHEMA "learnalytics_internal"
 
+/*
+ * Shared by the text forms of the summaries (src/learnalytics.c): the end of
+ * a JSON-grammar number at p, or NULL; and a count that never wraps.
+ */
+extern const char *la_scan_number(const char *p, bool *integral);
+extern int64 la_add_count(int64 n1, int64 n2, const char *type, const char *what);
+
 #endif							/* LA_COMMON_H */

@@ -7,6 +7,9 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
+
+#include "common/int.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -42,4 +45,66 @@ Datum
 la_library_version(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_TEXT_P(cstring_to_text(LA_LIBRARY_VERSION));
+}
+
+/*
+ * la_scan_number
+ *		The end of a number -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? (the
+ *		JSON grammar) starting at p, or NULL when there is none.  *integral
+ *		says whether it has neither fraction nor exponent.  The summaries'
+ *		text forms check the grammar first, to keep strtod's extras (hex,
+ *		"inf", "nan", leading spaces) out.
+ */
+const char *
+la_scan_number(const char *p, bool *integral)
+{
+	*integral = true;
+	if (*p == '-')
+		p++;
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9')
+		while (isdigit((unsigned char) *p))
+			p++;
+	else
+		return NULL;
+	if (*p == '.')
+	{
+		p++;
+		if (!isdigit((unsigned char) *p))
+			return NULL;
+		while (isdigit((unsigned char) *p))
+			p++;
+		*integral = false;
+	}
+	if (*p == 'e' || *p == 'E')
+	{
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!isdigit((unsigned char) *p))
+			return NULL;
+		while (isdigit((unsigned char) *p))
+			p++;
+		*integral = false;
+	}
+	return p;
+}
+
+/*
+ * la_add_count
+ *		n1 + n2, or an error naming the summary type and what it counts: a
+ *		count never wraps.
+ */
+int64
+la_add_count(int64 n1, int64 n2, const char *type, const char *what)
+{
+	int64		r;
+
+	if (unlikely(pg_add_s64_overflow(n1, n2, &r)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s field \"n\" is out of range", type),
+				 errdetail("The count exceeds " INT64_FORMAT " %s.", PG_INT64_MAX, what)));
+	return r;
 }

@@ -287,20 +287,6 @@ LogitCheck(const LogitSummary *s)
 	return NULL;
 }
 
-/* n1 + n2, or an error: a count never wraps. */
-static inline int64
-LogitAddCount(int64 n1, int64 n2)
-{
-	int64		r;
-
-	if (unlikely(pg_add_s64_overflow(n1, n2, &r)))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("logit_summary field \"n\" is out of range"),
-				 errdetail("The count exceeds " INT64_FORMAT " rows.", PG_INT64_MAX)));
-	return r;
-}
-
 /* Report a sum that left the range of float8. */
 static void
 LogitOverflow(void)
@@ -348,54 +334,12 @@ LogitExpect(LogitParser *ps, const char *field, bool first)
 	ps->p += strlen(field) + 1;
 }
 
-/*
- * LogitScanNumber
- *		The end of a number -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
- *		at p, or NULL.  Checking the grammar first keeps strtod's extras
- *		(hex, "inf", "nan", spaces) out.
- */
-static const char *
-LogitScanNumber(const char *p, bool *integral)
-{
-	*integral = true;
-	if (*p == '-')
-		p++;
-	if (*p == '0')
-		p++;
-	else if (*p >= '1' && *p <= '9')
-		while (isdigit((unsigned char) *p))
-			p++;
-	else
-		return NULL;
-	if (*p == '.')
-	{
-		p++;
-		if (!isdigit((unsigned char) *p))
-			return NULL;
-		while (isdigit((unsigned char) *p))
-			p++;
-		*integral = false;
-	}
-	if (*p == 'e' || *p == 'E')
-	{
-		p++;
-		if (*p == '+' || *p == '-')
-			p++;
-		if (!isdigit((unsigned char) *p))
-			return NULL;
-		while (isdigit((unsigned char) *p))
-			p++;
-		*integral = false;
-	}
-	return p;
-}
-
 /* A float8 at the cursor (a literal that is out of range is an error, as for float8). */
 static double
 LogitParseFloat(LogitParser *ps, const char *field)
 {
 	bool		integral;
-	const char *end = LogitScanNumber(ps->p, &integral);
+	const char *end = la_scan_number(ps->p, &integral);
 	char	   *token;
 	char	   *stop;
 	double		v;
@@ -419,7 +363,7 @@ static int64
 LogitParseInt(LogitParser *ps, const char *field, int64 lo, int64 hi)
 {
 	bool		integral;
-	const char *end = LogitScanNumber(ps->p, &integral);
+	const char *end = la_scan_number(ps->p, &integral);
 	char	   *token;
 	char	   *stop;
 	int64		v;
@@ -791,7 +735,7 @@ la_logit_sfunc(PG_FUNCTION_ARGS)
 	r = w * (y ? qrob : -prob);
 	v = w * prob * qrob;
 
-	s->n = LogitAddCount(s->n, 1);
+	s->n = la_add_count(s->n, 1, "logit_summary", "rows");
 	wsum = s->wsum + w;
 	s->wsum = wsum;
 	if (y)
@@ -858,7 +802,7 @@ la_logit_combine(PG_FUNCTION_ARGS)
 		memcpy(a, b, VARSIZE(b));
 		PG_RETURN_LOGIT_P(a);
 	}
-	a->n = LogitAddCount(a->n, b->n);
+	a->n = la_add_count(a->n, b->n, "logit_summary", "rows");
 	wsum = a->wsum + b->wsum;
 	a->positives += b->positives;
 	a->loglik += b->loglik;

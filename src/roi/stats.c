@@ -115,20 +115,6 @@ StatsOverflow(const char *field)
 			 errdetail("The values are spread too widely for their squared deviations to fit double precision.")));
 }
 
-/* n1 + n2, or an error: a count never wraps. */
-static inline int64
-StatsAddCount(int64 n1, int64 n2)
-{
-	int64		r;
-
-	if (unlikely(pg_add_s64_overflow(n1, n2, &r)))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("stats_summary field \"n\" is out of range"),
-				 errdetail("The count exceeds " INT64_FORMAT " values.", PG_INT64_MAX)));
-	return r;
-}
-
 /*
  * StatsArg
  *		The summary argument argno, to be returned changed.  In an aggregate
@@ -181,49 +167,6 @@ StatsSkipSpace(StatsParser *ps)
 		ps->p++;
 }
 
-/*
- * StatsScanNumber
- *		The end of a JSON number starting at p (-?(0|[1-9][0-9]*)(.[0-9]+)?
- *		([eE][+-]?[0-9]+)?), or NULL when there is none.  *integral says
- *		whether it has neither fraction nor exponent.  Checking the grammar
- *		first keeps strtod's extras (hex, "inf", "nan", spaces) out.
- */
-static const char *
-StatsScanNumber(const char *p, bool *integral)
-{
-	*integral = true;
-	if (*p == '-')
-		p++;
-	if (*p == '0')
-		p++;
-	else if (*p >= '1' && *p <= '9')
-		while (isdigit((unsigned char) *p))
-			p++;
-	else
-		return NULL;
-	if (*p == '.')
-	{
-		p++;
-		if (!isdigit((unsigned char) *p))
-			return NULL;
-		while (isdigit((unsigned char) *p))
-			p++;
-		*integral = false;
-	}
-	if (*p == 'e' || *p == 'E')
-	{
-		p++;
-		if (*p == '+' || *p == '-')
-			p++;
-		if (!isdigit((unsigned char) *p))
-			return NULL;
-		while (isdigit((unsigned char) *p))
-			p++;
-		*integral = false;
-	}
-	return p;
-}
-
 /* Report a number that is well formed but does not fit its field. */
 static void
 StatsRangeError(const char *field, const char *token)
@@ -246,7 +189,7 @@ StatsParseField(StatsParser *ps, int i, StatsSummary *s)
 {
 	const char *field = StatsFieldNames[i];
 	bool		integral;
-	const char *end = StatsScanNumber(ps->p, &integral);
+	const char *end = la_scan_number(ps->p, &integral);
 	char	   *token;
 	char	   *stop;
 
@@ -510,7 +453,7 @@ StatsAdd(StatsSummary *s, double x)
 		s->m2 = 0;
 		return;
 	}
-	n = StatsAddCount(s->n, 1);
+	n = la_add_count(s->n, 1, "stats_summary", "values");
 	delta = x - s->mean;
 	mean = s->mean + delta / (double) n;
 	m2 = s->m2 + delta * (x - mean);
@@ -591,7 +534,7 @@ la_stats_combine(PG_FUNCTION_ARGS)
 		memcpy(((char *) a) + VARHDRSZ, ((char *) b) + VARHDRSZ, STATS_SIZE - VARHDRSZ);
 		PG_RETURN_STATS_P(a);
 	}
-	n = StatsAddCount(a->n, b->n);
+	n = la_add_count(a->n, b->n, "stats_summary", "values");
 	delta = b->mean - a->mean;
 	share = (double) b->n / (double) n;
 	mean = a->mean + delta * share;
