@@ -57,8 +57,10 @@ SQL_PARTS    = \
 	src/sql/alert_rules.sql \
 	src/sql/alert_delivery.sql \
 	src/sql/alert_evaluation.sql \
+	src/sql/alert_cases.sql \
 	src/sql/alert_templates.sql \
 	src/sql/alert_replay.sql \
+	src/sql/alert_simulation.sql \
 	src/sql/model.sql \
 	src/sql/risk_features.sql \
 	src/sql/risk_model.sql \
@@ -71,6 +73,7 @@ SQL_PARTS    = \
 	src/sql/rollups.sql \
 	src/sql/retention.sql \
 	src/sql/dashboards.sql \
+	src/sql/erasure.sql \
 	src/sql/privileges.sql
 # The upgrade script from the last release to the version under development is generated too: the
 # shared helpers (when they are new), src/sql/upgrade.sql (changes to released objects), then the

@@ -38,7 +38,7 @@ SELECT id, 1, 'in_app_nudge', 'automated', opened_on, CASE WHEN learner = 'l3' T
 FROM alert WHERE rule_name = 'engagement_dip';
 INSERT INTO alert_contact (alert_id, step, channel, kind, contacted_on)
 SELECT id, 3, 'coach_call', 'human', '2026-03-19' FROM alert WHERE rule_name = 'assignment_miss';
-INSERT INTO coach (name, daily_capacity) VALUES ('ada', 2);
+INSERT INTO coach (name, capacity) VALUES ('ada', 2);
 INSERT INTO coach_assignment (alert_id, coach, assigned_on)
 SELECT id, 'ada', '2026-03-19' FROM alert WHERE rule_name = 'assignment_miss';
 

@@ -17,7 +17,7 @@ RESET ROLE;
 SET ROLE la_test_analyst;
 SELECT count(*) >= 0 AS alerts_readable FROM alert;
 UPDATE alert_rule SET enabled = true WHERE name = 'engagement_dip';
-INSERT INTO coach (name, daily_capacity) VALUES ('x', 1);
+INSERT INTO coach (name, capacity) VALUES ('x', 1);
 RESET ROLE;
 BEGIN;   -- rolled back: the rule keeps its version for the tests after this one
 SET LOCAL ROLE la_test_admin;

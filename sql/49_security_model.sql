@@ -71,7 +71,7 @@ SELECT id, 1, 'in_app_nudge', 'automated', opened_on,
 FROM alert WHERE rule_name = 'engagement_dip';
 INSERT INTO alert_contact (alert_id, step, channel, kind, contacted_on)
 SELECT id, 3, 'coach_call', 'human', opened_on + 2 FROM alert WHERE rule_name = 'assignment_miss';
-INSERT INTO coach (name, daily_capacity) VALUES ('ada', 1);
+INSERT INTO coach (name, capacity) VALUES ('ada', 1);
 INSERT INTO coach_assignment (alert_id, coach, assigned_on)
 SELECT id, 'ada', '2026-03-12' FROM alert WHERE learner = 's1' AND rule_name = 'assignment_miss';
 INSERT INTO alert_outbox (channel, alert_id, learner, payload)

@@ -179,7 +179,7 @@ JOIN (SELECT a.id, row_number() OVER (ORDER BY (s.probability IS NOT NULL) DESC,
        WHERE a.status = 'coach_required') o ON o.id = q.alert_id
 WHERE o.rnk IS DISTINCT FROM q.queue_rank;
 -- assignment follows the queue: capacity 2 takes f and d
-INSERT INTO coach (name, daily_capacity) VALUES ('kim', 2);
+INSERT INTO coach (name, capacity) VALUES ('kim', 2);
 SELECT coach_assign_cases('2026-01-20') AS assigned;
 SELECT learner, coach, assigned_on FROM coach_queue WHERE coach IS NOT NULL ORDER BY learner;
 DELETE FROM coach_assignment; DELETE FROM coach;

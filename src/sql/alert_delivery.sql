@@ -14,7 +14,7 @@ CREATE TABLE @extschema@.alert (
   learner         text NOT NULL,
   course          text,
   status          text NOT NULL DEFAULT 'open' CONSTRAINT alert_status_known
-                  CHECK (status IN ('open', 'coach_required', 'resolved', 'expired', 'dismissed')),
+                  CHECK (status IN ('open', 'coach_required', 'resolved', 'withdrew', 'expired', 'dismissed')),
   severity        text NOT NULL,
   opened_on       date NOT NULL,
   opened_at       timestamptz NOT NULL DEFAULT pg_catalog.now(),
@@ -31,12 +31,46 @@ CREATE TABLE @extschema@.alert (
   closed_on       date,
   closed_at       timestamptz,
   close_reason    text,
+  close_note      text,
+  closed_by       text,
+  snoozed_until   date,
+  snooze_note     text,
   CONSTRAINT alert_closed_iff_final CHECK ((status IN ('open', 'coach_required')) = (closed_at IS NULL))
 );
 CREATE UNIQUE INDEX alert_one_open_per_family ON @extschema@.alert (learner, family) WHERE closed_at IS NULL;
 CREATE INDEX alert_family_learner ON @extschema@.alert (family, learner, closed_on);
 COMMENT ON TABLE @extschema@.alert IS
 'alerts: rule and version, learner, the values that fired (value, baseline, ratio, days persisted), severity, status';
+COMMENT ON COLUMN @extschema@.alert.close_note IS 'why a person dismissed the case (alert_dismiss), in their words';
+COMMENT ON COLUMN @extschema@.alert.closed_by IS 'the role that dismissed the case (NULL: closed by the engine)';
+COMMENT ON COLUMN @extschema@.alert.snoozed_until IS 'no ladder step is taken before this day (alert_snooze)';
+COMMENT ON COLUMN @extschema@.alert.snooze_note IS 'why the case was snoozed, in the words of who snoozed it';
+
+-- The reasons of a case: one row per rule whose condition held for the learner while the case was
+-- open, with the rule's latest values; cleared_on is the day it stopped holding (NULL: it holds).
+CREATE TABLE @extschema@.alert_reason (
+  alert_id        bigint NOT NULL REFERENCES @extschema@.alert (id) ON DELETE CASCADE,
+  rule_name       text NOT NULL REFERENCES @extschema@.alert_rule (name) ON UPDATE CASCADE,
+  rule_version    integer NOT NULL,
+  family          text NOT NULL,
+  template        text NOT NULL,
+  course          text,
+  severity        text NOT NULL,
+  first_on        date NOT NULL,
+  evaluated_on    date NOT NULL,
+  cleared_on      date,
+  value           float8,
+  baseline        float8,
+  ratio           float8,
+  persisted       integer NOT NULL,
+  risk_score      float8 NOT NULL,
+  business_weight numeric NOT NULL DEFAULT 1,
+  detail          jsonb NOT NULL DEFAULT '{}',
+  PRIMARY KEY (alert_id, rule_name)
+);
+CREATE INDEX alert_reason_family ON @extschema@.alert_reason (family, cleared_on);
+COMMENT ON TABLE @extschema@.alert_reason IS
+'the reasons of a case (alert): per rule whose condition held while it was open, its latest values, first and cleared day';
 
 CREATE TABLE @extschema@.alert_contact (
   id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -47,8 +81,10 @@ CREATE TABLE @extschema@.alert_contact (
   contacted_on date NOT NULL,
   created_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
   outcome      text NOT NULL DEFAULT 'pending' CONSTRAINT alert_contact_outcome_known
-               CHECK (outcome IN ('pending', 're_engaged', 'not_re_engaged', 'cancelled')),
+               CHECK (outcome IN ('pending', 're_engaged', 'withdrew', 'no_response', 'not_re_engaged',
+                                  'timed_out', 'cancelled')),
   outcome_on   date,
+  recorded_by  text,
   UNIQUE (alert_id, step)
 );
 COMMENT ON TABLE @extschema@.alert_contact IS
@@ -56,11 +92,14 @@ COMMENT ON TABLE @extschema@.alert_contact IS
 
 CREATE TABLE @extschema@.coach (
   name           text PRIMARY KEY,
-  daily_capacity integer NOT NULL CONSTRAINT coach_daily_capacity_range CHECK (daily_capacity BETWEEN 0 AND 10000),
+  capacity       integer NOT NULL CONSTRAINT coach_capacity_range CHECK (capacity BETWEEN 0 AND 10000),
   course         text,
-  active         boolean NOT NULL DEFAULT true
+  active         boolean NOT NULL DEFAULT true,
+  daily_intake   integer CONSTRAINT coach_daily_intake_range CHECK (daily_intake BETWEEN 0 AND 10000)
 );
-COMMENT ON TABLE @extschema@.coach IS 'coaches, their daily case capacity and optional course';
+COMMENT ON TABLE @extschema@.coach IS 'coaches, their capacity (open cases), optional daily intake limit and optional course';
+COMMENT ON COLUMN @extschema@.coach.capacity IS 'the most open cases the coach carries at once';
+COMMENT ON COLUMN @extschema@.coach.daily_intake IS 'the most new cases the coach takes per day (NULL: no daily limit)';
 
 CREATE TABLE @extschema@.coach_assignment (
   alert_id    bigint PRIMARY KEY REFERENCES @extschema@.alert (id) ON DELETE CASCADE,
@@ -81,7 +120,7 @@ CREATE TABLE @extschema@.alert_outbox (
   learner       text NOT NULL,
   payload       jsonb NOT NULL,
   status        text NOT NULL DEFAULT 'pending' CONSTRAINT alert_outbox_status_known
-                CHECK (status IN ('pending', 'claimed', 'sent', 'dead')),
+                CHECK (status IN ('pending', 'claimed', 'sent', 'dead', 'cancelled')),
   attempts      integer NOT NULL DEFAULT 0,
   available_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
   claimed_by    text,
@@ -242,8 +281,8 @@ BEGIN
       FROM @extschema@.coach c
       LEFT JOIN LATERAL (SELECT count(*) AS n FROM @extschema@.coach_assignment ca
                           WHERE ca.coach = c.name AND ca.assigned_on = day) t ON true
-     WHERE c.active AND t.n < c.daily_capacity AND (c.course IS NULL OR c.course = q.course)
-     ORDER BY (c.course IS NOT DISTINCT FROM q.course) DESC, c.daily_capacity - t.n DESC, c.name
+     WHERE c.active AND t.n < c.capacity AND (c.course IS NULL OR c.course = q.course)
+     ORDER BY (c.course IS NOT DISTINCT FROM q.course) DESC, c.capacity - t.n DESC, c.name
      LIMIT 1;
     CONTINUE WHEN who IS NULL;
     INSERT INTO @extschema@.coach_assignment (alert_id, coach, assigned_on) VALUES (q.id, who, day);
@@ -377,11 +416,11 @@ COMMENT ON FUNCTION learnalytics_internal.alert_prune(timestamptz, boolean) IS
 -- end of the install (privileges.sql); here each gets its roles. Trigger functions need no grant:
 -- a trigger runs its function whoever fires it.
 GRANT SELECT, INSERT, UPDATE, DELETE ON
-  @extschema@.alert, @extschema@.alert_contact, @extschema@.coach, @extschema@.coach_assignment,
+  @extschema@.alert, @extschema@.alert_reason, @extschema@.alert_contact, @extschema@.coach, @extschema@.coach_assignment,
   @extschema@.alert_outbox, @extschema@.alert_outbox_dead_letter
 TO learnalytics_admin;
 GRANT SELECT ON
-  @extschema@.alert, @extschema@.alert_contact, @extschema@.coach, @extschema@.coach_assignment,
+  @extschema@.alert, @extschema@.alert_reason, @extschema@.alert_contact, @extschema@.coach, @extschema@.coach_assignment,
   @extschema@.alert_effectiveness
 TO learnalytics_analyst;
 -- The admin role escalates, records outcomes, assigns coaches, delivers and prunes.

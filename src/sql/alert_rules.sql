@@ -12,22 +12,26 @@ CREATE TABLE @extschema@.alert_channel (
                 CHECK (max_attempts BETWEEN 1 AND 100),
   retry_backoff interval NOT NULL DEFAULT '1 minute' CONSTRAINT alert_channel_backoff_positive
                 CHECK (retry_backoff > '0'::interval AND retry_backoff <= '1 day'::interval),
+  outcome_timeout_days integer CONSTRAINT alert_channel_outcome_timeout_range
+                CHECK (outcome_timeout_days BETWEEN 1 AND 366),
   description   text,
   builtin       boolean NOT NULL DEFAULT false
 );
+COMMENT ON COLUMN @extschema@.alert_channel.outcome_timeout_days IS
+'human channels: a contact whose outcome nobody recorded within this many days gets the outcome timed_out (NULL: never)';
 COMMENT ON TABLE @extschema@.alert_channel IS
 'contact channels: automated (delivered through alert_outbox, with retries and backoff) or human (coach queue)';
 
-INSERT INTO @extschema@.alert_channel (name, kind, description, builtin) VALUES
-  ('in_app_nudge', 'automated', 'in-app nudge', true),
-  ('quick_tip', 'automated', 'a quick tip in the app', true),
-  ('email_reminder', 'automated', 'e-mail reminder with resources', true),
-  ('sms', 'automated', 'text message', true),
-  ('micro_lesson', 'automated', 'targeted micro-lesson', true),
-  ('email', 'automated', 'e-mail', true),
-  ('coach_outreach', 'human', 'a coach reaches out', true),
-  ('coach_call', 'human', 'a coach calls', true),
-  ('instructor_intervention', 'human', 'the instructor intervenes', true);
+INSERT INTO @extschema@.alert_channel (name, kind, outcome_timeout_days, description, builtin) VALUES
+  ('in_app_nudge', 'automated', NULL, 'in-app nudge', true),
+  ('quick_tip', 'automated', NULL, 'a quick tip in the app', true),
+  ('email_reminder', 'automated', NULL, 'e-mail reminder with resources', true),
+  ('sms', 'automated', NULL, 'text message', true),
+  ('micro_lesson', 'automated', NULL, 'targeted micro-lesson', true),
+  ('email', 'automated', NULL, 'e-mail', true),
+  ('coach_outreach', 'human', 14, 'a coach reaches out', true),
+  ('coach_call', 'human', 14, 'a coach calls', true),
+  ('instructor_intervention', 'human', 14, 'the instructor intervenes', true);
 
 -- The rows of alert_channel, alert_template and alert_rule with builtin come with the extension:
 -- pg_dump leaves them out (pg_extension_config_dump ... WHERE NOT builtin) and CREATE EXTENSION

@@ -92,7 +92,7 @@ WITH open_cases AS (
   LEFT JOIN @extschema@.coach_assignment ca ON ca.alert_id = a.id
   WHERE a.status = 'coach_required'
 ), capacity AS (
-  SELECT COALESCE(pg_catalog.sum(GREATEST(c.daily_capacity - COALESCE(t.n, 0), 0)), 0) AS free
+  SELECT COALESCE(pg_catalog.sum(GREATEST(c.capacity - COALESCE(t.n, 0), 0)), 0) AS free
   FROM @extschema@.coach c
   LEFT JOIN (SELECT ca.coach, pg_catalog.count(*) AS n FROM @extschema@.coach_assignment ca
               WHERE ca.assigned_on = CURRENT_DATE GROUP BY ca.coach) t ON t.coach = c.name
@@ -161,7 +161,7 @@ WITH va AS (    -- the alerts of the learners the reader sees, their contacts an
   UNION SELECT pg_catalog.date_trunc('week', contacted_on)::date FROM vc
   UNION SELECT pg_catalog.date_trunc('week', assigned_on)::date FROM vca
 ), capacity AS (   -- coaches are shared by every org unit: their capacity is not filtered
-  SELECT coalesce(sum(daily_capacity), 0) * 7 AS per_week FROM @extschema@.coach WHERE active
+  SELECT coalesce(sum(capacity), 0) * 7 AS per_week FROM @extschema@.coach WHERE active
 )
 SELECT w.week,
        (SELECT count(*) FROM va a WHERE pg_catalog.date_trunc('week', a.opened_on) = w.week) AS alerts_raised,
