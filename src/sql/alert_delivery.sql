@@ -150,73 +150,81 @@ CREATE TRIGGER outbox_notify AFTER INSERT ON @extschema@.alert_outbox
 FOR EACH ROW EXECUTE FUNCTION learnalytics_internal.outbox_notify();
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.coach', '');
 
--- The escalation ladder on the open alerts of one rule, as of a day: contact outcomes first, then
--- each alert's next step when it is due. Returns the number of contacts created.
+-- The escalation ladder of the open cases whose lead rule is r, on a day (after
+-- contact_outcomes_update): one contact at a time, per case. A case's age in the lead rule's days is
+-- day - opened_on + fire_after (fire_after on the day it opened). Step 1 when the case opens
+-- (ladder_after[1] = fire_after); step k + 1 when the contact of step k failed (no_response,
+-- not_re_engaged, timed_out; decided by the day) and age >= ladder_after[k + 1]; a human step also
+-- needs automated_before_human failed automated contacts, and sets the case coach_required with
+-- escalated_severity (never lowered). An automated step queues an outbox message whose payload names
+-- the case's current reasons. Snoozed cases (day < snoozed_until) take no step; a case whose last
+-- contact re-engaged, withdrew, is pending or cancelled takes none either. One statement, no loop.
+-- Returns the number of contacts created.
 CREATE FUNCTION learnalytics_internal.ladder_advance(r @extschema@.alert_rule, day date)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  a       record;
-  last    @extschema@.alert_contact;
-  nstep   integer;
-  ch      @extschema@.alert_channel;
-  failed  integer;
-  cid     bigint;
-  created integer := 0;
+  created integer;
 BEGIN
-  -- a pending contact fails when the alert is still open reengage_days after it
-  UPDATE @extschema@.alert_contact c SET outcome = 'not_re_engaged', outcome_on = day
-    FROM @extschema@.alert al
-   WHERE c.alert_id = al.id AND al.rule_name = r.name AND al.closed_at IS NULL
-     AND c.outcome = 'pending' AND c.contacted_on + r.reengage_days <= day;
-
-  FOR a IN SELECT * FROM @extschema@.alert al
-            WHERE al.rule_name = r.name AND al.closed_at IS NULL AND al.evaluated_on = day
-            ORDER BY al.id
-  LOOP
-    SELECT * INTO last FROM @extschema@.alert_contact c WHERE c.alert_id = a.id ORDER BY c.step DESC LIMIT 1;
-    IF last.id IS NULL THEN
-      nstep := 1;
-    ELSIF last.outcome = 'not_re_engaged' THEN
-      nstep := last.step + 1;
-    ELSE
-      CONTINUE;
-    END IF;
-    CONTINUE WHEN nstep > cardinality(r.ladder) OR a.persisted < r.ladder_after[nstep];
-    SELECT * INTO ch FROM @extschema@.alert_channel c WHERE c.name = r.ladder[nstep];
-    IF ch.kind = 'human' THEN
-      SELECT count(*) INTO failed FROM @extschema@.alert_contact c
-       WHERE c.alert_id = a.id AND c.kind = 'automated' AND c.outcome = 'not_re_engaged';
-      CONTINUE WHEN failed < r.automated_before_human;
-    END IF;
+  IF day IS NULL OR NOT isfinite(day) THEN
+    RAISE EXCEPTION 'day must be a finite date' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  WITH cases AS (
+    SELECT a.id, a.learner, a.rule_name, a.rule_version, a.template, a.course, a.severity, a.value,
+           a.baseline, a.ratio, a.persisted, a.detail, day - a.opened_on + r.fire_after AS age,
+           lc.step AS last_step, lc.outcome AS last_outcome, lc.outcome_on AS last_on
+      FROM @extschema@.alert a
+      LEFT JOIN LATERAL (SELECT c.step, c.outcome, c.outcome_on FROM @extschema@.alert_contact c
+                          WHERE c.alert_id = a.id ORDER BY c.step DESC LIMIT 1) lc ON true
+     WHERE a.rule_name = r.name AND a.closed_at IS NULL AND a.opened_on <= day
+       AND (a.snoozed_until IS NULL OR a.snoozed_until <= day)),
+  due AS (
+    SELECT cs.*, n.nstep, ch.name AS channel, ch.kind
+      FROM cases cs
+     CROSS JOIN LATERAL (SELECT coalesce(cs.last_step, 0) + 1 AS nstep) n
+      JOIN @extschema@.alert_channel ch ON ch.name = r.ladder[n.nstep]
+     WHERE (cs.last_step IS NULL
+            OR (cs.last_outcome IN ('no_response', 'not_re_engaged', 'timed_out') AND cs.last_on <= day))
+       AND n.nstep <= cardinality(r.ladder) AND cs.age >= r.ladder_after[n.nstep]
+       AND (ch.kind <> 'human'
+            OR (SELECT count(*) FROM @extschema@.alert_contact c
+                 WHERE c.alert_id = cs.id AND c.kind = 'automated'
+                   AND c.outcome IN ('no_response', 'not_re_engaged', 'timed_out')) >= r.automated_before_human)),
+  ins AS (
     INSERT INTO @extschema@.alert_contact (alert_id, step, channel, kind, contacted_on)
-    VALUES (a.id, nstep, ch.name, ch.kind, day)
+    SELECT due.id, due.nstep, due.channel, due.kind, day FROM due ORDER BY due.id
     ON CONFLICT (alert_id, step) DO NOTHING
-    RETURNING id INTO cid;
-    CONTINUE WHEN cid IS NULL;
-    created := created + 1;
-    IF ch.kind = 'human' THEN
-      UPDATE @extschema@.alert al SET status = 'coach_required',
-             severity = CASE WHEN learnalytics_internal.severity_factor(r.escalated_severity) > learnalytics_internal.severity_factor(al.severity)
-                             THEN r.escalated_severity ELSE al.severity END
-       WHERE al.id = a.id;
-    ELSE
-      INSERT INTO @extschema@.alert_outbox (channel, alert_id, contact_id, learner, payload)
-      VALUES (ch.name, a.id, cid, a.learner,
-              jsonb_build_object('alert_id', a.id, 'contact_id', cid, 'step', nstep, 'channel', ch.name,
-                                 'rule', a.rule_name, 'rule_version', a.rule_version, 'template', a.template,
-                                 'learner', a.learner, 'course', a.course, 'severity', a.severity,
-                                 'value', a.value, 'baseline', a.baseline, 'ratio', a.ratio,
-                                 'persisted', a.persisted, 'day', day, 'detail', a.detail));
-    END IF;
-  END LOOP;
+    RETURNING id, alert_id, step, channel, kind),
+  esc AS (
+    UPDATE @extschema@.alert a
+       SET status = 'coach_required',
+           severity = CASE WHEN learnalytics_internal.severity_factor(r.escalated_severity) > learnalytics_internal.severity_factor(a.severity)
+                           THEN r.escalated_severity ELSE a.severity END
+      FROM ins WHERE ins.alert_id = a.id AND ins.kind = 'human'
+    RETURNING a.id),
+  msg AS (
+    INSERT INTO @extschema@.alert_outbox (channel, alert_id, contact_id, learner, payload)
+    SELECT ins.channel, d.id, ins.id, d.learner,
+           jsonb_build_object('alert_id', d.id, 'contact_id', ins.id, 'step', ins.step, 'channel', ins.channel,
+                              'rule', d.rule_name, 'rule_version', d.rule_version, 'template', d.template,
+                              'learner', d.learner, 'course', d.course, 'severity', d.severity,
+                              'value', d.value, 'baseline', d.baseline, 'ratio', d.ratio,
+                              'persisted', d.persisted, 'day', day, 'detail', d.detail,
+                              'reasons', (SELECT coalesce(jsonb_agg(ar.rule_name ORDER BY ar.rule_name), '[]')
+                                            FROM @extschema@.alert_reason ar
+                                           WHERE ar.alert_id = d.id AND ar.cleared_on IS NULL))
+      FROM ins JOIN due d ON d.id = ins.alert_id
+     WHERE ins.kind = 'automated'
+     ORDER BY ins.id
+    RETURNING id)
+  SELECT count(*) INTO created FROM ins;
   RETURN created;
 END
 $$;
 COMMENT ON FUNCTION learnalytics_internal.ladder_advance(@extschema@.alert_rule, date) IS
-'record failed contacts and take the next escalation step of each open alert of a rule (outbox or coach queue)';
+'take the next escalation step of each open case whose lead rule is r, one contact at a time (outbox message or coach queue); returns the contacts created';
 -- A contact's outcome recorded by a sender or a coach (overrides the automatic one).
 CREATE FUNCTION @extschema@.contact_record_outcome(contact_id bigint, outcome text, day date DEFAULT NULL)
 RETURNS void
