@@ -225,42 +225,73 @@ END
 $$;
 COMMENT ON FUNCTION learnalytics_internal.ladder_advance(@extschema@.alert_rule, date) IS
 'take the next escalation step of each open case whose lead rule is r, one contact at a time (outbox message or coach queue); returns the contacts created';
--- A contact's outcome recorded by a sender or a coach (overrides the automatic one).
+-- A contact's outcome recorded by a person: a coach for a human contact (re_engaged,
+-- not_re_engaged, withdrew or cancelled), or anyone cancelling an automated contact (e.g. a sender
+-- that could not deliver it). The outcome of an automated contact is otherwise derived from what
+-- happened (contact_outcomes_update) and cannot be recorded; an outcome, once set, is final.
 CREATE FUNCTION @extschema@.contact_record_outcome(contact_id bigint, outcome text, day date DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  c @extschema@.alert_contact;
+  d date := coalesce(day, current_date);
 BEGIN
-  IF outcome IS NULL OR outcome NOT IN ('re_engaged', 'not_re_engaged', 'cancelled') THEN
-    RAISE EXCEPTION 'outcome must be re_engaged, not_re_engaged or cancelled'
+  IF outcome IS NULL OR outcome NOT IN ('re_engaged', 'not_re_engaged', 'withdrew', 'cancelled') THEN
+    RAISE EXCEPTION 'outcome must be re_engaged, not_re_engaged, withdrew or cancelled, not %',
+      coalesce(quote_literal(outcome), 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  UPDATE @extschema@.alert_contact c
-     SET outcome = contact_record_outcome.outcome, outcome_on = coalesce(day, current_date)
-   WHERE c.id = contact_id;
+  IF NOT isfinite(d) THEN
+    RAISE EXCEPTION 'day must be a finite date' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT * INTO c FROM @extschema@.alert_contact ac WHERE ac.id = contact_record_outcome.contact_id FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'contact % does not exist', contact_id USING ERRCODE = 'no_data_found';
   END IF;
+  IF c.kind = 'automated' AND outcome <> 'cancelled' THEN
+    RAISE EXCEPTION 'contact %: the outcome of an automated contact is derived, not recorded', contact_id
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'It is re_engaged, withdrew or no_response from the learner''s activity and enrolment after the contact.',
+            HINT = 'Only cancelled (not delivered) may be recorded for an automated contact.';
+  END IF;
+  IF c.outcome <> 'pending' THEN
+    RAISE EXCEPTION 'contact % already has the outcome % (on %)', contact_id, c.outcome, c.outcome_on
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'An outcome, once recorded or derived, is final: the ladder may have acted on it.';
+  END IF;
+  IF d < c.contacted_on THEN
+    RAISE EXCEPTION 'day % is before the contact (%)', d, c.contacted_on USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  UPDATE @extschema@.alert_contact ac
+     SET outcome = contact_record_outcome.outcome, outcome_on = d, recorded_by = current_user
+   WHERE ac.id = c.id;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.contact_record_outcome(bigint, text, date) IS
-'record the outcome of a contact (re_engaged, not_re_engaged, cancelled), e.g. from a coach';
+'record the outcome of a pending contact on day (default today): re_engaged, not_re_engaged, withdrew or cancelled for a human contact, cancelled for an automated one';
 
+-- What came of the contacts: per lead rule, step, channel and kind, every outcome, and the
+-- re-engagement rate over the decided contacts (cancelled and pending excluded).
 CREATE VIEW @extschema@.alert_effectiveness AS
-SELECT a.rule_name, c.channel, c.kind, c.step,
+SELECT a.rule_name, c.step, c.channel, c.kind,
        pg_catalog.count(*) AS contacts,
        pg_catalog.count(*) FILTER (WHERE c.outcome = 're_engaged') AS re_engaged,
+       pg_catalog.count(*) FILTER (WHERE c.outcome = 'withdrew') AS withdrew,
+       pg_catalog.count(*) FILTER (WHERE c.outcome = 'no_response') AS no_response,
        pg_catalog.count(*) FILTER (WHERE c.outcome = 'not_re_engaged') AS not_re_engaged,
+       pg_catalog.count(*) FILTER (WHERE c.outcome = 'timed_out') AS timed_out,
+       pg_catalog.count(*) FILTER (WHERE c.outcome = 'cancelled') AS cancelled,
        pg_catalog.count(*) FILTER (WHERE c.outcome = 'pending') AS pending,
        pg_catalog.round(pg_catalog.count(*) FILTER (WHERE c.outcome = 're_engaged')::numeric
-             / NULLIF(pg_catalog.count(*) FILTER (WHERE c.outcome IN ('re_engaged', 'not_re_engaged')), 0), 3)
+             / NULLIF(pg_catalog.count(*) FILTER (WHERE c.outcome NOT IN ('pending', 'cancelled')), 0), 3)
          AS re_engagement_rate
 FROM @extschema@.alert_contact c
 JOIN @extschema@.alert a ON a.id = c.alert_id
-GROUP BY a.rule_name, c.channel, c.kind, c.step;
+GROUP BY a.rule_name, c.step, c.channel, c.kind;
 COMMENT ON VIEW @extschema@.alert_effectiveness IS
-'per rule, ladder step and channel: contacts and how many re-engaged the learner within the rule''s reengage_days';
+'per lead rule, ladder step, channel and kind: contacts, each outcome, and re-engaged / decided (cancelled and pending excluded)';
 
 -- Coach queue: the view coach_queue is in dashboards.sql, with the other views managers read (it
 -- shows each of them only the learners of their org units, doc/roles.md).
