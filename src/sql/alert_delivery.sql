@@ -346,6 +346,20 @@ BEGIN
     RAISE EXCEPTION 'consumer, max_messages >= 1 and a positive lease are required'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  -- stale messages are never handed out: their case is closed, or their contact already has an
+  -- outcome (cancelled, or decided from what happened); a contact still pending is cancelled with them
+  WITH stale AS (
+    UPDATE @extschema@.alert_outbox o
+       SET status = 'cancelled', claimed_until = NULL,
+           last_error = CASE WHEN a.closed_at IS NOT NULL THEN 'case closed' ELSE 'contact has an outcome' END
+      FROM @extschema@.alert a
+     WHERE a.id = o.alert_id
+       AND (o.status = 'pending' OR (o.status = 'claimed' AND o.claimed_until < now()))
+       AND (a.closed_at IS NOT NULL
+            OR EXISTS (SELECT 1 FROM @extschema@.alert_contact ac WHERE ac.id = o.contact_id AND ac.outcome <> 'pending'))
+    RETURNING o.contact_id, a.closed_on)
+  UPDATE @extschema@.alert_contact ac SET outcome = 'cancelled', outcome_on = stale.closed_on
+    FROM stale WHERE ac.id = stale.contact_id AND ac.outcome = 'pending';
   -- expired leases that used up their attempts go to the dead letter
   UPDATE @extschema@.alert_outbox o SET status = 'dead', last_error = coalesce(o.last_error, 'lease expired')
     FROM @extschema@.alert_channel ch
@@ -356,6 +370,9 @@ BEGIN
     SELECT o.id FROM @extschema@.alert_outbox o
      WHERE ((o.status = 'pending' AND o.available_at <= now()) OR (o.status = 'claimed' AND o.claimed_until < now()))
        AND (channels IS NULL OR o.channel = ANY (channels))
+       -- a case closed since the statement above: left for the next claim to cancel
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.alert a WHERE a.id = o.alert_id AND a.closed_at IS NOT NULL)
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.alert_contact ac WHERE ac.id = o.contact_id AND ac.outcome <> 'pending')
      ORDER BY o.available_at, o.id
      LIMIT max_messages
      FOR UPDATE SKIP LOCKED)
@@ -366,7 +383,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.outbox_claim(text, integer, text[], interval) IS
-'claim up to max_messages ready messages (FOR UPDATE SKIP LOCKED) for a lease; expired leases are claimable again';
+'claim up to max_messages ready messages (FOR UPDATE SKIP LOCKED) for a lease; expired leases are claimable again; messages of closed cases or decided contacts are cancelled, never handed out';
 
 CREATE FUNCTION @extschema@.outbox_mark_sent(message_id bigint, consumer text DEFAULT NULL)
 RETURNS boolean
