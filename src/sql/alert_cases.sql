@@ -71,3 +71,133 @@ COMMENT ON FUNCTION learnalytics_internal.contact_outcomes_update(date) IS
 'set the outcomes of pending contacts that are decided on day: automated from activity and enrolment, human by timeout; returns how many';
 GRANT EXECUTE ON FUNCTION learnalytics_internal.contact_outcomes_update(date) TO learnalytics_admin;
 
+-- The pending messages of a case will not be delivered: cancelled, with their contacts still pending
+-- (outcome_on = day). Used by alert_dismiss; outbox_claim does the same for every closed case.
+CREATE FUNCTION learnalytics_internal.case_messages_cancel(alert_id bigint, day date, why text)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n integer;
+BEGIN
+  WITH m AS (
+    UPDATE @extschema@.alert_outbox o SET status = 'cancelled', last_error = why, claimed_until = NULL
+     WHERE o.alert_id = case_messages_cancel.alert_id
+       AND (o.status = 'pending' OR (o.status = 'claimed' AND o.claimed_until < now()))
+    RETURNING o.contact_id),
+  c AS (
+    UPDATE @extschema@.alert_contact c SET outcome = 'cancelled', outcome_on = day
+      FROM m WHERE c.id = m.contact_id AND c.outcome = 'pending'
+    RETURNING c.id)
+  SELECT count(*) INTO n FROM m;
+  RETURN n;
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.case_messages_cancel(bigint, date, text) IS
+'cancel the undelivered (pending or lease-expired) outbox messages of a case and their pending contacts; returns how many messages';
+GRANT EXECUTE ON FUNCTION learnalytics_internal.case_messages_cancel(bigint, date, text) TO learnalytics_admin;
+
+-- The open case (FOR UPDATE) or a clear error: unknown (no_data_found), closed (invalid_parameter_value).
+CREATE FUNCTION learnalytics_internal.open_case(alert_id bigint, action text)
+RETURNS @extschema@.alert
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  a @extschema@.alert;
+BEGIN
+  IF alert_id IS NULL THEN
+    RAISE EXCEPTION 'alert_id must not be null' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT * INTO a FROM @extschema@.alert al WHERE al.id = open_case.alert_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'alert % does not exist', alert_id USING ERRCODE = 'no_data_found';
+  END IF;
+  IF a.closed_at IS NOT NULL THEN
+    RAISE EXCEPTION 'alert % is closed', alert_id
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('It was closed on %s with status %s; only an open case can be %s.', a.closed_on, a.status, action);
+  END IF;
+  RETURN a;
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.open_case(bigint, text) IS
+'the open case (alert) with this id, locked; no_data_found when unknown, invalid_parameter_value when closed';
+GRANT EXECUTE ON FUNCTION learnalytics_internal.open_case(bigint, text) TO learnalytics_admin;
+
+CREATE FUNCTION learnalytics_internal.person_reason(reason text, arg text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF reason IS NULL OR btrim(reason) = '' THEN
+    RAISE EXCEPTION '% must not be blank', arg
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Say why, in a few words: it is kept with the case.';
+  END IF;
+  RETURN btrim(reason);
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.person_reason(text, text) IS
+'the reason a person gives (trimmed); invalid_parameter_value naming the argument when it is null or blank';
+
+-- Close an open case by hand: status and close_reason dismissed, the reason kept in close_note, the
+-- role in closed_by, closed_on the day (default today). Its undelivered messages are cancelled.
+-- Cooldown then applies to the families of its reasons, as for any closed case.
+CREATE FUNCTION @extschema@.alert_dismiss(alert_id bigint, reason text, day date DEFAULT NULL)
+RETURNS @extschema@.alert
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  why text := learnalytics_internal.person_reason(reason, 'reason');
+  a   @extschema@.alert;
+  d   date := coalesce(day, current_date);
+BEGIN
+  IF NOT isfinite(d) THEN
+    RAISE EXCEPTION 'day must be a finite date' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  a := learnalytics_internal.open_case(alert_id, 'dismissed');
+  IF d < a.opened_on THEN
+    RAISE EXCEPTION 'day % is before the case opened (%)', d, a.opened_on USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  UPDATE @extschema@.alert al
+     SET status = 'dismissed', close_reason = 'dismissed', close_note = why, closed_by = current_user,
+         closed_on = d, closed_at = now()
+   WHERE al.id = a.id
+  RETURNING al.* INTO a;
+  PERFORM learnalytics_internal.case_messages_cancel(a.id, d, 'case closed');
+  RETURN a;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.alert_dismiss(bigint, text, date) IS
+'close an open case by hand (status dismissed) with a reason, on day (default today); its undelivered messages are cancelled; returns the case';
+
+-- No ladder step before until_day (the case stays open and keeps being evaluated). until_day NULL
+-- lifts the snooze (the reason is still required and kept).
+CREATE FUNCTION @extschema@.alert_snooze(alert_id bigint, until_day date, reason text)
+RETURNS @extschema@.alert
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  why text := learnalytics_internal.person_reason(reason, 'reason');
+  a   @extschema@.alert;
+BEGIN
+  IF until_day IS NOT NULL AND NOT isfinite(until_day) THEN
+    RAISE EXCEPTION 'until_day must be a finite date' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  a := learnalytics_internal.open_case(alert_id, 'snoozed');
+  UPDATE @extschema@.alert al SET snoozed_until = until_day, snooze_note = why
+   WHERE al.id = a.id
+  RETURNING al.* INTO a;
+  RETURN a;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.alert_snooze(bigint, date, text) IS
+'take no ladder step on an open case before until_day (NULL: lift the snooze), with a reason; returns the case';
+
+GRANT EXECUTE ON FUNCTION @extschema@.alert_dismiss(bigint, text, date), @extschema@.alert_snooze(bigint, date, text)
+  TO learnalytics_admin;
