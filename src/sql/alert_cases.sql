@@ -126,23 +126,6 @@ COMMENT ON FUNCTION learnalytics_internal.open_case(bigint, text) IS
 'the open case (alert) with this id, locked; no_data_found when unknown, invalid_parameter_value when closed';
 GRANT EXECUTE ON FUNCTION learnalytics_internal.open_case(bigint, text) TO learnalytics_admin;
 
-CREATE FUNCTION learnalytics_internal.person_reason(reason text, arg text)
-RETURNS text
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  IF reason IS NULL OR btrim(reason) = '' THEN
-    RAISE EXCEPTION '% must not be blank', arg
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Say why, in a few words: it is kept with the case.';
-  END IF;
-  RETURN btrim(reason);
-END
-$$;
-COMMENT ON FUNCTION learnalytics_internal.person_reason(text, text) IS
-'the reason a person gives (trimmed); invalid_parameter_value naming the argument when it is null or blank';
-
 -- Close an open case by hand: status and close_reason dismissed, the reason kept in close_note, the
 -- role in closed_by, closed_on the day (default today). Its undelivered messages are cancelled.
 -- Cooldown then applies to the families of its reasons, as for any closed case.
@@ -152,10 +135,14 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  why text := learnalytics_internal.person_reason(reason, 'reason');
   a   @extschema@.alert;
   d   date := coalesce(day, current_date);
 BEGIN
+  IF reason IS NULL OR btrim(reason) = '' THEN
+    RAISE EXCEPTION 'reason must not be blank'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Say why, in a few words: it is kept with the case.';
+  END IF;
   IF NOT isfinite(d) THEN
     RAISE EXCEPTION 'day must be a finite date' USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -164,7 +151,7 @@ BEGIN
     RAISE EXCEPTION 'day % is before the case opened (%)', d, a.opened_on USING ERRCODE = 'invalid_parameter_value';
   END IF;
   UPDATE @extschema@.alert al
-     SET status = 'dismissed', close_reason = 'dismissed', close_note = why, closed_by = current_user,
+     SET status = 'dismissed', close_reason = 'dismissed', close_note = btrim(reason), closed_by = current_user,
          closed_on = d, closed_at = now()
    WHERE al.id = a.id
   RETURNING al.* INTO a;
@@ -183,14 +170,18 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  why text := learnalytics_internal.person_reason(reason, 'reason');
   a   @extschema@.alert;
 BEGIN
+  IF reason IS NULL OR btrim(reason) = '' THEN
+    RAISE EXCEPTION 'reason must not be blank'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Say why, in a few words: it is kept with the case.';
+  END IF;
   IF until_day IS NOT NULL AND NOT isfinite(until_day) THEN
     RAISE EXCEPTION 'until_day must be a finite date' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   a := learnalytics_internal.open_case(alert_id, 'snoozed');
-  UPDATE @extschema@.alert al SET snoozed_until = until_day, snooze_note = why
+  UPDATE @extschema@.alert al SET snoozed_until = until_day, snooze_note = btrim(reason)
    WHERE al.id = a.id
   RETURNING al.* INTO a;
   RETURN a;
