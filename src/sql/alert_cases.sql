@@ -42,12 +42,6 @@ BEGIN
         JOIN %1$I.alert a ON a.id = c.alert_id
         JOIN %1$I.alert_rule r ON r.name = a.rule_name
        WHERE c.kind = 'automated' AND c.outcome = 'pending' AND c.contacted_on < $1),
-    lv AS (   -- per contact: the first day the enrolment left after the contact; left by the window's end
-      SELECT p.id, min(x.left_day) FILTER (WHERE x.left_day > p.d) AS left_day, bool_or(x.left_day <= p.e) AS left_by_end
-        FROM p
-        JOIN %2$s en ON en.learner = p.learner AND en.course = p.course AND en.left_at IS NOT NULL
-       CROSS JOIN LATERAL (SELECT (en.left_at AT TIME ZONE p.tz)::date AS left_day) x
-       GROUP BY p.id),
     o AS (
       SELECT p.id,
              CASE WHEN lv.left_day <= least(p.e, $1) THEN 'withdrew'
@@ -58,7 +52,15 @@ BEGIN
                                    WHERE le.learner = p.learner AND da.events > 0) THEN 're_engaged'
                   ELSE 'no_response' END AS outcome,
              CASE WHEN lv.left_day <= least(p.e, $1) THEN lv.left_day ELSE p.e END AS outcome_on
-        FROM p LEFT JOIN lv ON lv.id = p.id)
+        FROM p
+        -- per contact, by the enrolment's key: the first day it left after the contact, and whether it
+        -- had left by the window's end (a join of p and a grouped enrolment, whose sizes the planner
+        -- cannot know, may become a quadratic nested loop)
+        CROSS JOIN LATERAL (
+          SELECT min(x.left_day) FILTER (WHERE x.left_day > p.d) AS left_day, bool_or(x.left_day <= p.e) AS left_by_end
+            FROM %2$s en
+           CROSS JOIN LATERAL (SELECT (en.left_at AT TIME ZONE p.tz)::date AS left_day) x
+           WHERE en.learner = p.learner AND en.course = p.course AND en.left_at IS NOT NULL) lv)
     UPDATE %1$I.alert_contact c SET outcome = o.outcome, outcome_on = o.outcome_on
       FROM o WHERE c.id = o.id AND o.outcome IS NOT NULL AND c.outcome = 'pending'$q$,
     learnalytics_internal.extension_schema(), learnalytics_internal.learning_source_sql('enrolment'))
