@@ -21,13 +21,14 @@ INSERT INTO module_progress (course, learner, module, started_at, progress, last
 -- completed l1, dropped l2 and l5
 SELECT * FROM course_dropout_funnel;
 
--- alerts: l2 has two open alerts (a low dip and a high assignment miss escalated to a coach),
--- l3 one resolved alert; contacts and a coach case in the week of 2026-03-16
+-- alerts (one open case per learner): l2 had a low dip, resolved on the 17th, and has an open case,
+-- a high assignment miss escalated to a coach; l3 one resolved alert; contacts and a coach case in
+-- the week of 2026-03-16
 INSERT INTO alert (rule_name, rule_version, family, template, learner, course, status, severity, opened_on,
                    evaluated_on, value, baseline, ratio, persisted, risk_score, closed_on, closed_at, close_reason)
 VALUES
-  ('engagement_dip', 1, 'engagement', 'engagement_dip', 'l2', 'c1', 'open', 'low', '2026-03-16', '2026-03-17',
-   0, 2.5, 0, 2, 1.5, NULL, NULL, NULL),
+  ('engagement_dip', 1, 'engagement', 'engagement_dip', 'l2', 'c1', 'resolved', 'low', '2026-03-16', '2026-03-17',
+   0, 2.5, 0, 2, 1.5, '2026-03-17', '2026-03-17 08:00+00', 'condition_cleared'),
   ('assignment_miss', 1, 'assignment', 'assignment_miss', 'l2', 'c1', 'coach_required', 'high', '2026-03-17',
    '2026-03-19', NULL, NULL, NULL, 5, 4.2, NULL, NULL, NULL),
   ('engagement_dip', 1, 'engagement', 'engagement_dip', 'l3', 'c1', 'resolved', 'low', '2026-03-09', '2026-03-12',

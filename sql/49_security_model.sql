@@ -54,8 +54,8 @@ INSERT INTO module_progress (course, learner, module, started_at, progress, last
 INSERT INTO alert (rule_name, rule_version, family, template, learner, course, status, severity, opened_on,
                    evaluated_on, value, baseline, ratio, persisted, risk_score, closed_on, closed_at, close_reason)
 VALUES
-  ('engagement_dip', 1, 'engagement', 'engagement_dip', 'n2', 'c1', 'open', 'low', '2026-03-16', '2026-03-17',
-   0, 2.5, 0, 2, 1.5, NULL, NULL, NULL),
+  ('engagement_dip', 1, 'engagement', 'engagement_dip', 'n2', 'c1', 'resolved', 'low', '2026-03-16', '2026-03-17',
+   0, 2.5, 0, 2, 1.5, '2026-03-17', '2026-03-17 08:00+00', 'condition_cleared'),
   ('assignment_miss', 1, 'assignment', 'assignment_miss', 'n2', 'c1', 'coach_required', 'high', '2026-03-17',
    '2026-03-19', NULL, NULL, NULL, 5, 4.2, NULL, NULL, NULL),
   ('assignment_miss', 1, 'assignment', 'assignment_miss', 's1', 'c1', 'coach_required', 'high', '2026-03-10',
@@ -244,7 +244,8 @@ RESET ROLE;
 SELECT relname, array_agg(DISTINCT learner ORDER BY learner) AS learners_seen FROM sm_leaked GROUP BY 1 ORDER BY 1;
 
 -- by hand. The manager sees north's learners n1, n2 and b1 (s1 and s2 are in south, x1 in none):
--- n2 has left with two open alerts; the others have no open alert and have been inactive since March.
+-- n2 has left with an open case (its dip was resolved); the others have no open alert and have been
+-- inactive since March.
 SET ROLE la_sm_manager;
 SELECT learner, course, risk, open_alerts FROM learner_risk_state ORDER BY learner, course;
 -- the queue is ranked over every unit: x1's case (probability 0.9) is first, n2's (0.5) second; the
