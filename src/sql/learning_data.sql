@@ -218,6 +218,8 @@ DECLARE
   what    text := format('learning_source "%s"', kind);
   f       record;
   col     text;
+  cols    text[] := '{}';
+  denied  text[] := '{}';
   missing text[] := '{}';
 BEGIN
   PERFORM learnalytics_internal.require_trusted_relation(relation, what);
@@ -232,22 +234,30 @@ BEGIN
                                    WHERE c.oid = relation));
   END IF;
   IF NOT has_table_privilege(relation, 'SELECT') THEN
+    -- column privileges are enough when they cover every column the mapping reads
     FOR f IN SELECT * FROM learnalytics_internal.learning_source_fields(kind) LOOP
       col := coalesce(columns ->> f.field, f.field);
-      IF learnalytics_internal.column_type(relation, col) IS NOT NULL
-         AND NOT has_column_privilege(relation, col, 'SELECT') THEN
-        missing := missing || format('SELECT on column %I', col);
+      CONTINUE WHEN learnalytics_internal.column_type(relation, col) IS NULL;
+      cols := cols || col;
+      IF NOT has_column_privilege(relation, col, 'SELECT') THEN
+        denied := denied || col;
       END IF;
     END LOOP;
+    IF cardinality(denied) = cardinality(cols) THEN
+      missing := missing || format('SELECT on %s', relation);
+    ELSIF cardinality(denied) > 0 THEN
+      missing := missing || format('SELECT on the column%s %s of %s', CASE WHEN cardinality(denied) > 1 THEN 's' ELSE '' END,
+                                   (SELECT string_agg(format('%I', d), ', ') FROM unnest(denied) d), relation);
+    END IF;
   END IF;
   IF cardinality(missing) > 0 THEN
     RAISE EXCEPTION '%: permission denied for %', what, relation
       USING ERRCODE = 'insufficient_privilege',
             DETAIL = format('Role %I lacks %s. The dashboard views read learning data mapped onto a warehouse '
                             'relation with the rights of the role reading them.',
-                            current_user, array_to_string(missing, ', ')),
-            HINT = format('Grant SELECT on %s to the roles that read the dashboards (e.g. GRANT SELECT ON %s '
-                          'TO learnalytics_viewer), or remove the mapping.', relation, relation);
+                            current_user, array_to_string(missing, ' and ')),
+            HINT = format('Grant SELECT on %s (and USAGE on its schema) to the roles that read the dashboards, '
+                          'e.g. to learnalytics_viewer; or remove the mapping.', relation);
   END IF;
   RETURN learnalytics_internal.learning_source_select(kind, relation, columns);
 END
