@@ -77,6 +77,8 @@ INSERT INTO learnalytics_internal.erasure_target (relation, column_name, action,
   ('@extschema@.xapi_pseudonym_key', NULL, 'none', 0, 'the key'),
   -- configuration: no learner in it
   ('@extschema@.job_kind', NULL, 'none', 0, 'registry of job kinds'),
+  ('@extschema@.engagement_source', NULL, 'none', 0, 'registry of engagement sources (learner_column names a column)'),
+  ('@extschema@.engagement_source', 'learners', 'none', 0, 'a count of learners'),
   ('@extschema@.org_unit_manager', NULL, 'none', 0, 'managers are database roles, not learners'),
   ('@extschema@.assignment', NULL, 'none', 0, 'assignments of a course'),
   ('@extschema@.learning_source', NULL, 'none', 0, 'mapping onto warehouse tables (the warehouse erases its own rows)'),

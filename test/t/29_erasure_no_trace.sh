@@ -28,12 +28,8 @@ SET search_path = $s;
 DELETE FROM alert_outbox WHERE payload->>'t29' IS NOT NULL;
 DELETE FROM alert WHERE detail->>'t29' IS NOT NULL;
 DELETE FROM coach WHERE name = 't29_coach';
-DO \$\$ BEGIN
-  IF to_regclass('t29.saved_engagement') IS NOT NULL THEN
-    DELETE FROM learner_engagement;
-    INSERT INTO learner_engagement SELECT * FROM t29.saved_engagement;
-  END IF;
-END \$\$;
+DELETE FROM learner_engagement WHERE source = 't29';
+DELETE FROM engagement_source WHERE name = 't29';
 DELETE FROM enrolment WHERE course = 't29';
 DELETE FROM assignment_submission WHERE course = 't29'; DELETE FROM assignment WHERE course = 't29';
 DELETE FROM quiz_attempt WHERE course = 't29'; DELETE FROM module_progress WHERE course = 't29';
@@ -58,8 +54,6 @@ CREATE ROLE t29_analyst IN ROLE learnalytics_analyst;
 CREATE SCHEMA t29;
 GRANT USAGE ON SCHEMA t29 TO learnalytics_admin;
 ALTER DEFAULT PRIVILEGES IN SCHEMA t29 GRANT SELECT ON TABLES TO learnalytics_admin;
--- engagement_refresh below replaces learner_engagement: what other tests left there is put back
-CREATE TABLE t29.saved_engagement AS SELECT * FROM learner_engagement;
 -- the xAPI learners: ana (to erase), bob, cy; ana also sent once by mbox_sha1sum
 CREATE TABLE t29.actor (name text, actor jsonb);
 INSERT INTO t29.actor VALUES
@@ -111,7 +105,7 @@ SELECT actor_pseudonym, "timestamp", 't29', object_id, 1 FROM xapi_statements
 UNION ALL
 SELECT l, timestamptz '2026-01-01 09:00+00' + d * interval '1 day', 't29', 'http://example.org/t29/activity/1', 2
   FROM unnest('{dora,eve}'::text[]) l, generate_series(0, 20) d;
-SELECT engagement_refresh('t29.events', 'learner', 'ts') > 0 AS refreshed;
+SELECT engagement_refresh('t29.events', 'learner', 'ts', source_name => 't29') > 0 AS refreshed;
 
 -- learning data, organisation, exposures, scores, job messages
 INSERT INTO enrolment (learner, course, enrolled_at, business_weight)
@@ -281,7 +275,7 @@ check_others() {
   # and they are there: bob, cy and eve kept their enrolments, cases and summaries
   out=$(la_t_psql -c "SELECT (SELECT count(*) FROM $s.enrolment WHERE course = 't29') || ' ' ||
                              (SELECT count(*) FROM $s.alert WHERE course = 't29') || ' ' ||
-                             (SELECT count(*) FROM $s.learner_engagement e JOIN t29.keys k ON k.k = e.learner)")
+                             (SELECT count(*) FROM $s.learner_engagement e WHERE e.source = 't29')")
   echo "enrolments, cases, summaries left: $out"
   [ "$out" = "3 3 3" ]
 }
