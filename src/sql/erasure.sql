@@ -14,6 +14,7 @@ CREATE TABLE learnalytics_internal.erasure_target (
   column_name name,
   action      text NOT NULL CHECK (action IN ('delete', 'cascade', 'tombstone', 'summary', 'scrub_json',
                                               'scrub_text', 'store', 'none')),
+  key_column  name,
   ord         integer NOT NULL,
   note        text NOT NULL,
   UNIQUE (relation, column_name),
@@ -24,6 +25,8 @@ COMMENT ON TABLE learnalytics_internal.erasure_target IS
 'what learner_erase does to each table (column NULL: the whole table) and column of the extension that may hold a learner key; erasure_uncovered lists what it misses';
 COMMENT ON COLUMN learnalytics_internal.erasure_target.action IS
 'delete: rows whose column equals the key are deleted; cascade: rows go with their parent''s (foreign key ON DELETE CASCADE); tombstone: the key is replaced by the tombstone; summary: an engagement_summary whose learner is the key is re-keyed to the tombstone; scrub_json: JSON strings and keys equal to the key are replaced; scrub_text: the key as a whole word is replaced; store: the xAPI statement store, erased by xapi_erase_actor; none: holds no learner key (note says why)';
+COMMENT ON COLUMN learnalytics_internal.erasure_target.key_column IS
+'summary steps: the column holding the row''s learner key, so that rows are found without decoding every summary (NULL: the summary''s own key is read)';
 COMMENT ON COLUMN learnalytics_internal.erasure_target.ord IS 'order of the steps (children before parents)';
 
 INSERT INTO learnalytics_internal.erasure_target (relation, column_name, action, ord, note) VALUES
@@ -92,6 +95,8 @@ INSERT INTO learnalytics_internal.erasure_target (relation, column_name, action,
   ('@extschema@.experiment', NULL, 'none', 0, 'configuration'),
   ('@extschema@.retention_policy', NULL, 'none', 0, 'configuration'),
   ('@extschema@.program', NULL, 'none', 0, 'programs and their aggregate ROI summary');
+
+UPDATE learnalytics_internal.erasure_target SET key_column = 'learner' WHERE action = 'summary';
 
 -- The tables of the extension (its members in either schema, partitions left out) and their columns
 -- that erasure_target does not cover: a table without a row, a column that may hold a learner key
@@ -181,7 +186,10 @@ BEGIN
       EXECUTE stmt INTO n USING learner;
     ELSE
       pred := CASE t.action
-                WHEN 'summary' THEN format('(@extschema@.engagement_info(%I)).learner = $1', t.column_name)
+                WHEN 'summary' THEN
+                  CASE WHEN t.key_column IS NOT NULL
+                       THEN format('%I = $1 AND (@extschema@.engagement_info(%I)).learner = $1', t.key_column, t.column_name)
+                       ELSE format('(@extschema@.engagement_info(%I)).learner = $1', t.column_name) END
                 WHEN 'scrub_json' THEN format('strpos(%I::text, $3) > 0', t.column_name)
                 WHEN 'scrub_text' THEN format('%I ~ $4', t.column_name)
                 ELSE format('%I = $1', t.column_name) END;
