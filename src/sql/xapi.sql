@@ -621,7 +621,8 @@ COMMENT ON FUNCTION @extschema@.xapi_ingest_staged(regclass, text, text, boolean
 -- members, context agents, SubStatements, rejects) by a random tombstone Agent. Each of the actor's
 -- keys (the mbox and, for an mbox, the mbox_sha1sum forms) gets its own tombstone, used in every
 -- statement: the statements stay, every count and per-learner aggregate (distinct learners
--- included) stays the same, but nothing links them to the person any more.
+-- included) stays the same, but nothing links them to the person any more. Each old pseudonym is
+-- then erased from every other table of the extension (learner_erase_key, erasure.sql).
 CREATE FUNCTION @extschema@.xapi_erase_actor(actor jsonb)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -683,12 +684,16 @@ BEGIN
     UPDATE @extschema@.xapi_rejects r
        SET statement = @extschema@.xapi_replace_actor(r.statement, ARRAY[key], tombstone)
      WHERE r.statement::text ILIKE needle;
+
+    -- the pseudonym everywhere else (summaries, alerts, learning data, rollups, ...: doc/erasure.md);
+    -- rows that stay take the tombstone's pseudonym, as the statements did
+    PERFORM learnalytics_internal.learner_erase_key(old_pseudonym, new_pseudonym, false);
   END LOOP;
   RETURN total;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.xapi_erase_actor(jsonb) IS
-'right to be forgotten: replace an actor everywhere in the store and the rejects by random tombstone Agents (one per key); returns the statement changes (admin only)';
+'right to be forgotten: replace an actor everywhere in the store and the rejects by random tombstone Agents (one per key), then erase its old pseudonyms from every other table (learner_erase); returns the statement changes (admin only)';
 
 -------------------------------------------------------------------------------
 -- Privileges (doc/roles.md): analysts read pseudonyms only; the admin role manages everything
