@@ -747,17 +747,33 @@ CROSS JOIN LATERAL @extschema@.daily_activity(d.summary, d.day, d.day) a;
 COMMENT ON VIEW @extschema@.rollup_daily_engagement IS
 'daily engagement per learner and course (only active days): events, sessions, dwell and weight of the day''s events';
 
+-- A calendar of weeks per rollup and course, from its first week with data to its last: a week
+-- without activity is a row of zeros, so the change columns compare each week with the calendar
+-- week before it, not with the last week that had data (NULL after a week of zero).
 CREATE VIEW @extschema@.weekly_course_engagement WITH (security_invoker = true) AS
-SELECT w.rollup, w.course, w.week, i.learners AS active_learners, i.active_days, i.events, i.sessions,
-       i.dwell, i.weight,
-       round(i.events::numeric / nullif(i.learners, 0), 2) AS events_per_learner,
-       round(100 * (i.learners::numeric / nullif(lag(i.learners) OVER prev, 0) - 1), 1) AS learners_change_pct,
-       round(100 * (i.events::numeric / nullif(lag(i.events) OVER prev, 0) - 1), 1) AS events_change_pct
-FROM @extschema@.rollup_course_week w
-CROSS JOIN LATERAL @extschema@.engagement_info(w.summary) i
+WITH span AS (
+  SELECT r.rollup, r.course, min(r.week) AS first_week, max(r.week) AS last_week
+  FROM @extschema@.rollup_course_week r GROUP BY r.rollup, r.course
+), w AS (
+  SELECT s.rollup, s.course, g::date AS week,
+         coalesce(i.learners, 0) AS learners, coalesce(i.active_days, 0) AS active_days,
+         coalesce(i.events, 0) AS events, coalesce(i.sessions, 0) AS sessions,
+         coalesce(i.dwell, '0'::interval) AS dwell, coalesce(i.weight, 0) AS weight
+  FROM span s
+  CROSS JOIN LATERAL generate_series(s.first_week::timestamp, s.last_week::timestamp, '1 week'::interval) g
+  LEFT JOIN @extschema@.rollup_course_week r
+         ON r.rollup = s.rollup AND r.course = s.course AND r.week = g::date
+  LEFT JOIN LATERAL @extschema@.engagement_info(r.summary) i ON true
+)
+SELECT w.rollup, w.course, w.week, w.learners AS active_learners, w.active_days, w.events, w.sessions,
+       w.dwell, w.weight,
+       round(w.events::numeric / nullif(w.learners, 0), 2) AS events_per_learner,
+       round(100 * (w.learners::numeric / nullif(lag(w.learners) OVER prev, 0) - 1), 1) AS learners_change_pct,
+       round(100 * (w.events::numeric / nullif(lag(w.events) OVER prev, 0) - 1), 1) AS events_change_pct
+FROM w
 WINDOW prev AS (PARTITION BY w.rollup, w.course ORDER BY w.week);
 COMMENT ON VIEW @extschema@.weekly_course_engagement IS
-'per course and ISO week: active learners, events, sessions, dwell, weight, events per learner and the change from the course''s previous week with data';
+'per course and ISO week, a calendar from the course''s first week with data to its last (weeks without activity are zeros): active learners, events, sessions, dwell, weight, events per learner and the change from the calendar week before';
 
 CREATE VIEW @extschema@.engagement_heatmap WITH (security_invoker = true) AS
 SELECT a.rollup, a.course, a.activity, a.week, a.events, a.weight,
