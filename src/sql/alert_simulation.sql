@@ -32,9 +32,9 @@ COMMENT ON FUNCTION learnalytics_internal.alert_replay_steps(date, date, text[])
 -- Replay = live. The engine runs day by day over the period inside a block that ends by raising a
 -- private SQLSTATE (LAR01) and catching it, which rolls back everything the block wrote; the cases,
 -- reasons, contacts and assignments it wrote are kept in variables (PL/pgSQL variables survive the
--- rollback) and returned as events. The block starts from a clean slate: it deletes every case
--- (as if the engine had started on from_day), so the cooldowns and the one-open-case rule act on
--- the replayed cases only.
+-- rollback) and returned as events. The block starts from a clean slate: it deletes the cases
+-- live evaluation from from_day on would see (as if the engine had started on from_day), so the
+-- cooldowns and the one-open-case rule act on the replayed cases only.
 CREATE FUNCTION @extschema@.alert_replay(from_day date, to_day date, rules text[] DEFAULT NULL,
     assign_coaches boolean DEFAULT true)
 RETURNS TABLE (day date, event text, case_key text, learner text, rule text, step integer,
@@ -77,9 +77,15 @@ BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('learnalytics.alert'));
   PERFORM pg_advisory_xact_lock(hashtext('learnalytics.coach_queue'));
   BEGIN
-    -- the clean slate: no case (their reasons, contacts and assignments go with them; outbox
-    -- messages keep their rows, alert_id set to NULL, until the rollback restores them)
-    DELETE FROM @extschema@.alert;
+    -- the clean slate: no case that live evaluation of from_day on would see. That is every open
+    -- case, every case opened from from_day on, and every case closed recently enough for a
+    -- cooldown to reach from_day; their reasons, contacts and assignments go with them (outbox
+    -- messages keep their rows, alert_id set to NULL, until the rollback restores them). Older
+    -- closed cases can change nothing the engine decides from from_day on: they stay (deleting
+    -- a long history would only cost time) and are left out of the result.
+    DELETE FROM @extschema@.alert a
+     WHERE a.closed_on IS NULL OR a.opened_on >= from_day
+        OR a.closed_on > from_day - (SELECT coalesce(max(ar.cooldown_days), 0) FROM @extschema@.alert_rule ar);
     FOR s IN SELECT * FROM learnalytics_internal.alert_replay_steps(from_day, to_day, rules) LOOP
       -- the live evaluation of day s.day: as of the moment it ends in the rules' time zone (the
       -- engine evaluates the last complete day before as_of)
@@ -95,10 +101,13 @@ BEGIN
         END IF;
       END IF;
     END LOOP;
-    cases    := ARRAY(SELECT a FROM @extschema@.alert a);
-    reasons  := ARRAY(SELECT r FROM @extschema@.alert_reason r);
-    contacts := ARRAY(SELECT c FROM @extschema@.alert_contact c);
-    assigned := ARRAY(SELECT ca FROM @extschema@.coach_assignment ca);
+    cases    := ARRAY(SELECT a FROM @extschema@.alert a WHERE a.opened_on >= from_day);
+    reasons  := ARRAY(SELECT r FROM @extschema@.alert_reason r JOIN @extschema@.alert a ON a.id = r.alert_id
+                       WHERE a.opened_on >= from_day);
+    contacts := ARRAY(SELECT c FROM @extschema@.alert_contact c JOIN @extschema@.alert a ON a.id = c.alert_id
+                       WHERE a.opened_on >= from_day);
+    assigned := ARRAY(SELECT ca FROM @extschema@.coach_assignment ca JOIN @extschema@.alert a ON a.id = ca.alert_id
+                       WHERE a.opened_on >= from_day);
     RAISE EXCEPTION 'alert_replay rolls back' USING ERRCODE = 'LAR01';
   EXCEPTION WHEN SQLSTATE 'LAR01' THEN
     NULL;   -- everything the block wrote is undone; the variables keep what it saw

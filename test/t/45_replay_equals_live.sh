@@ -31,7 +31,8 @@ q -c "CREATE SCHEMA learnalytics" -c "CREATE EXTENSION learnalytics SCHEMA learn
 # 40 learners enrolled 2025-11-20, events from 2025-12-01 (so the dip baselines exist); by i % 5:
 #   0 steady (3-6 events a day); 1 goes silent 3-8 days from a learner's day in Jan, then back;
 #   2 silent 10-14 days, then back; 3 sporadic (active on ~45% of days, 2 events);
-#   4 stops in January for good, half of them leave the course 9 days later.
+#   4 stops in January for good; half of them leave the course, 3 or 9 days later (3: the day
+#   after the dip rule's first nudge).
 # Learners 1-32 in course c1, 33-40 in c2. Assignments due every 7 days; steady and dipping
 # learners submit the day before, sporadic ones 0-4 days late or (i + j) % 7 = 0 never, silent
 # ones not while silent (late when they come back), leavers not after they stop.
@@ -40,7 +41,7 @@ SELECT setseed(0.45);
 CREATE TABLE t45_pattern AS
 SELECT i, 'l' || lpad(i::text, 2, '0') AS learner, CASE WHEN i <= 32 THEN 'c1' ELSE 'c2' END AS course, i % 5 AS type,
        CASE i % 5 WHEN 1 THEN date '2026-01-08' + (i * 3) % 15 WHEN 2 THEN date '2026-01-10' + i % 12
-                  WHEN 4 THEN date '2026-01-09' + i % 10 END AS silent_from,
+                  WHEN 4 THEN date '2026-01-09' + i % 13 END AS silent_from,
        CASE i % 5 WHEN 1 THEN 3 + i % 6 WHEN 2 THEN 10 + i % 5 WHEN 4 THEN 1000 END AS silent_days
   FROM generate_series(1, 40) i;
 CREATE TABLE t45_events (learner text, ts timestamptz);
@@ -55,7 +56,7 @@ SELECT p.learner, d + interval '10 hours' + k * interval '7 minutes'
        generate_series(1, e.n) k;
 INSERT INTO enrolment (learner, course, cohort, enrolled_at, left_at)
 SELECT p.learner, p.course, 'k', '2025-11-20 09:00+00',
-       CASE WHEN p.type = 4 AND p.i % 10 < 5 THEN (p.silent_from + 9)::timestamp AT TIME ZONE 'UTC' + interval '12 hours' END
+       CASE WHEN p.type = 4 AND p.i % 10 < 5 THEN (p.silent_from + CASE WHEN p.i % 20 = 4 THEN 3 ELSE 9 END)::timestamp AT TIME ZONE 'UTC' + interval '12 hours' END
   FROM t45_pattern p;
 INSERT INTO assignment (course, assignment, due_at)
 SELECT c, 'a' || j, timestamptz '2025-12-27 23:00+00' + j * interval '7 days'
@@ -86,18 +87,21 @@ from_day=2026-01-05
 to_day=2026-02-03
 
 # ---- live: day by day, one transaction per day, as the admin role ---------------------------------
-live_sql=""
-for ((k = 0; k < 30; k++)); do
-  d=$(date -u -d "$from_day + $k day" +%F)
-  n=$(date -u -d "$from_day + $((k + 1)) day" +%F)
-  live_sql+="BEGIN; SELECT count(*) FROM rule_evaluate_all('$n 00:00+00'); SELECT coach_assign_cases('$d'); COMMIT;"$'\n'
-done
-PGUSER=$adm q -c "SET client_min_messages = warning" -f - <<<"$live_sql" >/dev/null
+live() {  # first day, number of days
+  local live_sql="" k d n
+  for ((k = 0; k < $2; k++)); do
+    d=$(date -u -d "$1 + $k day" +%F)
+    n=$(date -u -d "$1 + $((k + 1)) day" +%F)
+    live_sql+="BEGIN; SELECT count(*) FROM rule_evaluate_all('$n 00:00+00'); SELECT coach_assign_cases('$d'); COMMIT;"$'\n'
+  done
+  PGUSER=$adm q -c "SET client_min_messages = warning" -f - <<<"$live_sql" >/dev/null
+}
+live $from_day 30
 
 # What live wrote, as events, read with plain SQL from the tables (the oracle's own reading: the
 # case key is (opened_on, lead rule, learner), as alert_replay documents it).
 q <<'SQL'
-CREATE TABLE t45_live AS
+CREATE VIEW t45_events_now AS
 WITH a AS (SELECT *, opened_on || '/' || rule_name || '/' || learner AS k FROM alert)
 SELECT opened_on AS day, 'case_opened' AS event, k AS case_key, learner, rule_name AS rule, NULL::int AS step,
        NULL::text AS channel, NULL::text AS kind, NULL::text AS coach,
@@ -124,6 +128,7 @@ UNION ALL
 SELECT closed_on, 'case_closed', k, learner, rule_name, NULL, NULL, NULL, NULL,
        jsonb_build_object('status', status, 'close_reason', close_reason)
   FROM a WHERE closed_on IS NOT NULL;
+CREATE TABLE t45_live AS SELECT * FROM t45_events_now;
 -- everything the live run left, to check that the replay changes none of it
 CREATE TABLE t45_snap_alert AS SELECT * FROM alert;
 CREATE TABLE t45_snap_reason AS SELECT * FROM alert_reason;
@@ -137,8 +142,10 @@ q -F ' ' -c "SELECT event, count(*), count(DISTINCT case_key) FROM t45_live GROU
 
 # ---- the replay of the same period, as the admin role ---------------------------------------------
 replay_equals_live() {
+  q -c "CREATE TABLE public.t45_replay AS SELECT * FROM t45_live WHERE false" \
+    -c "GRANT INSERT ON public.t45_replay TO learnalytics_admin"
   PGUSER=$adm q -c "SET client_min_messages = warning" \
-    -c "CREATE TABLE t45_replay AS SELECT * FROM alert_replay('$from_day', '$to_day')"
+    -c "INSERT INTO public.t45_replay SELECT * FROM alert_replay('$from_day', '$to_day')"
   q -F ' ' <<'SQL'
 \echo replay:
 SELECT event, count(*), count(DISTINCT case_key) FROM t45_replay GROUP BY event ORDER BY event;
@@ -275,6 +282,39 @@ BEGIN
     RAISE EXCEPTION 'expected cases of t45_asg only';
   END IF;
 END \$\$"
+
+# Replay from a later day, with the live history before it in the tables (open cases, cases in
+# their cooldown), equals live started on that day with no case at all. Last: it deletes the
+# live run's cases.
+later_start() {
+  local later=2026-01-20
+  q -c "CREATE TABLE public.t45_replay2 AS SELECT * FROM t45_live WHERE false" \
+    -c "GRANT INSERT ON public.t45_replay2 TO learnalytics_admin"
+  PGUSER=$adm q -c "SET client_min_messages = warning" \
+    -c "INSERT INTO public.t45_replay2 SELECT * FROM alert_replay('$later', '$to_day')"
+  [ "$(q -c "SELECT count(*) FROM alert WHERE opened_on < '$later' AND (closed_on IS NULL OR closed_on >= '$later')")" -gt 0 ] ||
+    { echo "no live case open across $later: the check would not test the clean slate"; return 1; }
+  q -c "DELETE FROM alert_outbox" -c "DELETE FROM alert"
+  live $later 15
+  q -F ' ' <<'SQL'
+CREATE TEMP TABLE live2 AS SELECT * FROM t45_events_now;
+SELECT 'live from 2026-01-20', count(*) FROM live2;
+CREATE TEMP TABLE only_live AS SELECT * FROM live2 EXCEPT ALL SELECT * FROM t45_replay2;
+CREATE TEMP TABLE only_replay AS SELECT * FROM t45_replay2 EXCEPT ALL SELECT * FROM live2;
+\echo only live:
+SELECT * FROM only_live ORDER BY day, case_key, event, step LIMIT 20;
+\echo only replay:
+SELECT * FROM only_replay ORDER BY day, case_key, event, step LIMIT 20;
+DO $$
+BEGIN
+  IF (SELECT count(*) FROM live2 WHERE event = 'case_opened') = 0 THEN RAISE EXCEPTION 'no case from 2026-01-20'; END IF;
+  IF EXISTS (SELECT 1 FROM only_live) OR EXISTS (SELECT 1 FROM only_replay) THEN
+    RAISE EXCEPTION 'replay from 2026-01-20 differs from live started that day';
+  END IF;
+END $$;
+SQL
+}
+la_t_check "replay from a later day equals live started that day with no case" later_start
 
 expect_err() {  # SQLSTATE, then psql arguments
   local code=$1 out; shift
