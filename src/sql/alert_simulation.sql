@@ -4,30 +4,39 @@
 -- would have written: the engine itself run in a transaction that is rolled back
 -- (doc/alerts.md, "Replay")
 -------------------------------------------------------------------------------
--- The rules a replay evaluates (as rule_evaluate_all picks them: the named ones, or every enabled
--- rule), grouped by time zone; for each day of the period and each zone, the moment that day ends
--- there (as_of of the live evaluation of that day) and the rules. Ordered as a live schedule
--- running every few minutes reaches them: by the moment the day ends, then zone.
+-- alert_replay's schedule: the moments at which a live schedule running every few minutes would
+-- first see a day of the period complete, for the rules a replay evaluates (as rule_evaluate_all
+-- picks them: the named ones, or every enabled rule). One moment per day when the rules share a
+-- time zone (midnight ending the day there); with several zones, the midnight ending each day in
+-- each zone, in time order. At each moment: the rules argument to pass to rule_evaluate_all (the
+-- caller's own, NULL included, when every rule's last complete day then is in the period; else
+-- the names of those whose day is, so that no day outside the period is evaluated), and the days
+-- whose coach assignment follows (a day once it is complete in every zone).
 CREATE FUNCTION learnalytics_internal.alert_replay_steps(from_day date, to_day date, rules text[],
-    OUT day date, OUT as_of timestamptz, OUT tz text, OUT names text[], OUT last_of_day boolean)
+    OUT as_of timestamptz, OUT names text[], OUT assign_days date[])
 RETURNS SETOF record
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  WITH z AS (SELECT r.tz, array_agg(r.name ORDER BY r.name) AS names
-               FROM @extschema@.alert_rule r
-              WHERE (rules IS NULL AND r.enabled) OR r.name = ANY (rules)
-              GROUP BY r.tz),
-  s AS (SELECT g::date AS day, ((g::date + 1)::timestamp AT TIME ZONE z.tz) AS as_of, z.tz, z.names
-          FROM generate_series(from_day::timestamp, to_day::timestamp, interval '1 day') g, z)
-  SELECT s.day, s.as_of, s.tz, s.names,
-         -- the last evaluation of its day: the coaches are assigned after it
-         row_number() OVER (PARTITION BY s.day ORDER BY s.as_of DESC, s.tz DESC) = 1
-    FROM s
-   ORDER BY s.as_of, s.tz
+  WITH sel AS (SELECT r.name, r.tz FROM @extschema@.alert_rule r
+                WHERE (rules IS NULL AND r.enabled) OR r.name = ANY (rules)),
+  pairs AS (SELECT g::date AS day, ((g::date + 1)::timestamp AT TIME ZONE z.tz) AS as_of
+              FROM generate_series(from_day::timestamp, to_day::timestamp, interval '1 day') g,
+                   (SELECT DISTINCT sel.tz FROM sel) z),
+  last_tick AS (SELECT p.day, max(p.as_of) AS as_of FROM pairs p GROUP BY p.day),
+  ticks AS (SELECT DISTINCT p.as_of FROM pairs p)
+  SELECT t.as_of,
+         CASE WHEN e.n = (SELECT count(*) FROM sel) THEN rules ELSE e.names END,
+         ARRAY(SELECT l.day FROM last_tick l WHERE l.as_of = t.as_of ORDER BY l.day)
+    FROM ticks t
+   CROSS JOIN LATERAL (
+         -- the rule's day as of t: the last complete day in its time zone (as rule_evaluate)
+         SELECT coalesce(array_agg(sel.name ORDER BY sel.name), '{}') AS names, count(*) AS n FROM sel
+          WHERE ((t.as_of AT TIME ZONE sel.tz) - interval '1 day')::date BETWEEN from_day AND to_day) e
+   ORDER BY t.as_of
 $$;
 COMMENT ON FUNCTION learnalytics_internal.alert_replay_steps(date, date, text[]) IS
-'alert_replay''s schedule: per day and time zone of the rules replayed, the end of that day there (as_of) and the rules, in the order a live schedule reaches them';
+'alert_replay''s schedule: the moments days of the period end in the time zones of the rules replayed, the rules to evaluate then and the days whose coach assignment follows';
 
 -- Replay = live. The engine runs day by day over the period inside a block that ends by raising a
 -- private SQLSTATE (LAR01) and catching it, which rolls back everything the block wrote; the cases,
@@ -48,6 +57,7 @@ DECLARE
   contacts @extschema@.alert_contact[];
   assigned @extschema@.coach_assignment[];
   s        record;
+  d        date;
   missing  text;
   started  timestamptz := clock_timestamp();
   done     integer := 0;
@@ -87,19 +97,19 @@ BEGIN
      WHERE a.closed_on IS NULL OR a.opened_on >= from_day
         OR a.closed_on > from_day - (SELECT coalesce(max(ar.cooldown_days), 0) FROM @extschema@.alert_rule ar);
     FOR s IN SELECT * FROM learnalytics_internal.alert_replay_steps(from_day, to_day, rules) LOOP
-      -- the live evaluation of day s.day: as of the moment it ends in the rules' time zone (the
-      -- engine evaluates the last complete day before as_of)
+      -- what the live schedule does at that moment (the engine evaluates the last complete day
+      -- before as_of in each rule's time zone; a rule whose day is unchanged changes nothing)
       PERFORM FROM @extschema@.rule_evaluate_all(s.as_of, s.names, replaying => true);
-      IF s.last_of_day THEN
+      FOREACH d IN ARRAY s.assign_days LOOP
         IF assign_coaches THEN
-          PERFORM @extschema@.coach_assign_cases(s.day);
+          PERFORM @extschema@.coach_assign_cases(d);
         END IF;
         done := done + 1;
         IF done % 30 = 0 THEN
           PERFORM learnalytics_internal.progress_notice('alert_replay', 'days replayed', done, started,
                                                         format('of %s days', to_day - from_day + 1));
         END IF;
-      END IF;
+      END LOOP;
     END LOOP;
     cases    := ARRAY(SELECT a FROM @extschema@.alert a WHERE a.opened_on >= from_day);
     reasons  := ARRAY(SELECT r FROM @extschema@.alert_reason r JOIN @extschema@.alert a ON a.id = r.alert_id
