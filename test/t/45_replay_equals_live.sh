@@ -283,6 +283,54 @@ BEGIN
   END IF;
 END \$\$"
 
+# The replay's outbox messages are never announced: a listener gets no NOTIFY from a committed
+# replay (and does get one sent after it, so it was listening). A live evaluation started while a
+# replay's transaction is open waits for it (the engine's lock), then runs.
+waits_and_no_notify() {
+  set +e   # la_t_session_wait polls with pipelines that fail until the marker is there
+  local n blocked=0 pid k
+  n=$(q -c "SELECT count(*) FROM t45_replay")
+  la_t_session_open lis -d "$db" || return 1
+  la_t_session_send lis "LISTEN learnalytics_outbox;" "SELECT 'listening';" || return 1
+  la_t_session_wait lis listening || return 1
+  la_t_session_open rep -d "$db" -U "$adm" || return 1
+  la_t_session_send rep "SET client_min_messages = warning;" \
+    "SELECT 'replayed ' || count(*) FROM alert_replay('$from_day', '$to_day');"
+  la_t_session_wait rep "replayed $n" 120 || return 1
+  [ "$(q -c "SELECT count(*) FROM t45_replay WHERE event = 'contact' AND kind = 'automated'")" -gt 0 ] ||
+    { echo "the replay queued no message: nothing to notify"; return 1; }
+  # psql prints the notifications that came with a command after its result: two commands
+  la_t_session_send lis "SELECT 'probe 1';" "SELECT 'probe 1 done';" || return 1
+  la_t_session_wait lis 'probe 1 done' || return 1
+  ! grep -q 'Asynchronous notification' <<<"$la_t_out" || { echo "the replay notified: $la_t_out"; return 1; }
+  q -c "NOTIFY learnalytics_outbox, 'probe'" || return 1
+  la_t_session_send lis "SELECT 'probe 2';" "SELECT 'probe 2 done';" || return 1
+  la_t_session_wait lis 'probe 2 done' || return 1
+  grep -q 'Asynchronous notification "learnalytics_outbox" with payload "probe"' <<<"$la_t_out" ||
+    { echo "the listener missed a NOTIFY: $la_t_out"; return 1; }
+  echo "no NOTIFY from the replay's outbox messages"
+
+  la_t_session_send rep "BEGIN;" "SELECT 'replayed ' || count(*) FROM alert_replay('$from_day', '$to_day');" || return 1
+  la_t_session_wait rep "replayed $n" 120 || return 1
+  PGAPPNAME=la_t45_live PGUSER=$adm q -c "SET client_min_messages = warning" \
+    -c "SELECT 'live ' || count(*) FROM rule_evaluate_all('2026-02-04 00:00+00')" >"$la_t_session_dir/live.out" 2>&1 &
+  pid=$!
+  for k in $(seq 1 600); do
+    blocked=$(q -c "SELECT count(*) FROM pg_stat_activity a
+                     WHERE a.application_name = 'la_t45_live' AND cardinality(pg_blocking_pids(a.pid)) > 0")
+    [ "$blocked" = 1 ] && break
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.1
+  done
+  [ "$blocked" = 1 ] || { echo "the live evaluation did not wait for the replay:"; cat "$la_t_session_dir/live.out"; return 1; }
+  echo "a live evaluation waits for the replay's transaction"
+  la_t_session_send rep "COMMIT;" "SELECT 'committed';" || return 1
+  la_t_session_wait rep committed || return 1
+  wait $pid || { echo "the live evaluation failed:"; cat "$la_t_session_dir/live.out"; return 1; }
+  grep -qx 'live 3' "$la_t_session_dir/live.out" || { echo "unexpected:"; cat "$la_t_session_dir/live.out"; return 1; }
+}
+la_t_check "a live evaluation waits for a replay; the replay notifies no sender" waits_and_no_notify
+
 # Replay from a later day, with the live history before it in the tables (open cases, cases in
 # their cooldown), equals live started on that day with no case at all. Last: it deletes the
 # live run's cases.
