@@ -37,8 +37,11 @@ CREATE TABLE @extschema@.alert (
   snooze_note     text,
   CONSTRAINT alert_closed_iff_final CHECK ((status IN ('open', 'coach_required')) = (closed_at IS NULL))
 );
-CREATE UNIQUE INDEX alert_one_open_per_family ON @extschema@.alert (learner, family) WHERE closed_at IS NULL;
-CREATE INDEX alert_family_learner ON @extschema@.alert (family, learner, closed_on);
+-- one open case per learner, whatever rules, families and courses its reasons come from
+CREATE UNIQUE INDEX alert_one_open_case ON @extschema@.alert (learner) WHERE closed_at IS NULL;
+-- a learner's cases (cooldown, erasure) and the open cases a rule leads (the ladder)
+CREATE INDEX alert_learner ON @extschema@.alert (learner, closed_on);
+CREATE INDEX alert_open_rule ON @extschema@.alert (rule_name) WHERE closed_at IS NULL;
 COMMENT ON TABLE @extschema@.alert IS
 'alerts: rule and version, learner, the values that fired (value, baseline, ratio, days persisted), severity, status';
 COMMENT ON COLUMN @extschema@.alert.close_note IS 'why a person dismissed the case (alert_dismiss), in their words';
@@ -68,7 +71,8 @@ CREATE TABLE @extschema@.alert_reason (
   detail          jsonb NOT NULL DEFAULT '{}',
   PRIMARY KEY (alert_id, rule_name)
 );
-CREATE INDEX alert_reason_family ON @extschema@.alert_reason (family, cleared_on);
+-- the reasons of one rule (evaluation); those of one case are the primary key's
+CREATE INDEX alert_reason_rule ON @extschema@.alert_reason (rule_name, alert_id);
 COMMENT ON TABLE @extschema@.alert_reason IS
 'the reasons of a case (alert): per rule whose condition held while it was open, its latest values, first and cleared day';
 
