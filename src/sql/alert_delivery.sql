@@ -154,109 +154,148 @@ CREATE TRIGGER outbox_notify AFTER INSERT ON @extschema@.alert_outbox
 FOR EACH ROW EXECUTE FUNCTION learnalytics_internal.outbox_notify();
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.coach', '');
 
--- The escalation ladder on the open alerts of one rule, as of a day: contact outcomes first, then
--- each alert's next step when it is due. Returns the number of contacts created.
+-- The escalation ladder of the open cases whose lead rule is r, on a day (after
+-- contact_outcomes_update): one contact at a time, per case. A case's age in the lead rule's days is
+-- day - opened_on + fire_after (fire_after on the day it opened). Step 1 when the case opens
+-- (ladder_after[1] = fire_after); step k + 1 when the contact of step k failed (no_response,
+-- not_re_engaged, timed_out; decided by the day) and age >= ladder_after[k + 1]; a human step also
+-- needs automated_before_human failed automated contacts, and sets the case coach_required with
+-- escalated_severity (never lowered). An automated step queues an outbox message whose payload names
+-- the case's current reasons. Snoozed cases (day < snoozed_until) take no step; a case whose last
+-- contact re-engaged, withdrew, is pending or cancelled takes none either. One statement, no loop.
+-- Returns the number of contacts created.
 CREATE FUNCTION learnalytics_internal.ladder_advance(r @extschema@.alert_rule, day date)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  a       record;
-  last    @extschema@.alert_contact;
-  nstep   integer;
-  ch      @extschema@.alert_channel;
-  failed  integer;
-  cid     bigint;
-  created integer := 0;
+  created integer;
 BEGIN
-  -- a pending contact fails when the alert is still open reengage_days after it
-  UPDATE @extschema@.alert_contact c SET outcome = 'not_re_engaged', outcome_on = day
-    FROM @extschema@.alert al
-   WHERE c.alert_id = al.id AND al.rule_name = r.name AND al.closed_at IS NULL
-     AND c.outcome = 'pending' AND c.contacted_on + r.reengage_days <= day;
-
-  FOR a IN SELECT * FROM @extschema@.alert al
-            WHERE al.rule_name = r.name AND al.closed_at IS NULL AND al.evaluated_on = day
-            ORDER BY al.id
-  LOOP
-    SELECT * INTO last FROM @extschema@.alert_contact c WHERE c.alert_id = a.id ORDER BY c.step DESC LIMIT 1;
-    IF last.id IS NULL THEN
-      nstep := 1;
-    ELSIF last.outcome = 'not_re_engaged' THEN
-      nstep := last.step + 1;
-    ELSE
-      CONTINUE;
-    END IF;
-    CONTINUE WHEN nstep > cardinality(r.ladder) OR a.persisted < r.ladder_after[nstep];
-    SELECT * INTO ch FROM @extschema@.alert_channel c WHERE c.name = r.ladder[nstep];
-    IF ch.kind = 'human' THEN
-      SELECT count(*) INTO failed FROM @extschema@.alert_contact c
-       WHERE c.alert_id = a.id AND c.kind = 'automated' AND c.outcome = 'not_re_engaged';
-      CONTINUE WHEN failed < r.automated_before_human;
-    END IF;
+  IF day IS NULL OR NOT isfinite(day) THEN
+    RAISE EXCEPTION 'day must be a finite date' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  WITH cases AS (
+    SELECT a.id, a.learner, a.rule_name, a.rule_version, a.template, a.course, a.severity, a.value,
+           a.baseline, a.ratio, a.persisted, a.detail, day - a.opened_on + r.fire_after AS age,
+           lc.step AS last_step, lc.outcome AS last_outcome, lc.outcome_on AS last_on
+      FROM @extschema@.alert a
+      LEFT JOIN LATERAL (SELECT c.step, c.outcome, c.outcome_on FROM @extschema@.alert_contact c
+                          WHERE c.alert_id = a.id ORDER BY c.step DESC LIMIT 1) lc ON true
+     WHERE a.rule_name = r.name AND a.closed_at IS NULL AND a.opened_on <= day
+       AND (a.snoozed_until IS NULL OR a.snoozed_until <= day)),
+  due AS (
+    SELECT cs.*, n.nstep, ch.name AS channel, ch.kind
+      FROM cases cs
+     CROSS JOIN LATERAL (SELECT coalesce(cs.last_step, 0) + 1 AS nstep) n
+      JOIN @extschema@.alert_channel ch ON ch.name = r.ladder[n.nstep]
+     WHERE (cs.last_step IS NULL
+            OR (cs.last_outcome IN ('no_response', 'not_re_engaged', 'timed_out') AND cs.last_on <= day))
+       AND n.nstep <= cardinality(r.ladder) AND cs.age >= r.ladder_after[n.nstep]
+       AND (ch.kind <> 'human'
+            OR (SELECT count(*) FROM @extschema@.alert_contact c
+                 WHERE c.alert_id = cs.id AND c.kind = 'automated'
+                   AND c.outcome IN ('no_response', 'not_re_engaged', 'timed_out')) >= r.automated_before_human)),
+  ins AS (
     INSERT INTO @extschema@.alert_contact (alert_id, step, channel, kind, contacted_on)
-    VALUES (a.id, nstep, ch.name, ch.kind, day)
+    SELECT due.id, due.nstep, due.channel, due.kind, day FROM due ORDER BY due.id
     ON CONFLICT (alert_id, step) DO NOTHING
-    RETURNING id INTO cid;
-    CONTINUE WHEN cid IS NULL;
-    created := created + 1;
-    IF ch.kind = 'human' THEN
-      UPDATE @extschema@.alert al SET status = 'coach_required',
-             severity = CASE WHEN learnalytics_internal.severity_factor(r.escalated_severity) > learnalytics_internal.severity_factor(al.severity)
-                             THEN r.escalated_severity ELSE al.severity END
-       WHERE al.id = a.id;
-    ELSE
-      INSERT INTO @extschema@.alert_outbox (channel, alert_id, contact_id, learner, payload)
-      VALUES (ch.name, a.id, cid, a.learner,
-              jsonb_build_object('alert_id', a.id, 'contact_id', cid, 'step', nstep, 'channel', ch.name,
-                                 'rule', a.rule_name, 'rule_version', a.rule_version, 'template', a.template,
-                                 'learner', a.learner, 'course', a.course, 'severity', a.severity,
-                                 'value', a.value, 'baseline', a.baseline, 'ratio', a.ratio,
-                                 'persisted', a.persisted, 'day', day, 'detail', a.detail));
-    END IF;
-  END LOOP;
+    RETURNING id, alert_id, step, channel, kind),
+  esc AS (
+    UPDATE @extschema@.alert a
+       SET status = 'coach_required',
+           severity = CASE WHEN learnalytics_internal.severity_factor(r.escalated_severity) > learnalytics_internal.severity_factor(a.severity)
+                           THEN r.escalated_severity ELSE a.severity END
+      FROM ins WHERE ins.alert_id = a.id AND ins.kind = 'human'
+    RETURNING a.id),
+  msg AS (
+    INSERT INTO @extschema@.alert_outbox (channel, alert_id, contact_id, learner, payload)
+    SELECT ins.channel, d.id, ins.id, d.learner,
+           jsonb_build_object('alert_id', d.id, 'contact_id', ins.id, 'step', ins.step, 'channel', ins.channel,
+                              'rule', d.rule_name, 'rule_version', d.rule_version, 'template', d.template,
+                              'learner', d.learner, 'course', d.course, 'severity', d.severity,
+                              'value', d.value, 'baseline', d.baseline, 'ratio', d.ratio,
+                              'persisted', d.persisted, 'day', day, 'detail', d.detail,
+                              'reasons', (SELECT coalesce(jsonb_agg(ar.rule_name ORDER BY ar.rule_name), '[]')
+                                            FROM @extschema@.alert_reason ar
+                                           WHERE ar.alert_id = d.id AND ar.cleared_on IS NULL))
+      FROM ins JOIN due d ON d.id = ins.alert_id
+     WHERE ins.kind = 'automated'
+     ORDER BY ins.id
+    RETURNING id)
+  SELECT count(*) INTO created FROM ins;
   RETURN created;
 END
 $$;
 COMMENT ON FUNCTION learnalytics_internal.ladder_advance(@extschema@.alert_rule, date) IS
-'record failed contacts and take the next escalation step of each open alert of a rule (outbox or coach queue)';
--- A contact's outcome recorded by a sender or a coach (overrides the automatic one).
+'take the next escalation step of each open case whose lead rule is r, one contact at a time (outbox message or coach queue); returns the contacts created';
+-- A contact's outcome recorded by a person: a coach for a human contact (re_engaged,
+-- not_re_engaged, withdrew or cancelled), or anyone cancelling an automated contact (e.g. a sender
+-- that could not deliver it). The outcome of an automated contact is otherwise derived from what
+-- happened (contact_outcomes_update) and cannot be recorded; an outcome, once set, is final.
 CREATE FUNCTION @extschema@.contact_record_outcome(contact_id bigint, outcome text, day date DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  c @extschema@.alert_contact;
+  d date := coalesce(day, current_date);
 BEGIN
-  IF outcome IS NULL OR outcome NOT IN ('re_engaged', 'not_re_engaged', 'cancelled') THEN
-    RAISE EXCEPTION 'outcome must be re_engaged, not_re_engaged or cancelled'
+  IF outcome IS NULL OR outcome NOT IN ('re_engaged', 'not_re_engaged', 'withdrew', 'cancelled') THEN
+    RAISE EXCEPTION 'outcome must be re_engaged, not_re_engaged, withdrew or cancelled, not %',
+      coalesce(quote_literal(outcome), 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  UPDATE @extschema@.alert_contact c
-     SET outcome = contact_record_outcome.outcome, outcome_on = coalesce(day, current_date)
-   WHERE c.id = contact_id;
+  IF NOT isfinite(d) THEN
+    RAISE EXCEPTION 'day must be a finite date' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT * INTO c FROM @extschema@.alert_contact ac WHERE ac.id = contact_record_outcome.contact_id FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'contact % does not exist', contact_id USING ERRCODE = 'no_data_found';
   END IF;
+  IF c.kind = 'automated' AND outcome <> 'cancelled' THEN
+    RAISE EXCEPTION 'contact %: the outcome of an automated contact is derived, not recorded', contact_id
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'It is re_engaged, withdrew or no_response from the learner''s activity and enrolment after the contact.',
+            HINT = 'Only cancelled (not delivered) may be recorded for an automated contact.';
+  END IF;
+  IF c.outcome <> 'pending' THEN
+    RAISE EXCEPTION 'contact % already has the outcome % (on %)', contact_id, c.outcome, c.outcome_on
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'An outcome, once recorded or derived, is final: the ladder may have acted on it.';
+  END IF;
+  IF d < c.contacted_on THEN
+    RAISE EXCEPTION 'day % is before the contact (%)', d, c.contacted_on USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  UPDATE @extschema@.alert_contact ac
+     SET outcome = contact_record_outcome.outcome, outcome_on = d, recorded_by = current_user
+   WHERE ac.id = c.id;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.contact_record_outcome(bigint, text, date) IS
-'record the outcome of a contact (re_engaged, not_re_engaged, cancelled), e.g. from a coach';
+'record the outcome of a pending contact on day (default today): re_engaged, not_re_engaged, withdrew or cancelled for a human contact, cancelled for an automated one';
 
+-- What came of the contacts: per lead rule, step, channel and kind, every outcome, and the
+-- re-engagement rate over the decided contacts (cancelled and pending excluded).
 CREATE VIEW @extschema@.alert_effectiveness AS
-SELECT a.rule_name, c.channel, c.kind, c.step,
+SELECT a.rule_name, c.step, c.channel, c.kind,
        pg_catalog.count(*) AS contacts,
        pg_catalog.count(*) FILTER (WHERE c.outcome = 're_engaged') AS re_engaged,
+       pg_catalog.count(*) FILTER (WHERE c.outcome = 'withdrew') AS withdrew,
+       pg_catalog.count(*) FILTER (WHERE c.outcome = 'no_response') AS no_response,
        pg_catalog.count(*) FILTER (WHERE c.outcome = 'not_re_engaged') AS not_re_engaged,
+       pg_catalog.count(*) FILTER (WHERE c.outcome = 'timed_out') AS timed_out,
+       pg_catalog.count(*) FILTER (WHERE c.outcome = 'cancelled') AS cancelled,
        pg_catalog.count(*) FILTER (WHERE c.outcome = 'pending') AS pending,
        pg_catalog.round(pg_catalog.count(*) FILTER (WHERE c.outcome = 're_engaged')::numeric
-             / NULLIF(pg_catalog.count(*) FILTER (WHERE c.outcome IN ('re_engaged', 'not_re_engaged')), 0), 3)
+             / NULLIF(pg_catalog.count(*) FILTER (WHERE c.outcome NOT IN ('pending', 'cancelled')), 0), 3)
          AS re_engagement_rate
 FROM @extschema@.alert_contact c
 JOIN @extschema@.alert a ON a.id = c.alert_id
-GROUP BY a.rule_name, c.channel, c.kind, c.step;
+GROUP BY a.rule_name, c.step, c.channel, c.kind;
 COMMENT ON VIEW @extschema@.alert_effectiveness IS
-'per rule, ladder step and channel: contacts and how many re-engaged the learner within the rule''s reengage_days';
+'per lead rule, ladder step, channel and kind: contacts, each outcome, and re-engaged / decided (cancelled and pending excluded)';
 
 -- Coach queue: the view coach_queue is in dashboards.sql, with the other views managers read (it
 -- shows each of them only the learners of their org units, doc/roles.md).
@@ -311,6 +350,20 @@ BEGIN
     RAISE EXCEPTION 'consumer, max_messages >= 1 and a positive lease are required'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  -- stale messages are never handed out: their case is closed, or their contact already has an
+  -- outcome (cancelled, or decided from what happened); a contact still pending is cancelled with them
+  WITH stale AS (
+    UPDATE @extschema@.alert_outbox o
+       SET status = 'cancelled', claimed_until = NULL,
+           last_error = CASE WHEN a.closed_at IS NOT NULL THEN 'case closed' ELSE 'contact has an outcome' END
+      FROM @extschema@.alert a
+     WHERE a.id = o.alert_id
+       AND (o.status = 'pending' OR (o.status = 'claimed' AND o.claimed_until < now()))
+       AND (a.closed_at IS NOT NULL
+            OR EXISTS (SELECT 1 FROM @extschema@.alert_contact ac WHERE ac.id = o.contact_id AND ac.outcome <> 'pending'))
+    RETURNING o.contact_id, a.closed_on)
+  UPDATE @extschema@.alert_contact ac SET outcome = 'cancelled', outcome_on = stale.closed_on
+    FROM stale WHERE ac.id = stale.contact_id AND ac.outcome = 'pending';
   -- expired leases that used up their attempts go to the dead letter
   UPDATE @extschema@.alert_outbox o SET status = 'dead', last_error = coalesce(o.last_error, 'lease expired')
     FROM @extschema@.alert_channel ch
@@ -321,6 +374,9 @@ BEGIN
     SELECT o.id FROM @extschema@.alert_outbox o
      WHERE ((o.status = 'pending' AND o.available_at <= now()) OR (o.status = 'claimed' AND o.claimed_until < now()))
        AND (channels IS NULL OR o.channel = ANY (channels))
+       -- a case closed since the statement above: left for the next claim to cancel
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.alert a WHERE a.id = o.alert_id AND a.closed_at IS NOT NULL)
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.alert_contact ac WHERE ac.id = o.contact_id AND ac.outcome <> 'pending')
      ORDER BY o.available_at, o.id
      LIMIT max_messages
      FOR UPDATE SKIP LOCKED)
@@ -331,7 +387,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.outbox_claim(text, integer, text[], interval) IS
-'claim up to max_messages ready messages (FOR UPDATE SKIP LOCKED) for a lease; expired leases are claimable again';
+'claim up to max_messages ready messages (FOR UPDATE SKIP LOCKED) for a lease; expired leases are claimable again; messages of closed cases or decided contacts are cancelled, never handed out';
 
 CREATE FUNCTION @extschema@.outbox_mark_sent(message_id bigint, consumer text DEFAULT NULL)
 RETURNS boolean

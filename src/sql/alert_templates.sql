@@ -33,7 +33,7 @@ BEGIN
               jsonb_build_object('metric', ($1).metric, 'days_inactive', %1$I.days_inactive(c.summary, $2))
          FROM (SELECT e.learner, e.course, e.business_weight, le.summary,
                       %1$I.dip_persistence(le.summary, $2, ($1).threshold, ($1).baseline_days, ($1).metric) AS p
-                 FROM %2$s e JOIN %1$I.learner_engagement le ON le.learner = e.learner) c
+                 FROM %2$s e JOIN learnalytics_internal.learner_summary le ON le.learner = e.learner) c
         WHERE c.p >= 1
         ORDER BY c.learner, c.business_weight DESC, c.course$q$,
     learnalytics_internal.extension_schema(), learnalytics_internal.enrolled_sql('$2'))
@@ -55,7 +55,7 @@ BEGIN
   RETURN QUERY EXECUTE format(
     $q$SELECT DISTINCT ON (e.learner, x.day) x.day, e.learner, e.course, x.value::float8, x.baseline, x.ratio, x.persisted
          FROM %2$s e
-         JOIN %1$I.learner_engagement le ON le.learner = e.learner
+         JOIN learnalytics_internal.learner_summary le ON le.learner = e.learner
         CROSS JOIN LATERAL %1$I.dip_alerts(le.summary, $3, ($1).threshold, ($1).baseline_days, ($1).fire_after,
                                            ($1).metric, $2) x
         WHERE e.enrolled_day <= x.day AND (e.left_day IS NULL OR e.left_day > x.day)
@@ -80,8 +80,10 @@ VALUES ('engagement_dip', 'engagement', 'engagement_dip', false, 'events', 0.6, 
    'events 40% below the learner''s 14-day average for 3 days: in-app nudge, then a quick tip; coach outreach at 5 days', true);
 
 -- assignment_miss ----------------------------------------------------------------
--- An assignment of the course due after enrolment and before the day, not submitted by the day;
--- persisted = days the most overdue one is overdue.
+-- An assignment of the course due after enrolment and in the window_days days before the day
+-- (overdue 1 to window_days days), not submitted by the day; persisted = days the most overdue one
+-- is overdue. A submission clears it, and so does the end of the window: an assignment missed long
+-- ago is no reason to contact a learner today.
 CREATE FUNCTION learnalytics_internal.candidates_assignment_miss(r @extschema@.alert_rule, day date,
     OUT learner text, OUT course text, OUT value float8, OUT baseline float8, OUT ratio float8,
     OUT persisted integer, OUT business_weight numeric, OUT detail jsonb)
@@ -99,6 +101,7 @@ BEGIN
                       $2 - (a.due_at AT TIME ZONE ($1).tz)::date AS overdue
                  FROM %1$s e JOIN %2$s a ON a.course = e.course
                 WHERE (a.due_at AT TIME ZONE ($1).tz)::date < $2
+                  AND (a.due_at AT TIME ZONE ($1).tz)::date >= $2 - ($1).window_days
                   AND (a.due_at AT TIME ZONE ($1).tz)::date >= e.enrolled_day
                   AND NOT EXISTS (SELECT 1 FROM %3$s s
                                    WHERE s.course = a.course AND s.assignment = a.assignment
@@ -111,16 +114,17 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION learnalytics_internal.candidates_assignment_miss(@extschema@.alert_rule, date) IS
-'candidates of the assignment_miss template: enrolled learners with an overdue assignment not submitted, with the days overdue';
+'candidates of the assignment_miss template: enrolled learners with an assignment overdue 1 to window_days days and not submitted, with the days overdue';
 
 INSERT INTO @extschema@.alert_template (name, parameters, candidates, description, builtin) VALUES
-  ('assignment_miss', '{}', 'learnalytics_internal.candidates_assignment_miss(@extschema@.alert_rule, date)',
-   'an assignment due since enrolment, not submitted by the day', true);
-INSERT INTO @extschema@.alert_rule (name, family, template, enabled, fire_after, escalate_after, severity,
-    escalated_severity, cooldown_days, ladder, ladder_after, reengage_days, description, builtin)
-VALUES ('assignment_miss', 'assignment', 'assignment_miss', false, 2, 5, 'medium', 'high', 3,
-   '{email_reminder,sms,coach_call}', '{2,5,5}', 1,
-   'no submission 2 days past due: e-mail reminder with resources; SMS and coach call at 5 days overdue', true);
+  ('assignment_miss', '{window_days}', 'learnalytics_internal.candidates_assignment_miss(@extschema@.alert_rule, date)',
+   'an assignment due since enrolment and in the last window_days days, not submitted by the day', true);
+INSERT INTO @extschema@.alert_rule (name, family, template, enabled, window_days, fire_after, escalate_after,
+    severity, escalated_severity, cooldown_days, ladder, ladder_after, automated_before_human, reengage_days,
+    description, builtin)
+VALUES ('assignment_miss', 'assignment', 'assignment_miss', false, 14, 2, 5, 'medium', 'high', 3,
+   '{email_reminder,sms,coach_call}', '{2,5,5}', 2, 1,
+   'no submission 2 days past due (within 14 days): e-mail reminder with resources; SMS at 5 days overdue, coach call the day the SMS failed', true);
 
 -- low_quiz_attempts --------------------------------------------------------------
 -- Attempts in the window_days ending on each of the last k days, against the average of the
@@ -244,7 +248,7 @@ BEGIN
          FROM (SELECT e.learner, e.course, e.business_weight, a.last_on,
                       $2 - greatest(e.enrolled_day - 1, a.last_on) AS idle
                  FROM %2$s e
-                 LEFT JOIN %1$I.learner_engagement le ON le.learner = e.learner
+                 LEFT JOIN learnalytics_internal.learner_summary le ON le.learner = e.learner
                  CROSS JOIN LATERAL (SELECT $2 - %1$I.days_inactive(le.summary, $2) AS last_on) a) c
         WHERE c.idle >= ($1).window_days
         ORDER BY c.learner, c.idle DESC, c.business_weight DESC, c.course$q$,
@@ -280,7 +284,7 @@ BEGIN
     l AS (SELECT e.learner, min(e.lo) AS lo FROM e GROUP BY e.learner),
     s AS MATERIALIZED (   -- per learner: the last active day before the period, the active days in it
       SELECT l.learner, l.lo, le.summary, (l.lo - 1) - %1$I.days_inactive(le.summary, l.lo - 1) AS last_before
-        FROM l JOIN %1$I.learner_engagement le ON le.learner = l.learner),
+        FROM l JOIN learnalytics_internal.learner_summary le ON le.learner = l.learner),
     act AS (SELECT s.learner, a.day FROM s CROSS JOIN LATERAL %1$I.daily_activity(s.summary, s.lo, $3) a
              WHERE a.events > 0),
     anchors AS (   -- per enrolment: the start anchor, then its active days after it
@@ -306,7 +310,7 @@ BEGIN
      CROSS JOIN LATERAL (
        SELECT e.course, e.business_weight,
               i.fs - greatest(e.enrolled_day - 1, i.fs - %1$I.days_inactive(le.summary, i.fs)) AS idle
-         FROM e LEFT JOIN %1$I.learner_engagement le ON le.learner = e.learner
+         FROM e LEFT JOIN learnalytics_internal.learner_summary le ON le.learner = e.learner
         WHERE e.learner = i.learner AND e.enrolled_day <= i.fs AND (e.left_day IS NULL OR e.left_day > i.fs)) v
      WHERE (i.prev_end IS NULL OR i.fs > i.prev_end + 1) AND i.fs >= $2 AND v.idle >= ($1).window_days
      ORDER BY i.learner, i.fs, v.idle DESC, v.business_weight DESC, v.course$q$,
