@@ -58,7 +58,7 @@ UPDATE enrolment SET left_at = NULL WHERE learner = 'l2';
 SELECT learner, risk, open_alerts, reason FROM learner_risk_state WHERE learner = 'l2';
 
 -- week of 2026-03-09: 1 alert (l3), 1 contact re-engaged; week of 2026-03-16: 1 case (l2, 2 reasons),
--- 2 contacts (1 not re-engaged, 1 human), 1 coach case against 2 x 7 = 14 of capacity
+-- 2 contacts (1 not re-engaged, 1 human), 1 coach case; the coaches carry 2 open cases at most (capacity now)
 SELECT week, alerts_raised, learners_alerted, contacts, re_engaged, not_re_engaged, escalated_to_humans,
        coach_cases, coach_capacity, coach_backlog_now
 FROM weekly_alert_operations ORDER BY week;
