@@ -7,7 +7,8 @@
 -- which its condition had held for at least fire_after days, while the learner was enrolled.
 -- No alert is written. A template's replay function (alert_template.replay) answers in one pass;
 -- the others run the template's candidates day by day, keeping the previous day's firing learners
--- in a temporary table. Cooldowns and the one-open-alert rule of live evaluation are not applied.
+-- in a temporary table. Cooldowns and the one-open-case rule of live evaluation are not applied:
+-- these are condition onsets; alert_replay (alert_simulation.sql) gives the live volume.
 CREATE FUNCTION @extschema@.rule_replay_alerts(rule_name text, from_day date, to_day date,
     overrides jsonb DEFAULT '{}',
     OUT day date, OUT learner text, OUT course text, OUT value float8, OUT baseline float8,
