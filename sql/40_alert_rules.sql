@@ -150,7 +150,7 @@ VALUES ('toy_rule', 'toy_heavy', 3, 30, '{email}', '{3}');
 -- a parameter the toy template does not use is rejected, from the registry
 INSERT INTO alert_rule (name, template, window_days, escalate_after, ladder, ladder_after)
 VALUES ('toy_bad', 'toy_heavy', 7, 3, '{email}', '{1}');
-SELECT * FROM rule_evaluate('toy_rule', '2026-03-15 12:00+00');
+SELECT * FROM rule_evaluate('toy_rule', '2026-03-16 12:00+00');
 SELECT learner, course, template, persisted, value, detail FROM alert WHERE rule_name = 'toy_rule' ORDER BY learner;
 -- rule_matches serves it too, and equals the plain SQL of its condition (ic is enrolled, but Mar 2
 -- is before its enrolment: not a match then)
@@ -167,7 +167,7 @@ RESET ROLE;
 -- Security of the registry (doc/roles.md, "Elevated rights"). A superuser's evaluation would run
 -- the admin's function with superuser rights: refused.
 \set VERBOSITY terse
-SELECT * FROM rule_evaluate('toy_rule', '2026-03-16 12:00+00');
+SELECT * FROM rule_evaluate('toy_rule', '2026-03-17 12:00+00');
 SELECT count(*) FROM rule_matches('toy_rule', '2026-03-16');
 SET ROLE la_tmpl_admin;
 -- a SECURITY DEFINER function would run with its owner's rights for every analyst who replays
@@ -177,7 +177,7 @@ LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER AS $$ SELECT * FROM toy.heavy
 INSERT INTO alert_template (name, candidates, description) VALUES ('toy_definer', 'toy.definer(alert_rule, date)', 'x');
 -- ... and so would one made SECURITY DEFINER after it was registered: checked at every call
 ALTER FUNCTION toy.heavy(alert_rule, date) SECURITY DEFINER;
-SELECT * FROM rule_evaluate('toy_rule', '2026-03-16 12:00+00');
+SELECT * FROM rule_evaluate('toy_rule', '2026-03-17 12:00+00');
 SELECT count(*) FROM rule_replay_alerts('toy_rule', '2026-03-16', '2026-03-16');
 ALTER FUNCTION toy.heavy(alert_rule, date) SECURITY INVOKER;
 -- the wrong signature or labels (a template function reads and writes nothing, and is called in

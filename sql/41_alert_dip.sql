@@ -44,31 +44,31 @@ FROM alert_contact c JOIN alert a ON a.id = c.alert_id WHERE a.rule_name = 't_di
 ORDER BY a.learner, a.opened_on, c.step;
 
 -- Jan 15: a dips (2 < 0.6 x 4) and d is silent: both fire at once (fire_after 1), nudged
-SELECT * FROM rule_evaluate_all('2026-01-15 23:00+00', '{t_dip}');
+SELECT * FROM rule_evaluate_all('2026-01-16 23:00+00', '{t_dip}');
 SELECT * FROM t_alerts;
 SELECT * FROM t_contacts;
 SELECT channel, learner, status, payload->>'step' AS step, payload->>'persisted' AS persisted
 FROM alert_outbox ORDER BY id;
 -- the same evaluation again: nothing new, nothing changed
 CREATE TEMP TABLE before AS SELECT * FROM alert;
-SELECT * FROM rule_evaluate('t_dip', '2026-01-15 23:00+00');
+SELECT * FROM rule_evaluate('t_dip', '2026-01-16 23:00+00');
 SELECT count(*) AS changed FROM (SELECT * FROM alert EXCEPT SELECT * FROM before) x;
 SELECT count(*) AS contacts, (SELECT count(*) FROM alert_outbox) AS messages FROM alert_contact;
 
 -- Jan 16: a is back above the threshold (resolved, its nudge re-engaged); d's nudge failed: a quick tip
-SELECT * FROM rule_evaluate('t_dip', '2026-01-16 23:00+00');
+SELECT * FROM rule_evaluate('t_dip', '2026-01-17 23:00+00');
 SELECT * FROM t_alerts;
 SELECT * FROM t_contacts;
 
 -- Jan 17: a dips again but is in its 7-day cooldown; d has persisted 3 days: escalated, and after
 -- two failed automated contacts the coach is required
-SELECT * FROM rule_evaluate('t_dip', '2026-01-17 23:00+00');
+SELECT * FROM rule_evaluate('t_dip', '2026-01-18 23:00+00');
 SELECT * FROM t_alerts;
 SELECT * FROM t_contacts;
 
 -- a shorter cooldown (a new rule version): a fires again on the 19th, already persisted 3 days
 UPDATE alert_rule SET cooldown_days = 1 WHERE name = 't_dip';
-SELECT * FROM rule_evaluate('t_dip', '2026-01-19 23:00+00');
+SELECT * FROM rule_evaluate('t_dip', '2026-01-20 23:00+00');
 SELECT learner, rule_version, status, severity, opened_on, persisted, closed_on FROM t_alerts;
 SELECT * FROM t_contacts;
 -- one open alert per learner and family, whatever happens
@@ -77,7 +77,7 @@ SELECT learner, family, count(*) FROM alert WHERE closed_at IS NULL GROUP BY 1, 
 -- a fresh evaluation of the same state (alerts gone) gives the same alerts: nothing depends on the
 -- time the evaluation ran, only on the day evaluated
 DELETE FROM alert_outbox; DELETE FROM alert;
-SELECT * FROM rule_evaluate('t_dip', '2026-01-19 23:00+00');
+SELECT * FROM rule_evaluate('t_dip', '2026-01-20 23:00+00');
 SELECT learner, status, severity, opened_on, persisted FROM t_alerts;
 
 -- bad calls

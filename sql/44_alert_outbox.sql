@@ -7,7 +7,7 @@ INSERT INTO enrolment (learner, course, enrolled_at) VALUES ('o1', 'c5', '2026-0
 INSERT INTO assignment VALUES ('c5', 'hw', '2026-01-05 09:00+00');
 UPDATE alert_channel SET max_attempts = 2, retry_backoff = '1 hour' WHERE name = 'email_reminder';
 SELECT name FROM rule_copy('assignment_miss', 't_out', '{"course": "c5"}');
-SELECT opened, contacts FROM rule_evaluate('t_out', '2026-01-08 12:00+00');
+SELECT opened, contacts FROM rule_evaluate('t_out', '2026-01-09 12:00+00');
 SELECT channel, learner, status, attempts, payload->>'rule' AS rule, payload->>'step' AS step,
        payload->>'persisted' AS persisted, payload->'detail'->>'assignment' AS assignment
 FROM alert_outbox ORDER BY learner;

@@ -23,7 +23,7 @@ SELECT name FROM rule_copy('low_quiz_attempts', 't_qz', '{"course": "s1"}');
 SELECT count(*) FROM rule_matches('t_st', '2026-01-10');
 \set VERBOSITY default
 SELECT count(*) FROM rule_matches('t_st', '2026-01-10');
-SELECT opened, updated, resolved, contacts FROM rule_evaluate('t_st', '2026-01-10 20:00+00');
+SELECT opened, updated, resolved, contacts FROM rule_evaluate('t_st', '2026-01-11 20:00+00');
 SELECT count(*) FROM alert WHERE rule_name = 't_st';
 -- replay: one warning for the whole period, no alert
 SELECT count(*) FROM rule_replay_alerts('t_st', '2026-01-02', '2026-01-31');
@@ -34,7 +34,7 @@ ORDER BY learner;
 
 -- low_quiz_attempts without data: nobody (and a warning rather than silence)
 SELECT count(*) FROM rule_matches('t_qz', '2026-01-10');
-SELECT opened, updated, resolved FROM rule_evaluate('t_qz', '2026-01-10 20:00+00');
+SELECT opened, updated, resolved FROM rule_evaluate('t_qz', '2026-01-11 20:00+00');
 SELECT count(*) FROM rule_replay_alerts('t_qz', '2026-01-02', '2026-01-31');
 
 -- data of another course does not count: still missing in s1's scope, present for a rule of s2
@@ -54,7 +54,7 @@ SELECT count(*) FROM rule_matches('t_st', '2026-01-10', '{"course": "nowhere"}')
 -- (idle 6); s1b and s1c have no row: a start on Jan 1 at 0%, idle 9; all three match
 INSERT INTO module_progress VALUES ('s1', 's1a', 'm1', '2026-01-02 09:00+00', 0.15, '2026-01-04 09:00+00');
 SELECT learner, persisted, value AS progress FROM rule_matches('t_st', '2026-01-10') ORDER BY learner;
-SELECT opened FROM rule_evaluate('t_st', '2026-01-10 20:00+00');
+SELECT opened FROM rule_evaluate('t_st', '2026-01-11 20:00+00');
 -- replay from Jan 2: s1b and s1c on Jan 8 (a start on Jan 1: the condition holds from Jan 8, with 7
 -- idle days, past fire_after 3), s1a on Jan 9 (started Jan 2, idle since Jan 4: 5 days)
 SELECT day, learner, persisted FROM rule_replay_alerts('t_st', '2026-01-02', '2026-01-31') ORDER BY day, learner;
@@ -71,7 +71,7 @@ FROM rule_matches('t_qz', '2026-01-10') ORDER BY learner;
 -- cleared), nothing is resolved and no contact counts as re-engaged
 SELECT learner, status FROM alert WHERE rule_name = 't_st' ORDER BY learner;
 DELETE FROM module_progress WHERE course = 's1';
-SELECT opened, updated, resolved, contacts FROM rule_evaluate('t_st', '2026-01-11 20:00+00');
+SELECT opened, updated, resolved, contacts FROM rule_evaluate('t_st', '2026-01-12 20:00+00');
 SELECT learner, status, evaluated_on FROM alert WHERE rule_name = 't_st' ORDER BY learner;
 SELECT count(*) FILTER (WHERE outcome = 're_engaged') AS re_engaged FROM alert_contact c JOIN alert a ON a.id = c.alert_id
 WHERE a.rule_name = 't_st';

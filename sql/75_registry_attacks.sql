@@ -57,8 +57,8 @@ CREATE VIEW la_t_reg.enr AS
    WHERE la_t_reg.trojan() IS NOT NULL;
 INSERT INTO learning_source (kind, relation) VALUES ('enrolment', 'la_t_reg.enr');
 RESET ROLE;
-SELECT * FROM rule_evaluate_all('2026-03-02 12:00+00', ARRAY['engagement_dip']);
-SELECT * FROM rule_evaluate('engagement_dip', '2026-03-02 12:00+00');
+SELECT * FROM rule_evaluate_all('2026-03-03 12:00+00', ARRAY['engagement_dip']);
+SELECT * FROM rule_evaluate('engagement_dip', '2026-03-03 12:00+00');
 SELECT rule FROM rule_replay('engagement_dip', '2026-03-01', '2026-03-02');
 SELECT pg_temp.is_super('la_t_reg_admin') AS escalated, (SELECT count(*) FROM la_t_reg.calls) AS trojan_calls;
 -- (where the hole is open, the next attack starts from a non-superuser again)
@@ -67,7 +67,7 @@ TRUNCATE la_t_reg.calls;
 -- the admin itself evaluates with its own rights: the trojan runs, but not as a superuser
 BEGIN;
 SET ROLE la_t_reg_admin;
-SELECT rule FROM rule_evaluate_all('2026-03-02 12:00+00', ARRAY['engagement_dip']);
+SELECT rule FROM rule_evaluate_all('2026-03-03 12:00+00', ARRAY['engagement_dip']);
 SELECT DISTINCT run_as, as_super FROM la_t_reg.calls;
 ROLLBACK;
 DELETE FROM learning_source WHERE relation = 'la_t_reg.enr'::regclass;

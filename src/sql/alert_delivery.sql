@@ -37,8 +37,11 @@ CREATE TABLE @extschema@.alert (
   snooze_note     text,
   CONSTRAINT alert_closed_iff_final CHECK ((status IN ('open', 'coach_required')) = (closed_at IS NULL))
 );
-CREATE UNIQUE INDEX alert_one_open_per_family ON @extschema@.alert (learner, family) WHERE closed_at IS NULL;
-CREATE INDEX alert_family_learner ON @extschema@.alert (family, learner, closed_on);
+-- one open case per learner, whatever rules, families and courses its reasons come from
+CREATE UNIQUE INDEX alert_one_open_case ON @extschema@.alert (learner) WHERE closed_at IS NULL;
+-- a learner's cases (cooldown, erasure) and the open cases a rule leads (the ladder)
+CREATE INDEX alert_learner ON @extschema@.alert (learner, closed_on);
+CREATE INDEX alert_open_rule ON @extschema@.alert (rule_name) WHERE closed_at IS NULL;
 COMMENT ON TABLE @extschema@.alert IS
 'alerts: rule and version, learner, the values that fired (value, baseline, ratio, days persisted), severity, status';
 COMMENT ON COLUMN @extschema@.alert.close_note IS 'why a person dismissed the case (alert_dismiss), in their words';
@@ -68,7 +71,8 @@ CREATE TABLE @extschema@.alert_reason (
   detail          jsonb NOT NULL DEFAULT '{}',
   PRIMARY KEY (alert_id, rule_name)
 );
-CREATE INDEX alert_reason_family ON @extschema@.alert_reason (family, cleared_on);
+-- the reasons of one rule (evaluation); those of one case are the primary key's
+CREATE INDEX alert_reason_rule ON @extschema@.alert_reason (rule_name, alert_id);
 COMMENT ON TABLE @extschema@.alert_reason IS
 'the reasons of a case (alert): per rule whose condition held while it was open, its latest values, first and cleared day';
 
@@ -150,149 +154,265 @@ CREATE TRIGGER outbox_notify AFTER INSERT ON @extschema@.alert_outbox
 FOR EACH ROW EXECUTE FUNCTION learnalytics_internal.outbox_notify();
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.coach', '');
 
--- The escalation ladder on the open alerts of one rule, as of a day: contact outcomes first, then
--- each alert's next step when it is due. Returns the number of contacts created.
+-- The escalation ladder of the open cases whose lead rule is r, on a day (after
+-- contact_outcomes_update): one contact at a time, per case. A case's age in the lead rule's days is
+-- day - opened_on + fire_after (fire_after on the day it opened). Step 1 when the case opens
+-- (ladder_after[1] = fire_after); step k + 1 when the contact of step k failed (no_response,
+-- not_re_engaged, timed_out; decided by the day) and age >= ladder_after[k + 1]; a human step also
+-- needs automated_before_human failed automated contacts, and sets the case coach_required with
+-- escalated_severity (never lowered). An automated step queues an outbox message whose payload names
+-- the case's current reasons. Snoozed cases (day < snoozed_until) take no step; a case whose last
+-- contact re-engaged, withdrew, is pending or cancelled takes none either. One statement, no loop.
+-- Returns the number of contacts created.
 CREATE FUNCTION learnalytics_internal.ladder_advance(r @extschema@.alert_rule, day date)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  a       record;
-  last    @extschema@.alert_contact;
-  nstep   integer;
-  ch      @extschema@.alert_channel;
-  failed  integer;
-  cid     bigint;
-  created integer := 0;
+  created integer;
 BEGIN
-  -- a pending contact fails when the alert is still open reengage_days after it
-  UPDATE @extschema@.alert_contact c SET outcome = 'not_re_engaged', outcome_on = day
-    FROM @extschema@.alert al
-   WHERE c.alert_id = al.id AND al.rule_name = r.name AND al.closed_at IS NULL
-     AND c.outcome = 'pending' AND c.contacted_on + r.reengage_days <= day;
-
-  FOR a IN SELECT * FROM @extschema@.alert al
-            WHERE al.rule_name = r.name AND al.closed_at IS NULL AND al.evaluated_on = day
-            ORDER BY al.id
-  LOOP
-    SELECT * INTO last FROM @extschema@.alert_contact c WHERE c.alert_id = a.id ORDER BY c.step DESC LIMIT 1;
-    IF last.id IS NULL THEN
-      nstep := 1;
-    ELSIF last.outcome = 'not_re_engaged' THEN
-      nstep := last.step + 1;
-    ELSE
-      CONTINUE;
-    END IF;
-    CONTINUE WHEN nstep > cardinality(r.ladder) OR a.persisted < r.ladder_after[nstep];
-    SELECT * INTO ch FROM @extschema@.alert_channel c WHERE c.name = r.ladder[nstep];
-    IF ch.kind = 'human' THEN
-      SELECT count(*) INTO failed FROM @extschema@.alert_contact c
-       WHERE c.alert_id = a.id AND c.kind = 'automated' AND c.outcome = 'not_re_engaged';
-      CONTINUE WHEN failed < r.automated_before_human;
-    END IF;
+  IF day IS NULL OR NOT isfinite(day) THEN
+    RAISE EXCEPTION 'day must be a finite date' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  WITH cases AS (
+    SELECT a.id, a.learner, a.rule_name, a.rule_version, a.template, a.course, a.severity, a.value,
+           a.baseline, a.ratio, a.persisted, a.detail, day - a.opened_on + r.fire_after AS age,
+           lc.step AS last_step, lc.outcome AS last_outcome, lc.outcome_on AS last_on
+      FROM @extschema@.alert a
+      LEFT JOIN LATERAL (SELECT c.step, c.outcome, c.outcome_on FROM @extschema@.alert_contact c
+                          WHERE c.alert_id = a.id ORDER BY c.step DESC LIMIT 1) lc ON true
+     WHERE a.rule_name = r.name AND a.closed_at IS NULL AND a.opened_on <= day
+       AND (a.snoozed_until IS NULL OR a.snoozed_until <= day)),
+  due AS (
+    SELECT cs.*, n.nstep, ch.name AS channel, ch.kind
+      FROM cases cs
+     CROSS JOIN LATERAL (SELECT coalesce(cs.last_step, 0) + 1 AS nstep) n
+      JOIN @extschema@.alert_channel ch ON ch.name = r.ladder[n.nstep]
+     WHERE (cs.last_step IS NULL
+            OR (cs.last_outcome IN ('no_response', 'not_re_engaged', 'timed_out') AND cs.last_on <= day))
+       AND n.nstep <= cardinality(r.ladder) AND cs.age >= r.ladder_after[n.nstep]
+       AND (ch.kind <> 'human'
+            OR (SELECT count(*) FROM @extschema@.alert_contact c
+                 WHERE c.alert_id = cs.id AND c.kind = 'automated'
+                   AND c.outcome IN ('no_response', 'not_re_engaged', 'timed_out')) >= r.automated_before_human)),
+  ins AS (
     INSERT INTO @extschema@.alert_contact (alert_id, step, channel, kind, contacted_on)
-    VALUES (a.id, nstep, ch.name, ch.kind, day)
+    SELECT due.id, due.nstep, due.channel, due.kind, day FROM due ORDER BY due.id
     ON CONFLICT (alert_id, step) DO NOTHING
-    RETURNING id INTO cid;
-    CONTINUE WHEN cid IS NULL;
-    created := created + 1;
-    IF ch.kind = 'human' THEN
-      UPDATE @extschema@.alert al SET status = 'coach_required',
-             severity = CASE WHEN learnalytics_internal.severity_factor(r.escalated_severity) > learnalytics_internal.severity_factor(al.severity)
-                             THEN r.escalated_severity ELSE al.severity END
-       WHERE al.id = a.id;
-    ELSE
-      INSERT INTO @extschema@.alert_outbox (channel, alert_id, contact_id, learner, payload)
-      VALUES (ch.name, a.id, cid, a.learner,
-              jsonb_build_object('alert_id', a.id, 'contact_id', cid, 'step', nstep, 'channel', ch.name,
-                                 'rule', a.rule_name, 'rule_version', a.rule_version, 'template', a.template,
-                                 'learner', a.learner, 'course', a.course, 'severity', a.severity,
-                                 'value', a.value, 'baseline', a.baseline, 'ratio', a.ratio,
-                                 'persisted', a.persisted, 'day', day, 'detail', a.detail));
-    END IF;
-  END LOOP;
+    RETURNING id, alert_id, step, channel, kind),
+  esc AS (
+    UPDATE @extschema@.alert a
+       SET status = 'coach_required',
+           severity = CASE WHEN learnalytics_internal.severity_factor(r.escalated_severity) > learnalytics_internal.severity_factor(a.severity)
+                           THEN r.escalated_severity ELSE a.severity END
+      FROM ins WHERE ins.alert_id = a.id AND ins.kind = 'human'
+    RETURNING a.id),
+  msg AS (
+    INSERT INTO @extschema@.alert_outbox (channel, alert_id, contact_id, learner, payload)
+    SELECT ins.channel, d.id, ins.id, d.learner,
+           jsonb_build_object('alert_id', d.id, 'contact_id', ins.id, 'step', ins.step, 'channel', ins.channel,
+                              'rule', d.rule_name, 'rule_version', d.rule_version, 'template', d.template,
+                              'learner', d.learner, 'course', d.course, 'severity', d.severity,
+                              'value', d.value, 'baseline', d.baseline, 'ratio', d.ratio,
+                              'persisted', d.persisted, 'day', day, 'detail', d.detail,
+                              'reasons', (SELECT coalesce(jsonb_agg(ar.rule_name ORDER BY ar.rule_name), '[]')
+                                            FROM @extschema@.alert_reason ar
+                                           WHERE ar.alert_id = d.id AND ar.cleared_on IS NULL))
+      FROM ins JOIN due d ON d.id = ins.alert_id
+     WHERE ins.kind = 'automated'
+     ORDER BY ins.id
+    RETURNING id)
+  SELECT count(*) INTO created FROM ins;
   RETURN created;
 END
 $$;
 COMMENT ON FUNCTION learnalytics_internal.ladder_advance(@extschema@.alert_rule, date) IS
-'record failed contacts and take the next escalation step of each open alert of a rule (outbox or coach queue)';
--- A contact's outcome recorded by a sender or a coach (overrides the automatic one).
+'take the next escalation step of each open case whose lead rule is r, one contact at a time (outbox message or coach queue); returns the contacts created';
+-- A contact's outcome recorded by a person: a coach for a human contact (re_engaged,
+-- not_re_engaged, withdrew or cancelled), or anyone cancelling an automated contact (e.g. a sender
+-- that could not deliver it). The outcome of an automated contact is otherwise derived from what
+-- happened (contact_outcomes_update) and cannot be recorded; an outcome, once set, is final.
 CREATE FUNCTION @extschema@.contact_record_outcome(contact_id bigint, outcome text, day date DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  c @extschema@.alert_contact;
+  d date := coalesce(day, current_date);
 BEGIN
-  IF outcome IS NULL OR outcome NOT IN ('re_engaged', 'not_re_engaged', 'cancelled') THEN
-    RAISE EXCEPTION 'outcome must be re_engaged, not_re_engaged or cancelled'
+  IF outcome IS NULL OR outcome NOT IN ('re_engaged', 'not_re_engaged', 'withdrew', 'cancelled') THEN
+    RAISE EXCEPTION 'outcome must be re_engaged, not_re_engaged, withdrew or cancelled, not %',
+      coalesce(quote_literal(outcome), 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  UPDATE @extschema@.alert_contact c
-     SET outcome = contact_record_outcome.outcome, outcome_on = coalesce(day, current_date)
-   WHERE c.id = contact_id;
+  IF NOT isfinite(d) THEN
+    RAISE EXCEPTION 'day must be a finite date' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT * INTO c FROM @extschema@.alert_contact ac WHERE ac.id = contact_record_outcome.contact_id FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'contact % does not exist', contact_id USING ERRCODE = 'no_data_found';
   END IF;
+  IF c.kind = 'automated' AND outcome <> 'cancelled' THEN
+    RAISE EXCEPTION 'contact %: the outcome of an automated contact is derived, not recorded', contact_id
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'It is re_engaged, withdrew or no_response from the learner''s activity and enrolment after the contact.',
+            HINT = 'Only cancelled (not delivered) may be recorded for an automated contact.';
+  END IF;
+  IF c.outcome <> 'pending' THEN
+    RAISE EXCEPTION 'contact % already has the outcome % (on %)', contact_id, c.outcome, c.outcome_on
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'An outcome, once recorded or derived, is final: the ladder may have acted on it.';
+  END IF;
+  IF d < c.contacted_on THEN
+    RAISE EXCEPTION 'day % is before the contact (%)', d, c.contacted_on USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  UPDATE @extschema@.alert_contact ac
+     SET outcome = contact_record_outcome.outcome, outcome_on = d, recorded_by = current_user
+   WHERE ac.id = c.id;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.contact_record_outcome(bigint, text, date) IS
-'record the outcome of a contact (re_engaged, not_re_engaged, cancelled), e.g. from a coach';
+'record the outcome of a pending contact on day (default today): re_engaged, not_re_engaged, withdrew or cancelled for a human contact, cancelled for an automated one';
 
+-- What came of the contacts: per lead rule, step, channel and kind, every outcome, and the
+-- re-engagement rate over the decided contacts (cancelled and pending excluded).
 CREATE VIEW @extschema@.alert_effectiveness AS
-SELECT a.rule_name, c.channel, c.kind, c.step,
+SELECT a.rule_name, c.step, c.channel, c.kind,
        pg_catalog.count(*) AS contacts,
        pg_catalog.count(*) FILTER (WHERE c.outcome = 're_engaged') AS re_engaged,
+       pg_catalog.count(*) FILTER (WHERE c.outcome = 'withdrew') AS withdrew,
+       pg_catalog.count(*) FILTER (WHERE c.outcome = 'no_response') AS no_response,
        pg_catalog.count(*) FILTER (WHERE c.outcome = 'not_re_engaged') AS not_re_engaged,
+       pg_catalog.count(*) FILTER (WHERE c.outcome = 'timed_out') AS timed_out,
+       pg_catalog.count(*) FILTER (WHERE c.outcome = 'cancelled') AS cancelled,
        pg_catalog.count(*) FILTER (WHERE c.outcome = 'pending') AS pending,
        pg_catalog.round(pg_catalog.count(*) FILTER (WHERE c.outcome = 're_engaged')::numeric
-             / NULLIF(pg_catalog.count(*) FILTER (WHERE c.outcome IN ('re_engaged', 'not_re_engaged')), 0), 3)
+             / NULLIF(pg_catalog.count(*) FILTER (WHERE c.outcome NOT IN ('pending', 'cancelled')), 0), 3)
          AS re_engagement_rate
 FROM @extschema@.alert_contact c
 JOIN @extschema@.alert a ON a.id = c.alert_id
-GROUP BY a.rule_name, c.channel, c.kind, c.step;
+GROUP BY a.rule_name, c.step, c.channel, c.kind;
 COMMENT ON VIEW @extschema@.alert_effectiveness IS
-'per rule, ladder step and channel: contacts and how many re-engaged the learner within the rule''s reengage_days';
+'per lead rule, ladder step, channel and kind: contacts, each outcome, and re-engaged / decided (cancelled and pending excluded)';
 
 -- Coach queue: the view coach_queue is in dashboards.sql, with the other views managers read (it
--- shows each of them only the learners of their org units, doc/roles.md).
+-- shows each of them only the learners of their org units, doc/roles.md), and so is coach_load.
+--
+-- A coach's room on a day: its capacity less its open caseload (its assignments whose case is still
+-- open, whatever day they were made), and when it has a daily intake, that intake less the cases
+-- assigned to it that day; never below 0. One formula for coach_assign_cases and coach_load (which
+-- coach_queue reads), pure so that a viewer may execute it (PUBLIC may execute IMMUTABLE functions).
+CREATE FUNCTION learnalytics_internal.coach_room(capacity integer, open_cases bigint, daily_intake integer,
+    assigned_on_day bigint)
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN GREATEST(LEAST(capacity - open_cases, coalesce(daily_intake - assigned_on_day, capacity - open_cases)), 0)::integer;
+COMMENT ON FUNCTION learnalytics_internal.coach_room(integer, bigint, integer, bigint) IS
+'how many more cases a coach can take: capacity less open cases, and at most daily_intake less the cases assigned that day; at least 0';
 
--- Assign the queue, best first, to coaches with capacity left on the day (course coaches first for
--- their course). Returns how many cases were assigned; the rest stay in the queue.
+-- The assignment plan: which coach each unassigned case would go to, given the cases in the queue's
+-- order and the coaches with their room. Case by case, best first, the case goes to the coach with
+-- room that may take it (a course coach takes only cases of its course): a coach of the case's
+-- course first, then the one with most room, then by name; its room drops by one. A case no coach
+-- may take stays unassigned (coach NULL) and does not stop the later ones. coach_assign_cases
+-- writes this plan; coach_queue shows it (planned_coach, overflow), so that what the queue calls
+-- overflow is exactly what assignment leaves. Pure (reads no table, arrays in, rows out): the view
+-- passes what it read with its owner's rights, and a viewer executes it with its own. A recursive
+-- query, one step per case while some coach has room (then every later case is unassigned), each
+-- step a scan of the coaches: cases x coaches at worst. The courses are coded as integers first
+-- (0: a case without course, -1: a coach of every course, -2: a course no case has), because an
+-- element of a text array is found by walking the array, one of an int array without NULLs at once
+-- (10,000 cases, 50 coaches: 1.4 s rather than 12 s).
+CREATE FUNCTION learnalytics_internal.coach_plan(case_ids bigint[], case_courses text[], coaches text[],
+    coach_courses text[], coach_rooms integer[])
+RETURNS TABLE (alert_id bigint, coach text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+  WITH RECURSIVE course_ids AS (
+    SELECT x.course, pg_catalog.row_number() OVER (ORDER BY x.course) AS id
+    FROM (SELECT DISTINCT c FROM pg_catalog.unnest(case_courses) c WHERE c IS NOT NULL) x(course)
+  ), codes AS (
+    SELECT (SELECT pg_catalog.array_agg(coalesce(ci.id, 0)::integer ORDER BY c.i)
+              FROM pg_catalog.unnest(case_courses) WITH ORDINALITY c(course, i)
+              LEFT JOIN course_ids ci ON ci.course = c.course) AS case_code,
+           (SELECT pg_catalog.array_agg(CASE WHEN c.course IS NULL THEN -1 ELSE coalesce(ci.id, -2) END::integer ORDER BY c.i)
+              FROM pg_catalog.unnest(coach_courses) WITH ORDINALITY c(course, i)
+              LEFT JOIN course_ids ci ON ci.course = c.course) AS coach_code
+  ), step (i, room, pick) AS (
+    SELECT 0, coach_rooms, NULL::integer
+    UNION ALL
+    SELECT s.i + 1,
+           CASE WHEN p.k IS NULL THEN s.room
+                ELSE s.room[:p.k - 1] || (s.room[p.k] - 1) || s.room[p.k + 1:] END,
+           p.k
+    FROM step s
+    CROSS JOIN codes d
+    CROSS JOIN LATERAL (
+      SELECT (SELECT k FROM pg_catalog.generate_subscripts(coaches, 1) k
+               WHERE s.room[k] > 0 AND d.coach_code[k] IN (-1, d.case_code[s.i + 1])
+               ORDER BY d.coach_code[k] = d.case_code[s.i + 1] DESC, s.room[k] DESC, coaches[k]
+               LIMIT 1) AS k) p
+    WHERE s.i < pg_catalog.cardinality(case_ids) AND 0 < ANY (s.room)
+  )
+  SELECT case_ids[n.i], coaches[s.pick]
+  FROM pg_catalog.generate_subscripts(case_ids, 1) n(i)
+  LEFT JOIN step s ON s.i = n.i
+  ORDER BY n.i;
+END;
+COMMENT ON FUNCTION learnalytics_internal.coach_plan(bigint[], text[], text[], text[], integer[]) IS
+'the coach each case would be assigned to (NULL: none may take it), cases in queue order, coaches with their room (see coach_assign_cases)';
+
+-- Assign the queue, best first, by the plan above: coaches active, room from their open caseload
+-- and the day's intake. Returns how many cases were assigned; the rest stay in the queue (overflow).
+-- The advisory lock serialises concurrent runs (two would both see the same room).
 CREATE FUNCTION @extschema@.coach_assign_cases(day date DEFAULT CURRENT_DATE)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  q     record;
-  who   text;
-  n     integer := 0;
+  n integer;
 BEGIN
+  IF day IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value', MESSAGE = 'day must not be null',
+      DETAIL = 'coach_assign_cases assigns the queue as of one day; its daily intake counts that day''s assignments.';
+  END IF;
   PERFORM pg_advisory_xact_lock(hashtext('learnalytics.coach_queue'));
-  -- coach_queue's order: learnalytics_internal.coach_case_priority (risk_alerts.sql)
-  FOR q IN SELECT a.id, a.course FROM @extschema@.alert a
-             JOIN learnalytics_internal.coach_case_priority p ON p.alert_id = a.id
-            WHERE a.status = 'coach_required'
-              AND NOT EXISTS (SELECT 1 FROM @extschema@.coach_assignment ca WHERE ca.alert_id = a.id)
-            ORDER BY p.scored DESC, p.priority DESC, a.opened_on, a.id
-  LOOP
-    SELECT c.name INTO who
+  WITH queue AS (   -- coach_queue's order: learnalytics_internal.coach_case_priority (risk_alerts.sql)
+    SELECT a.id, a.course,
+           row_number() OVER (ORDER BY p.scored DESC, p.priority DESC, a.opened_on, a.id) AS queue_rank
+      FROM @extschema@.alert a
+      JOIN learnalytics_internal.coach_case_priority p ON p.alert_id = a.id
+     WHERE a.status = 'coach_required'
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.coach_assignment ca WHERE ca.alert_id = a.id)
+  ), coaches AS (
+    SELECT c.name, c.course,
+           learnalytics_internal.coach_room(c.capacity,
+             (SELECT count(*) FROM @extschema@.coach_assignment ca JOIN @extschema@.alert a ON a.id = ca.alert_id
+               WHERE ca.coach = c.name AND a.closed_at IS NULL),
+             c.daily_intake,
+             (SELECT count(*) FROM @extschema@.coach_assignment ca WHERE ca.coach = c.name AND ca.assigned_on = day))
+             AS room
       FROM @extschema@.coach c
-      LEFT JOIN LATERAL (SELECT count(*) AS n FROM @extschema@.coach_assignment ca
-                          WHERE ca.coach = c.name AND ca.assigned_on = day) t ON true
-     WHERE c.active AND t.n < c.capacity AND (c.course IS NULL OR c.course = q.course)
-     ORDER BY (c.course IS NOT DISTINCT FROM q.course) DESC, c.capacity - t.n DESC, c.name
-     LIMIT 1;
-    CONTINUE WHEN who IS NULL;
-    INSERT INTO @extschema@.coach_assignment (alert_id, coach, assigned_on) VALUES (q.id, who, day);
-    n := n + 1;
-  END LOOP;
+     WHERE c.active
+  )
+  INSERT INTO @extschema@.coach_assignment (alert_id, coach, assigned_on)
+  SELECT p.alert_id, p.coach, day
+    FROM learnalytics_internal.coach_plan(
+           (SELECT array_agg(q.id ORDER BY q.queue_rank) FROM queue q),
+           (SELECT array_agg(q.course ORDER BY q.queue_rank) FROM queue q),
+           (SELECT array_agg(c.name ORDER BY c.name) FROM coaches c),
+           (SELECT array_agg(c.course ORDER BY c.name) FROM coaches c),
+           (SELECT array_agg(c.room ORDER BY c.name) FROM coaches c)) p
+   WHERE p.coach IS NOT NULL;
+  GET DIAGNOSTICS n = ROW_COUNT;
   RETURN n;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.coach_assign_cases(date) IS
-'assign unassigned coach-required alerts in coach_queue''s order (churn probability or risk score, x business weight), within each coach''s daily capacity';
+'assign unassigned coach-required cases in coach_queue''s order to active coaches with room: open cases below capacity and, with a daily intake, that day''s new cases below it; a course coach only for its course; returns how many';
 
 -- Outbox consumers -------------------------------------------------------------------
 
@@ -307,6 +427,20 @@ BEGIN
     RAISE EXCEPTION 'consumer, max_messages >= 1 and a positive lease are required'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  -- stale messages are never handed out: their case is closed, or their contact already has an
+  -- outcome (cancelled, or decided from what happened); a contact still pending is cancelled with them
+  WITH stale AS (
+    UPDATE @extschema@.alert_outbox o
+       SET status = 'cancelled', claimed_until = NULL,
+           last_error = CASE WHEN a.closed_at IS NOT NULL THEN 'case closed' ELSE 'contact has an outcome' END
+      FROM @extschema@.alert a
+     WHERE a.id = o.alert_id
+       AND (o.status = 'pending' OR (o.status = 'claimed' AND o.claimed_until < now()))
+       AND (a.closed_at IS NOT NULL
+            OR EXISTS (SELECT 1 FROM @extschema@.alert_contact ac WHERE ac.id = o.contact_id AND ac.outcome <> 'pending'))
+    RETURNING o.contact_id, a.closed_on)
+  UPDATE @extschema@.alert_contact ac SET outcome = 'cancelled', outcome_on = stale.closed_on
+    FROM stale WHERE ac.id = stale.contact_id AND ac.outcome = 'pending';
   -- expired leases that used up their attempts go to the dead letter
   UPDATE @extschema@.alert_outbox o SET status = 'dead', last_error = coalesce(o.last_error, 'lease expired')
     FROM @extschema@.alert_channel ch
@@ -317,6 +451,9 @@ BEGIN
     SELECT o.id FROM @extschema@.alert_outbox o
      WHERE ((o.status = 'pending' AND o.available_at <= now()) OR (o.status = 'claimed' AND o.claimed_until < now()))
        AND (channels IS NULL OR o.channel = ANY (channels))
+       -- a case closed since the statement above: left for the next claim to cancel
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.alert a WHERE a.id = o.alert_id AND a.closed_at IS NOT NULL)
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.alert_contact ac WHERE ac.id = o.contact_id AND ac.outcome <> 'pending')
      ORDER BY o.available_at, o.id
      LIMIT max_messages
      FOR UPDATE SKIP LOCKED)
@@ -327,7 +464,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.outbox_claim(text, integer, text[], interval) IS
-'claim up to max_messages ready messages (FOR UPDATE SKIP LOCKED) for a lease; expired leases are claimable again';
+'claim up to max_messages ready messages (FOR UPDATE SKIP LOCKED) for a lease; expired leases are claimable again; messages of closed cases or decided contacts are cancelled, never handed out';
 
 CREATE FUNCTION @extschema@.outbox_mark_sent(message_id bigint, consumer text DEFAULT NULL)
 RETURNS boolean

@@ -139,11 +139,94 @@ $$;
 COMMENT ON FUNCTION @extschema@.rule_matches(text, date, jsonb) IS
 'the learners for whom a rule''s condition (with overrides) holds on a day, with the values and the days it has held (persisted >= fire_after: the rule fires); nothing written';
 
--- Evaluate one rule as of a time: update open alerts, open new ones (fire_after reached, no open
--- alert of the family, not in cooldown), resolve those whose condition cleared, advance the ladder.
--- Idempotent: the same evaluation again changes nothing. Concurrent evaluations of a family queue
--- on an advisory lock; the unique index keeps one open alert per learner and family regardless.
+-- The day an evaluation as of a time reads: the last complete day in the rule's time zone (the day
+-- before as_of's local date), so that an unfinished day never counts as a day without activity.
+-- as_of must be finite, and not in the future unless replaying (a simulation of past days).
+CREATE FUNCTION learnalytics_internal.evaluation_day(as_of timestamptz, tz text, replaying boolean)
+RETURNS date
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF as_of IS NULL OR NOT isfinite(as_of) THEN
+    RAISE EXCEPTION 'as_of must be a finite time' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF replaying IS NULL THEN
+    RAISE EXCEPTION 'replaying must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF as_of > now() AND NOT replaying THEN
+    RAISE EXCEPTION 'as_of % is in the future', as_of
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'Alerts opened for a day that has not happened yet would contact learners for nothing.',
+            HINT = 'To simulate past or future days, pass replaying => true (or use alert_replay, which writes nothing).';
+  END IF;
+  RETURN ((as_of AT TIME ZONE tz) - interval '1 day')::date;
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.evaluation_day(timestamptz, text, boolean) IS
+'the day an evaluation as of a time reads: the last complete day in the time zone; refuses a future as_of unless replaying';
+
+-- Close the open cases (opened by day) that carry a reason of a rule (NULL: any) and all of whose
+-- reasons have cleared: withdrew when the learner's enrolment in the case's course (any course when
+-- the case has none) has left by day and no enrolment in it is current on day (learning_source
+-- 'enrolment', days in the time zone tz), else resolved (condition_cleared). Closing sets no contact
+-- outcome (contact_outcomes_update derives them). Returns how many cases closed.
+CREATE FUNCTION learnalytics_internal.cases_close_cleared(day date, tz text, rule_name text DEFAULT NULL)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n integer;
+BEGIN
+  EXECUTE format($q$
+    WITH done AS MATERIALIZED (
+      SELECT a.id, a.learner, a.course FROM @extschema@.alert a
+       WHERE a.closed_at IS NULL AND a.opened_on <= $1
+         AND ($3 IS NULL OR EXISTS (SELECT 1 FROM @extschema@.alert_reason x
+                                     WHERE x.alert_id = a.id AND x.rule_name = $3))
+         AND EXISTS (SELECT 1 FROM @extschema@.alert_reason x WHERE x.alert_id = a.id)
+         AND NOT EXISTS (SELECT 1 FROM @extschema@.alert_reason x WHERE x.alert_id = a.id AND x.cleared_on IS NULL)),
+    e AS MATERIALIZED (
+      SELECT e.learner, e.course, (e.enrolled_at AT TIME ZONE $2)::date AS enrolled_day,
+             (e.left_at AT TIME ZONE $2)::date AS left_day
+        FROM %s e WHERE e.learner IN (SELECT d.learner FROM done d)),
+    gone AS (
+      SELECT d.id FROM done d
+       WHERE EXISTS (SELECT 1 FROM e WHERE e.learner = d.learner AND (d.course IS NULL OR e.course = d.course)
+                        AND e.left_day <= $1)
+         AND NOT EXISTS (SELECT 1 FROM e WHERE e.learner = d.learner AND (d.course IS NULL OR e.course = d.course)
+                            AND e.enrolled_day <= $1 AND (e.left_day IS NULL OR e.left_day > $1)))
+    UPDATE @extschema@.alert a
+       SET status = CASE WHEN g.id IS NULL THEN 'resolved' ELSE 'withdrew' END,
+           close_reason = CASE WHEN g.id IS NULL THEN 'condition_cleared' ELSE 'withdrew' END,
+           closed_on = $1, closed_at = now(), evaluated_on = greatest(a.evaluated_on, $1)
+      FROM done d LEFT JOIN gone g ON g.id = d.id
+     WHERE a.id = d.id$q$,
+    learnalytics_internal.learning_source_sql('enrolment'))
+  USING day, tz, rule_name;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.cases_close_cleared(date, text, text) IS
+'close the open cases (with a reason of a rule, or any) all of whose reasons cleared: withdrew when the learner left the course by day, else resolved; returns how many';
+
+-- Evaluate one rule as of a time, on the last complete day D in its time zone (doc/alerts.md,
+-- "Evaluation and the alert lifecycle"). A case (a row of alert) is open for at most one learner
+-- at a time and carries every rule that held as a reason (alert_reason):
+--   1. C = the rule's candidates on D;
+--   2. the rule's reasons on open cases: learner in C -> latest values, not cleared (a cleared
+--      reason holds again once persisted >= fire_after); otherwise cleared on D;
+--   3. learners of C with persisted >= fire_after and an open case without this reason: added;
+--   4. learners of C with persisted >= fire_after, no open case and no case with a reason of the
+--      rule's family closed within cooldown_days: a new case, this rule its lead;
+--   5. cases all of whose reasons cleared close (withdrew when the learner left the course);
+--   6. contact outcomes (contact_outcomes_update), then the ladder of the cases this rule leads.
+-- Idempotent: the same evaluation again changes nothing. Evaluations queue on one advisory lock (a
+-- case spans families); the unique index alert_one_open_case keeps one open case per learner anyway.
 CREATE FUNCTION @extschema@.rule_evaluate(rule_name text, as_of timestamptz DEFAULT pg_catalog.now(),
+    replaying boolean DEFAULT false,
     OUT rule text, OUT day date, OUT opened integer, OUT updated integer, OUT resolved integer,
     OUT contacts integer)
 RETURNS record
@@ -151,85 +234,143 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  r @extschema@.alert_rule;
+  r     @extschema@.alert_rule;
+  added integer;
 BEGIN
   SELECT * INTO r FROM @extschema@.alert_rule ar WHERE ar.name = rule_evaluate.rule_name;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'alert rule "%" does not exist', rule_name USING ERRCODE = 'undefined_object';
-  END IF;
-  IF as_of IS NULL OR NOT isfinite(as_of) THEN
-    RAISE EXCEPTION 'as_of must be a finite time' USING ERRCODE = 'invalid_parameter_value';
+    RAISE EXCEPTION 'alert rule "%" does not exist', rule_evaluate.rule_name USING ERRCODE = 'undefined_object';
   END IF;
   rule := r.name;
-  day := (as_of AT TIME ZONE r.tz)::date;
-  -- inputs missing (a WARNING says which): no alert is opened, and none is resolved or escalated,
-  -- since the condition is unknown rather than cleared
+  day := learnalytics_internal.evaluation_day(as_of, r.tz, replaying);
+  -- inputs missing (a WARNING says which): no case is opened, and no reason cleared nor any case
+  -- closed or escalated, since the condition is unknown rather than cleared
   IF NOT learnalytics_internal.rule_inputs_present(r) THEN
     opened := 0; updated := 0; resolved := 0; contacts := 0;
     RETURN;
   END IF;
-  PERFORM pg_advisory_xact_lock(hashtext('learnalytics.alert'), hashtext(r.family));
+  PERFORM pg_advisory_xact_lock(hashtext('learnalytics.alert'));
 
   WITH c AS MATERIALIZED (SELECT * FROM learnalytics_internal.rule_candidates(r, day)),
+  mine AS MATERIALIZED (   -- the rule's reasons on open cases
+    SELECT x.alert_id, a.learner, x.severity, x.evaluated_on, x.cleared_on
+      FROM @extschema@.alert_reason x JOIN @extschema@.alert a ON a.id = x.alert_id
+     WHERE x.rule_name = r.name AND a.closed_at IS NULL AND x.evaluated_on <= day),
   upd AS (
-    UPDATE @extschema@.alert a
-       SET evaluated_on = day, value = c.value, baseline = c.baseline, ratio = c.ratio,
+    UPDATE @extschema@.alert_reason x
+       SET evaluated_on = day, cleared_on = NULL, value = c.value, baseline = c.baseline, ratio = c.ratio,
            persisted = c.persisted, detail = c.detail, business_weight = c.business_weight,
-           severity = CASE WHEN c.persisted >= r.escalate_after
-                            AND learnalytics_internal.severity_factor(r.escalated_severity) > learnalytics_internal.severity_factor(a.severity)
-                           THEN r.escalated_severity ELSE a.severity END,
-           risk_score = r.risk_weight::float8
-                        * learnalytics_internal.severity_factor(CASE WHEN c.persisted >= r.escalate_after
-                            AND learnalytics_internal.severity_factor(r.escalated_severity) > learnalytics_internal.severity_factor(a.severity)
-                           THEN r.escalated_severity ELSE a.severity END)
-                        * (1 + ln(c.persisted))
+           severity = s.sev,
+           risk_score = r.risk_weight::float8 * learnalytics_internal.severity_factor(s.sev) * (1 + ln(c.persisted))
+      FROM mine m
+      JOIN c ON c.learner = m.learner
+     CROSS JOIN LATERAL (SELECT CASE WHEN c.persisted >= r.escalate_after
+                                      AND learnalytics_internal.severity_factor(r.escalated_severity)
+                                          > learnalytics_internal.severity_factor(m.severity)
+                                     THEN r.escalated_severity ELSE m.severity END AS sev) s
+     WHERE x.alert_id = m.alert_id AND x.rule_name = r.name
+       AND (m.cleared_on IS NULL OR c.persisted >= r.fire_after)
+    RETURNING x.alert_id),
+  clr AS (
+    UPDATE @extschema@.alert_reason x
+       SET cleared_on = coalesce(x.cleared_on, day), evaluated_on = day
+      FROM mine m
+     WHERE x.alert_id = m.alert_id AND x.rule_name = r.name
+       AND (m.cleared_on IS NULL OR m.evaluated_on < day)
+       -- hashed subplans whatever the estimates (an anti join planned from stale statistics can
+       -- become a nested loop over the candidates: quadratic)
+       AND (m.learner NOT IN (SELECT c.learner FROM c WHERE c.learner IS NOT NULL)
+            OR (m.cleared_on IS NOT NULL
+                AND m.learner NOT IN (SELECT c.learner FROM c WHERE c.learner IS NOT NULL
+                                                              AND c.persisted >= r.fire_after)))
+    RETURNING x.alert_id),
+  fired AS MATERIALIZED (
+    SELECT c.*, s.sev,
+           r.risk_weight::float8 * learnalytics_internal.severity_factor(s.sev) * (1 + ln(c.persisted)) AS risk
       FROM c
-     WHERE a.learner = c.learner AND a.family = r.family AND a.rule_name = r.name
-       AND a.closed_at IS NULL AND a.evaluated_on <= day
-    RETURNING a.id),
-  res AS (
-    UPDATE @extschema@.alert a
-       SET status = 'resolved', closed_on = day, closed_at = now(), close_reason = 'condition_cleared',
-           evaluated_on = day
-     WHERE a.family = r.family AND a.rule_name = r.name AND a.closed_at IS NULL AND a.evaluated_on <= day
-       -- a hashed subplan whatever the estimates (an anti join planned from stale statistics on
-       -- alert can become a nested loop over the candidates: quadratic)
-       AND a.learner NOT IN (SELECT c.learner FROM c WHERE c.learner IS NOT NULL)
-    RETURNING a.id),
+     CROSS JOIN LATERAL (SELECT CASE WHEN c.persisted >= r.escalate_after THEN r.escalated_severity
+                                     ELSE r.severity END AS sev) s
+     WHERE c.persisted >= r.fire_after),
+  added_r AS (
+    INSERT INTO @extschema@.alert_reason (alert_id, rule_name, rule_version, family, template, course, severity,
+                                          first_on, evaluated_on, value, baseline, ratio, persisted,
+                                          risk_score, business_weight, detail)
+    SELECT a.id, r.name, r.version, r.family, r.template, f.course, f.sev, day, day, f.value, f.baseline,
+           f.ratio, f.persisted, f.risk, f.business_weight, f.detail
+      FROM fired f
+      JOIN @extschema@.alert a ON a.learner = f.learner AND a.closed_at IS NULL AND a.opened_on <= day
+     WHERE NOT EXISTS (SELECT 1 FROM @extschema@.alert_reason x WHERE x.alert_id = a.id AND x.rule_name = r.name)
+    ON CONFLICT ON CONSTRAINT alert_reason_pkey DO NOTHING
+    RETURNING alert_id),
   ins AS (
     INSERT INTO @extschema@.alert (rule_name, rule_version, family, template, learner, course, severity,
                                    opened_on, evaluated_on, value, baseline, ratio, persisted,
                                    first_value, first_baseline, risk_score, business_weight, detail)
-    SELECT r.name, r.version, r.family, r.template, c.learner, c.course, s.sev, day, day,
-           c.value, c.baseline, c.ratio, c.persisted, c.value, c.baseline,
-           r.risk_weight::float8 * learnalytics_internal.severity_factor(s.sev) * (1 + ln(c.persisted)),
-           c.business_weight, c.detail
-      FROM c
-     CROSS JOIN LATERAL (SELECT CASE WHEN c.persisted >= r.escalate_after THEN r.escalated_severity
-                                     ELSE r.severity END AS sev) s
-     WHERE c.persisted >= r.fire_after
-       AND NOT EXISTS (SELECT 1 FROM @extschema@.alert o
-                        WHERE o.learner = c.learner AND o.family = r.family
-                          AND (o.closed_at IS NULL OR o.closed_on > day - r.cooldown_days
-                               OR o.opened_on >= day))
-    ON CONFLICT (learner, family) WHERE closed_at IS NULL DO NOTHING
-    RETURNING id)
-  SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd), (SELECT count(*) FROM res)
-    INTO opened, updated, resolved;
+    SELECT r.name, r.version, r.family, r.template, f.learner, f.course, f.sev, day, day,
+           f.value, f.baseline, f.ratio, f.persisted, f.value, f.baseline, f.risk, f.business_weight, f.detail
+      FROM fired f
+     WHERE NOT EXISTS (SELECT 1 FROM @extschema@.alert o WHERE o.learner = f.learner AND o.closed_at IS NULL)
+       -- cooldown: no case with a reason of the rule's family closed within cooldown_days (nor
+       -- opened on or after the day: evaluating a day again reopens nothing)
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.alert o JOIN @extschema@.alert_reason x ON x.alert_id = o.id
+                        WHERE o.learner = f.learner AND x.family = r.family AND o.closed_at IS NOT NULL
+                          AND (o.closed_on > day - r.cooldown_days OR o.opened_on >= day))
+    ON CONFLICT (learner) WHERE closed_at IS NULL DO NOTHING
+    RETURNING id, learner, course, severity, value, baseline, ratio, persisted, risk_score, business_weight, detail),
+  lead_r AS (
+    INSERT INTO @extschema@.alert_reason (alert_id, rule_name, rule_version, family, template, course, severity,
+                                          first_on, evaluated_on, value, baseline, ratio, persisted,
+                                          risk_score, business_weight, detail)
+    SELECT i.id, r.name, r.version, r.family, r.template, i.course, i.severity, day, day, i.value, i.baseline,
+           i.ratio, i.persisted, i.risk_score, i.business_weight, i.detail
+      FROM ins i
+    RETURNING alert_id)
+  -- (clr and lead_r run whether read or not)
+  SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd), (SELECT count(*) FROM added_r)
+    INTO opened, updated, added;
+  updated := updated + added;
 
-  -- contacts of resolved alerts still pending: the learner came back
-  UPDATE @extschema@.alert_contact c SET outcome = 're_engaged', outcome_on = day
-    FROM @extschema@.alert a
-   WHERE c.alert_id = a.id AND a.rule_name = r.name AND a.closed_on = day
-     AND a.close_reason = 'condition_cleared' AND c.outcome = 'pending';
+  -- the cases this rule touched follow their reasons: severity the most severe current reason (never
+  -- lowered), risk and business weight the largest, values those of the lead rule's reason
+  UPDATE @extschema@.alert a
+     SET severity = CASE WHEN g.sev IS NOT NULL
+                          AND learnalytics_internal.severity_factor(g.sev) > learnalytics_internal.severity_factor(a.severity)
+                         THEN g.sev ELSE a.severity END,
+         risk_score = g.risk, business_weight = g.weight, evaluated_on = greatest(a.evaluated_on, g.evaluated),
+         value = l.value, baseline = l.baseline, ratio = l.ratio, persisted = l.persisted, detail = l.detail
+    FROM (SELECT x.alert_id,
+                 (array_agg(x.severity ORDER BY learnalytics_internal.severity_factor(x.severity) DESC)
+                    FILTER (WHERE x.cleared_on IS NULL))[1] AS sev,
+                 max(x.risk_score) AS risk, max(x.business_weight) AS weight, max(x.evaluated_on) AS evaluated
+            FROM @extschema@.alert_reason x
+           WHERE x.alert_id IN (SELECT y.alert_id FROM @extschema@.alert_reason y
+                                  JOIN @extschema@.alert o ON o.id = y.alert_id
+                                 WHERE y.rule_name = r.name AND y.evaluated_on = day AND o.closed_at IS NULL)
+           GROUP BY x.alert_id) g,
+         @extschema@.alert_reason l
+   WHERE a.id = g.alert_id AND l.alert_id = a.id AND l.rule_name = a.rule_name AND a.closed_at IS NULL
+     AND (a.severity, a.risk_score, a.business_weight, a.evaluated_on, a.value, a.baseline, a.ratio, a.persisted, a.detail)
+         IS DISTINCT FROM
+         (CASE WHEN g.sev IS NOT NULL
+                AND learnalytics_internal.severity_factor(g.sev) > learnalytics_internal.severity_factor(a.severity)
+               THEN g.sev ELSE a.severity END,
+          g.risk, g.weight, greatest(a.evaluated_on, g.evaluated), l.value, l.baseline, l.ratio, l.persisted, l.detail);
 
+  resolved := learnalytics_internal.cases_close_cleared(day, r.tz, r.name);
+
+  -- outcomes of every pending contact decided by now (never from the condition), then the ladder of
+  -- the open cases this rule leads
+  PERFORM learnalytics_internal.contact_outcomes_update(day);
   contacts := learnalytics_internal.ladder_advance(r, day);
 END
 $$;
-COMMENT ON FUNCTION @extschema@.rule_evaluate(text, timestamptz) IS
-'evaluate one rule as of a time for every enrolled learner: open, update and resolve alerts, advance the ladder (idempotent)';
+COMMENT ON FUNCTION @extschema@.rule_evaluate(text, timestamptz, boolean) IS
+'evaluate one rule on the last complete day before as_of (rule time zone) for every enrolled learner: add, update and clear its reasons on the learners'' cases, open cases, close those all of whose reasons cleared, derive contact outcomes, advance the ladder (idempotent; a future as_of only when replaying)';
 
+-- Evaluate every enabled rule (or the named ones). With every enabled rule (rules NULL), the
+-- reasons of rules that are not enabled clear on their day, so that their cases can close.
 CREATE FUNCTION @extschema@.rule_evaluate_all(as_of timestamptz DEFAULT pg_catalog.now(), rules text[] DEFAULT NULL,
+    replaying boolean DEFAULT false,
     OUT rule text, OUT day date, OUT opened integer, OUT updated integer, OUT resolved integer,
     OUT contacts integer)
 RETURNS SETOF record
@@ -238,18 +379,36 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   n text;
+  d record;
 BEGIN
+  PERFORM learnalytics_internal.evaluation_day(as_of, 'UTC', replaying);
+  IF rules IS NULL THEN
+    PERFORM pg_advisory_xact_lock(hashtext('learnalytics.alert'));
+    FOR d IN SELECT ar.name, ar.tz, learnalytics_internal.evaluation_day(as_of, ar.tz, replaying) AS day
+               FROM @extschema@.alert_rule ar
+              WHERE NOT ar.enabled
+                AND EXISTS (SELECT 1 FROM @extschema@.alert_reason x JOIN @extschema@.alert a ON a.id = x.alert_id
+                             WHERE x.rule_name = ar.name AND x.cleared_on IS NULL AND a.closed_at IS NULL)
+              ORDER BY ar.name
+    LOOP
+      UPDATE @extschema@.alert_reason x SET cleared_on = d.day, evaluated_on = d.day
+        FROM @extschema@.alert a
+       WHERE a.id = x.alert_id AND a.closed_at IS NULL AND x.rule_name = d.name AND x.cleared_on IS NULL
+         AND x.evaluated_on <= d.day;
+      PERFORM learnalytics_internal.cases_close_cleared(d.day, d.tz, d.name);
+    END LOOP;
+  END IF;
   FOR n IN SELECT ar.name FROM @extschema@.alert_rule ar
             WHERE (rules IS NULL AND ar.enabled) OR ar.name = ANY (rules)
             ORDER BY ar.name
   LOOP
-    SELECT * INTO rule, day, opened, updated, resolved, contacts FROM @extschema@.rule_evaluate(n, as_of);
+    SELECT * INTO rule, day, opened, updated, resolved, contacts FROM @extschema@.rule_evaluate(n, as_of, replaying);
     RETURN NEXT;
   END LOOP;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.rule_evaluate_all(timestamptz, text[]) IS
-'evaluate every enabled rule (or the named ones) as of a time; one row of counts per rule';
+COMMENT ON FUNCTION @extschema@.rule_evaluate_all(timestamptz, text[], boolean) IS
+'evaluate every enabled rule (clearing the reasons of disabled ones) or the named rules on the last complete day before as_of; one row of counts per rule';
 
 -- Privileges (doc/roles.md). Every function that is not IMMUTABLE loses PUBLIC's EXECUTE at the
 -- end of the install (privileges.sql); here each gets its roles. Trigger functions need no grant:
@@ -259,18 +418,24 @@ GRANT EXECUTE ON FUNCTION learnalytics_internal.enrolled_sql(text),
   learnalytics_internal.rule_inputs_present(@extschema@.alert_rule),
   learnalytics_internal.rule_candidates(@extschema@.alert_rule, date), @extschema@.rule_matches(text, date, jsonb)
   TO learnalytics_analyst;
-GRANT EXECUTE ON FUNCTION @extschema@.rule_evaluate(text, timestamptz), @extschema@.rule_evaluate_all(timestamptz, text[])
+GRANT EXECUTE ON FUNCTION @extschema@.rule_evaluate(text, timestamptz, boolean),
+  @extschema@.rule_evaluate_all(timestamptz, text[], boolean),
+  learnalytics_internal.evaluation_day(timestamptz, text, boolean),
+  learnalytics_internal.cases_close_cleared(date, text, text)
   TO learnalytics_admin;
 
 -- Job kind rule_evaluate_all (jobs.sql, doc/pg_cron.md): {"rules": ["name", ...]} or every enabled
--- rule, as of the time the job runs. The named rules must exist, when scheduled and when run.
+-- rule, as of the time the job runs or of {"as_of": "<timestamptz>"} (not in the future). The named
+-- rules must exist, when scheduled and when run.
 CREATE FUNCTION learnalytics_internal.job_rule_evaluate_all(args jsonb)
 RETURNS text
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  validate_only boolean := learnalytics_internal.job_args('rule_evaluate_all', args, '{rules}');
+  validate_only boolean := learnalytics_internal.job_args('rule_evaluate_all', args, '{rules,as_of}');
+  t       text := learnalytics_internal.job_arg_text('rule_evaluate_all', args, 'as_of');
+  as_of   timestamptz;
   rules   text[];
   missing text;
   res     text;
@@ -289,6 +454,17 @@ BEGIN
       RAISE EXCEPTION 'alert rule % does not exist', missing USING ERRCODE = 'undefined_object';
     END IF;
   END IF;
+  IF t IS NOT NULL THEN
+    BEGIN
+      as_of := t::timestamptz;
+    EXCEPTION WHEN data_exception THEN
+      RAISE EXCEPTION 'job argument "as_of" of kind rule_evaluate_all must be a time, not "%"', t
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Give a timestamp with time zone, such as "2026-03-10 08:00+00".';
+    END;
+    -- finite, and not in the future (a job never replays)
+    PERFORM learnalytics_internal.evaluation_day(as_of, 'UTC', false);
+  END IF;
   IF validate_only THEN
     RETURN NULL;
   END IF;
@@ -296,13 +472,13 @@ BEGIN
                 coalesce(sum(e.opened), 0), coalesce(sum(e.updated), 0), coalesce(sum(e.resolved), 0),
                 coalesce(sum(e.contacts), 0))
     INTO res
-    FROM @extschema@.rule_evaluate_all(now(), rules) e;
+    FROM @extschema@.rule_evaluate_all(coalesce(as_of, now()), rules) e;
   RETURN res;
 END
 $$;
 COMMENT ON FUNCTION learnalytics_internal.job_rule_evaluate_all(jsonb) IS
-'job handler of kind rule_evaluate_all: check {"rules": [...]}, evaluate those (or every enabled) rules as of now';
+'job handler of kind rule_evaluate_all: check {"rules": [...], "as_of": "..."}, evaluate those (or every enabled) rules as of now or as_of';
 INSERT INTO @extschema@.job_kind (kind, handler, description) VALUES
   ('rule_evaluate_all', 'learnalytics_internal.job_rule_evaluate_all(jsonb)',
-   'rule_evaluate_all(now(), rules): every enabled alert rule, or {"rules": ["name", ...]}');
+   'rule_evaluate_all(now(), rules): every enabled alert rule, or {"rules": ["name", ...]}; optional {"as_of": "<timestamptz>"}, not in the future');
 GRANT EXECUTE ON FUNCTION learnalytics_internal.job_rule_evaluate_all(jsonb) TO learnalytics_admin;

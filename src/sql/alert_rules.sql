@@ -153,7 +153,7 @@ CREATE TABLE @extschema@.alert_rule (
 );
 COMMENT ON TABLE @extschema@.alert_rule IS
 'alert rules as data: template, scope, thresholds, windows, persistence, severity, cooldown, escalation ladder (doc/alerts.md)';
-COMMENT ON COLUMN @extschema@.alert_rule.family IS 'at most one open alert per learner and family';
+COMMENT ON COLUMN @extschema@.alert_rule.family IS 'rules of a family share a cooldown: no new case for a learner within cooldown_days after a case with a reason of the family closed';
 COMMENT ON COLUMN @extschema@.alert_rule.version IS 'bumped by every change of the rule; alerts record the version that fired them';
 COMMENT ON COLUMN @extschema@.alert_rule.threshold IS 'a fraction in (0, 1]: dip ratio, share of the cohort average, module progress';
 COMMENT ON COLUMN @extschema@.alert_rule.fire_after IS 'days the condition must hold before an alert opens';
@@ -357,12 +357,14 @@ BEGIN
     RAISE EXCEPTION 'alert rule "%": the first step cannot be human when automated_before_human is %', r.name, r.automated_before_human
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  BEGIN
-    PERFORM now() AT TIME ZONE r.tz;
-  EXCEPTION WHEN invalid_parameter_value THEN
+  -- a zone name of pg_timezone_names: AT TIME ZONE would also take an abbreviation (CEST, PST) or
+  -- an offset (UTC+2, +02:00), a fixed offset all year that no daylight-saving change moves
+  IF r.tz IS NULL OR NOT EXISTS (SELECT 1 FROM pg_timezone_names z WHERE z.name = r.tz) THEN
     RAISE EXCEPTION 'alert rule "%": unknown time zone "%"', r.name, r.tz
-      USING ERRCODE = 'invalid_parameter_value';
-  END;
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'Abbreviations and offsets (such as CEST, PST or UTC+2) are fixed offsets all year; a rule''s days follow a named zone.',
+            HINT = 'Name a time zone of pg_timezone_names, such as UTC or Europe/Paris.';
+  END IF;
 END
 $$;
 COMMENT ON FUNCTION learnalytics_internal.rule_validate(@extschema@.alert_rule) IS

@@ -77,11 +77,35 @@ WHERE ((SELECT learnalytics_internal.sees_all_learners()) OR e.learner IN (SELEC
 COMMENT ON VIEW @extschema@.learner_risk_state IS
 'per enrolment: risk (the most severe open alert, else watch/ok from the engagement state, or left), open alerts, reasons in words';
 
--- Coach queue: coach-required alerts, ranked over the whole queue (coaches serve every org unit, so a
+-- Coaches and their load today: capacity (the most open cases at once), open cases (assignments
+-- whose case is still open), today's new assignments against the optional daily intake, and the
+-- room left (learnalytics_internal.coach_room, as coach_assign_cases counts it; 0 for an inactive
+-- coach). Coaches serve every org unit: every reader sees every coach and its whole caseload
+-- (counts, no learner), as the queue shows the whole queue's rank and overflow.
+CREATE VIEW @extschema@.coach_load AS
+SELECT c.name AS coach, c.course, c.active, c.capacity, coalesce(o.n, 0) AS open_cases, c.daily_intake,
+       coalesce(t.n, 0) AS assigned_today,
+       CASE WHEN c.active THEN learnalytics_internal.coach_room(c.capacity, coalesce(o.n, 0), c.daily_intake,
+                                                                coalesce(t.n, 0))
+            ELSE 0 END AS free
+FROM @extschema@.coach c
+LEFT JOIN (SELECT ca.coach, pg_catalog.count(*) AS n
+             FROM @extschema@.coach_assignment ca JOIN @extschema@.alert a ON a.id = ca.alert_id
+            WHERE a.closed_at IS NULL GROUP BY ca.coach) o ON o.coach = c.name
+LEFT JOIN (SELECT ca.coach, pg_catalog.count(*) AS n FROM @extschema@.coach_assignment ca
+            WHERE ca.assigned_on = CURRENT_DATE GROUP BY ca.coach) t ON t.coach = c.name;
+COMMENT ON VIEW @extschema@.coach_load IS
+'per coach: capacity, open cases, daily intake and today''s new cases, and the room left today (free), as coach_assign_cases counts them';
+
+-- Coach queue: coach-required cases, ranked over the whole queue (coaches serve every org unit, so a
 -- manager sees the real rank and overflow of its learners' cases; the rank gaps show how many cases
 -- of other units are ahead, not whose they are). The priority is coach_case_priority's
 -- (risk_alerts.sql): the active risk model's probability x business weight for the cases it scored,
 -- ranked first, else risk score x business weight; the order coach_assign_cases assigns in.
+-- planned_coach and overflow are coach_assign_cases(today)'s plan (learnalytics_internal.coach_plan,
+-- given the unassigned cases in rank order and the active coaches' room from coach_load): overflow
+-- is exactly the cases it would leave unassigned now, a course coach's room counting only for its
+-- course. The plan is computed over the whole queue before the reader's filter.
 CREATE VIEW @extschema@.coach_queue WITH (security_barrier = true) AS
 WITH open_cases AS (
   SELECT a.id AS alert_id, a.learner, a.course, a.rule_name, a.severity, a.persisted, a.risk_score,
@@ -91,31 +115,35 @@ WITH open_cases AS (
   JOIN learnalytics_internal.coach_case_priority p ON p.alert_id = a.id
   LEFT JOIN @extschema@.coach_assignment ca ON ca.alert_id = a.id
   WHERE a.status = 'coach_required'
-), capacity AS (
-  SELECT COALESCE(pg_catalog.sum(GREATEST(c.capacity - COALESCE(t.n, 0), 0)), 0) AS free
-  FROM @extschema@.coach c
-  LEFT JOIN (SELECT ca.coach, pg_catalog.count(*) AS n FROM @extschema@.coach_assignment ca
-              WHERE ca.assigned_on = CURRENT_DATE GROUP BY ca.coach) t ON t.coach = c.name
-  WHERE c.active
+), queue AS (
+  SELECT o.alert_id, o.course,
+         pg_catalog.row_number() OVER (ORDER BY o.scored DESC, o.priority DESC, o.opened_on, o.alert_id) AS queue_rank
+  FROM open_cases o WHERE o.coach IS NULL
+), plan AS (
+  SELECT p.alert_id, p.coach
+  FROM learnalytics_internal.coach_plan(
+         (SELECT pg_catalog.array_agg(q.alert_id ORDER BY q.queue_rank) FROM queue q),
+         (SELECT pg_catalog.array_agg(q.course ORDER BY q.queue_rank) FROM queue q),
+         (SELECT pg_catalog.array_agg(l.coach ORDER BY l.coach) FROM @extschema@.coach_load l WHERE l.active),
+         (SELECT pg_catalog.array_agg(l.course ORDER BY l.coach) FROM @extschema@.coach_load l WHERE l.active),
+         (SELECT pg_catalog.array_agg(l.free ORDER BY l.coach) FROM @extschema@.coach_load l WHERE l.active)) p
 ), ranked AS (
   SELECT o.alert_id, o.learner, o.course, o.rule_name, o.severity, o.persisted, o.risk_score,
-         o.business_weight, o.priority, o.opened_on, o.coach, o.assigned_on,
-         CASE WHEN o.coach IS NULL THEN pg_catalog.row_number() OVER (PARTITION BY o.coach IS NULL
-                                                                     ORDER BY o.scored DESC, o.priority DESC, o.opened_on, o.alert_id) END
-           AS queue_rank,
-         o.coach IS NULL AND pg_catalog.row_number() OVER (PARTITION BY o.coach IS NULL
-                                                          ORDER BY o.scored DESC, o.priority DESC, o.opened_on, o.alert_id)
-                             > (SELECT free FROM capacity) AS overflow,
+         o.business_weight, o.priority, o.opened_on, o.coach, o.assigned_on, q.queue_rank,
+         pl.coach AS planned_coach,
+         o.coach IS NULL AND pl.coach IS NULL AS overflow,
          o.churn_probability, o.churn_scored_on, o.priority_basis
   FROM open_cases o
+  LEFT JOIN queue q ON q.alert_id = o.alert_id
+  LEFT JOIN plan pl ON pl.alert_id = o.alert_id
 )
 SELECT r.alert_id, r.learner, r.course, r.rule_name, r.severity, r.persisted, r.risk_score,
        r.business_weight, r.priority, r.opened_on, r.coach, r.assigned_on, r.queue_rank, r.overflow,
-       r.churn_probability, r.churn_scored_on, r.priority_basis
+       r.churn_probability, r.churn_scored_on, r.priority_basis, r.planned_coach
 FROM ranked r
 WHERE ((SELECT learnalytics_internal.sees_all_learners()) OR r.learner IN (SELECT learnalytics_internal.managed_learners()));
 COMMENT ON VIEW @extschema@.coach_queue IS
-'coach-required alerts ranked by the active risk model''s churn probability x business weight (the cases it scored, first), else risk score x business weight (priority_basis); unassigned cases beyond today''s free capacity are overflow';
+'coach-required cases ranked by the active risk model''s churn probability x business weight (the cases it scored, first), else risk score x business weight (priority_basis); planned_coach: who coach_assign_cases(today) would assign an unassigned case to; overflow: the unassigned cases it would leave unassigned';
 
 -- Course progress of a learner: the mean progress over the course's modules (modules a learner has
 -- not started count as 0), so 20% and 50% mean a share of the whole course.
@@ -276,6 +304,6 @@ COMMENT ON VIEW @extschema@.weekly_executive_metrics IS
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.program TO learnalytics_admin;
 GRANT SELECT ON @extschema@.program, @extschema@.learner_engagement_state TO learnalytics_analyst;
 GRANT SELECT ON
-  @extschema@.coach_queue, @extschema@.learner_risk_state, @extschema@.course_dropout_funnel,
+  @extschema@.coach_queue, @extschema@.coach_load, @extschema@.learner_risk_state, @extschema@.course_dropout_funnel,
   @extschema@.weekly_alert_operations, @extschema@.weekly_course_outcomes, @extschema@.weekly_executive_metrics
 TO learnalytics_viewer;

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Two sessions evaluate the same rule as of the same day at the same time: the first holds its
-# transaction open until the second is blocked behind it; together they create exactly one open alert per
-# learner and family, each with one first contact and one outbox message. Then two sessions
-# evaluating two rules of the same family never give a learner two open alerts of that family.
+# transaction open until the second is blocked behind it; together they create exactly one open case per
+# learner, each with one first contact and one outbox message. Then two sessions evaluating two rules
+# (of different families) never give a learner two open cases: one case carries both reasons.
 set -euo pipefail
 source "$(dirname "$0")/../lib/t.sh"
 psql_q() { la_t_psql "$@"; }
 n=300
 drop_all() {
   psql_q <<'SQL' >/dev/null 2>&1 || true
-DELETE FROM alert_outbox; DELETE FROM alert WHERE rule_name IN ('t_conc', 't_conc2');
+DELETE FROM alert_outbox; DELETE FROM alert WHERE learner LIKE 'conc%';
 DELETE FROM alert_rule WHERE name IN ('t_conc', 't_conc2');
 DELETE FROM enrolment WHERE course = 'conc'; DELETE FROM learner_engagement WHERE learner LIKE 'conc%';
 DROP TABLE IF EXISTS conc_events;
@@ -29,8 +29,8 @@ INSERT INTO enrolment (learner, course, enrolled_at) SELECT 'conc' || i, 'conc',
 SELECT name FROM rule_copy('engagement_dip', 't_conc', '{"course": "conc"}');
 SQL
 
-as_of='2026-01-17 12:00+00'
-# Session 1 evaluates and keeps its transaction (and the rule family's lock) open until it sees
+as_of='2026-01-18 12:00+00'   # evaluates the complete day 2026-01-17
+# Session 1 evaluates and keeps its transaction (and the alert lock) open until it sees
 # session 2 blocked behind it; session 2 starts once session 1 holds that lock. No fixed sleep:
 # both waits poll the server (bounded at 120 s, which only a stalled server reaches), so the
 # order is the same on a loaded machine: session 1 opens every alert, session 2 none.
@@ -57,7 +57,7 @@ for _ in $(seq 1 1200); do
   kill -0 $p1 2>/dev/null || break
   sleep 0.1
 done
-[ "$held" -gt 0 ] || { echo "session 1 never held the rule family's lock"; cat "$LA_WORK/conc1.out"; exit 1; }
+[ "$held" -gt 0 ] || { echo "session 1 never held the alert lock"; cat "$LA_WORK/conc1.out"; exit 1; }
 PGAPPNAME=la_conc2 psql_q -c "SELECT opened FROM rule_evaluate('t_conc', '$as_of')" >"$LA_WORK/conc2.out" 2>&1 &
 p2=$!
 rc1=0; rc2=0
@@ -68,8 +68,8 @@ o1=$(grep -E '^[0-9]+$' "$LA_WORK/conc1.out" | head -1); o2=$(grep -E '^[0-9]+$'
 echo "session 1 opened $o1, session 2 (blocked behind it) opened $o2"
 [ "$o1" -eq $n ] && [ "$o2" -eq 0 ] || { echo "expected session 1 to open $n alerts and session 2 none"; exit 1; }
 
-# all at once, many times over, on the next days: still one open alert per learner
-for day in 18 19 20; do
+# all at once, many times over, on the next days: still one open case per learner
+for day in 19 20 21; do
   pids=()
   for s in 1 2 3; do
     psql_q -c "SELECT opened FROM rule_evaluate('t_conc', '2026-01-$day 12:00+00')" >/dev/null &
@@ -80,7 +80,7 @@ done
 read -r alerts open dup contacts msgs <<<"$(psql_q -F' ' -c "
   SELECT (SELECT count(*) FROM alert WHERE rule_name = 't_conc'),
          (SELECT count(*) FROM alert WHERE rule_name = 't_conc' AND closed_at IS NULL),
-         (SELECT count(*) FROM (SELECT learner FROM alert WHERE closed_at IS NULL GROUP BY learner, family HAVING count(*) > 1) d),
+         (SELECT count(*) FROM (SELECT learner FROM alert WHERE closed_at IS NULL GROUP BY learner HAVING count(*) > 1) d),
          (SELECT count(*) FROM alert_contact c JOIN alert a ON a.id = c.alert_id WHERE a.rule_name = 't_conc'),
          (SELECT count(*) FROM (SELECT contact_id FROM alert_outbox GROUP BY contact_id HAVING count(*) > 1) d)")"
 echo "alerts $alerts, open $open, duplicated open $dup, contacts $contacts, duplicated messages $msgs"
@@ -88,16 +88,21 @@ echo "alerts $alerts, open $open, duplicated open $dup, contacts $contacts, dupl
 # the ladder ran once per day: nudge (17th), tip (18th), coach (19th) -> 3 contacts per learner
 [ "$contacts" -eq $((3 * n)) ] || { echo "expected $((3 * n)) contacts, got $contacts"; exit 1; }
 
-# a second rule of the same family, evaluated concurrently with the first on a fresh state
-psql_q -c "DELETE FROM alert_outbox; DELETE FROM alert WHERE rule_name = 't_conc'" \
+# a second rule (its own family), evaluated concurrently with the first on a fresh state
+psql_q -c "DELETE FROM alert_outbox; DELETE FROM alert WHERE learner LIKE 'conc%'" \
        -c "SELECT name FROM rule_copy('engagement_dip', 't_conc2', '{\"course\": \"conc\", \"metric\": \"events\"}')" >/dev/null
 psql_q -c "SELECT opened FROM rule_evaluate('t_conc', '$as_of')" >/dev/null & p1=$!
 psql_q -c "SELECT opened FROM rule_evaluate('t_conc2', '$as_of')" >/dev/null & p2=$!
 wait $p1 || { echo "evaluating t_conc failed"; exit 1; }
 wait $p2 || { echo "evaluating t_conc2 failed"; exit 1; }
-read -r open dup <<<"$(psql_q -F' ' -c "
-  SELECT count(*), count(*) - count(DISTINCT learner) FROM alert WHERE family = 'engagement' AND closed_at IS NULL
-     AND learner LIKE 'conc%'")"
-echo "same family, two rules: open $open, duplicated $dup"
-[ "$open" -eq $n ] && [ "$dup" -eq 0 ] || exit 1
-echo "no duplicate alerts"
+read -r open dup reasons two <<<"$(psql_q -F' ' -c "
+  SELECT count(*), count(*) - count(DISTINCT learner),
+         (SELECT count(*) FROM alert_reason x JOIN alert a ON a.id = x.alert_id
+           WHERE a.closed_at IS NULL AND a.learner LIKE 'conc%'),
+         (SELECT count(*) FROM alert a WHERE a.closed_at IS NULL AND a.learner LIKE 'conc%'
+             AND (SELECT array_agg(x.rule_name ORDER BY x.rule_name) FROM alert_reason x WHERE x.alert_id = a.id)
+                 = '{t_conc,t_conc2}')
+    FROM alert WHERE closed_at IS NULL AND learner LIKE 'conc%'")"
+echo "two rules: open $open, duplicated $dup, reasons $reasons, cases with both reasons $two"
+[ "$open" -eq $n ] && [ "$dup" -eq 0 ] && [ "$reasons" -eq $((2 * n)) ] && [ "$two" -eq $n ] || exit 1
+echo "no duplicate cases"
