@@ -13,6 +13,12 @@
 -- sees. Both functions run as the reader (a view does not change current_user) and are evaluated
 -- once per query. security_barrier: a reader's own conditions, unless leakproof, are applied only
 -- to the rows the filter let through, so a function of the reader's never sees another learner.
+--
+-- Learning data (enrolments, module progress) is read through its mapping (learning_source), from
+-- learnalytics_internal.learning_enrolment and learning_module_progress (learning_data.sql): the
+-- built-in table while the kind is not mapped, with the owner's rights as above; a mapped warehouse
+-- relation with the READER's rights (a function reads it), so a reader needs SELECT on it, and its
+-- own grants and row-level security apply. The learner filter is the same either way.
 
 -- The engagement state of every learner as of today in the summary's time zone, under the shipped
 -- rules: engagement_dip's metric, threshold, baseline_days and fire_after (a dip), inactivity's
@@ -55,7 +61,7 @@ SELECT e.learner, e.course, e.cohort,
        s.days_inactive,
        s.dip_days,
        coalesce(a.reasons, s.reason) AS reason
-FROM @extschema@.enrolment e
+FROM learnalytics_internal.learning_enrolment e
 LEFT JOIN @extschema@.learner_engagement_state s ON s.learner = e.learner
 LEFT JOIN LATERAL (
   SELECT count(*) AS open_alerts,
@@ -148,14 +154,16 @@ COMMENT ON VIEW @extschema@.coach_queue IS
 -- Course progress of a learner: the mean progress over the course's modules (modules a learner has
 -- not started count as 0), so 20% and 50% mean a share of the whole course.
 CREATE VIEW @extschema@.course_dropout_funnel WITH (security_barrier = true) AS
-WITH modules AS (   -- the course's modules: course structure, counted over every learner
-  SELECT course, count(DISTINCT module) AS n FROM @extschema@.module_progress GROUP BY course
+WITH mp AS MATERIALIZED (   -- read once (a mapped source: one call of the function that reads it)
+  SELECT p.course, p.learner, p.module, p.progress FROM learnalytics_internal.learning_module_progress p
+), modules AS (   -- the course's modules: course structure, counted over every learner
+  SELECT course, count(DISTINCT module) AS n FROM mp GROUP BY course
 ), visible AS (
-  SELECT e.course, e.learner, e.left_at FROM @extschema@.enrolment e
+  SELECT e.course, e.learner, e.left_at FROM learnalytics_internal.learning_enrolment e
   WHERE ((SELECT learnalytics_internal.sees_all_learners()) OR e.learner IN (SELECT learnalytics_internal.managed_learners()))
 ), progress AS (
   SELECT p.course, p.learner, sum(p.progress) / m.n AS course_progress
-  FROM @extschema@.module_progress p JOIN modules m USING (course)
+  FROM mp p JOIN modules m USING (course)
   WHERE ((SELECT learnalytics_internal.sees_all_learners()) OR p.learner IN (SELECT learnalytics_internal.managed_learners()))
   GROUP BY p.course, p.learner, m.n
 )
@@ -209,41 +217,70 @@ COMMENT ON VIEW @extschema@.weekly_alert_operations IS
 'per week: alerts raised, learners alerted, contacts and their outcomes, escalations to humans, coach cases against weekly capacity';
 
 -- Weekly outcomes per course for executives: enrolled, left and completed by the end of each week,
--- with rates and the change against the previous week.
+-- with rates and the change against the previous week. The weeks are a calendar: every week
+-- (Monday, in the session's time zone) from the course's first enrolment to the current week, also
+-- the weeks nothing happened in (their *_in_week counts are 0), so the change is always against
+-- the previous calendar week. Set-based: each learner's enrolment, completion and dropout is put
+-- in its week once, and the "by the end of the week" counts are running sums over the calendar
+-- (x < week + 7 days, the old per-week count, is date_trunc('week', x) <= week; an event before the
+-- course's first week counts from that week, an event after the current week in none).
 CREATE VIEW @extschema@.weekly_course_outcomes WITH (security_barrier = true) AS
-WITH visible AS (
-  SELECT e.course, e.learner, e.enrolled_at, e.left_at FROM @extschema@.enrolment e
+WITH visible AS MATERIALIZED (
+  SELECT e.course, e.learner, e.enrolled_at, e.left_at FROM learnalytics_internal.learning_enrolment e
   WHERE ((SELECT learnalytics_internal.sees_all_learners()) OR e.learner IN (SELECT learnalytics_internal.managed_learners()))
-), completion AS (   -- complete: progress summed over the course's modules (of every learner) reaches their number
+), mp AS MATERIALIZED (   -- read once (a mapped source: one call of the function that reads it)
+  SELECT p.course, p.learner, p.module, p.progress, p.started_at, p.last_activity_at
+  FROM learnalytics_internal.learning_module_progress p
+), modules AS (   -- the course's modules: course structure, counted over every learner
+  SELECT course, count(DISTINCT module) AS n FROM mp GROUP BY course
+), completion AS (   -- complete: progress summed over the course's modules reaches their number
   SELECT p.course, p.learner, max(coalesce(p.last_activity_at, p.started_at)) AS completed_at
-  FROM @extschema@.module_progress p
+  FROM mp p JOIN modules m USING (course)
   WHERE ((SELECT learnalytics_internal.sees_all_learners()) OR p.learner IN (SELECT learnalytics_internal.managed_learners()))
-  GROUP BY p.course, p.learner
-  HAVING sum(p.progress) >= (SELECT count(DISTINCT m.module) FROM @extschema@.module_progress m WHERE m.course = p.course)
+  GROUP BY p.course, p.learner, m.n
+  HAVING sum(p.progress) >= m.n
 ), span AS (
-  SELECT course, min(enrolled_at) AS first_at, pg_catalog.now() AS last_at FROM visible GROUP BY course
+  SELECT course, pg_catalog.date_trunc('week', min(enrolled_at))::date AS first_week FROM visible GROUP BY course
 ), weeks AS (
   SELECT s.course, w::date AS week
-  FROM span s, pg_catalog.generate_series(pg_catalog.date_trunc('week', s.first_at),
-                                          pg_catalog.date_trunc('week', s.last_at), interval '1 week') w
+  FROM span s, pg_catalog.generate_series(s.first_week::timestamptz, pg_catalog.date_trunc('week', pg_catalog.now()),
+                                          interval '1 week') w
+), events AS (   -- one row per learner and event, in the week it happened
+  SELECT e.course, pg_catalog.date_trunc('week', e.enrolled_at)::date AS week, 'enrolled' AS event FROM visible e
+  UNION ALL
+  SELECT c.course, pg_catalog.date_trunc('week', c.completed_at)::date, 'completed' FROM completion c
+  UNION ALL
+  SELECT e.course, pg_catalog.date_trunc('week', e.left_at)::date, 'dropped' FROM visible e
+  WHERE e.left_at IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM completion c WHERE c.course = e.course AND c.learner = e.learner
+                      AND c.completed_at <= e.left_at)
+), per_week AS (
+  SELECT ev.course, GREATEST(ev.week, s.first_week) AS week,
+         count(*) FILTER (WHERE ev.event = 'enrolled') AS enrolled,
+         count(*) FILTER (WHERE ev.event = 'completed') AS completed,
+         count(*) FILTER (WHERE ev.event = 'dropped') AS dropped
+  FROM events ev JOIN span s USING (course)
+  GROUP BY ev.course, GREATEST(ev.week, s.first_week)
 ), counts AS (
   SELECT w.course, w.week,
-         (SELECT count(*) FROM visible e WHERE e.course = w.course AND e.enrolled_at < w.week + 7) AS enrolled,
-         (SELECT count(*) FROM visible e WHERE e.course = w.course AND e.left_at < w.week + 7
-             AND NOT EXISTS (SELECT 1 FROM completion c WHERE c.course = e.course AND c.learner = e.learner
-                               AND c.completed_at <= e.left_at)) AS dropped,
-         (SELECT count(*) FROM completion c WHERE c.course = w.course AND c.completed_at < w.week + 7) AS completed
-  FROM weeks w
+         coalesce(p.enrolled, 0) AS enrolled_in_week, coalesce(p.completed, 0) AS completed_in_week,
+         coalesce(p.dropped, 0) AS dropped_in_week,
+         (sum(coalesce(p.enrolled, 0)) OVER c)::bigint AS enrolled,
+         (sum(coalesce(p.completed, 0)) OVER c)::bigint AS completed,
+         (sum(coalesce(p.dropped, 0)) OVER c)::bigint AS dropped
+  FROM weeks w LEFT JOIN per_week p ON p.course = w.course AND p.week = w.week
+  WINDOW c AS (PARTITION BY w.course ORDER BY w.week ROWS UNBOUNDED PRECEDING)
 )
 SELECT course, week, enrolled, completed, dropped,
        pg_catalog.round(100.0 * completed / NULLIF(enrolled, 0), 1) AS completion_pct,
        pg_catalog.round(100.0 * dropped / NULLIF(enrolled, 0), 1) AS dropout_pct,
        pg_catalog.round(100.0 * dropped / NULLIF(enrolled, 0), 1)
          - pg_catalog.lag(pg_catalog.round(100.0 * dropped / NULLIF(enrolled, 0), 1)) OVER (PARTITION BY course ORDER BY week)
-         AS dropout_pct_change
+         AS dropout_pct_change,
+       enrolled_in_week, completed_in_week, dropped_in_week
 FROM counts;
 COMMENT ON VIEW @extschema@.weekly_course_outcomes IS
-'per course and week (Monday): enrolled, completed and dropped by the end of the week, rates and the week-on-week change of the dropout rate';
+'per course and calendar week (Monday) from the first enrolment to now: enrolled, completed and dropped by the end of the week, rates, the change of the dropout rate against the previous calendar week, and the week''s own counts (0 in a week without activity)';
 
 -- Programs and their ROI, for the executive view: which courses a program covers, and the program's
 -- ROI summary (built with la_roi_agg over its benefit and cost items, doc/roi.md).
@@ -264,7 +301,8 @@ COMMENT ON COLUMN @extschema@.program.roi_as_of IS 'the day the ROI summary was 
 -- programs that cover the course, and on the week of the active risk model's last scoring
 -- (risk_model_refresh) the withdrawals it expects within its horizon: the sum of the stored
 -- probabilities of the learners the reader sees, with the 95% interval of risk_forecast.
--- It reads weekly_course_outcomes, so it counts the same learners.
+-- It reads weekly_course_outcomes, so it counts the same learners, through the same mapping, over
+-- the same calendar of weeks.
 CREATE VIEW @extschema@.weekly_executive_metrics WITH (security_barrier = true) AS
 WITH forecast AS MATERIALIZED (   -- once, not once per week and course
   SELECT s.course, pg_catalog.date_trunc('week', s.day)::date AS week, s.day AS as_of, m.horizon_days,
@@ -284,12 +322,14 @@ SELECT o.course, o.week, o.enrolled, o.completed, o.dropped, o.completion_pct, o
        GREATEST(0, f.expected - 1.96 * pg_catalog.sqrt(f.variance)) AS expected_withdrawals_low,
        f.expected + 1.96 * pg_catalog.sqrt(f.variance) AS expected_withdrawals_high,
        f.as_of AS forecast_as_of,
-       f.horizon_days AS forecast_horizon_days
+       f.horizon_days AS forecast_horizon_days,
+       o.enrolled_in_week, o.completed_in_week, o.dropped_in_week
 FROM @extschema@.weekly_course_outcomes o
 LEFT JOIN @extschema@.program p ON o.course = ANY (p.courses)
 LEFT JOIN forecast f ON f.course = o.course AND f.week = o.week
 GROUP BY o.course, o.week, o.enrolled, o.completed, o.dropped, o.completion_pct, o.dropout_pct,
-         o.dropout_pct_change, f.expected, f.variance, f.as_of, f.horizon_days;
+         o.dropout_pct_change, o.enrolled_in_week, o.completed_in_week, o.dropped_in_week,
+         f.expected, f.variance, f.as_of, f.horizon_days;
 COMMENT ON VIEW @extschema@.weekly_executive_metrics IS
 'per course and week: completion and dropout rates with their week-on-week trend, the (most conservative) ROI % and benefit-cost ratio of the programs covering the course, and on the week of the last risk scoring the expected withdrawals within the model''s horizon with a 95% interval';
 

@@ -142,27 +142,23 @@ COMMENT ON FUNCTION learnalytics_internal.learning_source_check() IS
 CREATE TRIGGER learning_source_check BEFORE INSERT OR UPDATE ON @extschema@.learning_source
 FOR EACH ROW EXECUTE FUNCTION learnalytics_internal.learning_source_check();
 
--- The SQL of a source as a parenthesised subquery with the standard field names: the mapped
--- relation (regclass, columns through %I) or the built-in table.
-CREATE FUNCTION learnalytics_internal.learning_source_sql(kind text)
+-- The SQL of a mapped source as a parenthesised subquery with the standard field names: the
+-- relation (regclass, columns through %I), each field cast to its type; an optional field whose
+-- column is missing reads as NULL (business_weight as 1). Catalog look-ups only: it reads no data
+-- and checks no privilege (learning_source_sql and learning_source_rows_sql do).
+CREATE FUNCTION learnalytics_internal.learning_source_select(kind text, relation regclass, columns jsonb)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  src @extschema@.learning_source;
   f   record;
   sel text[] := '{}';
   col text;
 BEGIN
-  SELECT * INTO src FROM @extschema@.learning_source s WHERE s.kind = learning_source_sql.kind;
-  IF NOT FOUND THEN
-    RETURN format('(SELECT * FROM %I.%I)', learnalytics_internal.extension_schema(), kind);
-  END IF;
-  PERFORM learnalytics_internal.require_trusted_relation(src.relation, format('learning_source "%s"', kind));
   FOR f IN SELECT * FROM learnalytics_internal.learning_source_fields(kind) LOOP
-    col := coalesce(src.columns ->> f.field, f.field);
-    IF learnalytics_internal.column_type(src.relation, col) IS NOT NULL THEN
+    col := coalesce(columns ->> f.field, f.field);
+    IF learnalytics_internal.column_type(relation, col) IS NOT NULL THEN
       sel := sel || format('(o.%I)::%s AS %I', col, f.type, f.field);
     ELSIF f.field = 'business_weight' THEN
       sel := sel || format('1::numeric AS %I', f.field);
@@ -170,11 +166,160 @@ BEGIN
       sel := sel || format('NULL::%s AS %I', f.type, f.field);
     END IF;
   END LOOP;
-  RETURN format('(SELECT %s FROM %s o)', array_to_string(sel, ', '), src.relation);
+  IF cardinality(sel) = 0 THEN
+    RAISE EXCEPTION 'unknown learning data kind "%"', kind
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Kinds: enrolment, assignment, assignment_submission, quiz_attempt, module_progress.';
+  END IF;
+  RETURN format('(SELECT %s FROM %s o)', array_to_string(sel, ', '), relation);
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.learning_source_select(text, regclass, jsonb) IS
+'subquery reading a relation mapped as a kind of learning data (columns: the learning_source mapping), with the standard field names and types';
+
+-- The SQL of a source as a parenthesised subquery with the standard field names: the mapped
+-- relation or the built-in table.
+CREATE FUNCTION learnalytics_internal.learning_source_sql(kind text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  src @extschema@.learning_source;
+BEGIN
+  SELECT * INTO src FROM @extschema@.learning_source s WHERE s.kind = learning_source_sql.kind;
+  IF NOT FOUND THEN
+    RETURN format('(SELECT * FROM %I.%I)', learnalytics_internal.extension_schema(), kind);
+  END IF;
+  PERFORM learnalytics_internal.require_trusted_relation(src.relation, format('learning_source "%s"', kind));
+  RETURN learnalytics_internal.learning_source_select(kind, src.relation, src.columns);
 END
 $$;
 COMMENT ON FUNCTION learnalytics_internal.learning_source_sql(text) IS
 'subquery reading a kind of learning data with the standard field names (mapped relation or built-in table)';
+
+-- The dashboard views (dashboards.sql) read the learning data through the mapping. They run with
+-- their owner's rights, so they read the built-in tables for a reader who has no access to them
+-- (a viewer); but a function they call runs with the READER's rights, and reading a warehouse
+-- relation with the owner's (a superuser's) rights would hand every reader whatever that relation's
+-- owner wrote into it. So a mapped relation is read by the functions below, as the reader: the
+-- reader needs SELECT on it (the DBA grants it, e.g. to learnalytics_viewer), and the relation's
+-- own grants and row-level security apply. The views pass the mapping, since a viewer may not read
+-- learning_source; a caller that passes another relation reads it with its own rights, nothing more.
+-- Refused, before anything is read: a superuser caller and a relation a non-superuser owns
+-- (require_trusted_relation), and a caller without the privileges to read it, with an error that
+-- says what to grant rather than a bare "permission denied" from inside a view.
+CREATE FUNCTION learnalytics_internal.learning_source_rows_sql(kind text, relation regclass, columns jsonb)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  what    text := format('learning_source "%s"', kind);
+  f       record;
+  col     text;
+  cols    text[] := '{}';
+  denied  text[] := '{}';
+  missing text[] := '{}';
+BEGIN
+  PERFORM learnalytics_internal.require_trusted_relation(relation, what);
+  IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = relation) THEN
+    RAISE EXCEPTION '%: relation with OID % does not exist', what, relation::oid
+      USING ERRCODE = 'undefined_table',
+            HINT = 'Map the kind onto an existing relation (UPDATE learning_source), or delete the mapping.';
+  END IF;
+  IF NOT has_schema_privilege((SELECT c.relnamespace FROM pg_class c WHERE c.oid = relation), 'USAGE') THEN
+    missing := missing || format('USAGE on schema %I',
+                                 (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                   WHERE c.oid = relation));
+  END IF;
+  IF NOT has_table_privilege(relation, 'SELECT') THEN
+    -- column privileges are enough when they cover every column the mapping reads
+    FOR f IN SELECT * FROM learnalytics_internal.learning_source_fields(kind) LOOP
+      col := coalesce(columns ->> f.field, f.field);
+      CONTINUE WHEN learnalytics_internal.column_type(relation, col) IS NULL;
+      cols := cols || col;
+      IF NOT has_column_privilege(relation, col, 'SELECT') THEN
+        denied := denied || col;
+      END IF;
+    END LOOP;
+    IF cardinality(denied) = cardinality(cols) THEN
+      missing := missing || format('SELECT on %s', relation);
+    ELSIF cardinality(denied) > 0 THEN
+      missing := missing || format('SELECT on the column%s %s of %s', CASE WHEN cardinality(denied) > 1 THEN 's' ELSE '' END,
+                                   (SELECT string_agg(format('%I', d), ', ') FROM unnest(denied) d), relation);
+    END IF;
+  END IF;
+  IF cardinality(missing) > 0 THEN
+    RAISE EXCEPTION '%: permission denied for %', what, relation
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('Role %I lacks %s. The dashboard views read learning data mapped onto a warehouse '
+                            'relation with the rights of the role reading them.',
+                            current_user, array_to_string(missing, ' and ')),
+            HINT = format('Grant SELECT on %s (and USAGE on its schema) to the roles that read the dashboards, '
+                          'e.g. to learnalytics_viewer; or remove the mapping.', relation);
+  END IF;
+  RETURN learnalytics_internal.learning_source_select(kind, relation, columns);
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.learning_source_rows_sql(text, regclass, jsonb) IS
+'learning_source_select for a read with the caller''s rights: raises insufficient_privilege (what to grant) unless the caller may read the mapped relation';
+
+CREATE FUNCTION learnalytics_internal.learning_rows_enrolment(relation regclass, columns jsonb)
+RETURNS TABLE (learner text, course text, cohort text, enrolled_at timestamptz, left_at timestamptz,
+               business_weight numeric)
+LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN QUERY EXECUTE 'SELECT * FROM '
+    || learnalytics_internal.learning_source_rows_sql('enrolment', relation, columns) || ' s';
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.learning_rows_enrolment(regclass, jsonb) IS
+'the enrolments of a relation mapped as enrolment (columns: the mapping), read with the caller''s rights (the dashboard views)';
+
+CREATE FUNCTION learnalytics_internal.learning_rows_module_progress(relation regclass, columns jsonb)
+RETURNS TABLE (course text, learner text, module text, started_at timestamptz, progress numeric,
+               last_activity_at timestamptz)
+LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN QUERY EXECUTE 'SELECT * FROM '
+    || learnalytics_internal.learning_source_rows_sql('module_progress', relation, columns) || ' s';
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.learning_rows_module_progress(regclass, jsonb) IS
+'the module progress rows of a relation mapped as module_progress (columns: the mapping), read with the caller''s rights (the dashboard views)';
+
+-- The learning data as the dashboard views read it: the built-in table while the kind is not
+-- mapped (read with the view owner's rights, as before: no grant needed), else the mapped
+-- relation's rows (read with the reader's rights, above). Not granted to anyone: only the
+-- dashboard views, which filter the learners each reader sees, read them.
+CREATE VIEW learnalytics_internal.learning_enrolment AS
+SELECT e.learner, e.course, e.cohort, e.enrolled_at, e.left_at, e.business_weight
+FROM @extschema@.enrolment e
+WHERE NOT EXISTS (SELECT 1 FROM @extschema@.learning_source s WHERE s.kind = 'enrolment')
+UNION ALL
+SELECT r.learner, r.course, r.cohort, r.enrolled_at, r.left_at, r.business_weight
+FROM @extschema@.learning_source s
+CROSS JOIN LATERAL learnalytics_internal.learning_rows_enrolment(s.relation, s.columns) r
+WHERE s.kind = 'enrolment';
+COMMENT ON VIEW learnalytics_internal.learning_enrolment IS
+'enrolments as the dashboard views read them: the built-in table, or the relation learning_source maps (read with the reader''s rights)';
+
+CREATE VIEW learnalytics_internal.learning_module_progress AS
+SELECT p.course, p.learner, p.module, p.started_at, p.progress, p.last_activity_at
+FROM @extschema@.module_progress p
+WHERE NOT EXISTS (SELECT 1 FROM @extschema@.learning_source s WHERE s.kind = 'module_progress')
+UNION ALL
+SELECT r.course, r.learner, r.module, r.started_at, r.progress, r.last_activity_at
+FROM @extschema@.learning_source s
+CROSS JOIN LATERAL learnalytics_internal.learning_rows_module_progress(s.relation, s.columns) r
+WHERE s.kind = 'module_progress';
+COMMENT ON VIEW learnalytics_internal.learning_module_progress IS
+'module progress as the dashboard views read it: the built-in table, or the relation learning_source maps (read with the reader''s rights)';
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.enrolment', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.assignment', '');
@@ -196,3 +341,9 @@ GRANT SELECT ON
 TO learnalytics_analyst;
 -- Analysts replay rules, which reads the learning data through its mapping.
 GRANT EXECUTE ON FUNCTION learnalytics_internal.learning_source_sql(text) TO learnalytics_analyst;
+-- The dashboard views call these with the reader's rights (viewers, and so analysts and admins).
+GRANT EXECUTE ON FUNCTION learnalytics_internal.learning_rows_enrolment(regclass, jsonb),
+  learnalytics_internal.learning_rows_module_progress(regclass, jsonb),
+  learnalytics_internal.learning_source_rows_sql(text, regclass, jsonb),
+  learnalytics_internal.learning_source_select(text, regclass, jsonb)
+TO learnalytics_viewer;
