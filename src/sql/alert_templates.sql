@@ -33,7 +33,7 @@ BEGIN
               jsonb_build_object('metric', ($1).metric, 'days_inactive', %1$I.days_inactive(c.summary, $2))
          FROM (SELECT e.learner, e.course, e.business_weight, le.summary,
                       %1$I.dip_persistence(le.summary, $2, ($1).threshold, ($1).baseline_days, ($1).metric) AS p
-                 FROM %2$s e JOIN %1$I.learner_engagement le ON le.learner = e.learner) c
+                 FROM %2$s e JOIN learnalytics_internal.learner_summary le ON le.learner = e.learner) c
         WHERE c.p >= 1
         ORDER BY c.learner, c.business_weight DESC, c.course$q$,
     learnalytics_internal.extension_schema(), learnalytics_internal.enrolled_sql('$2'))
@@ -55,7 +55,7 @@ BEGIN
   RETURN QUERY EXECUTE format(
     $q$SELECT DISTINCT ON (e.learner, x.day) x.day, e.learner, e.course, x.value::float8, x.baseline, x.ratio, x.persisted
          FROM %2$s e
-         JOIN %1$I.learner_engagement le ON le.learner = e.learner
+         JOIN learnalytics_internal.learner_summary le ON le.learner = e.learner
         CROSS JOIN LATERAL %1$I.dip_alerts(le.summary, $3, ($1).threshold, ($1).baseline_days, ($1).fire_after,
                                            ($1).metric, $2) x
         WHERE e.enrolled_day <= x.day AND (e.left_day IS NULL OR e.left_day > x.day)
@@ -244,7 +244,7 @@ BEGIN
          FROM (SELECT e.learner, e.course, e.business_weight, a.last_on,
                       $2 - greatest(e.enrolled_day - 1, a.last_on) AS idle
                  FROM %2$s e
-                 LEFT JOIN %1$I.learner_engagement le ON le.learner = e.learner
+                 LEFT JOIN learnalytics_internal.learner_summary le ON le.learner = e.learner
                  CROSS JOIN LATERAL (SELECT $2 - %1$I.days_inactive(le.summary, $2) AS last_on) a) c
         WHERE c.idle >= ($1).window_days
         ORDER BY c.learner, c.idle DESC, c.business_weight DESC, c.course$q$,
@@ -280,7 +280,7 @@ BEGIN
     l AS (SELECT e.learner, min(e.lo) AS lo FROM e GROUP BY e.learner),
     s AS MATERIALIZED (   -- per learner: the last active day before the period, the active days in it
       SELECT l.learner, l.lo, le.summary, (l.lo - 1) - %1$I.days_inactive(le.summary, l.lo - 1) AS last_before
-        FROM l JOIN %1$I.learner_engagement le ON le.learner = l.learner),
+        FROM l JOIN learnalytics_internal.learner_summary le ON le.learner = l.learner),
     act AS (SELECT s.learner, a.day FROM s CROSS JOIN LATERAL %1$I.daily_activity(s.summary, s.lo, $3) a
              WHERE a.events > 0),
     anchors AS (   -- per enrolment: the start anchor, then its active days after it
@@ -306,7 +306,7 @@ BEGIN
      CROSS JOIN LATERAL (
        SELECT e.course, e.business_weight,
               i.fs - greatest(e.enrolled_day - 1, i.fs - %1$I.days_inactive(le.summary, i.fs)) AS idle
-         FROM e LEFT JOIN %1$I.learner_engagement le ON le.learner = e.learner
+         FROM e LEFT JOIN learnalytics_internal.learner_summary le ON le.learner = e.learner
         WHERE e.learner = i.learner AND e.enrolled_day <= i.fs AND (e.left_day IS NULL OR e.left_day > i.fs)) v
      WHERE (i.prev_end IS NULL OR i.fs > i.prev_end + 1) AND i.fs >= $2 AND v.idle >= ($1).window_days
      ORDER BY i.learner, i.fs, v.idle DESC, v.business_weight DESC, v.course$q$,

@@ -34,7 +34,7 @@ SELECT le.learner, t.as_of, s.first_activity, s.last_activity, s.active_days, s.
                              'threshold', d.threshold, 'baseline_days', d.baseline_days, 'fire_after', d.fire_after),
          'inactivity', pg_catalog.jsonb_build_object('version', n.version, 'window_days', n.window_days))
          AS rule_parameters
-FROM @extschema@.learner_engagement le
+FROM learnalytics_internal.learner_summary le
 CROSS JOIN LATERAL @extschema@.engagement_info(le.summary) i
 CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE i.tz)::date AS as_of) t
 LEFT JOIN @extschema@.alert_rule d ON d.name = 'engagement_dip'

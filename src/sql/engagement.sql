@@ -231,63 +231,203 @@ COMMENT ON FUNCTION @extschema@.held_for(boolean, timestamptz) IS
 
 -- learner summaries kept in a table, and the analysts' views over them --------------
 
+-- Several named sources (a course's clicks, a business unit's LMS, the xAPI store, a warehouse
+-- table) each keep their own summary of a learner; readers merge a learner's summaries across
+-- sources (learnalytics_internal.learner_summary). A refresh touches the rows of its source only.
 CREATE TABLE @extschema@.learner_engagement (
-  learner      text PRIMARY KEY,
+  source       text NOT NULL DEFAULT 'default',
+  learner      text NOT NULL,
   summary      @extschema@.engagement_summary NOT NULL,
-  refreshed_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+  refreshed_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  PRIMARY KEY (source, learner)
 );
+CREATE INDEX learner_engagement_learner ON @extschema@.learner_engagement (learner);
 COMMENT ON TABLE @extschema@.learner_engagement IS
-'one engagement summary per learner, rebuilt by engagement_refresh() from an activity table';
+'one engagement summary per source and learner, refreshed by engagement_refresh() from the source''s activity table; readers merge a learner''s sources';
+COMMENT ON COLUMN @extschema@.learner_engagement.source IS 'the name of the source (engagement_source.name) the summary was built from';
 COMMENT ON COLUMN @extschema@.learner_engagement.learner IS 'the learner key, as text';
-COMMENT ON COLUMN @extschema@.learner_engagement.summary IS 'the learner''s engagement summary';
+COMMENT ON COLUMN @extschema@.learner_engagement.summary IS 'the learner''s engagement summary of that source''s events';
 COMMENT ON COLUMN @extschema@.learner_engagement.refreshed_at IS 'when the summary was last rebuilt';
 
+-- The registry of sources: what engagement_refresh(source_name => ..., incremental => true) needs
+-- to refresh a source by its name alone, and its watermark. Derived state like learner_engagement,
+-- so not dumped: after a restore both are empty and the first refresh of a source is a full one.
+CREATE TABLE @extschema@.engagement_source (
+  name           text PRIMARY KEY CHECK (pg_catalog.btrim(name) <> ''),
+  relation       regclass NOT NULL,
+  learner_column name NOT NULL,
+  ts_column      name NOT NULL,
+  weight_column  name,
+  tz             text NOT NULL,
+  session_gap    interval NOT NULL,
+  watermark      timestamptz,
+  learners       bigint NOT NULL DEFAULT 0,
+  refreshed_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  full_refreshed_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE @extschema@.engagement_source IS
+'the named sources of learner_engagement: relation, columns, time zone and session gap, and the watermark of incremental refreshes';
+COMMENT ON COLUMN @extschema@.engagement_source.name IS 'the source name (learner_engagement.source)';
+COMMENT ON COLUMN @extschema@.engagement_source.relation IS 'the activity table or view the source is read from';
+COMMENT ON COLUMN @extschema@.engagement_source.learner_column IS 'its learner column';
+COMMENT ON COLUMN @extschema@.engagement_source.ts_column IS 'its timestamptz column';
+COMMENT ON COLUMN @extschema@.engagement_source.weight_column IS 'its integer weight column, NULL for none';
+COMMENT ON COLUMN @extschema@.engagement_source.tz IS 'the time zone the summaries count days in';
+COMMENT ON COLUMN @extschema@.engagement_source.session_gap IS 'the gap that splits sessions';
+COMMENT ON COLUMN @extschema@.engagement_source.watermark IS 'the latest event time seen by the last refresh (NULL: none yet); an incremental refresh rebuilds the learners with later events';
+COMMENT ON COLUMN @extschema@.engagement_source.learners IS 'the number of learners the last refresh rebuilt';
+COMMENT ON COLUMN @extschema@.engagement_source.refreshed_at IS 'when the source was last refreshed (full or incremental)';
+COMMENT ON COLUMN @extschema@.engagement_source.full_refreshed_at IS 'when the source was last refreshed in full';
+
 CREATE FUNCTION @extschema@.engagement_refresh(
-    source regclass, learner_column name DEFAULT 'learner_id', ts_column name DEFAULT 'ts',
-    weight_column name DEFAULT NULL, tz text DEFAULT 'UTC',
-    session_gap interval DEFAULT '30 minutes')
+    source regclass DEFAULT NULL, learner_column name DEFAULT NULL, ts_column name DEFAULT NULL,
+    weight_column name DEFAULT NULL, tz text DEFAULT NULL, session_gap interval DEFAULT NULL,
+    source_name text DEFAULT 'default', incremental boolean DEFAULT false)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  n     bigint;
+  reg     @extschema@.engagement_source;
+  rel     regclass := source;
+  lcol    name := learner_column;
+  tcol    name := ts_column;
+  wcol    name := weight_column;
+  zone    text := tz;
+  gap     interval := session_gap;
+  wm      timestamptz;
+  new_wm  timestamptz;
+  n       bigint;
+  clash   record;
 BEGIN
-  IF source IS NULL OR learner_column IS NULL OR ts_column IS NULL OR tz IS NULL OR session_gap IS NULL THEN
-    RAISE EXCEPTION 'source, learner_column, ts_column, tz and session_gap must not be null'
-      USING ERRCODE = 'null_value_not_allowed';
+  IF source_name IS NULL OR incremental IS NULL THEN
+    RAISE EXCEPTION 'source_name and incremental must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  PERFORM learnalytics_internal.require_column(source, learner_column, NULL, 'engagement_refresh field "learner_column"');
-  PERFORM learnalytics_internal.require_column(source, ts_column, 'timestamptz', 'engagement_refresh field "ts_column"');
-  PERFORM learnalytics_internal.require_column(source, weight_column, 'integer', 'engagement_refresh field "weight_column"');
-  PERFORM learnalytics_internal.require_trusted_relation(source, 'engagement_refresh source');
+  IF btrim(source_name) = '' THEN
+    RAISE EXCEPTION 'engagement_refresh field "source_name" must not be blank' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- one refresh of a source at a time; refreshes of different sources run side by side
+  PERFORM pg_advisory_xact_lock(hashtext('learnalytics.engagement_source'), hashtext(source_name));
+  SELECT * INTO reg FROM @extschema@.engagement_source s WHERE s.name = source_name FOR UPDATE;
 
-  -- a full rebuild in one statement: readers see the old or the new summaries, never a mix
-  LOCK TABLE @extschema@.learner_engagement IN EXCLUSIVE MODE;
-  DELETE FROM @extschema@.learner_engagement;
+  IF rel IS NULL THEN
+    -- by name: the registered definition; an argument given must agree with it
+    IF reg.name IS NULL THEN
+      RAISE EXCEPTION 'engagement source "%" does not exist', source_name
+        USING ERRCODE = 'undefined_object',
+              HINT = 'Refresh it once with its relation: engagement_refresh(''schema.table'', ..., source_name => ...).';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = reg.relation) THEN
+      RAISE EXCEPTION 'the relation of engagement source "%" no longer exists', source_name
+        USING ERRCODE = 'undefined_table',
+              HINT = 'Refresh the source in full with its new relation, or delete it from engagement_source.';
+    END IF;
+    IF (lcol IS NOT NULL AND lcol <> reg.learner_column) OR (tcol IS NOT NULL AND tcol <> reg.ts_column)
+       OR (wcol IS NOT NULL AND wcol IS DISTINCT FROM reg.weight_column) OR (zone IS NOT NULL AND zone <> reg.tz)
+       OR (gap IS NOT NULL AND gap <> reg.session_gap) THEN
+      RAISE EXCEPTION 'engagement_refresh arguments differ from the registered definition of source "%"', source_name
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = format('The source reads %s (learner %s, ts %s, weight %s) in time zone %s with a session gap of %s.',
+                              reg.relation, reg.learner_column, reg.ts_column, coalesce(reg.weight_column, 'none'),
+                              reg.tz, reg.session_gap),
+              HINT = 'To change a source, refresh it in full naming its relation.';
+    END IF;
+    rel := reg.relation; lcol := reg.learner_column; tcol := reg.ts_column; wcol := reg.weight_column;
+    zone := reg.tz; gap := reg.session_gap;
+  ELSE
+    lcol := coalesce(lcol, 'learner_id'); tcol := coalesce(tcol, 'ts');
+    zone := coalesce(zone, 'UTC'); gap := coalesce(gap, interval '30 minutes');
+    IF incremental AND reg.name IS NOT NULL
+       AND (rel <> reg.relation OR lcol <> reg.learner_column OR tcol <> reg.ts_column
+            OR wcol IS DISTINCT FROM reg.weight_column OR zone <> reg.tz OR gap <> reg.session_gap) THEN
+      RAISE EXCEPTION 'incremental refresh of engagement source "%" with a different definition', source_name
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = format('The source reads %s (learner %s, ts %s, weight %s) in time zone %s with a session gap of %s.',
+                              reg.relation, reg.learner_column, reg.ts_column, coalesce(reg.weight_column, 'none'),
+                              reg.tz, reg.session_gap),
+              HINT = 'Summaries of one source must share a definition: refresh it in full (incremental => false) to change it.';
+    END IF;
+  END IF;
+  PERFORM learnalytics_internal.require_column(rel, lcol, NULL, 'engagement_refresh field "learner_column"');
+  PERFORM learnalytics_internal.require_column(rel, tcol, 'timestamptz', 'engagement_refresh field "ts_column"');
+  PERFORM learnalytics_internal.require_column(rel, wcol, 'integer', 'engagement_refresh field "weight_column"');
+  PERFORM learnalytics_internal.require_trusted_relation(rel, 'engagement_refresh source');
+  -- the time zone and gap, checked as the aggregate checks them, also when the source is empty
+  PERFORM @extschema@.la_engagement_agg('-'::text, NULL::timestamptz, NULL::bigint, zone, gap);
+
+  -- incremental: only once the source has a watermark; else (first refresh) in full
+  wm := CASE WHEN incremental THEN reg.watermark END;
+  IF wm IS NULL THEN
+    DELETE FROM @extschema@.learner_engagement le WHERE le.source = source_name;
+  END IF;
+  -- One statement, one snapshot: the learners with events after the watermark (all of them in a
+  -- full refresh), all their events summarized, and the new watermark from the same rows. Learners
+  -- compared in the column's own type, so an index on it serves the rebuild.
   EXECUTE format(
-    'INSERT INTO @extschema@.learner_engagement (learner, summary, refreshed_at)
-     SELECT %1$I::text, @extschema@.la_engagement_agg(%1$I::text, %2$I, %3$s, $1, $2), pg_catalog.now()
-     FROM %4$s WHERE %1$I IS NOT NULL GROUP BY %1$I::text',
-    learner_column, ts_column,
-    CASE WHEN weight_column IS NULL THEN 'NULL::bigint' ELSE format('%I::bigint', weight_column) END,
-    source)
-  USING tz, session_gap;
-  GET DIAGNOSTICS n = ROW_COUNT;
+    $q$WITH ch AS MATERIALIZED (
+          SELECT %1$I AS l, max(%2$I) AS mx FROM %4$s WHERE %1$I IS NOT NULL AND ($3 IS NULL OR %2$I > $3) GROUP BY %1$I),
+        ins AS (
+          INSERT INTO @extschema@.learner_engagement AS le (source, learner, summary, refreshed_at)
+          SELECT $4, e.%1$I::text, @extschema@.la_engagement_agg(e.%1$I::text, e.%2$I, %5$s, $1, $2), pg_catalog.now()
+            FROM %4$s e WHERE e.%1$I IN (SELECT ch.l FROM ch) GROUP BY e.%1$I::text
+          ON CONFLICT (source, learner) DO UPDATE SET summary = EXCLUDED.summary, refreshed_at = EXCLUDED.refreshed_at
+          RETURNING 1)
+     SELECT (SELECT count(*) FROM ins), (SELECT max(ch.mx) FROM ch)$q$,
+    lcol, tcol, NULL, rel,
+    CASE WHEN wcol IS NULL THEN 'NULL::bigint' ELSE format('e.%I::bigint', wcol) END)
+  INTO n, new_wm
+  USING zone, gap, wm, source_name;
+
+  -- a learner's summaries are merged across sources: they must count days in one time zone with
+  -- one session gap (checked on the learners this refresh wrote that another source has too)
+  SELECT o.source, oi.tz AS other_tz, oi.session_gap AS other_gap, ni.tz, ni.session_gap, count(*) OVER () AS learners
+    INTO clash
+    FROM @extschema@.learner_engagement nw
+    JOIN @extschema@.learner_engagement o ON o.learner = nw.learner AND o.source <> nw.source
+   CROSS JOIN LATERAL @extschema@.engagement_info(nw.summary) ni
+   CROSS JOIN LATERAL @extschema@.engagement_info(o.summary) oi
+   WHERE nw.source = source_name AND nw.refreshed_at = pg_catalog.now()
+     AND (ni.tz <> oi.tz OR ni.session_gap <> oi.session_gap)
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'engagement source "%" and source "%" summarize the same learners differently', source_name, clash.source
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('%s learner(s) of source "%s" (time zone %s, session gap %s) also have a summary of source "%s" (time zone %s, session gap %s).',
+                            clash.learners, source_name, clash.tz, clash.session_gap, clash.source, clash.other_tz, clash.other_gap),
+            HINT = 'A learner''s summaries are merged across sources, so they must share the time zone and the session gap: refresh one of the sources with the other''s.';
+  END IF;
+
+  INSERT INTO @extschema@.engagement_source AS s (name, relation, learner_column, ts_column, weight_column, tz,
+      session_gap, watermark, learners, refreshed_at, full_refreshed_at)
+  VALUES (source_name, rel, lcol, tcol, wcol, zone, gap, coalesce(new_wm, wm), n, pg_catalog.now(), pg_catalog.now())
+  ON CONFLICT (name) DO UPDATE SET relation = EXCLUDED.relation, learner_column = EXCLUDED.learner_column,
+      ts_column = EXCLUDED.ts_column, weight_column = EXCLUDED.weight_column, tz = EXCLUDED.tz,
+      session_gap = EXCLUDED.session_gap, watermark = EXCLUDED.watermark, learners = EXCLUDED.learners,
+      refreshed_at = EXCLUDED.refreshed_at,
+      full_refreshed_at = CASE WHEN wm IS NULL THEN EXCLUDED.full_refreshed_at ELSE s.full_refreshed_at END;
   RETURN n;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.engagement_refresh(regclass, name, name, name, text, interval) IS
-'rebuild learner_engagement from an activity table (learner, timestamptz, optional integer weight); returns the number of learners';
+COMMENT ON FUNCTION @extschema@.engagement_refresh(regclass, name, name, name, text, interval, text, boolean) IS
+'refresh the summaries of one named source of learner_engagement from an activity table (learner, timestamptz, optional integer weight), in full or only the learners with events after its watermark; returns the number of learners rebuilt';
+
+-- A learner's summary over all sources: la_merge_agg of their rows. A learner with one source (the
+-- usual case) costs no merge: the aggregate takes its one summary as it is.
+CREATE VIEW learnalytics_internal.learner_summary AS
+SELECT le.learner, @extschema@.la_merge_agg(le.summary) AS summary
+FROM @extschema@.learner_engagement le
+GROUP BY le.learner;
+COMMENT ON VIEW learnalytics_internal.learner_summary IS
+'one engagement summary per learner: the learner''s summaries of every source of learner_engagement merged (la_merge_agg)';
 
 CREATE VIEW @extschema@.learner_daily_engagement AS
 SELECT le.learner, d.day, d.events, d.sessions, d.dwell, d.weight
-FROM @extschema@.learner_engagement le
+FROM learnalytics_internal.learner_summary le
 CROSS JOIN LATERAL @extschema@.engagement_info(le.summary) i
 CROSS JOIN LATERAL @extschema@.daily_activity(le.summary, NULL,
     (pg_catalog.now() AT TIME ZONE i.tz)::date) d;
 COMMENT ON VIEW @extschema@.learner_daily_engagement IS
-'per learner and calendar day (in the summary''s time zone), zero-filled from the first active day to today';
+'per learner and calendar day (in the summary''s time zone), zero-filled from the first active day to today, over all the learner''s sources';
 
 -- The state of one summary as of a given day, under the dip rule's parameters (threshold, days of
 -- baseline, metric, fire_after: the dip days that make a dip) and the inactivity rule's window_days:
@@ -334,12 +474,13 @@ END;
 COMMENT ON FUNCTION @extschema@.engagement_state(@extschema@.engagement_summary, date, numeric, integer, text, integer, integer) IS
 'a summary as of a day under a dip rule (threshold, baseline days, metric, fire_after) and an inactivity window: inactivity, streak, baseline, dip persistence and a state with its reason (learner_engagement_state passes today and the shipped rules)';
 
--- privileges (doc/roles.md): the admin role rebuilds; analysts read the summaries and views
-REVOKE ALL ON FUNCTION @extschema@.engagement_refresh(regclass, name, name, name, text, interval) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.engagement_refresh(regclass, name, name, name, text, interval)
+-- privileges (doc/roles.md): the admin role refreshes; analysts read the summaries and views
+REVOKE ALL ON FUNCTION @extschema@.engagement_refresh(regclass, name, name, name, text, interval, text, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.engagement_refresh(regclass, name, name, name, text, interval, text, boolean)
   TO learnalytics_admin;
-GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.learner_engagement TO learnalytics_admin;
-GRANT SELECT ON @extschema@.learner_engagement, @extschema@.learner_daily_engagement TO learnalytics_analyst;
+GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.learner_engagement, @extschema@.engagement_source TO learnalytics_admin;
+GRANT SELECT ON @extschema@.learner_engagement, @extschema@.engagement_source, @extschema@.learner_daily_engagement,
+  learnalytics_internal.learner_summary TO learnalytics_analyst;
 -- functions a view calls run with the reader's rights: whoever reads learner_engagement_state
 -- (dashboards.sql; directly, or through a view over it such as learner_risk_state) executes
 -- engagement_state()
@@ -349,7 +490,8 @@ GRANT EXECUTE ON FUNCTION @extschema@.engagement_state(@extschema@.engagement_su
   TO learnalytics_viewer;
 
 -- Job kind engagement_refresh (jobs.sql, doc/pg_cron.md): {"source": "schema.table", "learner_column",
--- "ts_column", "weight_column", "tz", "session_gap"} (all but source optional, as for the function).
+-- "ts_column", "weight_column", "tz", "session_gap", "source_name", "incremental"} (all optional, as
+-- for the function, but one of source and source_name: a registered source refreshes by its name).
 -- The source, its columns, the time zone and the gap are checked when the job is scheduled too.
 CREATE FUNCTION learnalytics_internal.job_engagement_refresh(args jsonb)
 RETURNS text
@@ -358,38 +500,58 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   validate_only boolean := learnalytics_internal.job_args('engagement_refresh', args,
-    '{source, learner_column, ts_column, weight_column, tz, session_gap}');
+    '{source, learner_column, ts_column, weight_column, tz, session_gap, source_name, incremental}');
   source   regclass;
-  learner  name := coalesce(learnalytics_internal.job_arg_text('engagement_refresh', args, 'learner_column'), 'learner_id');
-  ts       name := coalesce(learnalytics_internal.job_arg_text('engagement_refresh', args, 'ts_column'), 'ts');
+  learner  name := learnalytics_internal.job_arg_text('engagement_refresh', args, 'learner_column');
+  ts       name := learnalytics_internal.job_arg_text('engagement_refresh', args, 'ts_column');
   weight   name := learnalytics_internal.job_arg_text('engagement_refresh', args, 'weight_column');
-  tz       text := coalesce(learnalytics_internal.job_arg_text('engagement_refresh', args, 'tz'), 'UTC');
-  gap      interval := coalesce(learnalytics_internal.job_arg_text('engagement_refresh', args, 'session_gap'),
-                                '30 minutes')::interval;
+  tz       text := learnalytics_internal.job_arg_text('engagement_refresh', args, 'tz');
+  gap      interval := learnalytics_internal.job_arg_text('engagement_refresh', args, 'session_gap')::interval;
+  name_    text := coalesce(learnalytics_internal.job_arg_text('engagement_refresh', args, 'source_name'), 'default');
+  incr     boolean := false;
 BEGIN
-  IF learnalytics_internal.job_arg_text('engagement_refresh', args, 'source') IS NULL THEN
-    RAISE EXCEPTION 'job kind engagement_refresh needs the argument "source"' USING ERRCODE = 'invalid_parameter_value';
+  IF args ? 'incremental' THEN
+    IF jsonb_typeof(args -> 'incremental') <> 'boolean' THEN
+      RAISE EXCEPTION 'job argument "incremental" of kind engagement_refresh must be a boolean, not %', args -> 'incremental'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    incr := (args ->> 'incremental')::boolean;
   END IF;
-  source := to_regclass(args ->> 'source');
-  IF source IS NULL THEN
-    RAISE EXCEPTION 'relation "%" does not exist', args ->> 'source'
-      USING ERRCODE = 'undefined_table',
-            HINT = 'A job resolves names with search_path = pg_catalog: name the source with its schema (public.events).';
+  IF learnalytics_internal.job_arg_text('engagement_refresh', args, 'source') IS NULL THEN
+    IF NOT args ? 'source_name' THEN
+      RAISE EXCEPTION 'job kind engagement_refresh needs the argument "source" or "source_name"'
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Name the activity table ("source": "schema.table"), or a source registered by an earlier refresh ("source_name").';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.engagement_source s WHERE s.name = name_) THEN
+      RAISE EXCEPTION 'engagement source "%" does not exist', name_
+        USING ERRCODE = 'undefined_object',
+              HINT = 'Refresh it once with its relation (engagement_refresh(''schema.table'', ..., source_name => ...)), or give the job its "source" too.';
+    END IF;
+  ELSE
+    source := to_regclass(args ->> 'source');
+    IF source IS NULL THEN
+      RAISE EXCEPTION 'relation "%" does not exist', args ->> 'source'
+        USING ERRCODE = 'undefined_table',
+              HINT = 'A job resolves names with search_path = pg_catalog: name the source with its schema (public.events).';
+    END IF;
   END IF;
   IF validate_only THEN
-    PERFORM learnalytics_internal.require_column(source, learner, NULL, 'engagement_refresh job field "learner_column"');
-    PERFORM learnalytics_internal.require_column(source, ts, 'timestamptz', 'engagement_refresh job field "ts_column"');
-    PERFORM learnalytics_internal.require_column(source, weight, 'integer', 'engagement_refresh job field "weight_column"');
-    PERFORM learnalytics_internal.require_trusted_relation(source, 'engagement_refresh source');
-    PERFORM pg_catalog.now() AT TIME ZONE tz;
+    IF source IS NOT NULL THEN
+      PERFORM learnalytics_internal.require_column(source, coalesce(learner, 'learner_id'), NULL, 'engagement_refresh job field "learner_column"');
+      PERFORM learnalytics_internal.require_column(source, coalesce(ts, 'ts'), 'timestamptz', 'engagement_refresh job field "ts_column"');
+      PERFORM learnalytics_internal.require_column(source, weight, 'integer', 'engagement_refresh job field "weight_column"');
+      PERFORM learnalytics_internal.require_trusted_relation(source, 'engagement_refresh source');
+    END IF;
+    PERFORM pg_catalog.now() AT TIME ZONE coalesce(tz, 'UTC');
     RETURN NULL;
   END IF;
-  RETURN format('%s learners', @extschema@.engagement_refresh(source, learner, ts, weight, tz, gap));
+  RETURN format('%s learners', @extschema@.engagement_refresh(source, learner, ts, weight, tz, gap, name_, incr));
 END
 $$;
 COMMENT ON FUNCTION learnalytics_internal.job_engagement_refresh(jsonb) IS
-'job handler of kind engagement_refresh: check the source and its columns, rebuild learner_engagement from it';
+'job handler of kind engagement_refresh: check the source and its columns, refresh its summaries in learner_engagement';
 INSERT INTO @extschema@.job_kind (kind, handler, description) VALUES
   ('engagement_refresh', 'learnalytics_internal.job_engagement_refresh(jsonb)',
-   'engagement_refresh(...): rebuild learner_engagement from {"source": ...} and optionally learner_column, ts_column, weight_column, tz, session_gap');
+   'engagement_refresh(...): refresh a source of learner_engagement from {"source": ...} or {"source_name": ...} and optionally learner_column, ts_column, weight_column, tz, session_gap, source_name, incremental');
 GRANT EXECUTE ON FUNCTION learnalytics_internal.job_engagement_refresh(jsonb) TO learnalytics_admin;

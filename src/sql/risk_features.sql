@@ -165,7 +165,7 @@ BEGIN
              ($2 - 35) - %1$I.days_inactive(le.summary, $2 - 35) AS prev_active,
              CASE WHEN st.active THEN ($2 - 35) - st.days WHEN NOT st.active THEN $2 - 35 END AS prev_zero
         FROM (SELECT DISTINCT p.lid, p.learner FROM pairs p) l
-        JOIN %1$I.learner_engagement le ON le.learner = l.learner
+        JOIN learnalytics_internal.learner_summary le ON le.learner = l.learner
        CROSS JOIN LATERAL %1$I.activity_streak(le.summary, $2 - 35) st
        CROSS JOIN LATERAL %1$I.daily_activity(le.summary, $2 - 34, $3) a),
     -- running totals over the contiguous days (one row a day), then windows as differences of
