@@ -40,35 +40,35 @@ INSERT INTO alert_rule (name, template, threshold, escalate_after, ladder, ladde
 VALUES ('bad', 'assignment_miss', 0.6, 3, '{email_reminder}', '{1}');
 INSERT INTO alert_rule (name, template, escalate_after, ladder, ladder_after)
 VALUES ('bad', 'dropout_guess', 3, '{email_reminder}', '{1}');
-INSERT INTO alert_rule (name, template, fire_after, escalate_after, ladder, ladder_after)
-VALUES ('bad', 'assignment_miss', 5, 2, '{email_reminder}', '{5}');
-INSERT INTO alert_rule (name, template, escalate_after, ladder, ladder_after)
-VALUES ('bad', 'assignment_miss', 3, '{carrier_pigeon}', '{1}');
-INSERT INTO alert_rule (name, template, escalate_after, ladder, ladder_after)
-VALUES ('bad', 'assignment_miss', 3, '{email_reminder,sms}', '{1}');
-INSERT INTO alert_rule (name, template, escalate_after, ladder, ladder_after)
-VALUES ('bad', 'assignment_miss', 3, '{email_reminder,sms}', '{1,0}');
-INSERT INTO alert_rule (name, template, escalate_after, ladder, ladder_after)
-VALUES ('bad', 'assignment_miss', 3, '{coach_call}', '{1}');
-INSERT INTO alert_rule (name, template, escalate_after, ladder, ladder_after)
-VALUES ('bad', 'assignment_miss', 3, '{}', '{}');
-INSERT INTO alert_rule (name, template, escalate_after, ladder, ladder_after, tz)
-VALUES ('bad', 'assignment_miss', 3, '{email}', '{1}', 'Mars/Olympus');
+INSERT INTO alert_rule (name, template, window_days, fire_after, escalate_after, ladder, ladder_after)
+VALUES ('bad', 'assignment_miss', 14, 5, 2, '{email_reminder}', '{5}');
+INSERT INTO alert_rule (name, template, window_days, escalate_after, ladder, ladder_after)
+VALUES ('bad', 'assignment_miss', 14, 3, '{carrier_pigeon}', '{1}');
+INSERT INTO alert_rule (name, template, window_days, escalate_after, ladder, ladder_after)
+VALUES ('bad', 'assignment_miss', 14, 3, '{email_reminder,sms}', '{1}');
+INSERT INTO alert_rule (name, template, window_days, escalate_after, ladder, ladder_after)
+VALUES ('bad', 'assignment_miss', 14, 3, '{email_reminder,sms}', '{1,0}');
+INSERT INTO alert_rule (name, template, window_days, escalate_after, ladder, ladder_after)
+VALUES ('bad', 'assignment_miss', 14, 3, '{coach_call}', '{1}');
+INSERT INTO alert_rule (name, template, window_days, escalate_after, ladder, ladder_after)
+VALUES ('bad', 'assignment_miss', 14, 3, '{}', '{}');
+INSERT INTO alert_rule (name, template, window_days, escalate_after, ladder, ladder_after, tz)
+VALUES ('bad', 'assignment_miss', 14, 3, '{email}', '{1}', 'Mars/Olympus');
 INSERT INTO alert_rule (name, template, threshold, window_days, escalate_after, ladder, ladder_after)
 VALUES ('bad', 'low_quiz_attempts', 0.25, 14, 90, '{email}', '{1}');
 \set VERBOSITY terse
 INSERT INTO alert_rule (name, template, threshold, window_days, escalate_after, ladder, ladder_after)
 VALUES ('bad', 'stalled_start', 0.2, -7, 3, '{email}', '{1}');
-INSERT INTO alert_rule (name, template, escalate_after, ladder, ladder_after, cooldown_days)
-VALUES ('bad', 'assignment_miss', 3, '{email}', '{1}', -1);
+INSERT INTO alert_rule (name, template, window_days, escalate_after, ladder, ladder_after, cooldown_days)
+VALUES ('bad', 'assignment_miss', 14, 3, '{email}', '{1}', -1);
 -- an unknown field is not a column
-INSERT INTO alert_rule (name, template, escalate_after, ladder, ladder_after, sql_filter)
-VALUES ('bad', 'assignment_miss', 3, '{email}', '{1}', 'true');
+INSERT INTO alert_rule (name, template, window_days, escalate_after, ladder, ladder_after, sql_filter)
+VALUES ('bad', 'assignment_miss', 14, 3, '{email}', '{1}', 'true');
 -- names are identifiers, so they can never carry SQL
-INSERT INTO alert_rule (name, template, escalate_after, ladder, ladder_after)
-VALUES ('x''); DROP TABLE alert; --', 'assignment_miss', 3, '{email}', '{1}');
-INSERT INTO alert_rule (name, family, template, escalate_after, ladder, ladder_after)
-VALUES ('ok_name', 'Family With Spaces', 'assignment_miss', 3, '{email}', '{1}');
+INSERT INTO alert_rule (name, template, window_days, escalate_after, ladder, ladder_after)
+VALUES ('x''); DROP TABLE alert; --', 'assignment_miss', 14, 3, '{email}', '{1}');
+INSERT INTO alert_rule (name, family, template, window_days, escalate_after, ladder, ladder_after)
+VALUES ('ok_name', 'Family With Spaces', 'assignment_miss', 14, 3, '{email}', '{1}');
 \set VERBOSITY default
 -- an update is validated the same way
 UPDATE alert_rule SET threshold = 2 WHERE name = 'dip_events';

@@ -24,17 +24,17 @@ FROM alert_contact c JOIN alert a ON a.id = c.alert_id WHERE a.rule_name = 't_hw
 ORDER BY a.learner, c.step;
 
 -- 1 day overdue: not yet (fire_after 2)
-SELECT opened, updated, resolved, contacts FROM rule_evaluate('t_hw', '2026-01-11 12:00+00');
--- 2 days overdue: e-mail reminders for q..u
 SELECT opened, updated, resolved, contacts FROM rule_evaluate('t_hw', '2026-01-12 12:00+00');
+-- 2 days overdue: e-mail reminders for q..u
+SELECT opened, updated, resolved, contacts FROM rule_evaluate('t_hw', '2026-01-13 12:00+00');
 SELECT * FROM t_alerts;
 -- q submits on the 13th: resolved, the reminder worked; the others' reminders failed, but SMS waits for day 5
-SELECT opened, updated, resolved, contacts FROM rule_evaluate('t_hw', '2026-01-13 12:00+00');
+SELECT opened, updated, resolved, contacts FROM rule_evaluate('t_hw', '2026-01-14 12:00+00');
 SELECT * FROM t_contacts;
 -- 5 days overdue: escalated to high and SMS; the coach call needs the SMS to fail too
-SELECT opened, updated, resolved, contacts FROM rule_evaluate('t_hw', '2026-01-15 12:00+00');
-SELECT learner, status, severity, persisted FROM t_alerts;
 SELECT opened, updated, resolved, contacts FROM rule_evaluate('t_hw', '2026-01-16 12:00+00');
+SELECT learner, status, severity, persisted FROM t_alerts;
+SELECT opened, updated, resolved, contacts FROM rule_evaluate('t_hw', '2026-01-17 12:00+00');
 SELECT * FROM t_contacts WHERE learner = 'r';
 SELECT rule_name, step, channel, contacts, re_engaged, not_re_engaged, pending, re_engagement_rate
 FROM alert_effectiveness WHERE rule_name = 't_hw' ORDER BY step;

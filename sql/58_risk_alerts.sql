@@ -55,7 +55,7 @@ VALUES ('t_bad', 'churn_risk', 'events', 0.5, 1, '{email}', '{1}');
 -- no model at all: a WARNING, no candidate, nothing replayed, nothing opened
 SELECT count(*) AS candidates FROM rule_matches('t_churn', '2026-01-20');
 SELECT count(*) AS replayed FROM rule_replay_alerts('t_churn', '2026-01-15', '2026-01-25');
-SELECT opened, updated, resolved FROM rule_evaluate('t_churn', '2026-01-20 12:00+00');
+SELECT opened, updated, resolved FROM rule_evaluate('t_churn', '2026-01-21 12:00+00');
 
 -- the stub model, inactive: still no candidate (only the active model counts)
 INSERT INTO risk_model (name, version, features, coef, center, scale, lambda, horizon_days, from_day, to_day,
@@ -132,13 +132,13 @@ SELECT count(*) AS differences FROM (
 
 -- evaluation opens the alerts, the value is the probability; persisted 3 >= escalate_after: high
 UPDATE alert_rule SET enabled = true WHERE name = 't_churn';
-SELECT opened, updated, resolved FROM rule_evaluate('t_churn', '2026-01-20 12:00+00');
+SELECT opened, updated, resolved FROM rule_evaluate('t_churn', '2026-01-21 12:00+00');
 SELECT learner, course, severity, round(value::numeric, 4) AS p, persisted, round(risk_score::numeric, 3) AS risk,
        detail ->> 'model' AS model
 FROM alert WHERE rule_name = 't_churn' ORDER BY learner;
 -- the model switched off while alerts are open: evaluating (or matching) refuses, nothing is closed
 UPDATE risk_model SET active = false WHERE name = 'm1';
-SELECT opened, updated, resolved FROM rule_evaluate('t_churn', '2026-01-21 12:00+00');
+SELECT opened, updated, resolved FROM rule_evaluate('t_churn', '2026-01-22 12:00+00');
 SELECT count(*) FROM rule_matches('t_churn', '2026-01-21');
 SELECT count(*) FILTER (WHERE closed_at IS NULL) AS still_open FROM alert WHERE rule_name = 't_churn';
 SELECT name, version, active FROM risk_model_activate('m1', 1);

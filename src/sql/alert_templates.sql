@@ -80,8 +80,10 @@ VALUES ('engagement_dip', 'engagement', 'engagement_dip', false, 'events', 0.6, 
    'events 40% below the learner''s 14-day average for 3 days: in-app nudge, then a quick tip; coach outreach at 5 days', true);
 
 -- assignment_miss ----------------------------------------------------------------
--- An assignment of the course due after enrolment and before the day, not submitted by the day;
--- persisted = days the most overdue one is overdue.
+-- An assignment of the course due after enrolment and in the window_days days before the day
+-- (overdue 1 to window_days days), not submitted by the day; persisted = days the most overdue one
+-- is overdue. A submission clears it, and so does the end of the window: an assignment missed long
+-- ago is no reason to contact a learner today.
 CREATE FUNCTION learnalytics_internal.candidates_assignment_miss(r @extschema@.alert_rule, day date,
     OUT learner text, OUT course text, OUT value float8, OUT baseline float8, OUT ratio float8,
     OUT persisted integer, OUT business_weight numeric, OUT detail jsonb)
@@ -99,6 +101,7 @@ BEGIN
                       $2 - (a.due_at AT TIME ZONE ($1).tz)::date AS overdue
                  FROM %1$s e JOIN %2$s a ON a.course = e.course
                 WHERE (a.due_at AT TIME ZONE ($1).tz)::date < $2
+                  AND (a.due_at AT TIME ZONE ($1).tz)::date >= $2 - ($1).window_days
                   AND (a.due_at AT TIME ZONE ($1).tz)::date >= e.enrolled_day
                   AND NOT EXISTS (SELECT 1 FROM %3$s s
                                    WHERE s.course = a.course AND s.assignment = a.assignment
@@ -111,16 +114,17 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION learnalytics_internal.candidates_assignment_miss(@extschema@.alert_rule, date) IS
-'candidates of the assignment_miss template: enrolled learners with an overdue assignment not submitted, with the days overdue';
+'candidates of the assignment_miss template: enrolled learners with an assignment overdue 1 to window_days days and not submitted, with the days overdue';
 
 INSERT INTO @extschema@.alert_template (name, parameters, candidates, description, builtin) VALUES
-  ('assignment_miss', '{}', 'learnalytics_internal.candidates_assignment_miss(@extschema@.alert_rule, date)',
-   'an assignment due since enrolment, not submitted by the day', true);
-INSERT INTO @extschema@.alert_rule (name, family, template, enabled, fire_after, escalate_after, severity,
-    escalated_severity, cooldown_days, ladder, ladder_after, reengage_days, description, builtin)
-VALUES ('assignment_miss', 'assignment', 'assignment_miss', false, 2, 5, 'medium', 'high', 3,
-   '{email_reminder,sms,coach_call}', '{2,5,5}', 1,
-   'no submission 2 days past due: e-mail reminder with resources; SMS and coach call at 5 days overdue', true);
+  ('assignment_miss', '{window_days}', 'learnalytics_internal.candidates_assignment_miss(@extschema@.alert_rule, date)',
+   'an assignment due since enrolment and in the last window_days days, not submitted by the day', true);
+INSERT INTO @extschema@.alert_rule (name, family, template, enabled, window_days, fire_after, escalate_after,
+    severity, escalated_severity, cooldown_days, ladder, ladder_after, automated_before_human, reengage_days,
+    description, builtin)
+VALUES ('assignment_miss', 'assignment', 'assignment_miss', false, 14, 2, 5, 'medium', 'high', 3,
+   '{email_reminder,sms,coach_call}', '{2,5,5}', 2, 1,
+   'no submission 2 days past due (within 14 days): e-mail reminder with resources; SMS at 5 days overdue, coach call the day the SMS failed', true);
 
 -- low_quiz_attempts --------------------------------------------------------------
 -- Attempts in the window_days ending on each of the last k days, against the average of the

@@ -183,38 +183,67 @@ GROUP BY e.course;
 COMMENT ON VIEW @extschema@.course_dropout_funnel IS
 'per course: enrolled, started, reached 20% and 50% of the course, completed, dropped (left before completing)';
 
--- Weekly operations: what the alerting produced and what came of it. Weeks start on Monday.
+-- Weekly operations: what the alerting produced and what came of it. Weeks start on Monday and
+-- form a calendar from the first to the last week with an alert, contact or coach assignment, weeks
+-- without any zero-filled (a trend compares with the week before, not the last week with data).
+-- Contacts count in the week they were made, with the outcome they have now.
 CREATE VIEW @extschema@.weekly_alert_operations WITH (security_barrier = true) AS
 WITH va AS (    -- the alerts of the learners the reader sees, their contacts and coach cases
   SELECT a.id, a.learner, a.status, a.opened_on FROM @extschema@.alert a
   WHERE ((SELECT learnalytics_internal.sees_all_learners()) OR a.learner IN (SELECT learnalytics_internal.managed_learners()))
 ), vc AS (
-  SELECT c.contacted_on, c.outcome, c.channel FROM @extschema@.alert_contact c JOIN va ON va.id = c.alert_id
+  SELECT c.contacted_on, c.outcome, c.kind FROM @extschema@.alert_contact c JOIN va ON va.id = c.alert_id
 ), vca AS (
   SELECT ca.alert_id, ca.assigned_on FROM @extschema@.coach_assignment ca JOIN va ON va.id = ca.alert_id
+), span AS (
+  SELECT pg_catalog.min(d) AS first_day, pg_catalog.max(d) AS last_day
+  FROM (SELECT opened_on AS d FROM va UNION ALL SELECT contacted_on FROM vc UNION ALL SELECT assigned_on FROM vca) x
 ), weeks AS (
-  SELECT pg_catalog.date_trunc('week', opened_on)::date AS week FROM va
-  UNION SELECT pg_catalog.date_trunc('week', contacted_on)::date FROM vc
-  UNION SELECT pg_catalog.date_trunc('week', assigned_on)::date FROM vca
+  SELECT w::date AS week
+  FROM span, pg_catalog.generate_series(pg_catalog.date_trunc('week', span.first_day::timestamp),
+                                        pg_catalog.date_trunc('week', span.last_day::timestamp), interval '1 week') w
+), raised AS (
+  SELECT pg_catalog.date_trunc('week', opened_on::timestamp)::date AS week, pg_catalog.count(*) AS alerts,
+         pg_catalog.count(DISTINCT learner) AS learners
+  FROM va GROUP BY 1
+), contacted AS (
+  SELECT pg_catalog.date_trunc('week', contacted_on::timestamp)::date AS week, pg_catalog.count(*) AS contacts,
+         pg_catalog.count(*) FILTER (WHERE outcome = 're_engaged') AS re_engaged,
+         pg_catalog.count(*) FILTER (WHERE outcome = 'withdrew') AS withdrew,
+         pg_catalog.count(*) FILTER (WHERE outcome = 'no_response') AS no_response,
+         pg_catalog.count(*) FILTER (WHERE outcome = 'not_re_engaged') AS not_re_engaged,
+         pg_catalog.count(*) FILTER (WHERE outcome = 'timed_out') AS timed_out,
+         pg_catalog.count(*) FILTER (WHERE outcome = 'cancelled') AS cancelled,
+         pg_catalog.count(*) FILTER (WHERE outcome = 'pending') AS pending,
+         pg_catalog.count(*) FILTER (WHERE kind = 'human') AS escalated_to_humans
+  FROM vc GROUP BY 1
+), assigned AS (
+  SELECT pg_catalog.date_trunc('week', assigned_on::timestamp)::date AS week, pg_catalog.count(*) AS cases
+  FROM vca GROUP BY 1
+), waiting AS (   -- coach-required cases without a coach, by the week they opened
+  SELECT pg_catalog.date_trunc('week', a.opened_on::timestamp)::date AS week, pg_catalog.count(*) AS cases
+  FROM va a WHERE a.status = 'coach_required' AND NOT EXISTS (SELECT 1 FROM vca ca WHERE ca.alert_id = a.id)
+  GROUP BY 1
 ), capacity AS (   -- coaches are shared by every org unit: their capacity is not filtered
-  SELECT coalesce(sum(capacity), 0) * 7 AS per_week FROM @extschema@.coach WHERE active
+  SELECT coalesce(pg_catalog.sum(capacity), 0) AS open_cases FROM @extschema@.coach WHERE active
 )
 SELECT w.week,
-       (SELECT count(*) FROM va a WHERE pg_catalog.date_trunc('week', a.opened_on) = w.week) AS alerts_raised,
-       (SELECT count(DISTINCT a.learner) FROM va a WHERE pg_catalog.date_trunc('week', a.opened_on) = w.week) AS learners_alerted,
-       (SELECT count(*) FROM vc c WHERE pg_catalog.date_trunc('week', c.contacted_on) = w.week) AS contacts,
-       (SELECT count(*) FROM vc c WHERE pg_catalog.date_trunc('week', c.contacted_on) = w.week AND c.outcome = 're_engaged') AS re_engaged,
-       (SELECT count(*) FROM vc c WHERE pg_catalog.date_trunc('week', c.contacted_on) = w.week AND c.outcome = 'not_re_engaged') AS not_re_engaged,
-       (SELECT count(*) FROM vc c JOIN @extschema@.alert_channel ch ON ch.name = c.channel
-         WHERE pg_catalog.date_trunc('week', c.contacted_on) = w.week AND ch.kind = 'human') AS escalated_to_humans,
-       (SELECT count(*) FROM vca ca WHERE pg_catalog.date_trunc('week', ca.assigned_on) = w.week) AS coach_cases,
-       capacity.per_week AS coach_capacity,
-       (SELECT count(*) FROM va a WHERE a.status = 'coach_required'
-           AND NOT EXISTS (SELECT 1 FROM vca ca WHERE ca.alert_id = a.id)
-           AND pg_catalog.date_trunc('week', a.opened_on) <= w.week) AS coach_backlog_now
-FROM weeks w CROSS JOIN capacity;
+       coalesce(r.alerts, 0) AS alerts_raised, coalesce(r.learners, 0) AS learners_alerted,
+       coalesce(c.contacts, 0) AS contacts, coalesce(c.re_engaged, 0) AS re_engaged,
+       coalesce(c.withdrew, 0) AS withdrew, coalesce(c.no_response, 0) AS no_response,
+       coalesce(c.not_re_engaged, 0) AS not_re_engaged, coalesce(c.timed_out, 0) AS timed_out,
+       coalesce(c.cancelled, 0) AS cancelled, coalesce(c.pending, 0) AS pending,
+       coalesce(c.escalated_to_humans, 0) AS escalated_to_humans,
+       coalesce(s.cases, 0) AS coach_cases,
+       capacity.open_cases AS coach_capacity,
+       (SELECT coalesce(pg_catalog.sum(q.cases), 0) FROM waiting q WHERE q.week <= w.week)::bigint AS coach_backlog_now
+FROM weeks w
+CROSS JOIN capacity
+LEFT JOIN raised r ON r.week = w.week
+LEFT JOIN contacted c ON c.week = w.week
+LEFT JOIN assigned s ON s.week = w.week;
 COMMENT ON VIEW @extschema@.weekly_alert_operations IS
-'per week: alerts raised, learners alerted, contacts and their outcomes, escalations to humans, coach cases against weekly capacity';
+'per calendar week (Monday, zero-filled): alerts raised, learners alerted, contacts made and their outcomes, escalations to humans, coach cases, the coaches'' capacity (open cases) and the backlog now';
 
 -- Weekly outcomes per course for executives: enrolled, left and completed by the end of each week,
 -- with rates and the change against the previous week. The weeks are a calendar: every week
