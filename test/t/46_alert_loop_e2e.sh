@@ -15,7 +15,9 @@
 #   3. rule_evaluate_all(as_of => the next midnight): the day just completed;
 #   4. coach_assign_cases(day) with two course coaches of limited capacity (one with a daily intake);
 #   5. the sender, early the next day: outbox_claim, then outbox_mark_sent, or outbox_mark_failed
-#      for some messages' first attempt (they are retried the next day).
+#      for some messages' first attempt (they are retried the next day);
+#   6. rule_evaluate_all again at 08:00 the next day, as a schedule every 15 minutes would: the same
+#      complete day, so nothing changes.
 # outbox_claim compares available_at with now(), the wall clock: to let a simulated day pass, the
 # sender first moves the available_at of pending messages back by one day (so a message that failed
 # is available again the next simulated day, whatever the real time between the two claims).
@@ -390,7 +392,7 @@ SELECT w.learner, e.case_no, s.step, s.channel, s.kind, s.day, s.outcome, s.outc
 -- 2: the case opens on day 16 with the e-mail reminder). Submitting resolves it. The reminder's
 -- outcome is re_engaged (active within 2 days) on day 18, unless the message was still undelivered
 -- when the case closed (first attempt failed, submitted on day 17): then it is not delivered and
--- the contact is cancelled.
+-- the contact is cancelled, as of the day the case closed.
 INSERT INTO truth.case
 SELECT w.learner, w.course, 1, 'e2e_task', 16, coalesce(w.submit_on, 17 + (1 = ANY (w.fail_first))::integer),
        'resolved', 'e2e_task'
@@ -398,7 +400,7 @@ SELECT w.learner, w.course, 1, 'e2e_task', 16, coalesce(w.submit_on, 17 + (1 = A
  WHERE w.course = 'c1' AND w.kind = 'steady' AND (w.submit_on_response OR w.submit_on > 15);
 INSERT INTO truth.contact
 SELECT w.learner, 1, 1, 'email_reminder', 'automated', 16, x.outcome,
-       CASE WHEN x.outcome = 're_engaged' THEN 18 END, false
+       CASE WHEN x.outcome = 're_engaged' THEN 18 ELSE w.submit_on END, false
   FROM world.learner w
  CROSS JOIN LATERAL (SELECT CASE WHEN 1 = ANY (w.fail_first) AND coalesce(w.submit_on, 18) <= 17 THEN 'cancelled'
                                  ELSE 're_engaged' END AS outcome) x
@@ -424,7 +426,7 @@ SQL
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/la_e2e.XXXXXX")
 la_t_cleanup_add rm -rf "$tmp"
 q <<'SQL' || exit 1
-CREATE TABLE world.eval_log (day integer, result jsonb);
+CREATE TABLE world.eval_log (day integer, pass integer, result jsonb);
 CREATE TABLE world.queue_snapshot (day integer, learner text, coach text, assigned_on integer, overflow boolean);
 SQL
 {
@@ -437,9 +439,12 @@ SQL
     else
       echo "SELECT engagement_refresh(source_name => 'lms', incremental => true);"
     fi
-    echo "INSERT INTO world.eval_log SELECT $n, to_jsonb(e) FROM rule_evaluate_all(at_utc($((n + 1)), '00:00')) e;"
+    echo "INSERT INTO world.eval_log SELECT $n, 1, to_jsonb(e) FROM rule_evaluate_all(at_utc($((n + 1)), '00:00')) e;"
     echo "SELECT coach_assign_cases(d($n));"
     echo "SELECT world.send($n);"
+    # the schedule evaluates again during the next day (every 15 minutes in production): still the
+    # last complete day, and nothing changes
+    echo "INSERT INTO world.eval_log SELECT $n, 2, to_jsonb(e) FROM rule_evaluate_all(at_utc($((n + 1)), '08:00')) e;"
     echo "INSERT INTO world.queue_snapshot SELECT $n, learner, coach, assigned_on - d(0), overflow FROM coach_queue;"
   done
 } >"$tmp/days.sql"
@@ -470,6 +475,13 @@ cases="(SELECT a.*, row_number() OVER (PARTITION BY a.learner ORDER BY a.opened_
 la_t_check "the simulation ran without surprises (coaches found their calls pending, sends accepted)" compare anomalies \
   "SELECT NULL::integer, NULL::text WHERE false" "SELECT day, what FROM world.anomaly ORDER BY 1, 2"
 
+la_t_check "evaluating again the next morning: the same complete day, nothing opened, closed or contacted" compare reevaluation \
+  "SELECT n, 'e2e_quiet', (d(n))::text, 0, 0, 0 FROM generate_series(1, 60) n
+   UNION ALL SELECT n, 'e2e_task', (d(n))::text, 0, 0, 0 FROM generate_series(1, 60) n ORDER BY 1, 2" \
+  "SELECT day, result ->> 'rule', result ->> 'day', (result ->> 'opened')::integer, (result ->> 'resolved')::integer,
+          (result ->> 'contacts')::integer
+     FROM world.eval_log WHERE pass = 2 ORDER BY 1, 2"
+
 la_t_check "cases: who, lead rule, opened, closed, status" compare cases \
   "SELECT learner, case_no, rule, course, opened_on, closed_on, status FROM truth.case ORDER BY 1, 2" \
   "SELECT learner, case_no, rule_name, course, opened_on - d(0), closed_on - d(0), status FROM $cases c ORDER BY 1, 2"
@@ -480,11 +492,10 @@ la_t_check "reasons of each case" compare reasons \
      FROM $cases c JOIN alert_reason r ON r.alert_id = c.id GROUP BY 1, 2 ORDER BY 1, 2"
 
 la_t_check "contacts: one at a time, derived outcomes" compare contacts \
-  "SELECT learner, case_no, step, channel, kind, contacted_on, outcome,
-          CASE WHEN outcome <> 'cancelled' THEN outcome_on END, by_coach
+  "SELECT learner, case_no, step, channel, kind, contacted_on, outcome, outcome_on, by_coach
      FROM truth.contact ORDER BY 1, 2, 3" \
   "SELECT c.learner, c.case_no, t.step, t.channel, t.kind, t.contacted_on - d(0), t.outcome,
-          CASE WHEN t.outcome <> 'cancelled' THEN t.outcome_on - d(0) END, t.recorded_by IS NOT NULL
+          t.outcome_on - d(0), t.recorded_by IS NOT NULL
      FROM $cases c JOIN alert_contact t ON t.alert_id = c.id ORDER BY 1, 2, 3"
 
 la_t_check "coach assignments: capacity = open cases, course, daily intake" compare coach_assignment \
