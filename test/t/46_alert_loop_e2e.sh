@@ -510,6 +510,13 @@ la_t_check "coach queue on day 29 (Ann full) and day 60 (b4 overflows: Bob full,
    ORDER BY 1, 2" \
   "SELECT day, learner, coach, assigned_on, overflow FROM world.queue_snapshot WHERE day IN (29, 60) ORDER BY 1, 2"
 
+# (coach_queue and coach_load count a daily intake against the real today, not the simulated day:
+# the queue is compared on days where no intake applies)
+la_t_check "coach_load at the end: open cases per coach" compare coach_load \
+  "SELECT cc.coach, count(*) FILTER (WHERE c.closed_on IS NULL) FROM truth.coach_case cc JOIN truth.case c USING (learner)
+    GROUP BY 1 ORDER BY 1" \
+  "SELECT coach, open_cases FROM coach_load ORDER BY 1"
+
 la_t_check "outbox: sent once, retried after a failure, stale message cancelled" compare outbox \
   "SELECT learner, case_no, step, channel, status, attempts FROM truth.message ORDER BY 1, 2, 3" \
   "SELECT c.learner, c.case_no, (o.payload ->> 'step')::integer, o.channel, o.status, o.attempts
