@@ -17,10 +17,14 @@ RESET ROLE;
 SET ROLE la_test_analyst;
 SELECT count(*) >= 0 AS alerts_readable FROM alert;
 UPDATE alert_rule SET enabled = true WHERE name = 'engagement_dip';
+SELECT * FROM rule_evaluate('engagement_dip', '2026-01-02', replaying => true);
 INSERT INTO coach (name, capacity) VALUES ('x', 1);
 RESET ROLE;
 BEGIN;   -- rolled back: the rule keeps its version for the tests after this one
 SET LOCAL ROLE la_test_admin;
 UPDATE alert_rule SET threshold = 0.5 WHERE name = 'engagement_dip' RETURNING name, threshold;
+-- the admin role evaluates, refused a future as_of like anyone
+SELECT count(*) FROM alert_reason;
+SELECT * FROM rule_evaluate('engagement_dip', '2999-01-01');
 ROLLBACK;
 DROP ROLE la_test_viewer, la_test_analyst, la_test_admin;

@@ -218,7 +218,8 @@ COMMENT ON FUNCTION learnalytics_internal.cases_close_cleared(date, text, text) 
 --   1. C = the rule's candidates on D;
 --   2. the rule's reasons on open cases: learner in C -> latest values, not cleared (a cleared
 --      reason holds again once persisted >= fire_after); otherwise cleared on D;
---   3. learners of C with persisted >= fire_after and an open case without this reason: added;
+--   3. learners of C with persisted >= fire_after and an open case (opened before D) without this
+--      reason: added;
 --   4. learners of C with persisted >= fire_after, no open case and no case with a reason of the
 --      rule's family closed within cooldown_days: a new case, this rule its lead;
 --   5. cases all of whose reasons cleared close (withdrew when the learner left the course);
@@ -298,7 +299,10 @@ BEGIN
     SELECT a.id, r.name, r.version, r.family, r.template, f.course, f.sev, day, day, f.value, f.baseline,
            f.ratio, f.persisted, f.risk, f.business_weight, f.detail
       FROM fired f
-      JOIN @extschema@.alert a ON a.learner = f.learner AND a.closed_at IS NULL AND a.opened_on <= day
+      -- a case opened on the day carries its lead's reason only: the others join from the next
+      -- day, so that the order in which rules are evaluated on a day changes nothing but the lead
+      -- (and evaluating a day again adds nothing)
+      JOIN @extschema@.alert a ON a.learner = f.learner AND a.closed_at IS NULL AND a.opened_on < day
      WHERE NOT EXISTS (SELECT 1 FROM @extschema@.alert_reason x WHERE x.alert_id = a.id AND x.rule_name = r.name)
     ON CONFLICT ON CONSTRAINT alert_reason_pkey DO NOTHING
     RETURNING alert_id),
