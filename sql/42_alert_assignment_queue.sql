@@ -40,20 +40,30 @@ SELECT rule_name, step, channel, contacts, re_engaged, not_re_engaged, pending, 
 FROM alert_effectiveness WHERE rule_name = 't_hw' ORDER BY step;
 
 -- the coach queue: 4 cases, ranked by risk x business weight (s, the enterprise learner, first);
--- one coach with capacity 2 today: two assigned, two visible as overflow, none dropped
+-- one coach with capacity 2 (open cases): two assigned, two visible as overflow, none dropped
 INSERT INTO coach VALUES ('kim', 2, NULL, true);
-SELECT learner, severity, round(priority::numeric, 3) AS priority, coach, queue_rank, overflow
+SELECT learner, severity, round(priority::numeric, 3) AS priority, coach, queue_rank, planned_coach, overflow
 FROM coach_queue ORDER BY queue_rank;
 SELECT coach_assign_cases('2026-01-16');
-SELECT learner, coach, assigned_on, queue_rank, overflow FROM coach_queue ORDER BY coach NULLS LAST, queue_rank;
--- capacity used up for the day: nothing more; the next day the rest
+SELECT learner, coach, assigned_on, queue_rank, overflow FROM coach_queue ORDER BY coach NULLS LAST, queue_rank, learner;
+-- capacity is open cases: kim carries 2, so nothing more that day, nor the next (a daily capacity
+-- would have given it r and u on the 17th)
 SELECT coach_assign_cases('2026-01-16');
 SELECT coach_assign_cases('2026-01-17');
-SELECT learner, coach, assigned_on FROM coach_queue ORDER BY assigned_on, learner;
--- a course coach takes cases of the course first
+SELECT coach, capacity, open_cases, free FROM coach_load;
+-- t's case is dismissed on the 17th: one slot; on the 18th kim takes r (ranked before u: equal
+-- priority and opening day, the smaller alert id); u stays overflow
+UPDATE alert SET status = 'dismissed', closed_on = '2026-01-17', closed_at = '2026-01-17 10:00+00',
+                 close_reason = 'dismissed', close_note = 'handled by the tutor'
+WHERE learner = 't' AND rule_name = 't_hw';
+SELECT coach_assign_cases('2026-01-18');
+SELECT learner, coach, assigned_on, queue_rank, overflow FROM coach_queue ORDER BY learner;
+-- a course coach takes cases of its course first: lee (course c2, capacity 1) gets s although kim
+-- (every course) has more room; kim takes r and u
 DELETE FROM coach_assignment;
 INSERT INTO coach VALUES ('lee', 1, 'c2', true);
-SELECT coach_assign_cases('2026-01-18');
+SELECT learner, planned_coach FROM coach_queue ORDER BY queue_rank;
+SELECT coach_assign_cases('2026-01-19');
 SELECT learner, coach FROM coach_queue ORDER BY queue_rank NULLS FIRST, coach, learner;
 -- a coach's recorded outcome counts
 SELECT contact_record_outcome(c.id, 're_engaged', '2026-01-18')

@@ -11,7 +11,8 @@
 --     (learner_org_unit: the memberships of those units; org_unit_manager: the role's own rows);
 --   * any other relation (aggregates): what it shows when only the role's learners exist, i.e.
 --     after deleting every other learner's rows from every table with a learner column. The stored
---     course and activity rollups hold no learner rows, so they read the same for everyone.
+--     course and activity rollups hold no learner rows, so they read the same for everyone; so does
+--     coach_load (coaches serve every org unit: their whole caseload, counted over every learner).
 -- Everything runs in one transaction that is rolled back (the other tests' data stays, and now()
 -- is the same for the role and for the oracle).
 --
@@ -156,6 +157,8 @@ BEGIN
       ELSIF r.relname = 'learner_org_unit' THEN
         SELECT coalesce(jsonb_agg(x), '[]') INTO expected FROM jsonb_array_elements(all_rows) x
          WHERE x ->> 'org_unit' = ANY (p.units);
+      ELSIF r.relname = 'coach_load' THEN
+        expected := all_rows;
       ELSIF r.relname = 'org_unit_manager' THEN
         SELECT coalesce(jsonb_agg(x), '[]') INTO expected FROM jsonb_array_elements(all_rows) x
          WHERE x ->> 'manager' = p.persona;
@@ -215,11 +218,11 @@ SELECT persona, relname, result FROM sm_check
 WHERE NOT access_as_granted OR result LIKE '%WRONG%' ORDER BY 1, 2;
 -- the seed exercises the filter: every relation the manager reads that is built from learner rows
 -- shows it some rows but not the analyst's (offenders: none; the stored course and activity
--- rollups are the same for every reader)
+-- rollups and the coaches' load are the same for every reader)
 SELECT m.relname, m.result FROM sm_check m
 WHERE m.persona = 'la_sm_manager' AND m.result <> 'denied' AND m.result <> 'filtered'
   AND m.relname NOT IN ('rollup_course_week', 'rollup_activity_week', 'weekly_course_engagement',
-                        'engagement_heatmap');
+                        'engagement_heatmap', 'coach_load');
 
 -- security_barrier: a function of the manager's own in a condition sees only the rows the filter
 -- let through, never another unit's learner
@@ -244,9 +247,11 @@ SELECT relname, array_agg(DISTINCT learner ORDER BY learner) AS learners_seen FR
 -- n2 has left with two open alerts; the others have no open alert and have been inactive since March.
 SET ROLE la_sm_manager;
 SELECT learner, course, risk, open_alerts FROM learner_risk_state ORDER BY learner, course;
--- the queue is ranked over every unit: x1's case (probability 0.9) is first, n2's (0.5) second and
--- beyond the one free slot of today (s1's case was assigned on another day), so n2's case is overflow
+-- the queue is ranked over every unit: x1's case (probability 0.9) is first, n2's (0.5) second; the
+-- only coach, ada (capacity 1), carries s1's open case, so both are overflow
 SELECT learner, coach, queue_rank, overflow, churn_probability, priority_basis FROM coach_queue ORDER BY learner;
+-- the coaches' load is not filtered: ada's open case is s1's (south), counted for the manager too
+SELECT coach, capacity, open_cases, free FROM coach_load;
 -- expected withdrawals on the week of March 16: c1 n1, n2 and b1's probabilities, 0.1 + 0.5 + 0.3;
 -- c2 n1's, 0.4 (s1's 0.2 and 0.6, x1's 0.9 are not the manager's)
 SELECT course, week, round(expected_withdrawals::numeric, 4) AS expected_withdrawals FROM weekly_executive_metrics
