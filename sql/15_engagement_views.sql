@@ -147,5 +147,6 @@ SELECT engagement_refresh('clicks', 'student', 'at', 'n', 'Nowhere');
 SELECT engagement_refresh('no_such_table');
 SELECT count(*) FROM learner_engagement;   -- a failed refresh left the previous summaries
 DELETE FROM learner_engagement;
+DELETE FROM engagement_source WHERE name = 'default';
 DROP TABLE clicks;
 DROP VIEW shipped_rules;
