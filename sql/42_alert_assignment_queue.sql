@@ -36,7 +36,7 @@ SELECT opened, updated, resolved, contacts FROM rule_evaluate('t_hw', '2026-01-1
 SELECT learner, status, severity, persisted FROM t_alerts;
 SELECT opened, updated, resolved, contacts FROM rule_evaluate('t_hw', '2026-01-17 12:00+00');
 SELECT * FROM t_contacts WHERE learner = 'r';
-SELECT rule_name, step, channel, contacts, re_engaged, not_re_engaged, pending, re_engagement_rate
+SELECT rule_name, step, channel, contacts, re_engaged, no_response, not_re_engaged, pending, re_engagement_rate
 FROM alert_effectiveness WHERE rule_name = 't_hw' ORDER BY step;
 
 -- the coach queue: 4 cases, ranked by risk x business weight (s, the enterprise learner, first);
@@ -70,7 +70,7 @@ SELECT contact_record_outcome(c.id, 're_engaged', '2026-01-18')
 FROM alert_contact c JOIN alert a ON a.id = c.alert_id WHERE a.learner = 's' AND c.channel = 'coach_call';
 SELECT contact_record_outcome(0, 're_engaged');
 SELECT contact_record_outcome(1, 'maybe');
-SELECT step, channel, re_engaged, not_re_engaged, pending FROM alert_effectiveness WHERE rule_name = 't_hw' ORDER BY step;
+SELECT step, channel, re_engaged, no_response, not_re_engaged, pending FROM alert_effectiveness WHERE rule_name = 't_hw' ORDER BY step;
 
 DROP VIEW t_alerts, t_contacts;
 DELETE FROM coach_assignment; DELETE FROM coach;

@@ -21,26 +21,35 @@ INSERT INTO module_progress (course, learner, module, started_at, progress, last
 -- completed l1, dropped l2 and l5
 SELECT * FROM course_dropout_funnel;
 
--- alerts: l2 has two open alerts (a low dip and a high assignment miss escalated to a coach),
--- l3 one resolved alert; contacts and a coach case in the week of 2026-03-16
+-- alerts: l2 has one open case (opened by a low dip on 2026-03-16; a high assignment miss joined it
+-- as a second reason on 2026-03-17 and the case was escalated to a coach), l3 one resolved case;
+-- contacts and a coach case in the week of 2026-03-16
 INSERT INTO alert (rule_name, rule_version, family, template, learner, course, status, severity, opened_on,
                    evaluated_on, value, baseline, ratio, persisted, risk_score, closed_on, closed_at, close_reason)
 VALUES
-  ('engagement_dip', 1, 'engagement', 'engagement_dip', 'l2', 'c1', 'open', 'low', '2026-03-16', '2026-03-17',
-   0, 2.5, 0, 2, 1.5, NULL, NULL, NULL),
-  ('assignment_miss', 1, 'assignment', 'assignment_miss', 'l2', 'c1', 'coach_required', 'high', '2026-03-17',
-   '2026-03-19', NULL, NULL, NULL, 5, 4.2, NULL, NULL, NULL),
+  ('engagement_dip', 1, 'engagement', 'engagement_dip', 'l2', 'c1', 'coach_required', 'high', '2026-03-16', '2026-03-19',
+   0, 2.5, 0, 2, 4.2, NULL, NULL, NULL),
   ('engagement_dip', 1, 'engagement', 'engagement_dip', 'l3', 'c1', 'resolved', 'low', '2026-03-09', '2026-03-12',
    1, 3, 0.33, 1, 1.0, '2026-03-12', '2026-03-12 08:00+00', 'condition_cleared');
+INSERT INTO alert_reason (alert_id, rule_name, rule_version, family, template, course, severity, first_on,
+                          evaluated_on, cleared_on, value, baseline, ratio, persisted, risk_score)
+SELECT a.id, r.* FROM alert a, (VALUES
+  ('engagement_dip', 1, 'engagement', 'engagement_dip', 'c1', 'low', date '2026-03-16', date '2026-03-17', NULL::date,
+   0::float8, 2.5::float8, 0::float8, 2, 1.5::float8),
+  ('assignment_miss', 1, 'assignment', 'assignment_miss', 'c1', 'high', '2026-03-17', '2026-03-19', NULL, NULL, NULL, NULL, 5, 4.2))
+  r WHERE a.learner = 'l2'
+UNION ALL
+SELECT a.id, 'engagement_dip', 1, 'engagement', 'engagement_dip', 'c1', 'low', '2026-03-09', '2026-03-12', '2026-03-12',
+       1, 3, 0.33, 1, 1.0 FROM alert a WHERE a.learner = 'l3';
 INSERT INTO alert_contact (alert_id, step, channel, kind, contacted_on, outcome, outcome_on)
 SELECT id, 1, 'in_app_nudge', 'automated', opened_on, CASE WHEN learner = 'l3' THEN 're_engaged' ELSE 'not_re_engaged' END,
        opened_on + 2
 FROM alert WHERE rule_name = 'engagement_dip';
 INSERT INTO alert_contact (alert_id, step, channel, kind, contacted_on)
-SELECT id, 3, 'coach_call', 'human', '2026-03-19' FROM alert WHERE rule_name = 'assignment_miss';
+SELECT id, 3, 'coach_call', 'human', '2026-03-19' FROM alert WHERE learner = 'l2';
 INSERT INTO coach (name, capacity) VALUES ('ada', 2);
 INSERT INTO coach_assignment (alert_id, coach, assigned_on)
-SELECT id, 'ada', '2026-03-19' FROM alert WHERE rule_name = 'assignment_miss';
+SELECT id, 'ada', '2026-03-19' FROM alert WHERE learner = 'l2';
 
 -- l2 is 'left' (left_at set) but its open alerts still show; l1 and l3 ok; l4 and l5 without summaries
 SELECT learner, risk, open_alerts, coach_required, max_risk_score, reason FROM learner_risk_state ORDER BY learner;
@@ -48,8 +57,8 @@ SELECT learner, risk, open_alerts, coach_required, max_risk_score, reason FROM l
 UPDATE enrolment SET left_at = NULL WHERE learner = 'l2';
 SELECT learner, risk, open_alerts, reason FROM learner_risk_state WHERE learner = 'l2';
 
--- week of 2026-03-09: 1 alert (l3), 1 contact re-engaged; week of 2026-03-16: 2 alerts for 1 learner,
--- 2 contacts (1 not re-engaged, 1 human), 1 coach case against 2 x 7 = 14 of capacity
+-- week of 2026-03-09: 1 alert (l3), 1 contact re-engaged; week of 2026-03-16: 1 case (l2, 2 reasons),
+-- 2 contacts (1 not re-engaged, 1 human), 1 coach case; the coaches carry 2 open cases at most (capacity now)
 SELECT week, alerts_raised, learners_alerted, contacts, re_engaged, not_re_engaged, escalated_to_humans,
        coach_cases, coach_capacity, coach_backlog_now
 FROM weekly_alert_operations ORDER BY week;

@@ -54,10 +54,8 @@ INSERT INTO module_progress (course, learner, module, started_at, progress, last
 INSERT INTO alert (rule_name, rule_version, family, template, learner, course, status, severity, opened_on,
                    evaluated_on, value, baseline, ratio, persisted, risk_score, closed_on, closed_at, close_reason)
 VALUES
-  ('engagement_dip', 1, 'engagement', 'engagement_dip', 'n2', 'c1', 'open', 'low', '2026-03-16', '2026-03-17',
-   0, 2.5, 0, 2, 1.5, NULL, NULL, NULL),
-  ('assignment_miss', 1, 'assignment', 'assignment_miss', 'n2', 'c1', 'coach_required', 'high', '2026-03-17',
-   '2026-03-19', NULL, NULL, NULL, 5, 4.2, NULL, NULL, NULL),
+  ('engagement_dip', 1, 'engagement', 'engagement_dip', 'n2', 'c1', 'coach_required', 'high', '2026-03-16', '2026-03-19',
+   0, 2.5, 0, 2, 4.2, NULL, NULL, NULL),
   ('assignment_miss', 1, 'assignment', 'assignment_miss', 's1', 'c1', 'coach_required', 'high', '2026-03-10',
    '2026-03-12', NULL, NULL, NULL, 5, 5.0, NULL, NULL, NULL),
   ('assignment_miss', 1, 'assignment', 'assignment_miss', 'x1', 'c1', 'coach_required', 'medium', '2026-03-11',
@@ -66,12 +64,21 @@ VALUES
    1, 3, 0.33, 1, 1.0, NULL, NULL, NULL),
   ('engagement_dip', 1, 'engagement', 'engagement_dip', 'b1', 'c1', 'resolved', 'low', '2026-03-09', '2026-03-12',
    1, 3, 0.33, 1, 1.0, '2026-03-12', '2026-03-12 08:00+00', 'condition_cleared');
+-- n2's case: opened by a low dip on March 16, an assignment miss joined it as a reason on the 17th
+INSERT INTO alert_reason (alert_id, rule_name, rule_version, family, template, course, severity, first_on,
+                          evaluated_on, value, baseline, ratio, persisted, risk_score)
+SELECT a.id, r.* FROM alert a, (VALUES
+  ('engagement_dip', 1, 'engagement', 'engagement_dip', 'c1', 'low', date '2026-03-16', date '2026-03-17',
+   0::float8, 2.5::float8, 0::float8, 2, 1.5::float8),
+  ('assignment_miss', 1, 'assignment', 'assignment_miss', 'c1', 'high', '2026-03-17', '2026-03-19', NULL, NULL, NULL, 5, 4.2))
+  r WHERE a.learner = 'n2';
 INSERT INTO alert_contact (alert_id, step, channel, kind, contacted_on, outcome, outcome_on)
 SELECT id, 1, 'in_app_nudge', 'automated', opened_on,
        CASE WHEN learner IN ('b1', 's2') THEN 're_engaged' ELSE 'not_re_engaged' END, opened_on + 2
 FROM alert WHERE rule_name = 'engagement_dip';
 INSERT INTO alert_contact (alert_id, step, channel, kind, contacted_on)
-SELECT id, 3, 'coach_call', 'human', opened_on + 2 FROM alert WHERE rule_name = 'assignment_miss';
+SELECT id, 3, 'coach_call', 'human', CASE WHEN learner = 'n2' THEN date '2026-03-19' ELSE opened_on + 2 END
+FROM alert WHERE rule_name = 'assignment_miss' OR learner = 'n2';
 INSERT INTO coach (name, capacity) VALUES ('ada', 1);
 INSERT INTO coach_assignment (alert_id, coach, assigned_on)
 SELECT id, 'ada', '2026-03-12' FROM alert WHERE learner = 's1' AND rule_name = 'assignment_miss';
@@ -244,7 +251,7 @@ RESET ROLE;
 SELECT relname, array_agg(DISTINCT learner ORDER BY learner) AS learners_seen FROM sm_leaked GROUP BY 1 ORDER BY 1;
 
 -- by hand. The manager sees north's learners n1, n2 and b1 (s1 and s2 are in south, x1 in none):
--- n2 has left with two open alerts; the others have no open alert and have been inactive since March.
+-- n2 has left with an open case (two reasons); the others have no open alert and have been inactive since March.
 SET ROLE la_sm_manager;
 SELECT learner, course, risk, open_alerts FROM learner_risk_state ORDER BY learner, course;
 -- the queue is ranked over every unit: x1's case (probability 0.9) is first, n2's (0.5) second; the

@@ -42,12 +42,6 @@ BEGIN
         JOIN %1$I.alert a ON a.id = c.alert_id
         JOIN %1$I.alert_rule r ON r.name = a.rule_name
        WHERE c.kind = 'automated' AND c.outcome = 'pending' AND c.contacted_on < $1),
-    lv AS (   -- per contact: the first day the enrolment left after the contact; left by the window's end
-      SELECT p.id, min(x.left_day) FILTER (WHERE x.left_day > p.d) AS left_day, bool_or(x.left_day <= p.e) AS left_by_end
-        FROM p
-        JOIN %2$s en ON en.learner = p.learner AND en.course = p.course AND en.left_at IS NOT NULL
-       CROSS JOIN LATERAL (SELECT (en.left_at AT TIME ZONE p.tz)::date AS left_day) x
-       GROUP BY p.id),
     o AS (
       SELECT p.id,
              CASE WHEN lv.left_day <= least(p.e, $1) THEN 'withdrew'
@@ -58,7 +52,15 @@ BEGIN
                                    WHERE le.learner = p.learner AND da.events > 0) THEN 're_engaged'
                   ELSE 'no_response' END AS outcome,
              CASE WHEN lv.left_day <= least(p.e, $1) THEN lv.left_day ELSE p.e END AS outcome_on
-        FROM p LEFT JOIN lv ON lv.id = p.id)
+        FROM p
+        -- per contact, by the enrolment's key: the first day it left after the contact, and whether it
+        -- had left by the window's end (a join of p and a grouped enrolment, whose sizes the planner
+        -- cannot know, may become a quadratic nested loop)
+        CROSS JOIN LATERAL (
+          SELECT min(x.left_day) FILTER (WHERE x.left_day > p.d) AS left_day, bool_or(x.left_day <= p.e) AS left_by_end
+            FROM %2$s en
+           CROSS JOIN LATERAL (SELECT (en.left_at AT TIME ZONE p.tz)::date AS left_day) x
+           WHERE en.learner = p.learner AND en.course = p.course AND en.left_at IS NOT NULL) lv)
     UPDATE %1$I.alert_contact c SET outcome = o.outcome, outcome_on = o.outcome_on
       FROM o WHERE c.id = o.id AND o.outcome IS NOT NULL AND c.outcome = 'pending'$q$,
     learnalytics_internal.extension_schema(), learnalytics_internal.learning_source_sql('enrolment'))
@@ -126,23 +128,6 @@ COMMENT ON FUNCTION learnalytics_internal.open_case(bigint, text) IS
 'the open case (alert) with this id, locked; no_data_found when unknown, invalid_parameter_value when closed';
 GRANT EXECUTE ON FUNCTION learnalytics_internal.open_case(bigint, text) TO learnalytics_admin;
 
-CREATE FUNCTION learnalytics_internal.person_reason(reason text, arg text)
-RETURNS text
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  IF reason IS NULL OR btrim(reason) = '' THEN
-    RAISE EXCEPTION '% must not be blank', arg
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Say why, in a few words: it is kept with the case.';
-  END IF;
-  RETURN btrim(reason);
-END
-$$;
-COMMENT ON FUNCTION learnalytics_internal.person_reason(text, text) IS
-'the reason a person gives (trimmed); invalid_parameter_value naming the argument when it is null or blank';
-
 -- Close an open case by hand: status and close_reason dismissed, the reason kept in close_note, the
 -- role in closed_by, closed_on the day (default today). Its undelivered messages are cancelled.
 -- Cooldown then applies to the families of its reasons, as for any closed case.
@@ -152,10 +137,14 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  why text := learnalytics_internal.person_reason(reason, 'reason');
   a   @extschema@.alert;
   d   date := coalesce(day, current_date);
 BEGIN
+  IF reason IS NULL OR btrim(reason) = '' THEN
+    RAISE EXCEPTION 'reason must not be blank'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Say why, in a few words: it is kept with the case.';
+  END IF;
   IF NOT isfinite(d) THEN
     RAISE EXCEPTION 'day must be a finite date' USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -164,7 +153,7 @@ BEGIN
     RAISE EXCEPTION 'day % is before the case opened (%)', d, a.opened_on USING ERRCODE = 'invalid_parameter_value';
   END IF;
   UPDATE @extschema@.alert al
-     SET status = 'dismissed', close_reason = 'dismissed', close_note = why, closed_by = current_user,
+     SET status = 'dismissed', close_reason = 'dismissed', close_note = btrim(reason), closed_by = current_user,
          closed_on = d, closed_at = now()
    WHERE al.id = a.id
   RETURNING al.* INTO a;
@@ -183,14 +172,18 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  why text := learnalytics_internal.person_reason(reason, 'reason');
   a   @extschema@.alert;
 BEGIN
+  IF reason IS NULL OR btrim(reason) = '' THEN
+    RAISE EXCEPTION 'reason must not be blank'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Say why, in a few words: it is kept with the case.';
+  END IF;
   IF until_day IS NOT NULL AND NOT isfinite(until_day) THEN
     RAISE EXCEPTION 'until_day must be a finite date' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   a := learnalytics_internal.open_case(alert_id, 'snoozed');
-  UPDATE @extschema@.alert al SET snoozed_until = until_day, snooze_note = why
+  UPDATE @extschema@.alert al SET snoozed_until = until_day, snooze_note = btrim(reason)
    WHERE al.id = a.id
   RETURNING al.* INTO a;
   RETURN a;

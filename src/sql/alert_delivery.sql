@@ -208,6 +208,8 @@ BEGIN
                            THEN r.escalated_severity ELSE a.severity END
       FROM ins WHERE ins.alert_id = a.id AND ins.kind = 'human'
     RETURNING a.id),
+  -- the case's values from alert by its key (a join of the two CTEs, whose sizes the planner
+  -- cannot know, may become a quadratic nested loop)
   msg AS (
     INSERT INTO @extschema@.alert_outbox (channel, alert_id, contact_id, learner, payload)
     SELECT ins.channel, d.id, ins.id, d.learner,
@@ -219,7 +221,7 @@ BEGIN
                               'reasons', (SELECT coalesce(jsonb_agg(ar.rule_name ORDER BY ar.rule_name), '[]')
                                             FROM @extschema@.alert_reason ar
                                            WHERE ar.alert_id = d.id AND ar.cleared_on IS NULL))
-      FROM ins JOIN due d ON d.id = ins.alert_id
+      FROM ins JOIN @extschema@.alert d ON d.id = ins.alert_id
      WHERE ins.kind = 'automated'
      ORDER BY ins.id
     RETURNING id)

@@ -298,6 +298,7 @@ DECLARE
   wm      timestamptz;
   new_wm  timestamptz;
   n       bigint;
+  changed text[];
   clash   record;
 BEGIN
   IF source_name IS NULL OR incremental IS NULL THEN
@@ -355,28 +356,39 @@ BEGIN
   -- the time zone and gap, checked as the aggregate checks them, also when the source is empty
   PERFORM @extschema@.la_engagement_agg('-'::text, NULL::timestamptz, NULL::bigint, zone, gap);
 
-  -- incremental: only once the source has a watermark; else (first refresh) in full
+  -- incremental: only once the source has a watermark; else (first refresh) in full.
+  -- The new watermark is read first, the events summarized after it (a later snapshot, so a
+  -- superset): an event committed in between is either in the summaries or after the watermark.
   wm := CASE WHEN incremental THEN reg.watermark END;
   IF wm IS NULL THEN
+    EXECUTE format('SELECT max(%2$I) FROM %3$s WHERE %1$I IS NOT NULL', lcol, tcol, rel) INTO new_wm;
     DELETE FROM @extschema@.learner_engagement le WHERE le.source = source_name;
+    EXECUTE format(
+      $q$INSERT INTO @extschema@.learner_engagement (source, learner, summary, refreshed_at)
+         SELECT $3, e.%1$I::text, @extschema@.la_engagement_agg(e.%1$I::text, e.%2$I, %4$s, $1, $2), pg_catalog.now()
+           FROM %3$s e WHERE e.%1$I IS NOT NULL GROUP BY e.%1$I::text$q$,
+      lcol, tcol, rel, CASE WHEN wcol IS NULL THEN 'NULL::bigint' ELSE format('e.%I::bigint', wcol) END)
+    USING zone, gap, source_name;
+    GET DIAGNOSTICS n = ROW_COUNT;
+  ELSE
+    -- the learners with events after the watermark (an index on the time column serves it), then
+    -- all their events, compared in the column's own type (an index on it serves the rebuild)
+    EXECUTE format('SELECT array_agg(DISTINCT %1$I::text), max(%2$I) FROM %3$s WHERE %1$I IS NOT NULL AND %2$I > $1',
+                   lcol, tcol, rel)
+      INTO changed, new_wm USING wm;
+    n := 0;
+    IF changed IS NOT NULL THEN
+      EXECUTE format(
+        $q$INSERT INTO @extschema@.learner_engagement AS le (source, learner, summary, refreshed_at)
+           SELECT $3, e.%1$I::text, @extschema@.la_engagement_agg(e.%1$I::text, e.%2$I, %4$s, $1, $2), pg_catalog.now()
+             FROM %3$s e WHERE e.%1$I = ANY ($4::%5$s[]) GROUP BY e.%1$I::text
+           ON CONFLICT (source, learner) DO UPDATE SET summary = EXCLUDED.summary, refreshed_at = EXCLUDED.refreshed_at$q$,
+        lcol, tcol, rel, CASE WHEN wcol IS NULL THEN 'NULL::bigint' ELSE format('e.%I::bigint', wcol) END,
+        (SELECT format_type(a.atttypid, NULL) FROM pg_attribute a WHERE a.attrelid = rel AND a.attname = lcol))
+      USING zone, gap, source_name, changed;
+      GET DIAGNOSTICS n = ROW_COUNT;
+    END IF;
   END IF;
-  -- One statement, one snapshot: the learners with events after the watermark (all of them in a
-  -- full refresh), all their events summarized, and the new watermark from the same rows. Learners
-  -- compared in the column's own type, so an index on it serves the rebuild.
-  EXECUTE format(
-    $q$WITH ch AS MATERIALIZED (
-          SELECT %1$I AS l, max(%2$I) AS mx FROM %4$s WHERE %1$I IS NOT NULL AND ($3 IS NULL OR %2$I > $3) GROUP BY %1$I),
-        ins AS (
-          INSERT INTO @extschema@.learner_engagement AS le (source, learner, summary, refreshed_at)
-          SELECT $4, e.%1$I::text, @extschema@.la_engagement_agg(e.%1$I::text, e.%2$I, %5$s, $1, $2), pg_catalog.now()
-            FROM %4$s e WHERE e.%1$I IN (SELECT ch.l FROM ch) GROUP BY e.%1$I::text
-          ON CONFLICT (source, learner) DO UPDATE SET summary = EXCLUDED.summary, refreshed_at = EXCLUDED.refreshed_at
-          RETURNING 1)
-     SELECT (SELECT count(*) FROM ins), (SELECT max(ch.mx) FROM ch)$q$,
-    lcol, tcol, NULL, rel,
-    CASE WHEN wcol IS NULL THEN 'NULL::bigint' ELSE format('e.%I::bigint', wcol) END)
-  INTO n, new_wm
-  USING zone, gap, wm, source_name;
 
   -- a learner's summaries are merged across sources: they must count days in one time zone with
   -- one session gap (checked on the learners this refresh wrote that another source has too)

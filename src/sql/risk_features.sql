@@ -3,12 +3,12 @@
 -- risk_features: learner-day features and withdrawal labels for the risk model (doc/risk_features.md)
 -------------------------------------------------------------------------------
 -- One row per learner-day at risk (enrolled_day <= day < left_day) as of the END of the day, from
--- data dated on or before that day only: the learner's engagement summary (learner_engagement,
--- days in the summary's time zone) and the learning data through its mapping (learning_source,
--- times cut into days in tz). Everything is set-based: window functions over each learner's
--- daily_activity rows, and running sums over a stream that merges the grid days with the dated
--- events (an event enters a 14-day window at its day and leaves it 14 days later), so the cost
--- grows with the rows, never with a loop over days.
+-- data dated on or before that day only: the learner's engagement summary (learner_engagement, its
+-- sources merged, days in the summary's time zone) and the learning data through its mapping
+-- (learning_source, times cut into days in tz). Everything is set-based: window functions over
+-- each learner's daily_activity rows, and running sums over a stream that merges the grid days
+-- with the dated events (an event enters a 14-day window at its day and leaves it 14 days later),
+-- so the cost grows with the rows, never with a loop over days.
 
 -- The feature columns, in the order of risk_features' columns. The model registry validates the
 -- names a model uses against this list.

@@ -4,7 +4,8 @@
 # 1. replay_learners (gen.sql): the engagement-dip rule (events, 0.6 x 14-day mean, 3 days) replayed
 #    over the 120 days of history: sql_dip_replay.sql against rule_replay() (counts only, and with
 #    outcomes: precision, recall, lead time, lift), answers compared.
-# 2. asof_learners (gen.sql again): the rule evaluated as of 2026-03-15 for every enrolled learner:
+# 2. asof_learners (gen.sql again): the rule evaluated on 2026-03-15 (as of 03-16 12:00, the last
+#    complete day) for every enrolled learner:
 #    sql_dip_asof.sql against rule_matches() (the state question) and rule_evaluate() (which
 #    also writes the alerts, first contacts and outbox messages), answers compared.
 # The native side reads learner_engagement, so its refresh (engagement_refresh) is timed
@@ -85,9 +86,9 @@ time_query sql_dip_asof file "$shared/bench/sql_dip_asof.sql" "$slow"
 sql_asof=$answer
 time_query native_asof_candidates sql "SELECT count(*) FROM rule_matches('bench_dip', '2026-03-15') WHERE persisted >= 3;" "$slow"
 native_cand=$answer
-time_query native_evaluate_first sql "SELECT opened FROM rule_evaluate('bench_dip', '2026-03-15 12:00+00');" 1
+time_query native_evaluate_first sql "SELECT opened FROM rule_evaluate('bench_dip', '2026-03-16 12:00+00');" 1
 native_eval=$answer
-time_query native_evaluate_again sql "SELECT opened || ' opened, ' || updated || ' updated' FROM rule_evaluate('bench_dip', '2026-03-15 12:00+00');" 1
+time_query native_evaluate_again sql "SELECT opened || ' opened, ' || updated || ' updated' FROM rule_evaluate('bench_dip', '2026-03-16 12:00+00');" 1
 native_again=$answer
 msgs=$(psql -X -At -c "SELECT count(*) FROM learnalytics.alert_outbox")
 agree_asof=no; [ "$(tr -d ' ' <<<"$sql_asof")" = "$(tr -d ' ' <<<"$native_cand")" ] && [ "$(tr -d ' ' <<<"$sql_asof")" = "$(tr -d ' ' <<<"$native_eval")" ] && agree_asof=yes

@@ -2,7 +2,8 @@
 # Two sessions evaluate the same rule as of the same day at the same time: the first holds its
 # transaction open until the second is blocked behind it; together they create exactly one open case per
 # learner, each with one first contact and one outbox message. Then two sessions evaluating two rules
-# (of different families) never give a learner two open cases: one case carries both reasons.
+# (of different families) never give a learner two open cases: one case, which carries both reasons
+# from the next day.
 set -euo pipefail
 source "$(dirname "$0")/../lib/t.sh"
 psql_q() { la_t_psql "$@"; }
@@ -95,14 +96,27 @@ psql_q -c "SELECT opened FROM rule_evaluate('t_conc', '$as_of')" >/dev/null & p1
 psql_q -c "SELECT opened FROM rule_evaluate('t_conc2', '$as_of')" >/dev/null & p2=$!
 wait $p1 || { echo "evaluating t_conc failed"; exit 1; }
 wait $p2 || { echo "evaluating t_conc2 failed"; exit 1; }
-read -r open dup reasons two <<<"$(psql_q -F' ' -c "
+# one case per learner, led by whichever rule took the lock first; the other joins it as a reason
+# from the next day (a case carries only its lead's reason on the day it opens)
+case_state() {
+  psql_q -F' ' -c "
   SELECT count(*), count(*) - count(DISTINCT learner),
          (SELECT count(*) FROM alert_reason x JOIN alert a ON a.id = x.alert_id
            WHERE a.closed_at IS NULL AND a.learner LIKE 'conc%'),
          (SELECT count(*) FROM alert a WHERE a.closed_at IS NULL AND a.learner LIKE 'conc%'
              AND (SELECT array_agg(x.rule_name ORDER BY x.rule_name) FROM alert_reason x WHERE x.alert_id = a.id)
                  = '{t_conc,t_conc2}')
-    FROM alert WHERE closed_at IS NULL AND learner LIKE 'conc%'")"
+    FROM alert WHERE closed_at IS NULL AND learner LIKE 'conc%'"
+}
+read -r open dup reasons two <<<"$(case_state)"
 echo "two rules: open $open, duplicated $dup, reasons $reasons, cases with both reasons $two"
+[ "$open" -eq $n ] && [ "$dup" -eq 0 ] && [ "$reasons" -eq $n ] && [ "$two" -eq 0 ] || exit 1
+next='2026-01-19 12:00+00'
+psql_q -c "SELECT opened FROM rule_evaluate('t_conc', '$next')" >/dev/null & p1=$!
+psql_q -c "SELECT opened FROM rule_evaluate('t_conc2', '$next')" >/dev/null & p2=$!
+wait $p1 || { echo "evaluating t_conc failed"; exit 1; }
+wait $p2 || { echo "evaluating t_conc2 failed"; exit 1; }
+read -r open dup reasons two <<<"$(case_state)"
+echo "the next day: open $open, duplicated $dup, reasons $reasons, cases with both reasons $two"
 [ "$open" -eq $n ] && [ "$dup" -eq 0 ] && [ "$reasons" -eq $((2 * n)) ] && [ "$two" -eq $n ] || exit 1
 echo "no duplicate cases"
