@@ -401,6 +401,18 @@ BEGIN
          AND x.evaluated_on <= d.day;
       PERFORM learnalytics_internal.cases_close_cleared(d.day, d.tz, d.name);
     END LOOP;
+    -- a case still open whose lead rule is disabled follows, from now on, the rule of its earliest
+    -- current reason of an enabled rule: the ladder runs per lead rule, so it would otherwise stay
+    -- open without any further step (its contacts keep their steps; the new lead's ladder goes on)
+    UPDATE @extschema@.alert a
+       SET rule_name = x.rule_name, rule_version = x.rule_version, family = x.family, template = x.template
+      FROM (SELECT DISTINCT ON (y.alert_id) y.alert_id, y.rule_name, y.rule_version, y.family, y.template
+              FROM @extschema@.alert_reason y
+              JOIN @extschema@.alert_rule ar ON ar.name = y.rule_name AND ar.enabled
+             WHERE y.cleared_on IS NULL
+             ORDER BY y.alert_id, y.first_on, y.rule_name) x
+     WHERE a.id = x.alert_id AND a.closed_at IS NULL
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.alert_rule lr WHERE lr.name = a.rule_name AND lr.enabled);
   END IF;
   FOR n IN SELECT ar.name FROM @extschema@.alert_rule ar
             WHERE (rules IS NULL AND ar.enabled) OR ar.name = ANY (rules)
