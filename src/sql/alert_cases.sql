@@ -148,6 +148,12 @@ BEGIN
   IF NOT isfinite(d) THEN
     RAISE EXCEPTION 'day must be a finite date' USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  IF d > current_date THEN
+    RAISE EXCEPTION 'day % is in the future', d
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'A case dismissed on a day to come would hold off new cases of its families until its cooldown after that day.',
+            HINT = 'Dismiss it today (leave day out) or on a past day.';
+  END IF;
   a := learnalytics_internal.open_case(alert_id, 'dismissed');
   IF d < a.opened_on THEN
     RAISE EXCEPTION 'day % is before the case opened (%)', d, a.opened_on USING ERRCODE = 'invalid_parameter_value';

@@ -190,12 +190,12 @@ BEGIN
      CROSS JOIN LATERAL (SELECT coalesce(cs.last_step, 0) + 1 AS nstep) n
       JOIN @extschema@.alert_channel ch ON ch.name = r.ladder[n.nstep]
      WHERE (cs.last_step IS NULL
-            OR (cs.last_outcome IN ('no_response', 'not_re_engaged', 'timed_out') AND cs.last_on <= day))
+            OR (cs.last_outcome IN ('no_response', 'not_re_engaged', 'timed_out', 'cancelled') AND cs.last_on <= day))
        AND n.nstep <= cardinality(r.ladder) AND cs.age >= r.ladder_after[n.nstep]
        AND (ch.kind <> 'human'
             OR (SELECT count(*) FROM @extschema@.alert_contact c
                  WHERE c.alert_id = cs.id AND c.kind = 'automated'
-                   AND c.outcome IN ('no_response', 'not_re_engaged', 'timed_out')) >= r.automated_before_human)),
+                   AND c.outcome IN ('no_response', 'not_re_engaged', 'timed_out', 'cancelled')) >= r.automated_before_human)),
   ins AS (
     INSERT INTO @extschema@.alert_contact (alert_id, step, channel, kind, contacted_on)
     SELECT due.id, due.nstep, due.channel, due.kind, day FROM due ORDER BY due.id
@@ -251,6 +251,10 @@ BEGIN
   END IF;
   IF NOT isfinite(d) THEN
     RAISE EXCEPTION 'day must be a finite date' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF d > current_date THEN
+    RAISE EXCEPTION 'day % is in the future', d
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Record an outcome on the day it happened (leave day out for today).';
   END IF;
   SELECT * INTO c FROM @extschema@.alert_contact ac WHERE ac.id = contact_record_outcome.contact_id FOR UPDATE;
   IF NOT FOUND THEN
@@ -456,6 +460,8 @@ BEGIN
        -- a case closed since the statement above: left for the next claim to cancel
        AND NOT EXISTS (SELECT 1 FROM @extschema@.alert a WHERE a.id = o.alert_id AND a.closed_at IS NOT NULL)
        AND NOT EXISTS (SELECT 1 FROM @extschema@.alert_contact ac WHERE ac.id = o.contact_id AND ac.outcome <> 'pending')
+       -- a snoozed case's messages wait until the snooze ends (today's date in the session's zone)
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.alert a WHERE a.id = o.alert_id AND a.snoozed_until > current_date)
      ORDER BY o.available_at, o.id
      LIMIT max_messages
      FOR UPDATE SKIP LOCKED)
@@ -466,7 +472,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.outbox_claim(text, integer, text[], interval) IS
-'claim up to max_messages ready messages (FOR UPDATE SKIP LOCKED) for a lease; expired leases are claimable again; messages of closed cases or decided contacts are cancelled, never handed out';
+'claim up to max_messages ready messages (FOR UPDATE SKIP LOCKED) for a lease; expired leases are claimable again; messages of closed cases or decided contacts are cancelled, never handed out; those of snoozed cases wait';
 
 CREATE FUNCTION @extschema@.outbox_mark_sent(message_id bigint, consumer text DEFAULT NULL)
 RETURNS boolean
@@ -542,6 +548,11 @@ BEGIN
   ELSE
     DELETE FROM @extschema@.alert_outbox o WHERE o.status IN ('sent', 'dead') AND o.created_at < cutoff;
     GET DIAGNOSTICS n = ROW_COUNT;
+    -- a message of a case about to be deleted would lose its alert_id (ON DELETE SET NULL) and
+    -- look like one queued by hand: it is cancelled first, never delivered
+    UPDATE @extschema@.alert_outbox o SET status = 'cancelled', claimed_until = NULL, last_error = 'case pruned'
+      FROM @extschema@.alert a
+     WHERE a.id = o.alert_id AND a.closed_at < cutoff AND o.status IN ('pending', 'claimed');
     DELETE FROM @extschema@.alert a WHERE a.closed_at < cutoff;
     GET DIAGNOSTICS m = ROW_COUNT;
   END IF;

@@ -158,7 +158,7 @@ BEGIN
     RAISE EXCEPTION 'as_of % is in the future', as_of
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'Alerts opened for a day that has not happened yet would contact learners for nothing.',
-            HINT = 'To simulate past or future days, pass replaying => true (or use alert_replay, which writes nothing).';
+            HINT = 'To see what days to come would do, use alert_replay, which writes nothing. replaying => true writes to the live tables: for a test or simulation database only.';
   END IF;
   RETURN ((as_of AT TIME ZONE tz) - interval '1 day')::date;
 END
