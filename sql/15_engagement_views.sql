@@ -59,7 +59,7 @@ CREATE TEMP VIEW shipped_rules AS
 SELECT d.threshold, d.baseline_days, d.metric, d.fire_after, n.window_days, d.version AS dip_version, n.version AS idle_version
 FROM alert_rule d, alert_rule n WHERE d.name = 'engagement_dip' AND n.name = 'inactivity';
 SELECT count(*) AS learners,
-       count(*) FILTER (WHERE v.as_of = (now() AT TIME ZONE 'UTC')::date) AS as_of_today,
+       count(*) FILTER (WHERE v.as_of = (now() AT TIME ZONE 'UTC')::date - 1) AS as_of_yesterday,
        count(*) FILTER (WHERE (v.first_activity, v.last_activity, v.active_days, v.events, v.days_inactive,
                                v.active_today, v.streak_days, v.baseline, v.baseline_days, v.dip_ratio,
                                v.dip_days, v.state, v.reason)
@@ -72,27 +72,28 @@ SELECT count(*) AS learners,
                                               'baseline_days', r.baseline_days, 'fire_after', r.fire_after),
          'inactivity', jsonb_build_object('version', r.idle_version, 'window_days', r.window_days))) AS names_the_rules
 FROM learner_engagement_state v JOIN learner_engagement le USING (learner) CROSS JOIN shipped_rules r
-CROSS JOIN LATERAL engagement_state(le.summary, (now() AT TIME ZONE 'UTC')::date, r.threshold, r.baseline_days,
+CROSS JOIN LATERAL engagement_state(le.summary, (now() AT TIME ZONE 'UTC')::date - 1, r.threshold, r.baseline_days,
                                     r.metric, r.fire_after, r.window_days) s;
 SELECT DISTINCT rule_parameters FROM learner_engagement_state;
 
 -- The view reads its thresholds from the rules, not from literals. In one transaction (now() is
--- fixed in it, so the days cannot move): learner r had 4 sessions a day for 14 days and 2 on each of
--- the last 3 days, today included (below 60% of the 14-day mean each day); learner q was active every day from 40 to 20 days ago (its
+-- fixed in it, so the days cannot move). The view reads the last complete day, yesterday (today is
+-- not over: its zero so far is no dip). Learner r had 4 sessions a day for 14 days and 2 on each of
+-- the 3 days up to yesterday (below 60% of the 14-day mean each day), and 0 so far today; learner q was active every day from 41 to 21 days ago (its
 -- baseline is all zeros now: no dip, only inactivity).
 BEGIN;
 INSERT INTO learner_engagement (learner, summary)
 SELECT x.learner, la_engagement_agg(x.learner, x.ts)
 FROM (SELECT 'r' AS learner, ((now() AT TIME ZONE 'UTC')::date - d + time '00:00' + k * interval '1 hour') AT TIME ZONE 'UTC' AS ts
-        FROM generate_series(3, 16) d, generate_series(0, 3) k
+        FROM generate_series(4, 17) d, generate_series(0, 3) k
       UNION ALL
       SELECT 'r', ((now() AT TIME ZONE 'UTC')::date - d + time '00:00' + k * interval '1 hour') AT TIME ZONE 'UTC'
-        FROM generate_series(0, 2) d, generate_series(0, 1) k
+        FROM generate_series(1, 3) d, generate_series(0, 1) k
       UNION ALL
       SELECT 'q', ((now() AT TIME ZONE 'UTC')::date - d + time '12:00') AT TIME ZONE 'UTC'
-        FROM generate_series(20, 40) d) x
+        FROM generate_series(21, 41) d) x
 GROUP BY x.learner;
--- shipped: r dips (today 2 < 0.6 x 52/14) for 3 days (fire_after 3); q has been idle 20 days (>= 7)
+-- shipped: r dips (yesterday 2 < 0.6 x 52/14) for 3 days (fire_after 3); q has been idle 20 days (>= 7)
 SELECT learner, state, dip_days, days_inactive, reason FROM learner_engagement_state WHERE learner IN ('q', 'r') ORDER BY learner;
 -- a threshold of 0.5 (2 < 0.5 x 52/14 is false) ends r's dip; a 30-day window ends q's inactivity;
 -- the view follows, and says which rule versions it read
@@ -100,7 +101,7 @@ UPDATE alert_rule SET threshold = 0.5 WHERE name = 'engagement_dip';
 UPDATE alert_rule SET window_days = 30 WHERE name = 'inactivity';
 SELECT learner, state, dip_days, days_inactive, reason, rule_parameters FROM learner_engagement_state WHERE learner IN ('q', 'r') ORDER BY learner;
 -- the metric is the rule's too: in sessions (an event an hour: as many sessions as events) r's
--- today is the same dip; and so is fire_after: at 4 days, r's 3 days are no dip
+-- yesterday is the same dip; and so is fire_after: at 4 days, r's 3 days are no dip
 UPDATE alert_rule SET threshold = 0.6, metric = 'sessions' WHERE name = 'engagement_dip';
 SELECT learner, state, reason FROM learner_engagement_state WHERE learner = 'r';
 UPDATE alert_rule SET fire_after = 4, ladder_after = '{4,4,5}' WHERE name = 'engagement_dip';
@@ -124,10 +125,10 @@ SELECT d AS as_of, s.days_inactive, s.active_today
 FROM learner_engagement, unnest(ARRAY[date '2025-03-30', '2025-03-31']) d, engagement_state(summary, d, :events_rule) s
 WHERE learner = '4' ORDER BY d;
 SELECT count(*) AS learners,
-       count(*) FILTER (WHERE v.as_of = (now() AT TIME ZONE 'Europe/Paris')::date) AS as_of_today_in_paris,
+       count(*) FILTER (WHERE v.as_of = (now() AT TIME ZONE 'Europe/Paris')::date - 1) AS as_of_yesterday_in_paris,
        count(*) FILTER (WHERE (v.days_inactive, v.state, v.reason) IS NOT DISTINCT FROM (s.days_inactive, s.state, s.reason)) AS same_as_function
 FROM learner_engagement_state v JOIN learner_engagement le USING (learner) CROSS JOIN shipped_rules r
-CROSS JOIN LATERAL engagement_state(le.summary, (now() AT TIME ZONE 'Europe/Paris')::date, r.threshold, r.baseline_days,
+CROSS JOIN LATERAL engagement_state(le.summary, (now() AT TIME ZONE 'Europe/Paris')::date - 1, r.threshold, r.baseline_days,
                                     r.metric, r.fire_after, r.window_days) s;
 SELECT count(*) FILTER (WHERE max_day = (now() AT TIME ZONE 'Europe/Paris')::date) AS through_today_in_paris
 FROM (SELECT learner, max(day) AS max_day FROM learner_daily_engagement GROUP BY learner) d;

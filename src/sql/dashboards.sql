@@ -20,7 +20,7 @@
 -- relation with the READER's rights (a function reads it), so a reader needs SELECT on it, and its
 -- own grants and row-level security apply. The learner filter is the same either way.
 
--- The engagement state of every learner as of today in the summary's time zone, under the shipped
+-- The engagement state of every learner as of the last complete day (yesterday) in the summary's time zone, under the shipped
 -- rules: engagement_dip's metric, threshold, baseline_days and fire_after (a dip), inactivity's
 -- window_days (inactive). No literal: the rules are the one source of the values (built-in rules
 -- cannot be deleted; were one missing, the learner's state columns would be NULL). rule_parameters
@@ -36,13 +36,13 @@ SELECT le.learner, t.as_of, s.first_activity, s.last_activity, s.active_days, s.
          AS rule_parameters
 FROM learnalytics_internal.learner_summary le
 CROSS JOIN LATERAL @extschema@.engagement_info(le.summary) i
-CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE i.tz)::date AS as_of) t
+CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE i.tz)::date - 1 AS as_of) t
 LEFT JOIN @extschema@.alert_rule d ON d.name = 'engagement_dip'
 LEFT JOIN @extschema@.alert_rule n ON n.name = 'inactivity'
 LEFT JOIN LATERAL @extschema@.engagement_state(le.summary, t.as_of, d.threshold, d.baseline_days, d.metric,
                                                d.fire_after, n.window_days) s ON true;
 COMMENT ON VIEW @extschema@.learner_engagement_state IS
-'per learner, as of today in the summary''s time zone: engagement_state(summary, today) under the engagement_dip and inactivity rules (rule_parameters: their versions and values)';
+'per learner, as of the last complete day (yesterday) in the summary''s time zone: engagement_state(summary, yesterday) under the engagement_dip and inactivity rules (rule_parameters: their versions and values)';
 
 -- The risk state of every enrolment: the engagement state of the learner and the open alerts of the
 -- enrolment's course, with the reasons in words, most severe first.
