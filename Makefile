@@ -29,6 +29,7 @@ OBJS         = \
 	src/roi/compare.o \
 	src/roi/stats.o \
 	src/model/logit.o \
+	src/quality/robust.o \
 	src/xapi/walk.o \
 	src/xapi/validate.o \
 	src/xapi/agents.o \
@@ -54,6 +55,7 @@ SQL_PARTS    = \
 	src/sql/engagement.sql \
 	src/sql/org_units.sql \
 	src/sql/learning_data.sql \
+	src/sql/quality.sql \
 	src/sql/alert_rules.sql \
 	src/sql/alert_delivery.sql \
 	src/sql/alert_evaluation.sql \
@@ -71,6 +73,9 @@ SQL_PARTS    = \
 	src/sql/experiments.sql \
 	src/sql/oulad.sql \
 	src/sql/rollups.sql \
+	src/sql/quality_checks.sql \
+	src/sql/quality_outliers.sql \
+	src/sql/quality_reconcile.sql \
 	src/sql/retention.sql \
 	src/sql/dashboards.sql \
 	src/sql/erasure.sql \

@@ -191,7 +191,7 @@ SELECT * FROM la_check_prefix ORDER BY 1, 2;
 CREATE TEMP VIEW la_check_verbs AS
 SELECT kind, object FROM la_members
 WHERE public AND kind IN ('function', 'procedure') AND provolatile = 'v'
-  AND name !~ '^(xapi|engagement|rule|contact|coach|outbox|job|rollup|retention|experiment|performance|oulad|risk|prediction|alert|learner)_';
+  AND name !~ '^(xapi|engagement|rule|contact|coach|outbox|job|rollup|retention|experiment|performance|oulad|risk|prediction|alert|learner|quality)_';
 SELECT * FROM la_check_verbs ORDER BY 1, 2;
 -- 5. one merge aggregate per summary type: for each base type t of the extension exactly one
 --    la_merge_agg(t) -> t, and no la_merge_agg of anything else

@@ -1,0 +1,4 @@
+/*
+ * src/quality/robust.c: robust statistics for the data-quality checks (median, MAD).
+ */
+#include "postgres.h"
