@@ -122,7 +122,7 @@ BEGIN
   END IF;
   SELECT * INTO f FROM learnalytics_internal.quality_kind_fields(kind) k WHERE k.field = value #>> '{}';
   IF NOT FOUND OR NOT (want IS NULL OR f.type = ANY (want)) THEN
-    RAISE EXCEPTION 'quality check "%": parameter "%": "%" is not a % field of a % source',
+    RAISE EXCEPTION 'quality check "%": parameter "%": "%" is not a % field of kind %',
                     c.name, parameter, value #>> '{}',
                     CASE WHEN want IS NULL THEN 'standard' ELSE array_to_string(want::text[], ' or ') END, kind
       USING ERRCODE = 'invalid_parameter_value',
