@@ -12,32 +12,6 @@
 -- gives passed as a parameter (USING), never pasted in. Each is one statement over the source (one
 -- scan), grouped per course; the sample ranks the flagged rows only.
 
--- The standard fields of a kind of source, in order (doc/quality.md, "Sources"): events and
--- performance here, the learning kinds from learning_source_fields.
-CREATE FUNCTION learnalytics_internal.quality_kind_fields(kind text,
-    OUT field text, OUT type regtype, OUT required boolean)
-RETURNS SETOF record
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-  SELECT x.field, x.type, x.required
-  FROM (SELECT f.ord::bigint AS ord, f.field, f.type::pg_catalog.regtype AS type, f.required
-        FROM (VALUES
-          ('events', 1, 'learner', 'text', true), ('events', 2, 'ts', 'timestamptz', true),
-          ('events', 3, 'course', 'text', false), ('events', 4, 'activity', 'text', false),
-          ('events', 5, 'weight', 'bigint', false), ('events', 6, 'event_id', 'text', false),
-          ('performance', 1, 'learner', 'text', true), ('performance', 2, 'site', 'text', false),
-          ('performance', 3, 'ts', 'timestamptz', true), ('performance', 4, 'metric', 'numeric', true)
-        ) f(kind, ord, field, type, required)
-        WHERE f.kind OPERATOR(pg_catalog.=) quality_kind_fields.kind
-        UNION ALL
-        SELECT l.ord, l.field, l.type, l.required
-        FROM learnalytics_internal.learning_source_fields(quality_kind_fields.kind)
-             WITH ORDINALITY AS l(field, type, required, ord)) x
-  ORDER BY x.ord
-$$;
-COMMENT ON FUNCTION learnalytics_internal.quality_kind_fields(text) IS
-'the standard fields of a kind of data-quality source (events, performance, the learning kinds), with their types and whether required';
-
 -- What a check of this part needs before it reads anything: its type's row, its source resolved (and
 -- of a kind the type accepts), its parameters with the type's defaults (a JSON null in the check
 -- means "the default"), the sample size and the kind's time field.
@@ -120,14 +94,14 @@ BEGIN
                     c.name, parameter, coalesce(value::text, 'nothing')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  SELECT * INTO f FROM learnalytics_internal.quality_kind_fields(kind) k WHERE k.field = value #>> '{}';
+  SELECT * INTO f FROM learnalytics_internal.quality_source_fields(kind) k WHERE k.field = value #>> '{}';
   IF NOT FOUND OR NOT (want IS NULL OR f.type = ANY (want)) THEN
     RAISE EXCEPTION 'quality check "%": parameter "%": "%" is not a % field of kind %',
                     c.name, parameter, value #>> '{}',
                     CASE WHEN want IS NULL THEN 'standard' ELSE array_to_string(want::text[], ' or ') END, kind
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'A check names the standard fields of its source''s kind, not the columns of the relation behind it.',
-            HINT = (SELECT 'Fields: ' || string_agg(k.field, ', ') FROM learnalytics_internal.quality_kind_fields(kind) k
+            HINT = (SELECT 'Fields: ' || string_agg(k.field, ', ') FROM learnalytics_internal.quality_source_fields(kind) k
                      WHERE want IS NULL OR k.type = ANY (want)) || '.';
   END IF;
   RETURN f.field;
@@ -150,7 +124,7 @@ BEGIN
     RAISE EXCEPTION 'quality check "%": parameter "%" must be a non-empty JSON array of field names, not %',
                     c.name, parameter, coalesce(value::text, 'nothing')
       USING ERRCODE = 'invalid_parameter_value',
-            HINT = (SELECT 'Fields: ' || string_agg(k.field, ', ') FROM learnalytics_internal.quality_kind_fields(kind) k) || '.';
+            HINT = (SELECT 'Fields: ' || string_agg(k.field, ', ') FROM learnalytics_internal.quality_source_fields(kind) k) || '.';
   END IF;
   r := ARRAY(SELECT learnalytics_internal.quality_check_field(c, kind, parameter, e.value)
              FROM jsonb_array_elements(value) WITH ORDINALITY e ORDER BY e.ordinality);
@@ -214,7 +188,8 @@ BEGIN
   IF s.params ? 'columns' THEN
     cols := learnalytics_internal.quality_check_fields(c, s.kind, 'columns', s.params -> 'columns');
   ELSE
-    cols := ARRAY(SELECT k.field FROM learnalytics_internal.quality_kind_fields(s.kind) k WHERE k.required);
+    cols := ARRAY(SELECT k.field FROM learnalytics_internal.quality_source_fields(s.kind) WITH ORDINALITY k
+                  WHERE k.required ORDER BY k.ordinality);
   END IF;
   w := s.params -> 'when';
   IF w IS NOT NULL THEN
@@ -224,7 +199,7 @@ BEGIN
         USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It is %s.', w);
     END IF;
     wfield := learnalytics_internal.quality_check_field(c, s.kind, 'when', w -> 'column');
-    wtype := (SELECT k.type FROM learnalytics_internal.quality_kind_fields(s.kind) k WHERE k.field = wfield);
+    wtype := (SELECT k.type FROM learnalytics_internal.quality_source_fields(s.kind) k WHERE k.field = wfield);
     IF jsonb_typeof(w -> 'equals') = 'null' THEN
       cond := format('q.%I IS NULL', wfield);
     ELSIF jsonb_typeof(w -> 'equals') IN ('object', 'array') THEN
@@ -241,7 +216,7 @@ BEGIN
       cond := format('q.%I = $2::%s', wfield, wtype);
     END IF;
   END IF;
-  cexpr := CASE WHEN EXISTS (SELECT 1 FROM learnalytics_internal.quality_kind_fields(s.kind) k WHERE k.field = 'course')
+  cexpr := CASE WHEN EXISTS (SELECT 1 FROM learnalytics_internal.quality_source_fields(s.kind) k WHERE k.field = 'course')
                 THEN 'q.course' ELSE 'NULL::text' END;
   RETURN QUERY EXECUTE format(
     $q$SELECT x._course, NULL::date, NULL::text, x._field, count(*)::numeric, 0::numeric, count(*),
@@ -280,7 +255,7 @@ BEGIN
   col := learnalytics_internal.quality_check_field(c, s.kind, 'column', coalesce(s.params -> 'column', to_jsonb(s.time_field)),
                                                    '{timestamptz}');
   tol := learnalytics_internal.quality_check_interval(c, s.params, 'tolerance');
-  cexpr := CASE WHEN EXISTS (SELECT 1 FROM learnalytics_internal.quality_kind_fields(s.kind) k WHERE k.field = 'course')
+  cexpr := CASE WHEN EXISTS (SELECT 1 FROM learnalytics_internal.quality_source_fields(s.kind) k WHERE k.field = 'course')
                 THEN 'q.course' ELSE 'NULL::text' END;
   RETURN QUERY EXECUTE format(
     $q$SELECT x._course, NULL::date, NULL::text, %3$L::text, count(*)::numeric, 0::numeric, count(*),
@@ -408,9 +383,10 @@ BEGIN
   IF s.params ? 'key' THEN
     k := learnalytics_internal.quality_check_fields(c, s.kind, 'key', s.params -> 'key');
   ELSE
-    k := ARRAY(SELECT f.field FROM learnalytics_internal.quality_kind_fields(s.kind) f);
+    k := ARRAY(SELECT f.field FROM learnalytics_internal.quality_source_fields(s.kind) WITH ORDINALITY f
+               ORDER BY f.ordinality);
   END IF;
-  cexpr := CASE WHEN EXISTS (SELECT 1 FROM learnalytics_internal.quality_kind_fields(s.kind) f WHERE f.field = 'course')
+  cexpr := CASE WHEN EXISTS (SELECT 1 FROM learnalytics_internal.quality_source_fields(s.kind) f WHERE f.field = 'course')
                 THEN 'q.course' ELSE 'NULL::text' END;
   RETURN QUERY EXECUTE format(
     $q$SELECT x._course, NULL::date, NULL::text, %5$L::text, sum(x._n - 1)::numeric, 0::numeric, sum(x._n)::bigint,
@@ -459,7 +435,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It is %s.', coalesce(frm::text, 'missing'));
   END IF;
   min_rows := learnalytics_internal.quality_check_integer(c, s.params, 'min_rows', 1, 2147483647);
-  cexpr := CASE WHEN EXISTS (SELECT 1 FROM learnalytics_internal.quality_kind_fields(s.kind) f WHERE f.field = 'course')
+  cexpr := CASE WHEN EXISTS (SELECT 1 FROM learnalytics_internal.quality_source_fields(s.kind) f WHERE f.field = 'course')
                 THEN 'q.course' ELSE 'NULL::text' END;
   IF frm = '"enrolment"' THEN
     span := format($q$SELECT e.course AS _course, min((e.enrolled_at AT TIME ZONE $3)::date) AS _first,
