@@ -143,7 +143,7 @@ ORDER BY day;
 SELECT course, day, subject, observed, expected FROM pg_temp.findings('q34_outage', '2026-03-05 00:00+00');
 -- the source ends on 2026-03-29: three days later the collapse (3-30 .. 4-01, course NULL, one
 -- finding a day) is reported; three weeks later it lasted longer than ongoing_days, which is the
--- source's end, not an outage, and only the findings of 2026-03-30 remain
+-- source's end, not an outage: the findings are those of as_of 2026-03-30 again
 SELECT course, day, subject, observed, expected FROM pg_temp.findings('q34_outage', '2026-04-02 00:00+00')
 WHERE day >= '2026-03-29';
 SELECT (SELECT array_agg(day ORDER BY day) FROM pg_temp.findings('q34_outage', '2026-04-20 00:00+00'))
@@ -182,6 +182,16 @@ SELECT t.course, t.learner, t.n, m.median, d.mad, round(((t.n - m.median) / (1.4
 FROM t JOIN m USING (course) JOIN d USING (course)
 WHERE m.learners >= 5 AND t.n >= 200 AND (d.mad = 0 OR (t.n - m.median) / (1.482602218505602 * d.mad) > 10)
 ORDER BY 1, 2;
+
+-- through quality_run: the findings are kept, and the outage days are what the alert engine reads
+-- (course NULL: every course that day); the bursts are learner-days for the exclusion switch
+UPDATE quality_check SET parameters = '{"max_per_minute": 100}' WHERE name = 'q34_burst';
+SELECT check_name, findings, opened, resolved, rows
+FROM quality_run(ARRAY['q34_outage', 'q34_burst', 'q34_learner'], '2026-03-30 10:00+00');
+SELECT course, day, check_name, observed, expected FROM learnalytics_internal.quality_outage_days ORDER BY day;
+SELECT check_type, scope, subject FROM quality_finding WHERE check_name LIKE 'q34\_%' ORDER BY id;
+DELETE FROM quality_finding WHERE check_name LIKE 'q34\_%';
+DELETE FROM quality_run_log WHERE check_name LIKE 'q34\_%';
 
 -- parameters: a bad value is 22023 naming the check and the parameter; a source not of kind events
 UPDATE quality_check SET parameters = '{"low_ratio": 2}' WHERE name = 'q34_outage';
