@@ -114,3 +114,12 @@ END
 $$;
 COMMENT ON FUNCTION learnalytics_internal.quality_source_sql(text) IS
 'a data-quality source as (kind, subquery with the kind''s standard field names, time zone)';
+
+-- The outage days the alert engine reads (doc/quality.md, "Acting on findings"): open findings of
+-- checks of type outage with a day, per course (NULL: the whole source that day).
+CREATE VIEW learnalytics_internal.quality_outage_days AS
+SELECT f.course, f.day, f.id AS finding_id, f.check_name, f.observed, f.expected
+  FROM @extschema@.quality_finding f
+ WHERE f.check_type = 'outage' AND f.status = 'open' AND f.day IS NOT NULL;
+COMMENT ON VIEW learnalytics_internal.quality_outage_days IS
+'open findings of outage checks with a day: the course (NULL: every course) and day an outage makes no evidence for alerts';
