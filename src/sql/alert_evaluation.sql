@@ -121,6 +121,16 @@ $$;
 COMMENT ON FUNCTION learnalytics_internal.rule_candidates(@extschema@.alert_rule, date) IS
 'learners enrolled in a rule''s scope for whom its condition holds on a day, with the values and the days it has held (the template''s candidates function)';
 
+-- Acting on data-quality findings (doc/quality.md, "Acting on findings") ---------------------
+-- The learner-days of open outlier_burst findings: engagement_refresh leaves their events out of a
+-- source's summaries when the source's exclude_outliers is on (engagement.sql reads this view).
+CREATE VIEW learnalytics_internal.quality_outlier_days AS
+SELECT f.learner, f.day, f.id AS finding_id, f.check_name, f.observed, f.expected
+  FROM @extschema@.quality_finding f
+ WHERE f.check_type = 'outlier_burst' AND f.status = 'open' AND f.learner IS NOT NULL AND f.day IS NOT NULL;
+COMMENT ON VIEW learnalytics_internal.quality_outlier_days IS
+'open outlier_burst findings with a learner and a day: the learner-days exclude_outliers leaves out of the engagement summaries';
+
 -- Who matches a rule (with overrides) on a day: rule_candidates for a rule name.
 CREATE FUNCTION @extschema@.rule_matches(rule_name text, day date, overrides jsonb DEFAULT '{}',
     OUT learner text, OUT course text, OUT value float8, OUT baseline float8, OUT ratio float8,
@@ -434,6 +444,7 @@ GRANT EXECUTE ON FUNCTION learnalytics_internal.enrolled_sql(text),
   learnalytics_internal.rule_inputs_present(@extschema@.alert_rule),
   learnalytics_internal.rule_candidates(@extschema@.alert_rule, date), @extschema@.rule_matches(text, date, jsonb)
   TO learnalytics_analyst;
+GRANT SELECT ON learnalytics_internal.quality_outlier_days TO learnalytics_analyst;
 GRANT EXECUTE ON FUNCTION @extschema@.rule_evaluate(text, timestamptz, boolean),
   @extschema@.rule_evaluate_all(timestamptz, text[], boolean),
   learnalytics_internal.evaluation_day(timestamptz, text, boolean),

@@ -38,6 +38,7 @@ INSERT INTO learnalytics_internal.erasure_target (relation, column_name, action,
   ('@extschema@.alert', 'learner', 'delete', 30, 'the learner''s cases (open and closed)'),
   -- summaries, learning data, organisation, scores, experiments
   ('@extschema@.learner_engagement', 'learner', 'delete', 40, 'engagement summaries of the learner (every source)'),
+  ('learnalytics_internal.engagement_excluded', 'learner', 'delete', 40, 'the learner''s days of outlier events left out of the summaries'),
   ('@extschema@.enrolment', 'learner', 'delete', 50, 'built-in learning data'),
   ('@extschema@.assignment_submission', 'learner', 'delete', 50, 'built-in learning data'),
   ('@extschema@.quiz_attempt', 'learner', 'delete', 50, 'built-in learning data'),
