@@ -36,6 +36,7 @@ INSERT INTO learnalytics_internal.erasure_target (relation, column_name, action,
   ('@extschema@.alert_contact', NULL, 'cascade', 20, 'contacts of the learner''s cases'),
   ('@extschema@.coach_assignment', NULL, 'cascade', 20, 'coach assignments of the learner''s cases'),
   ('@extschema@.alert', 'learner', 'delete', 30, 'the learner''s cases (open and closed)'),
+  ('@extschema@.alert_suppression', 'learner', 'delete', 30, 'alerts of the learner an outage held back'),
   -- summaries, learning data, organisation, scores, experiments
   ('@extschema@.learner_engagement', 'learner', 'delete', 40, 'engagement summaries of the learner (every source)'),
   ('learnalytics_internal.engagement_excluded', 'learner', 'delete', 40, 'the learner''s days of outlier events left out of the summaries'),
