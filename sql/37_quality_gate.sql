@@ -6,7 +6,6 @@
 -- The findings are inserted directly into quality_finding, as the superuser, with ids from 9001:
 -- test-only state standing for what quality_run would have found (this test is about the gate, not
 -- the checks); they are deleted at the end.
-GRANT SELECT ON quality_finding, quality_source TO learnalytics_analyst; -- TEMP until i16-h1
 CREATE ROLE la_gate_analyst LOGIN IN ROLE learnalytics_analyst;
 CREATE ROLE la_gate_admin LOGIN IN ROLE learnalytics_admin;
 
