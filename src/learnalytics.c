@@ -22,14 +22,34 @@ PG_MODULE_MAGIC;
 void		_PG_init(void);
 
 /*
+ * learnalytics.quality_gate: what the ROI comparisons do with inputs that
+ * have open high-severity data-quality findings (doc/quality.md, "ROI and
+ * comparisons").  SQL reads it by name (learnalytics_internal.quality_gate);
+ * the variable only backs the setting.
+ */
+static int	quality_gate = 0;
+
+static const struct config_enum_entry quality_gate_options[] = {
+	{"refuse", 0, false},
+	{"warn", 1, false},
+	{"off", 2, false},
+	{NULL, 0, false}
+};
+
+/*
  * _PG_init
- *		Reserve the "learnalytics." GUC prefix so that a misspelt setting is
- *		reported instead of silently creating a placeholder.
+ *		Define the settings, then reserve the "learnalytics." GUC prefix so
+ *		that a misspelt setting is reported instead of silently creating a
+ *		placeholder.
  */
 void
 _PG_init(void)
 {
 	XapiStreamInit();
+	DefineCustomEnumVariable("learnalytics.quality_gate",
+							 "What ROI and comparisons do when their inputs have open high-severity data-quality findings.",
+							 "refuse: raise an error; warn: a warning, and the results; off: nothing.",
+							 &quality_gate, 0, quality_gate_options, PGC_USERSET, 0, NULL, NULL, NULL);
 	LA_RESERVE_GUC_PREFIX("learnalytics");
 }
 

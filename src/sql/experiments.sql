@@ -240,6 +240,8 @@ BEGIN
   END IF;
   SELECT s.* INTO src FROM @extschema@.performance_source s WHERE s.name = x.performance_source;
   PERFORM learnalytics_internal.require_trusted_relation(src.relation, format('performance_source "%s"', x.performance_source));
+  PERFORM learnalytics_internal.quality_gate(ARRAY['performance.' || x.performance_source, 'learning.enrolment'],
+                                             format('performance source "%s" of experiment "%s"', x.performance_source, experiment));
   -- one value per learner (their mean in the window), then one stats summary per arm
   EXECUTE format($q$
       SELECT array_agg(g.arm ORDER BY g.arm), array_agg(g.s ORDER BY g.arm)

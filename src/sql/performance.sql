@@ -93,6 +93,87 @@ GROUP BY e.program;
 COMMENT ON VIEW @extschema@.training_cohort IS
 'one row per program: learners, sites, first exposure, last completion, median start (the comparison group''s anchor)';
 
+-- The quality gate (doc/quality.md, "ROI and comparisons"): the comparisons call it before they read
+-- their inputs. The sources are the names given (performance.<name>, learning.enrolment, ...) and
+-- every other source over the same relations: quality_source rows, performance sources, mapped
+-- learning data. Open findings of severity high on them raise LAQ01 (learnalytics.quality_gate =
+-- refuse, the default) or a WARNING (warn); open medium ones a NOTICE; off: nothing. Dismissed and
+-- resolved findings never gate. Reads with the caller's rights (analysts read the findings).
+CREATE FUNCTION learnalytics_internal.quality_gate(sources text[], what text)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  mode  text;
+  rels  regclass[];
+  names text[];
+  g     record;
+BEGIN
+  -- the setting is defined when the library loads: a session that has called no C function yet
+  -- loads it here, so that a value SET before (a placeholder) is checked and the default applies
+  PERFORM @extschema@.library_version();
+  mode := current_setting('learnalytics.quality_gate');
+  IF mode = 'off' THEN
+    RETURN;
+  END IF;
+  -- the relations the named sources read, then every source over one of them
+  SELECT array_agg(DISTINCT r.rel) INTO rels
+  FROM (SELECT p.relation AS rel FROM @extschema@.performance_source p
+        WHERE 'performance.' || p.name = ANY (sources)
+        UNION ALL
+        SELECT COALESCE(l.relation, to_regclass(format('%I.%I', learnalytics_internal.extension_schema(), k.kind)))
+        FROM unnest(ARRAY['enrolment', 'assignment', 'assignment_submission', 'quiz_attempt', 'module_progress']) k(kind)
+        LEFT JOIN @extschema@.learning_source l ON l.kind = k.kind
+        WHERE 'learning.' || k.kind = ANY (sources)
+        UNION ALL
+        SELECT q.relation FROM @extschema@.quality_source q WHERE q.name = ANY (sources)) r
+  WHERE r.rel IS NOT NULL;
+  SELECT array_agg(DISTINCT n.name) INTO names
+  FROM (SELECT unnest(sources) AS name
+        UNION ALL
+        SELECT q.name FROM @extschema@.quality_source q WHERE q.relation = ANY (rels)
+        UNION ALL
+        SELECT 'performance.' || p.name FROM @extschema@.performance_source p WHERE p.relation = ANY (rels)
+        UNION ALL
+        SELECT 'learning.' || k.kind
+        FROM unnest(ARRAY['enrolment', 'assignment', 'assignment_submission', 'quiz_attempt', 'module_progress']) k(kind)
+        LEFT JOIN @extschema@.learning_source l ON l.kind = k.kind
+        WHERE COALESCE(l.relation, to_regclass(format('%I.%I', learnalytics_internal.extension_schema(), k.kind))) = ANY (rels)) n
+  WHERE n.name IS NOT NULL;
+  -- high first (an error ends it under refuse), then medium; low findings never gate
+  FOR g IN
+    SELECT f.severity, count(*) AS n,
+           string_agg(format('Finding %s: check "%s" on %s (%s), %s.', f.id, f.check_name, f.source,
+                             CASE WHEN f.scope = '' THEN 'the whole source' ELSE f.scope END,
+                             CASE WHEN f.rows IS NULL THEN 'rows not counted'
+                                  WHEN f.rows = 1 THEN '1 row' ELSE f.rows || ' rows' END),
+                      ' ' ORDER BY f.check_name, f.scope, f.id) FILTER (WHERE f.rn <= 5) AS listed
+    FROM (SELECT f.*, row_number() OVER (PARTITION BY f.severity ORDER BY f.check_name, f.scope, f.id) AS rn
+          FROM @extschema@.quality_finding f
+          WHERE f.status = 'open' AND f.severity IN ('high', 'medium') AND f.source = ANY (names)) f
+    GROUP BY f.severity
+    ORDER BY f.severity = 'high' DESC
+  LOOP
+    g.listed := g.listed || CASE WHEN g.n > 5 THEN format(' And %s more.', g.n - 5) ELSE '' END;
+    IF g.severity = 'medium' THEN
+      RAISE NOTICE '% has % open medium-severity data quality finding%', what, g.n, CASE WHEN g.n = 1 THEN '' ELSE 's' END
+        USING DETAIL = g.listed;
+    ELSIF mode = 'warn' THEN
+      RAISE WARNING '% has % open high-severity data quality finding%', what, g.n, CASE WHEN g.n = 1 THEN '' ELSE 's' END
+        USING DETAIL = g.listed,
+              HINT = 'The results are computed from these inputs anyway (learnalytics.quality_gate = warn).';
+    ELSE
+      RAISE EXCEPTION '% has % open high-severity data quality finding%', what, g.n, CASE WHEN g.n = 1 THEN '' ELSE 's' END
+        USING ERRCODE = 'LAQ01', DETAIL = g.listed,
+              HINT = 'Fix the data and rerun quality_run(), dismiss the findings that are known and harmless with quality_dismiss(), or SET learnalytics.quality_gate = warn to compute anyway.';
+    END IF;
+  END LOOP;
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.quality_gate(text[], text) IS
+'the quality gate of ROI and comparisons: open high-severity findings on the sources (and every source over the same relations) refuse or warn, per learnalytics.quality_gate; medium ones give a NOTICE';
+
 -- Every observation of a registered performance table inside the windows of one program:
 --   trained learners: before = [start - baseline, start), after = [completion, completion + follow_up);
 --   comparison learners (not trained in this program; when comparison_sites is given, only those
@@ -117,6 +198,8 @@ BEGIN
       USING ERRCODE = 'undefined_object', HINT = 'Register the table in performance_source first.';
   END IF;
   PERFORM learnalytics_internal.require_trusted_relation(src.relation, format('performance_source "%s"', source));
+  PERFORM learnalytics_internal.quality_gate(ARRAY['performance.' || source, 'learning.enrolment'],
+                                             format('performance source "%s"', source));
   IF baseline IS NULL OR baseline <= interval '0' OR follow_up IS NULL OR follow_up <= interval '0' THEN
     RAISE EXCEPTION 'baseline and follow_up must be positive intervals'
       USING ERRCODE = 'invalid_parameter_value';
@@ -184,6 +267,8 @@ DECLARE
   sgn float8;
 BEGIN
   SELECT s.* INTO src FROM @extschema@.performance_source s WHERE s.name = source;
+  -- the quality gate runs in performance_observations, the one read of the inputs below (once, so
+  -- that a warning is not given twice)
   -- one stats summary per group (la_stats_agg skips nothing here: a learner's mean is never NULL)
   SELECT @extschema@.la_stats_agg(p.lm) FILTER (WHERE p.trained AND p.period = 'before') AS tb,
          @extschema@.la_stats_agg(p.lm) FILTER (WHERE p.trained AND p.period = 'after') AS ta,
@@ -231,5 +316,6 @@ GRANT SELECT ON @extschema@.performance_source, @extschema@.training_exposure, @
 REVOKE ALL ON FUNCTION @extschema@.performance_observations(text, text, interval, interval, text[]),
   @extschema@.performance_comparison(text, text, interval, interval, text[], float8) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION learnalytics_internal.metric_expression(regclass, name),
+  learnalytics_internal.quality_gate(text[], text),
   @extschema@.performance_observations(text, text, interval, interval, text[]),
   @extschema@.performance_comparison(text, text, interval, interval, text[], float8) TO learnalytics_analyst;
