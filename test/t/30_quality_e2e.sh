@@ -145,6 +145,8 @@ VALUES ('lms_missing_days', 'missing_days', 'lms', '{"from": "enrolment"}', 'med
 
 SELECT rule_copy('engagement_dip', 'e2e_dip', '{"threshold": 0.25, "fire_after": 1, "cooldown_days": 0}');
 SELECT rule_copy('inactivity', 'e2e_quiet', '{"window_days": 1, "fire_after": 1, "cooldown_days": 0}');
+UPDATE alert_rule SET description = 'e2e: events below 0.25 x the 14-day mean, for 1 day' WHERE name = 'e2e_dip';
+UPDATE alert_rule SET description = 'e2e: no activity for 1 day' WHERE name = 'e2e_quiet';
 SQL
 
 # ---- the ground truth: plain SQL over the world and the events table ---------------------------
@@ -157,21 +159,27 @@ CREATE FUNCTION truth.as_of() RETURNS timestamptz LANGUAGE sql IMMUTABLE AS $$ S
 -- Every finding the checks must report as of day 61 00:00, and nothing else:
 --   check, course, day, learner, subject, rows (source rows affected)
 CREATE TABLE truth.finding (check_name text, course text, day date, learner text, subject text, rows bigint);
--- the outage: course ca, day 45
-INSERT INTO truth.finding VALUES ('lms_outage', 'ca', d(45), NULL, NULL,
-  (SELECT count(*) FROM lms_events WHERE course_id = 'ca' AND ts >= at_utc(45, '00:00') AND ts < at_utc(46, '00:00')));
+-- the outage check (weekly seasonality: a day against the same weekday of the 4 weeks before;
+-- collapse below 0.2 x, spike above 5 x): course ca collapses on day 45; the bot's 50,000 clicks
+-- make day 40 a spike of the whole source (30 x; course cb's own spike is reported as the whole
+-- source's). rows = the day's events.
+CREATE FUNCTION truth.day_events(course text, n integer) RETURNS bigint LANGUAGE sql STABLE
+AS $$ SELECT count(*) FROM lms_events WHERE course_id IS NOT DISTINCT FROM coalesce(course, course_id)
+         AND ts >= at_utc(n, '00:00') AND ts < at_utc(n + 1, '00:00') $$;
+INSERT INTO truth.finding VALUES ('lms_outage', 'ca', d(45), NULL, 'collapse', truth.day_events('ca', 45)),
+                                 ('lms_outage', NULL, d(40), NULL, 'spike', truth.day_events(NULL, 40));
 -- the bot: cb_07 on day 40, all its events that day
 INSERT INTO truth.finding SELECT 'lms_burst', 'cb', d(40), 'cb_07', NULL, count(*)
   FROM lms_events WHERE learner_id = 'cb_07' AND ts >= at_utc(40, '00:00') AND ts < at_utc(41, '00:00');
--- NULL learners: one finding for the column
-INSERT INTO truth.finding SELECT 'lms_learner_null', NULL, NULL, NULL, 'learner', count(*)
-  FROM lms_events WHERE learner_id IS NULL;
--- the future event (tolerance 5 minutes)
-INSERT INTO truth.finding SELECT 'lms_future', NULL, NULL, NULL, 'ts', count(*)
-  FROM lms_events WHERE ts > truth.as_of() + interval '5 minutes';
--- duplicates, per course: the rows beyond the first of each key
+-- NULL learners: one finding per course and field
+INSERT INTO truth.finding SELECT 'lms_learner_null', course_id, NULL, NULL, 'learner', count(*)
+  FROM lms_events WHERE learner_id IS NULL GROUP BY course_id;
+-- the future event (tolerance 5 minutes), per course
+INSERT INTO truth.finding SELECT 'lms_future', course_id, NULL, NULL, 'ts', count(*)
+  FROM lms_events WHERE ts > truth.as_of() + interval '5 minutes' GROUP BY course_id;
+-- duplicates, per course: the rows that share an event_id
 INSERT INTO truth.finding
-SELECT 'lms_duplicates', course_id, NULL, NULL, 'event_id', sum(n - 1)
+SELECT 'lms_duplicates', course_id, NULL, NULL, 'event_id', sum(n)
   FROM (SELECT course_id, event_id, count(*) AS n FROM lms_events GROUP BY 1, 2 HAVING count(*) > 1) x
  GROUP BY course_id;
 -- outside enrolment: per course and subject
@@ -226,6 +234,10 @@ LANGUAGE sql STABLE AS $$
          (SELECT min(c.n) FROM c WHERE c.learner = i.learner AND c.n > i.last_n AND NOT (c.dip OR c.quiet))
     FROM i
 $$;
+-- the days that are no evidence while the outage findings are open: ca's day 45, every course's day 40
+-- (the spike; no rule holds that day anyway)
+CREATE FUNCTION truth.outage_held() RETURNS text[] LANGUAGE sql STABLE
+AS $$ SELECT array_agg(learner || ':45') FILTER (WHERE course = 'ca') || array_agg(learner || ':40') FROM world.learner $$;
 -- the outage's cases: ca learners whose day 45 holds a rule
 CREATE VIEW truth.outage_fire AS
 SELECT c.learner, r.rule_name
@@ -266,11 +278,11 @@ q -c "SET search_path = public, learnalytics" \
   -c "CREATE TABLE world.run1 AS SELECT * FROM quality_run(NULL, at_utc(61, '00:00'))" >/dev/null || exit 1
 
 la_t_check "the generator made what the header says" compare generator "$base" \
-  "SELECT 'events', 100000 <= count(*) AND count(*) <= 107000 FROM world.event
-   UNION ALL SELECT 'removed', count(*) BETWEEN 800 AND 1100 FROM world.removed
-   UNION ALL SELECT 'injected ' || tag, count(*) FROM world.injected GROUP BY tag ORDER BY 1" \
-  "SELECT 'events', true UNION ALL SELECT 'removed', true
-   UNION ALL SELECT 'injected ' || t, n
+  "SELECT 'events', (count(*) BETWEEN 100000 AND 107000)::text FROM world.event
+   UNION ALL SELECT 'removed', (count(*) BETWEEN 800 AND 1100)::text FROM world.removed
+   UNION ALL SELECT 'injected ' || tag, count(*)::text FROM world.injected GROUP BY tag ORDER BY 1" \
+  "SELECT 'events', 'true' UNION ALL SELECT 'removed', 'true'
+   UNION ALL SELECT 'injected ' || t, n::text
      FROM (VALUES ('bot', 50000), ('duplicate', 5), ('future', 1), ('not_enrolled', 3), ('null_learner', 4)) v(t, n)
    ORDER BY 1"
 
@@ -278,13 +290,18 @@ la_t_check "quality_run finds exactly the injected defects, nothing else" compar
   "SELECT check_name, course, day, learner, subject, rows FROM truth.finding ORDER BY 1, 2, 3, 4, 5" \
   "SELECT check_name, course, day, learner, subject, rows FROM quality_finding WHERE status = 'open' ORDER BY 1, 2, 3, 4, 5"
 
-la_t_check "the outage finding's numbers: observed = the day's events, expected = the median of the 28 days before" \
+la_t_check "the numbers of the outage and bot findings: observed, expected (a median of the same weekday, of the course-day's learners), by hand" \
   compare outage_numbers "$base" \
-  "SELECT (SELECT count(*) FROM lms_events WHERE course_id = 'ca' AND ts >= at_utc(45, '00:00') AND ts < at_utc(46, '00:00')),
-          (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY n)::numeric
-             FROM (SELECT count(*) AS n FROM lms_events WHERE course_id = 'ca' AND ts >= at_utc(17, '00:00')
-                      AND ts < at_utc(45, '00:00') GROUP BY (ts AT TIME ZONE 'UTC')::date) x)" \
-  "SELECT observed, expected FROM quality_finding WHERE check_name = 'lms_outage'"
+  "SELECT 'ca', d(45), truth.day_events('ca', 45)::numeric,
+          (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY truth.day_events('ca', n))::numeric FROM unnest(ARRAY[17, 24, 31, 38]) n)
+   UNION ALL
+   SELECT NULL, d(40), truth.day_events(NULL, 40)::numeric,
+          (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY truth.day_events(NULL, n))::numeric FROM unnest(ARRAY[12, 19, 26, 33]) n)
+   UNION ALL
+   SELECT 'cb', d(40), (SELECT events FROM truth.daily WHERE learner = 'cb_07' AND n = 40)::numeric,
+          (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY events)::numeric FROM truth.daily WHERE course = 'cb' AND n = 40)
+   ORDER BY 1, 2" \
+  "SELECT course, day, observed, expected FROM quality_finding WHERE check_name IN ('lms_outage', 'lms_burst') ORDER BY 1, 2"
 
 la_t_check "the run log: one row per enabled check (ours among them), no error" compare run_log "$base" \
   "SELECT name, 0 FROM quality_check WHERE enabled AND EXISTS (SELECT FROM quality_check WHERE name = 'lms_outage') ORDER BY 1" \
@@ -327,7 +344,7 @@ la_t_check "outage dismissed: N cases that day, N from the oracle (both rules' m
 
 la_t_check "outage open: no case for the outage, every other case unchanged" compare cases_on e2e_on \
   "SELECT learner, course, rule_name, opened_on, closed_on
-     FROM truth.cases(held => (SELECT array_agg(learner || ':45') FROM world.learner WHERE course = 'ca')) ORDER BY 1, 4" \
+     FROM truth.cases(held => truth.outage_held()) ORDER BY 1, 4" \
   "$cases_sql"
 
 la_t_check "outage open: alert_suppressed lists the cases it kept back, with the finding" compare suppressed e2e_on \
@@ -354,7 +371,7 @@ la_t_check "exclude_outliers: the bot's dips are gone, its day held like an outa
   compare cases_excl e2e_excl \
   "SELECT learner, course, rule_name, opened_on, closed_on
      FROM truth.cases(excluded => ARRAY['cb_07:40'],
-                      held => (SELECT array_agg(learner || ':45') FROM world.learner WHERE course = 'ca') || ARRAY['cb_07:40'])
+                      held => truth.outage_held() || ARRAY['cb_07:40'])
     ORDER BY 1, 4" \
   "$cases_sql"
 
