@@ -52,15 +52,15 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   f      record;
-  name   text;
+  nm     text;
   conds  text[] := '{}';
 BEGIN
   IF source IS NULL THEN
     RAISE EXCEPTION 'quality source must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   IF source LIKE 'rollup\_rows.%' THEN
-    name := substr(source, length('rollup_rows.') + 1);
-    SELECT r.tz INTO tz FROM @extschema@.rollup r WHERE r.name = quality_reconcile_rows.name;
+    nm := substr(source, length('rollup_rows.') + 1);
+    SELECT r.tz INTO tz FROM @extschema@.rollup r WHERE r.name = nm;
     IF NOT FOUND THEN
       RAISE EXCEPTION 'quality source "%" does not exist', source
         USING ERRCODE = 'undefined_object',
@@ -80,12 +80,12 @@ BEGIN
                       FROM @extschema@.rollup_learner_day d
                      CROSS JOIN LATERAL @extschema@.engagement_info(d.summary) i
                      WHERE %s)',
-                  '', array_to_string(format('d.rollup = %L', name) || conds, ' AND '));
+                  '', array_to_string(format('d.rollup = %L', nm) || conds, ' AND '));
     RETURN;
   END IF;
   IF source LIKE 'engagement\_rows.%' THEN
-    name := substr(source, length('engagement_rows.') + 1);
-    SELECT s.tz INTO tz FROM @extschema@.engagement_source s WHERE s.name = quality_reconcile_rows.name;
+    nm := substr(source, length('engagement_rows.') + 1);
+    SELECT s.tz INTO tz FROM @extschema@.engagement_source s WHERE s.name = nm;
     IF NOT FOUND THEN
       RAISE EXCEPTION 'quality source "%" does not exist', source
         USING ERRCODE = 'undefined_object',
@@ -102,7 +102,7 @@ BEGIN
                       FROM @extschema@.learner_engagement le
                      CROSS JOIN LATERAL @extschema@.daily_activity(le.summary, %L::date, %L::date) a
                      WHERE le.source = %L AND a.events > 0)',
-                  from_day, to_day, name);
+                  from_day, to_day, nm);
     RETURN;
   END IF;
 
