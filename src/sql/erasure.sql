@@ -94,7 +94,18 @@ INSERT INTO learnalytics_internal.erasure_target (relation, column_name, action,
   ('@extschema@.performance_source', NULL, 'none', 0, 'mapping onto a warehouse table'),
   ('@extschema@.experiment', NULL, 'none', 0, 'configuration'),
   ('@extschema@.retention_policy', NULL, 'none', 0, 'configuration'),
-  ('@extschema@.program', NULL, 'none', 0, 'programs and their aggregate ROI summary');
+  ('@extschema@.program', NULL, 'none', 0, 'programs and their aggregate ROI summary'),
+  -- data quality: findings name learners (their own findings go; others' samples may list them)
+  ('@extschema@.quality_finding', 'learner', 'delete', 50, 'data-quality findings about the learner'),
+  ('@extschema@.quality_finding', 'sample', 'scrub_json', 70, 'sample rows of other findings may name the learner'),
+  ('@extschema@.quality_finding', 'note', 'scrub_text', 70, 'a dismissal note may name the learner'),
+  ('@extschema@.quality_run_log', 'error', 'scrub_text', 70, 'a check''s error message may name a learner'),
+  ('@extschema@.quality_source', NULL, 'none', 0, 'mapping onto warehouse tables (the warehouse erases its own rows)'),
+  ('@extschema@.quality_source', 'columns', 'none', 0, 'column names of the mapping'),
+  ('@extschema@.quality_check_type', NULL, 'none', 0, 'registry of check types'),
+  ('@extschema@.quality_check_type', 'parameters', 'none', 0, 'documented defaults'),
+  ('@extschema@.quality_check', NULL, 'none', 0, 'configuration'),
+  ('@extschema@.quality_check', 'parameters', 'none', 0, 'check parameters (column names, thresholds)');
 
 UPDATE learnalytics_internal.erasure_target SET key_column = 'learner' WHERE action = 'summary';
 

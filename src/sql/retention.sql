@@ -225,7 +225,8 @@ COMMENT ON FUNCTION @extschema@.retention_set_keep(text, interval) IS
 INSERT INTO @extschema@.retention_policy (name, relation, time_column, keep, handler, builtin) VALUES
   ('alerts', NULL, NULL, '180 days', 'learnalytics_internal.alert_prune(timestamptz, boolean)', true),
   ('job_runs', '@extschema@.job_run', 'finished_at', '30 days', NULL, true),
-  ('cron_history', NULL, NULL, '14 days', 'learnalytics_internal.cron_history_prune(timestamptz, boolean)', true);
+  ('cron_history', NULL, NULL, '14 days', 'learnalytics_internal.cron_history_prune(timestamptz, boolean)', true),
+  ('quality_findings', NULL, NULL, '180 days', 'learnalytics_internal.quality_prune(timestamptz, boolean)', true);
 
 -- Job kind retention_run (jobs.sql, doc/pg_cron.md): {"dry_run": true} only reports.
 CREATE FUNCTION learnalytics_internal.job_retention_run(args jsonb)
