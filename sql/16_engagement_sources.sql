@@ -176,7 +176,7 @@ SELECT count(*) FROM learner_engagement_state;
 ROLLBACK;
 
 -- 6. privileges: the admin refreshes, analysts read the sources, viewers neither
-SELECT r AS role, has_function_privilege(r, 'engagement_refresh(regclass, name, name, name, text, interval, text, boolean)', 'EXECUTE') AS can_refresh,
+SELECT r AS role, has_function_privilege(r, 'engagement_refresh(regclass, name, name, name, text, interval, text, boolean, boolean)', 'EXECUTE') AS can_refresh,
        has_table_privilege(r, 'engagement_source', 'SELECT') AS reads_sources,
        has_table_privilege(r, 'engagement_source', 'INSERT') AS writes_sources
 FROM unnest(ARRAY['learnalytics_viewer', 'learnalytics_analyst', 'learnalytics_admin']) r;

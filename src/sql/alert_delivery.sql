@@ -76,6 +76,31 @@ CREATE INDEX alert_reason_rule ON @extschema@.alert_reason (rule_name, alert_id)
 COMMENT ON TABLE @extschema@.alert_reason IS
 'the reasons of a case (alert): per rule whose condition held while it was open, its latest values, first and cleared day';
 
+-- The alerts an outage held back (doc/quality.md, "Acting on findings"): a candidate of an
+-- outage-sensitive rule (alert_template.outage_sensitive) whose run of persisted days reached
+-- fire_after only through outage days of its course (or of every course) or excluded learner-days;
+-- after the last of them the run restarts, and effective_persisted fell short. One row per rule,
+-- learner and day, written by rule_evaluate (evaluating the day again rewrites the day's rows).
+CREATE TABLE @extschema@.alert_suppression (
+  rule_name           text NOT NULL REFERENCES @extschema@.alert_rule (name) ON UPDATE CASCADE ON DELETE CASCADE,
+  learner             text NOT NULL,
+  course              text,
+  day                 date NOT NULL,
+  persisted           integer NOT NULL,
+  effective_persisted integer NOT NULL,
+  finding_id          bigint,
+  check_name          text,
+  reason              text NOT NULL,
+  PRIMARY KEY (rule_name, day, learner)
+);
+CREATE INDEX alert_suppression_learner ON @extschema@.alert_suppression (learner);
+COMMENT ON TABLE @extschema@.alert_suppression IS
+'alerts an outage held back: per rule, learner and day, the days persisted with and without the outage days, the finding and a readable reason';
+COMMENT ON COLUMN @extschema@.alert_suppression.persisted IS 'the days the condition had held, outage days included (the rule fires at fire_after)';
+COMMENT ON COLUMN @extschema@.alert_suppression.effective_persisted IS 'the days it had held since the last outage day (0: the day itself was one, the learner was held)';
+COMMENT ON COLUMN @extschema@.alert_suppression.finding_id IS 'the quality_finding of that last outage day (or of the excluded outlier events)';
+COMMENT ON COLUMN @extschema@.alert_suppression.reason IS 'why, in words: the outage, its day and its numbers';
+
 CREATE TABLE @extschema@.alert_contact (
   id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   alert_id     bigint NOT NULL REFERENCES @extschema@.alert (id) ON DELETE CASCADE,
@@ -302,6 +327,18 @@ JOIN @extschema@.alert a ON a.id = c.alert_id
 GROUP BY a.rule_name, c.step, c.channel, c.kind;
 COMMENT ON VIEW @extschema@.alert_effectiveness IS
 'per lead rule, ladder step, channel and kind: contacts, each outcome, and re-engaged / decided (cancelled and pending excluded)';
+
+-- The alerts outages held back, newest first, with the finding's status now (a finding dismissed
+-- since says the outage was no outage: evaluating the day again fires the alert).
+CREATE VIEW @extschema@.alert_suppressed AS
+SELECT s.day, s.rule_name, r.family, r.template, s.learner, s.course, s.persisted, s.effective_persisted,
+       s.finding_id, s.check_name, f.status AS finding_status, s.reason
+FROM @extschema@.alert_suppression s
+LEFT JOIN @extschema@.alert_rule r ON r.name = s.rule_name
+LEFT JOIN @extschema@.quality_finding f ON f.id = s.finding_id
+ORDER BY s.day DESC, s.rule_name, s.learner;
+COMMENT ON VIEW @extschema@.alert_suppressed IS
+'the alerts an outage (or excluded outlier events) held back: day, rule, learner, days persisted with and without the outage, the finding and its status, and the reason';
 
 -- Coach queue: the view coach_queue is in dashboards.sql, with the other views managers read (it
 -- shows each of them only the learners of their org units, doc/roles.md), and so is coach_load.
@@ -567,11 +604,11 @@ COMMENT ON FUNCTION learnalytics_internal.alert_prune(timestamptz, boolean) IS
 -- a trigger runs its function whoever fires it.
 GRANT SELECT, INSERT, UPDATE, DELETE ON
   @extschema@.alert, @extschema@.alert_reason, @extschema@.alert_contact, @extschema@.coach, @extschema@.coach_assignment,
-  @extschema@.alert_outbox, @extschema@.alert_outbox_dead_letter
+  @extschema@.alert_outbox, @extschema@.alert_outbox_dead_letter, @extschema@.alert_suppression
 TO learnalytics_admin;
 GRANT SELECT ON
   @extschema@.alert, @extschema@.alert_reason, @extschema@.alert_contact, @extschema@.coach, @extschema@.coach_assignment,
-  @extschema@.alert_effectiveness
+  @extschema@.alert_effectiveness, @extschema@.alert_suppression, @extschema@.alert_suppressed
 TO learnalytics_analyst;
 -- The admin role escalates, records outcomes, assigns coaches, delivers and prunes.
 GRANT EXECUTE ON FUNCTION learnalytics_internal.ladder_advance(@extschema@.alert_rule, date),

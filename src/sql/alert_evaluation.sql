@@ -121,7 +121,98 @@ $$;
 COMMENT ON FUNCTION learnalytics_internal.rule_candidates(@extschema@.alert_rule, date) IS
 'learners enrolled in a rule''s scope for whom its condition holds on a day, with the values and the days it has held (the template''s candidates function)';
 
--- Who matches a rule (with overrides) on a day: rule_candidates for a rule name.
+-- Acting on data-quality findings (doc/quality.md, "Acting on findings") ---------------------
+-- The learner-days of open outlier_burst findings: engagement_refresh leaves their events out of a
+-- source's summaries when the source's exclude_outliers is on (engagement.sql reads this view).
+CREATE VIEW learnalytics_internal.quality_outlier_days AS
+SELECT f.learner, f.day, f.id AS finding_id, f.check_name, f.observed, f.expected
+  FROM @extschema@.quality_finding f
+ WHERE f.check_type = 'outlier_burst' AND f.status = 'open' AND f.learner IS NOT NULL AND f.day IS NOT NULL;
+COMMENT ON VIEW learnalytics_internal.quality_outlier_days IS
+'open outlier_burst findings with a learner and a day: the learner-days exclude_outliers leaves out of the engagement summaries';
+
+-- ': 12 events vs 2,310 expected' (numbers with thousands separators, at most 2 decimals; the parts
+-- that are NULL left out; '' when both are)
+CREATE FUNCTION learnalytics_internal.observed_text(observed numeric, expected numeric, unit text DEFAULT 'events')
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN observed IS NULL AND expected IS NULL THEN ''
+              ELSE ': ' || concat_ws(' vs ',
+                     rtrim(to_char(round(observed, 2), 'FM999,999,999,999,999,990.99'), '.') || coalesce(' ' || unit, ''),
+                     rtrim(to_char(round(expected, 2), 'FM999,999,999,999,999,990.99'), '.') || ' expected') END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.observed_text(numeric, numeric, text) IS
+'a finding''s numbers in words for a reason: ": 12 events vs 2,310 expected"';
+
+-- The days that are no evidence for an outage-sensitive rule: outage days of a course (course set,
+-- learner NULL) or of every course (both NULL), and a learner's days of outlier events left out of
+-- the summaries (learner set), each with its finding and a reason in words.
+CREATE VIEW learnalytics_internal.alert_outage_days AS
+SELECT o.course, NULL::text AS learner, o.day, o.finding_id, o.check_name,
+       pg_catalog.format('outage of %s on %s%s (finding %s)',
+         CASE WHEN o.course IS NULL THEN 'every course' ELSE pg_catalog.format('course %s', o.course) END, o.day,
+         learnalytics_internal.observed_text(o.observed, o.expected), o.finding_id) AS reason
+  FROM learnalytics_internal.quality_outage_days o
+UNION ALL
+SELECT NULL::text, x.learner, x.day, x.finding_id, x.check_name,
+       pg_catalog.format('outlier events of the learner on %s left out of engagement source "%s"%s (finding %s)',
+         x.day, x.source, learnalytics_internal.observed_text(f.observed, f.expected, NULL), x.finding_id)
+  FROM learnalytics_internal.engagement_excluded x
+  LEFT JOIN @extschema@.quality_finding f ON f.id = x.finding_id;
+COMMENT ON VIEW learnalytics_internal.alert_outage_days IS
+'days that are no evidence for outage-sensitive alert rules: open outage findings (course or every course) and learner-days of excluded outlier events, with a reason';
+
+-- Candidates of a rule on a day (rule_candidates) with effective_persisted: for an outage-sensitive
+-- template (alert_template.outage_sensitive), the days persisted since the last day of
+-- learnalytics_internal.alert_outage_days in the run [day - persisted + 1, day] of the candidate's
+-- course, of every course or of the learner (0: the day itself; the learner is held), with that
+-- day's finding and reason; otherwise persisted. Set-based; one EXISTS when there is no such day.
+CREATE FUNCTION learnalytics_internal.rule_candidates_effective(r @extschema@.alert_rule, day date,
+    OUT learner text, OUT course text, OUT value float8, OUT baseline float8, OUT ratio float8,
+    OUT persisted integer, OUT business_weight numeric, OUT detail jsonb,
+    OUT effective_persisted integer, OUT finding_id bigint, OUT check_name text, OUT reason text)
+RETURNS SETOF record
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM @extschema@.alert_template t WHERE t.name = r.template AND t.outage_sensitive)
+     OR NOT EXISTS (SELECT 1 FROM learnalytics_internal.alert_outage_days o
+                     WHERE o.day <= rule_candidates_effective.day) THEN
+    RETURN QUERY SELECT c.*, c.persisted, NULL::bigint, NULL::text, NULL::text
+                   FROM learnalytics_internal.rule_candidates(r, rule_candidates_effective.day) c;
+    RETURN;
+  END IF;
+  RETURN QUERY
+    WITH c AS MATERIALIZED (SELECT * FROM learnalytics_internal.rule_candidates(r, rule_candidates_effective.day)),
+    od AS MATERIALIZED (
+      SELECT o.* FROM learnalytics_internal.alert_outage_days o
+       WHERE o.day <= rule_candidates_effective.day
+         AND o.day > rule_candidates_effective.day - (SELECT max(c.persisted) FROM c)),
+    hit AS (   -- the candidate's course, every course, the learner's excluded days: hash joins
+      SELECT c.learner AS l, od.day AS d, 1 AS pri, od.finding_id AS f, od.check_name AS ck, od.reason AS why
+        FROM c JOIN od ON od.course = c.course
+       WHERE od.learner IS NULL AND od.day > rule_candidates_effective.day - c.persisted
+      UNION ALL
+      SELECT c.learner, od.day, 2, od.finding_id, od.check_name, od.reason
+        FROM c CROSS JOIN (SELECT * FROM od WHERE od.course IS NULL AND od.learner IS NULL) od
+       WHERE od.day > rule_candidates_effective.day - c.persisted
+      UNION ALL
+      SELECT c.learner, od.day, 3, od.finding_id, od.check_name, od.reason
+        FROM c JOIN od ON od.learner = c.learner
+       WHERE od.day > rule_candidates_effective.day - c.persisted),
+    last AS (SELECT DISTINCT ON (h.l) h.* FROM hit h ORDER BY h.l, h.d DESC, h.pri, h.f)
+    SELECT c.*, coalesce(rule_candidates_effective.day - last.d, c.persisted), last.f, last.ck, last.why
+      FROM c LEFT JOIN last ON last.l = c.learner;
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.rule_candidates_effective(@extschema@.alert_rule, date) IS
+'rule_candidates with effective_persisted: for an outage-sensitive template, the days persisted since the last outage day (or excluded learner-day) in the run, with its finding and reason';
+
+-- Who matches a rule (with overrides) on a day: rule_candidates for a rule name, persisted counted
+-- from the last outage day for an outage-sensitive template (0: the day is one).
 CREATE FUNCTION @extschema@.rule_matches(rule_name text, day date, overrides jsonb DEFAULT '{}',
     OUT learner text, OUT course text, OUT value float8, OUT baseline float8, OUT ratio float8,
     OUT persisted integer, OUT business_weight numeric, OUT detail jsonb)
@@ -133,11 +224,12 @@ BEGIN
   IF day IS NULL OR NOT isfinite(day) THEN
     RAISE EXCEPTION 'day must be a finite date' USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  RETURN QUERY SELECT * FROM learnalytics_internal.rule_candidates(@extschema@.rule_with_overrides(rule_name, overrides), day);
+  RETURN QUERY SELECT c.learner, c.course, c.value, c.baseline, c.ratio, c.effective_persisted, c.business_weight, c.detail
+                 FROM learnalytics_internal.rule_candidates_effective(@extschema@.rule_with_overrides(rule_name, overrides), day) c;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.rule_matches(text, date, jsonb) IS
-'the learners for whom a rule''s condition (with overrides) holds on a day, with the values and the days it has held (persisted >= fire_after: the rule fires); nothing written';
+'the learners for whom a rule''s condition (with overrides) holds on a day, with the values and the days it has held since the last outage day (persisted >= fire_after: the rule fires; 0: held by an outage that day); nothing written';
 
 -- The day an evaluation as of a time reads: the last complete day in the rule's time zone (the day
 -- before as_of's local date), so that an unfinished day never counts as a day without activity.
@@ -215,7 +307,10 @@ COMMENT ON FUNCTION learnalytics_internal.cases_close_cleared(date, text, text) 
 -- Evaluate one rule as of a time, on the last complete day D in its time zone (doc/alerts.md,
 -- "Evaluation and the alert lifecycle"). A case (a row of alert) is open for at most one learner
 -- at a time and carries every rule that held as a reason (alert_reason):
---   1. C = the rule's candidates on D;
+--   1. C = the rule's candidates on D; for an outage-sensitive template persisted counts from the
+--      last outage day in the run (rule_candidates_effective): a learner whose D is an outage day
+--      is held (neither updated nor cleared nor opened), and one whose run reached fire_after only
+--      through outage days is recorded in alert_suppression with the finding and why;
 --   2. the rule's reasons on open cases: learner in C -> latest values, not cleared (a cleared
 --      reason holds again once persisted >= fire_after); otherwise cleared on D;
 --   3. learners of C with persisted >= fire_after and an open case (opened before D) without this
@@ -252,11 +347,38 @@ BEGIN
   END IF;
   PERFORM pg_advisory_xact_lock(hashtext('learnalytics.alert'));
 
-  WITH c AS MATERIALIZED (SELECT * FROM learnalytics_internal.rule_candidates(r, day)),
+  WITH ce AS MATERIALIZED (SELECT * FROM learnalytics_internal.rule_candidates_effective(r, day)),
+  c AS MATERIALIZED (   -- persisted: effective; held: the day is an outage day
+    SELECT ce.learner, ce.course, ce.value, ce.baseline, ce.ratio, ce.effective_persisted AS persisted,
+           ce.business_weight, ce.detail, ce.effective_persisted < 1 AS held
+      FROM ce),
   mine AS MATERIALIZED (   -- the rule's reasons on open cases
     SELECT x.alert_id, a.learner, x.severity, x.evaluated_on, x.cleared_on
       FROM @extschema@.alert_reason x JOIN @extschema@.alert a ON a.id = x.alert_id
      WHERE x.rule_name = r.name AND a.closed_at IS NULL AND x.evaluated_on <= day),
+  sup AS MATERIALIZED (   -- the alerts the outage held back (a current reason of the rule is no alert to hold back)
+    SELECT ce.* FROM ce
+     WHERE ce.persisted >= r.fire_after AND ce.effective_persisted < r.fire_after
+       AND ce.learner NOT IN (SELECT m.learner FROM mine m WHERE m.cleared_on IS NULL)),
+  sup_del AS (   -- the day evaluated again: rows no longer suppressed go
+    DELETE FROM @extschema@.alert_suppression s
+     WHERE s.rule_name = r.name AND s.day = rule_evaluate.day
+       AND s.learner NOT IN (SELECT sup.learner FROM sup WHERE sup.learner IS NOT NULL)
+    RETURNING s.learner),
+  sup_ins AS (
+    INSERT INTO @extschema@.alert_suppression AS s (rule_name, learner, course, day, persisted, effective_persisted,
+                                                     finding_id, check_name, reason)
+    SELECT r.name, sup.learner, sup.course, day, sup.persisted, sup.effective_persisted, sup.finding_id,
+           sup.check_name, sup.reason
+      FROM sup WHERE sup.learner IS NOT NULL
+    ON CONFLICT ON CONSTRAINT alert_suppression_pkey DO UPDATE
+       SET course = EXCLUDED.course, persisted = EXCLUDED.persisted,
+           effective_persisted = EXCLUDED.effective_persisted, finding_id = EXCLUDED.finding_id,
+           check_name = EXCLUDED.check_name, reason = EXCLUDED.reason
+     WHERE (s.course, s.persisted, s.effective_persisted, s.finding_id, s.check_name, s.reason)
+           IS DISTINCT FROM (EXCLUDED.course, EXCLUDED.persisted, EXCLUDED.effective_persisted,
+                             EXCLUDED.finding_id, EXCLUDED.check_name, EXCLUDED.reason)
+    RETURNING s.learner),
   upd AS (
     UPDATE @extschema@.alert_reason x
        SET evaluated_on = day, cleared_on = NULL, value = c.value, baseline = c.baseline, ratio = c.ratio,
@@ -269,7 +391,7 @@ BEGIN
                                       AND learnalytics_internal.severity_factor(r.escalated_severity)
                                           > learnalytics_internal.severity_factor(m.severity)
                                      THEN r.escalated_severity ELSE m.severity END AS sev) s
-     WHERE x.alert_id = m.alert_id AND x.rule_name = r.name
+     WHERE x.alert_id = m.alert_id AND x.rule_name = r.name AND NOT c.held
        AND (m.cleared_on IS NULL OR c.persisted >= r.fire_after)
     RETURNING x.alert_id),
   clr AS (
@@ -284,6 +406,8 @@ BEGIN
             OR (m.cleared_on IS NOT NULL
                 AND m.learner NOT IN (SELECT c.learner FROM c WHERE c.learner IS NOT NULL
                                                               AND c.persisted >= r.fire_after)))
+       -- a held learner's reason stays as it was
+       AND m.learner NOT IN (SELECT c.learner FROM c WHERE c.held AND c.learner IS NOT NULL)
     RETURNING x.alert_id),
   fired AS MATERIALIZED (
     SELECT c.*, s.sev,
@@ -329,7 +453,7 @@ BEGIN
            i.ratio, i.persisted, i.risk_score, i.business_weight, i.detail
       FROM ins i
     RETURNING alert_id)
-  -- (clr and lead_r run whether read or not)
+  -- (clr, lead_r, sup_del and sup_ins run whether read or not)
   SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd), (SELECT count(*) FROM added_r)
     INTO opened, updated, added;
   updated := updated + added;
@@ -432,8 +556,13 @@ COMMENT ON FUNCTION @extschema@.rule_evaluate_all(timestamptz, text[], boolean) 
 GRANT EXECUTE ON FUNCTION learnalytics_internal.enrolled_sql(text),
   learnalytics_internal.rule_inputs_missing(@extschema@.alert_rule),
   learnalytics_internal.rule_inputs_present(@extschema@.alert_rule),
-  learnalytics_internal.rule_candidates(@extschema@.alert_rule, date), @extschema@.rule_matches(text, date, jsonb)
+  learnalytics_internal.rule_candidates(@extschema@.alert_rule, date), @extschema@.rule_matches(text, date, jsonb),
+  learnalytics_internal.rule_candidates_effective(@extschema@.alert_rule, date)
   TO learnalytics_analyst;
+-- the engine and rule_matches read outage days through these views (the owner's rights on
+-- quality_finding): analysts (and so admins) read them
+GRANT SELECT ON learnalytics_internal.quality_outage_days, learnalytics_internal.quality_outlier_days,
+  learnalytics_internal.alert_outage_days TO learnalytics_analyst;
 GRANT EXECUTE ON FUNCTION @extschema@.rule_evaluate(text, timestamptz, boolean),
   @extschema@.rule_evaluate_all(timestamptz, text[], boolean),
   learnalytics_internal.evaluation_day(timestamptz, text, boolean),

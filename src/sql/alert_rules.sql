@@ -94,6 +94,7 @@ CREATE TABLE @extschema@.alert_template (
                      CHECK (inputs <@ ARRAY['enrolment', 'assignment', 'assignment_submission', 'quiz_attempt',
                                             'module_progress']
                             AND pg_catalog.array_position(inputs, NULL) IS NULL),
+  outage_sensitive   boolean NOT NULL DEFAULT false,
   description        text NOT NULL,
   builtin            boolean NOT NULL DEFAULT false
 );
@@ -106,6 +107,8 @@ COMMENT ON COLUMN @extschema@.alert_template.candidates IS
 'f(r alert_rule, day date) RETURNS TABLE (learner text, course text, value float8, baseline float8, ratio float8, persisted integer, business_weight numeric, detail jsonb): the learners enrolled in the rule''s scope whose condition holds on day, persisted >= 1';
 COMMENT ON COLUMN @extschema@.alert_template.replay IS
 'optional f(r alert_rule, from_day date, to_day date) RETURNS TABLE (day date, learner text, course text, value float8, baseline float8, ratio float8, persisted integer): the alerts of rule_replay_alerts in one pass (NULL: candidates day by day)';
+COMMENT ON COLUMN @extschema@.alert_template.outage_sensitive IS
+'true when an outage makes the condition hold (no events is no evidence): an open outage finding of the course (or of every course), or an excluded learner-day, restarts the run of persisted days and holds the learner on the day itself (doc/quality.md, "Acting on findings")';
 COMMENT ON COLUMN @extschema@.alert_template.inputs IS
 'the learning-data kinds (learning_source) the condition needs: with no row of one of them for the enrolments in a rule''s scope, the rule does not fire and says so (WARNING)';
 

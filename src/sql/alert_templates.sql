@@ -67,10 +67,10 @@ $$;
 COMMENT ON FUNCTION learnalytics_internal.replay_engagement_dip(@extschema@.alert_rule, date, date) IS
 'replay of the engagement_dip template: dip_alerts over each enrolled learner''s summary, on enrolled days';
 
-INSERT INTO @extschema@.alert_template (name, parameters, candidates, replay, description, builtin) VALUES
+INSERT INTO @extschema@.alert_template (name, parameters, candidates, replay, outage_sensitive, description, builtin) VALUES
   ('engagement_dip', '{metric,threshold,baseline_days}',
    'learnalytics_internal.candidates_engagement_dip(@extschema@.alert_rule, date)',
-   'learnalytics_internal.replay_engagement_dip(@extschema@.alert_rule, date, date)',
+   'learnalytics_internal.replay_engagement_dip(@extschema@.alert_rule, date, date)', true,
    'the metric below threshold x the learner''s baseline_days-day mean', true);
 INSERT INTO @extschema@.alert_rule (name, family, template, enabled, metric, threshold, baseline_days,
     fire_after, escalate_after, severity, escalated_severity, cooldown_days, ladder, ladder_after,
@@ -321,9 +321,9 @@ $$;
 COMMENT ON FUNCTION learnalytics_internal.replay_inactivity(@extschema@.alert_rule, date, date) IS
 'replay of the inactivity template in one pass: idle runs between active days of each enrolled learner''s summary, on enrolled days';
 
-INSERT INTO @extschema@.alert_template (name, parameters, candidates, replay, description, builtin) VALUES
+INSERT INTO @extschema@.alert_template (name, parameters, candidates, replay, outage_sensitive, description, builtin) VALUES
   ('inactivity', '{window_days}', 'learnalytics_internal.candidates_inactivity(@extschema@.alert_rule, date)',
-   'learnalytics_internal.replay_inactivity(@extschema@.alert_rule, date, date)',
+   'learnalytics_internal.replay_inactivity(@extschema@.alert_rule, date, date)', true,
    'no activity on the window_days days ending on the day, while enrolled', true);
 INSERT INTO @extschema@.alert_rule (name, family, template, enabled, window_days, fire_after, escalate_after,
     severity, escalated_severity, cooldown_days, ladder, ladder_after, reengage_days, description, builtin)

@@ -263,7 +263,8 @@ CREATE TABLE @extschema@.engagement_source (
   watermark      timestamptz,
   learners       bigint NOT NULL DEFAULT 0,
   refreshed_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
-  full_refreshed_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+  full_refreshed_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  exclude_outliers boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE @extschema@.engagement_source IS
 'the named sources of learner_engagement: relation, columns, time zone and session gap, and the watermark of incremental refreshes';
@@ -278,11 +279,30 @@ COMMENT ON COLUMN @extschema@.engagement_source.watermark IS 'the latest event t
 COMMENT ON COLUMN @extschema@.engagement_source.learners IS 'the number of learners the last refresh rebuilt';
 COMMENT ON COLUMN @extschema@.engagement_source.refreshed_at IS 'when the source was last refreshed (full or incremental)';
 COMMENT ON COLUMN @extschema@.engagement_source.full_refreshed_at IS 'when the source was last refreshed in full';
+COMMENT ON COLUMN @extschema@.engagement_source.exclude_outliers IS
+'true: events of learner-days with an open outlier_burst finding are left out of the summaries (doc/quality.md, "Acting on findings")';
+
+-- The learner-days a source's summaries leave out (exclude_outliers): the open outlier_burst findings
+-- as of its last refresh, so that an incremental refresh rebuilds the learners whose set changed and
+-- the alert engine treats those days as outage days of the learner. Derived state, not dumped; the
+-- foreign key is deferred because a source's first refresh registers it at its end.
+CREATE TABLE learnalytics_internal.engagement_excluded (
+  source     text NOT NULL REFERENCES @extschema@.engagement_source (name)
+             ON UPDATE CASCADE ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+  learner    text NOT NULL,
+  day        date NOT NULL,
+  finding_id bigint,
+  check_name text,
+  PRIMARY KEY (source, learner, day)
+);
+CREATE INDEX engagement_excluded_learner ON learnalytics_internal.engagement_excluded (learner, day);
+COMMENT ON TABLE learnalytics_internal.engagement_excluded IS
+'per engagement source with exclude_outliers: the learner-days (open outlier_burst findings) its last refresh left out of the summaries';
 
 CREATE FUNCTION @extschema@.engagement_refresh(
     source regclass DEFAULT NULL, learner_column name DEFAULT NULL, ts_column name DEFAULT NULL,
     weight_column name DEFAULT NULL, tz text DEFAULT NULL, session_gap interval DEFAULT NULL,
-    source_name text DEFAULT 'default', incremental boolean DEFAULT false)
+    source_name text DEFAULT 'default', incremental boolean DEFAULT false, exclude_outliers boolean DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -300,6 +320,9 @@ DECLARE
   n       bigint;
   changed text[];
   clash   record;
+  excl    boolean;
+  moved   text[];
+  skip    text := '';
 BEGIN
   IF source_name IS NULL OR incremental IS NULL THEN
     RAISE EXCEPTION 'source_name and incremental must not be null' USING ERRCODE = 'null_value_not_allowed';
@@ -355,19 +378,43 @@ BEGIN
   PERFORM learnalytics_internal.require_trusted_relation(rel, 'engagement_refresh source');
   -- the time zone and gap, checked as the aggregate checks them, also when the source is empty
   PERFORM @extschema@.la_engagement_agg('-'::text, NULL::timestamptz, NULL::bigint, zone, gap);
+  -- outlier exclusion: the argument, else the registered switch (off for a new source)
+  excl := coalesce(exclude_outliers, reg.exclude_outliers, false);
 
   -- incremental: only once the source has a watermark; else (first refresh) in full.
   -- The new watermark is read first, the events summarized after it (a later snapshot, so a
   -- superset): an event committed in between is either in the summaries or after the watermark.
   wm := CASE WHEN incremental THEN reg.watermark END;
+  -- the learner-days left out (exclude_outliers): the open outlier_burst findings now, in place of
+  -- those of the last refresh; an incremental refresh also rebuilds the learners whose set changed
+  -- (the keys come from findings, as text)
+  IF excl OR EXISTS (SELECT 1 FROM learnalytics_internal.engagement_excluded x WHERE x.source = source_name) THEN
+    IF wm IS NOT NULL THEN
+      WITH cur AS (SELECT o.learner, o.day FROM learnalytics_internal.quality_outlier_days o WHERE excl),
+      old AS (SELECT x.learner, x.day FROM learnalytics_internal.engagement_excluded x WHERE x.source = source_name)
+      SELECT array_agg(DISTINCT d.learner) INTO moved
+        FROM ((SELECT * FROM cur EXCEPT SELECT * FROM old) UNION ALL (SELECT * FROM old EXCEPT SELECT * FROM cur)) d;
+    END IF;
+    DELETE FROM learnalytics_internal.engagement_excluded x WHERE x.source = source_name;
+    INSERT INTO learnalytics_internal.engagement_excluded (source, learner, day, finding_id, check_name)
+    SELECT source_name, o.learner, o.day, min(o.finding_id), (array_agg(o.check_name ORDER BY o.finding_id))[1]
+      FROM learnalytics_internal.quality_outlier_days o
+     WHERE excl
+     GROUP BY o.learner, o.day;
+    IF excl THEN
+      skip := format(' AND NOT EXISTS (SELECT 1 FROM learnalytics_internal.engagement_excluded x'
+                     ' WHERE x.source = $3 AND x.learner = e.%1$I::text AND x.day = (e.%2$I AT TIME ZONE $1)::date)',
+                     lcol, tcol);
+    END IF;
+  END IF;
   IF wm IS NULL THEN
     EXECUTE format('SELECT max(%2$I) FROM %3$s WHERE %1$I IS NOT NULL', lcol, tcol, rel) INTO new_wm;
     DELETE FROM @extschema@.learner_engagement le WHERE le.source = source_name;
     EXECUTE format(
       $q$INSERT INTO @extschema@.learner_engagement (source, learner, summary, refreshed_at)
          SELECT $3, e.%1$I::text, @extschema@.la_engagement_agg(e.%1$I::text, e.%2$I, %4$s, $1, $2), pg_catalog.now()
-           FROM %3$s e WHERE e.%1$I IS NOT NULL GROUP BY e.%1$I::text$q$,
-      lcol, tcol, rel, CASE WHEN wcol IS NULL THEN 'NULL::bigint' ELSE format('e.%I::bigint', wcol) END)
+           FROM %3$s e WHERE e.%1$I IS NOT NULL%5$s GROUP BY e.%1$I::text$q$,
+      lcol, tcol, rel, CASE WHEN wcol IS NULL THEN 'NULL::bigint' ELSE format('e.%I::bigint', wcol) END, skip)
     USING zone, gap, source_name;
     GET DIAGNOSTICS n = ROW_COUNT;
   ELSE
@@ -377,15 +424,23 @@ BEGIN
                    lcol, tcol, rel)
       INTO changed, new_wm USING wm;
     n := 0;
-    IF changed IS NOT NULL THEN
+    IF moved IS NOT NULL THEN
+      -- learners whose excluded days changed: rebuilt from all their events; one all of whose events
+      -- are now left out keeps no summary
+      DELETE FROM @extschema@.learner_engagement le
+       WHERE le.source = source_name AND (le.learner = ANY (moved) OR le.learner = ANY (changed));
+    END IF;
+    IF changed IS NOT NULL OR moved IS NOT NULL THEN
       EXECUTE format(
         $q$INSERT INTO @extschema@.learner_engagement AS le (source, learner, summary, refreshed_at)
            SELECT $3, e.%1$I::text, @extschema@.la_engagement_agg(e.%1$I::text, e.%2$I, %4$s, $1, $2), pg_catalog.now()
-             FROM %3$s e WHERE e.%1$I = ANY ($4::%5$s[]) GROUP BY e.%1$I::text
+             FROM %3$s e WHERE (e.%1$I = ANY ($4::%5$s[])%7$s)%6$s GROUP BY e.%1$I::text
            ON CONFLICT (source, learner) DO UPDATE SET summary = EXCLUDED.summary, refreshed_at = EXCLUDED.refreshed_at$q$,
         lcol, tcol, rel, CASE WHEN wcol IS NULL THEN 'NULL::bigint' ELSE format('e.%I::bigint', wcol) END,
-        (SELECT format_type(a.atttypid, NULL) FROM pg_attribute a WHERE a.attrelid = rel AND a.attname = lcol))
-      USING zone, gap, source_name, changed;
+        (SELECT format_type(a.atttypid, NULL) FROM pg_attribute a WHERE a.attrelid = rel AND a.attname = lcol), skip,
+        -- keys from findings are text: compared as text (a scan, only when findings changed)
+        CASE WHEN moved IS NULL THEN '' ELSE format(' OR (e.%1$I IS NOT NULL AND e.%1$I::text = ANY ($5))', lcol) END)
+      USING zone, gap, source_name, coalesce(changed, '{}'), moved;
       GET DIAGNOSTICS n = ROW_COUNT;
     END IF;
   END IF;
@@ -410,18 +465,18 @@ BEGIN
   END IF;
 
   INSERT INTO @extschema@.engagement_source AS s (name, relation, learner_column, ts_column, weight_column, tz,
-      session_gap, watermark, learners, refreshed_at, full_refreshed_at)
-  VALUES (source_name, rel, lcol, tcol, wcol, zone, gap, coalesce(new_wm, wm), n, pg_catalog.now(), pg_catalog.now())
+      session_gap, watermark, learners, refreshed_at, full_refreshed_at, exclude_outliers)
+  VALUES (source_name, rel, lcol, tcol, wcol, zone, gap, coalesce(new_wm, wm), n, pg_catalog.now(), pg_catalog.now(), excl)
   ON CONFLICT (name) DO UPDATE SET relation = EXCLUDED.relation, learner_column = EXCLUDED.learner_column,
       ts_column = EXCLUDED.ts_column, weight_column = EXCLUDED.weight_column, tz = EXCLUDED.tz,
       session_gap = EXCLUDED.session_gap, watermark = EXCLUDED.watermark, learners = EXCLUDED.learners,
-      refreshed_at = EXCLUDED.refreshed_at,
+      refreshed_at = EXCLUDED.refreshed_at, exclude_outliers = EXCLUDED.exclude_outliers,
       full_refreshed_at = CASE WHEN wm IS NULL THEN EXCLUDED.full_refreshed_at ELSE s.full_refreshed_at END;
   RETURN n;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.engagement_refresh(regclass, name, name, name, text, interval, text, boolean) IS
-'refresh the summaries of one named source of learner_engagement from an activity table (learner, timestamptz, optional integer weight), in full or only the learners with events after its watermark; returns the number of learners rebuilt';
+COMMENT ON FUNCTION @extschema@.engagement_refresh(regclass, name, name, name, text, interval, text, boolean, boolean) IS
+'refresh the summaries of one named source of learner_engagement from an activity table (learner, timestamptz, optional integer weight), in full or only the learners with events after its watermark, optionally leaving out learner-days of open outlier_burst findings; returns the number of learners rebuilt';
 
 -- A learner's summary over all sources: la_merge_agg of their rows. A learner with one source (the
 -- usual case) costs no merge: the aggregate takes its one summary as it is.
@@ -487,10 +542,11 @@ COMMENT ON FUNCTION @extschema@.engagement_state(@extschema@.engagement_summary,
 'a summary as of a day under a dip rule (threshold, baseline days, metric, fire_after) and an inactivity window: inactivity, streak, baseline, dip persistence and a state with its reason (learner_engagement_state passes today and the shipped rules)';
 
 -- privileges (doc/roles.md): the admin role refreshes; analysts read the summaries and views
-REVOKE ALL ON FUNCTION @extschema@.engagement_refresh(regclass, name, name, name, text, interval, text, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.engagement_refresh(regclass, name, name, name, text, interval, text, boolean)
+REVOKE ALL ON FUNCTION @extschema@.engagement_refresh(regclass, name, name, name, text, interval, text, boolean, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.engagement_refresh(regclass, name, name, name, text, interval, text, boolean, boolean)
   TO learnalytics_admin;
-GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.learner_engagement, @extschema@.engagement_source TO learnalytics_admin;
+GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.learner_engagement, @extschema@.engagement_source,
+  learnalytics_internal.engagement_excluded TO learnalytics_admin;
 GRANT SELECT ON @extschema@.learner_engagement, @extschema@.engagement_source, @extschema@.learner_daily_engagement,
   learnalytics_internal.learner_summary TO learnalytics_analyst;
 -- functions a view calls run with the reader's rights: whoever reads learner_engagement_state
@@ -502,7 +558,7 @@ GRANT EXECUTE ON FUNCTION @extschema@.engagement_state(@extschema@.engagement_su
   TO learnalytics_viewer;
 
 -- Job kind engagement_refresh (jobs.sql, doc/pg_cron.md): {"source": "schema.table", "learner_column",
--- "ts_column", "weight_column", "tz", "session_gap", "source_name", "incremental"} (all optional, as
+-- "ts_column", "weight_column", "tz", "session_gap", "source_name", "incremental", "exclude_outliers"} (all optional, as
 -- for the function, but one of source and source_name: a registered source refreshes by its name).
 -- The source, its columns, the time zone and the gap are checked when the job is scheduled too.
 CREATE FUNCTION learnalytics_internal.job_engagement_refresh(args jsonb)
@@ -512,7 +568,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   validate_only boolean := learnalytics_internal.job_args('engagement_refresh', args,
-    '{source, learner_column, ts_column, weight_column, tz, session_gap, source_name, incremental}');
+    '{source, learner_column, ts_column, weight_column, tz, session_gap, source_name, incremental, exclude_outliers}');
   source   regclass;
   learner  name := learnalytics_internal.job_arg_text('engagement_refresh', args, 'learner_column');
   ts       name := learnalytics_internal.job_arg_text('engagement_refresh', args, 'ts_column');
@@ -521,7 +577,15 @@ DECLARE
   gap      interval := learnalytics_internal.job_arg_text('engagement_refresh', args, 'session_gap')::interval;
   name_    text := coalesce(learnalytics_internal.job_arg_text('engagement_refresh', args, 'source_name'), 'default');
   incr     boolean := false;
+  excl     boolean;
 BEGIN
+  IF args ? 'exclude_outliers' THEN
+    IF jsonb_typeof(args -> 'exclude_outliers') <> 'boolean' THEN
+      RAISE EXCEPTION 'job argument "exclude_outliers" of kind engagement_refresh must be a boolean, not %', args -> 'exclude_outliers'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    excl := (args ->> 'exclude_outliers')::boolean;
+  END IF;
   IF args ? 'incremental' THEN
     IF jsonb_typeof(args -> 'incremental') <> 'boolean' THEN
       RAISE EXCEPTION 'job argument "incremental" of kind engagement_refresh must be a boolean, not %', args -> 'incremental'
@@ -558,12 +622,12 @@ BEGIN
     PERFORM pg_catalog.now() AT TIME ZONE coalesce(tz, 'UTC');
     RETURN NULL;
   END IF;
-  RETURN format('%s learners', @extschema@.engagement_refresh(source, learner, ts, weight, tz, gap, name_, incr));
+  RETURN format('%s learners', @extschema@.engagement_refresh(source, learner, ts, weight, tz, gap, name_, incr, excl));
 END
 $$;
 COMMENT ON FUNCTION learnalytics_internal.job_engagement_refresh(jsonb) IS
 'job handler of kind engagement_refresh: check the source and its columns, refresh its summaries in learner_engagement';
 INSERT INTO @extschema@.job_kind (kind, handler, description) VALUES
   ('engagement_refresh', 'learnalytics_internal.job_engagement_refresh(jsonb)',
-   'engagement_refresh(...): refresh a source of learner_engagement from {"source": ...} or {"source_name": ...} and optionally learner_column, ts_column, weight_column, tz, session_gap, source_name, incremental');
+   'engagement_refresh(...): refresh a source of learner_engagement from {"source": ...} or {"source_name": ...} and optionally learner_column, ts_column, weight_column, tz, session_gap, source_name, incremental, exclude_outliers');
 GRANT EXECUTE ON FUNCTION learnalytics_internal.job_engagement_refresh(jsonb) TO learnalytics_admin;
