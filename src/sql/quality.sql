@@ -134,10 +134,10 @@ CREATE FUNCTION learnalytics_internal.quality_field_class(kind text, type regtyp
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-  SELECT CASE type WHEN 'timestamptz'::pg_catalog.regtype THEN 'timestamptz'
-                   WHEN 'bigint'::pg_catalog.regtype THEN 'integer'
-                   WHEN 'numeric'::pg_catalog.regtype
-                     THEN CASE WHEN kind OPERATOR(pg_catalog.=) 'performance' THEN 'metric' ELSE 'numeric' END
+  SELECT CASE WHEN type OPERATOR(pg_catalog.=) 'timestamptz'::pg_catalog.regtype THEN 'timestamptz'
+              WHEN type OPERATOR(pg_catalog.=) 'bigint'::pg_catalog.regtype THEN 'integer'
+              WHEN type OPERATOR(pg_catalog.=) 'numeric'::pg_catalog.regtype
+                THEN CASE WHEN kind OPERATOR(pg_catalog.=) 'performance' THEN 'metric' ELSE 'numeric' END
          END
 $$;
 COMMENT ON FUNCTION learnalytics_internal.quality_field_class(text, regtype) IS
@@ -480,9 +480,9 @@ AS $$
     'course=' OPERATOR(pg_catalog.||) learnalytics_internal.quality_scope_escape(course),
     CASE WHEN day IS NOT NULL
          THEN pg_catalog.format('day=%s-%s-%s',
-                pg_catalog.lpad(pg_catalog.date_part('year', day)::integer::text, 4, '0'),
-                pg_catalog.lpad(pg_catalog.date_part('month', day)::integer::text, 2, '0'),
-                pg_catalog.lpad(pg_catalog.date_part('day', day)::integer::text, 2, '0')) END,
+                pg_catalog.lpad(EXTRACT(YEAR FROM day)::integer::text, 4, '0'),
+                pg_catalog.lpad(EXTRACT(MONTH FROM day)::integer::text, 2, '0'),
+                pg_catalog.lpad(EXTRACT(DAY FROM day)::integer::text, 2, '0')) END,
     'learner=' OPERATOR(pg_catalog.||) learnalytics_internal.quality_scope_escape(learner),
     'subject=' OPERATOR(pg_catalog.||) learnalytics_internal.quality_scope_escape(subject))
 $$;
