@@ -134,10 +134,10 @@ CREATE FUNCTION learnalytics_internal.quality_field_class(kind text, type regtyp
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-  SELECT CASE type WHEN 'timestamptz'::pg_catalog.regtype THEN 'timestamptz'
-                   WHEN 'bigint'::pg_catalog.regtype THEN 'integer'
-                   WHEN 'numeric'::pg_catalog.regtype
-                     THEN CASE WHEN kind OPERATOR(pg_catalog.=) 'performance' THEN 'metric' ELSE 'numeric' END
+  SELECT CASE WHEN type OPERATOR(pg_catalog.=) 'timestamptz'::pg_catalog.regtype THEN 'timestamptz'
+              WHEN type OPERATOR(pg_catalog.=) 'bigint'::pg_catalog.regtype THEN 'integer'
+              WHEN type OPERATOR(pg_catalog.=) 'numeric'::pg_catalog.regtype
+                THEN CASE WHEN kind OPERATOR(pg_catalog.=) 'performance' THEN 'metric' ELSE 'numeric' END
          END
 $$;
 COMMENT ON FUNCTION learnalytics_internal.quality_field_class(text, regtype) IS
@@ -370,7 +370,8 @@ FOR EACH ROW EXECUTE FUNCTION learnalytics_internal.quality_source_check();
 -------------------------------------------------------------------------------
 
 -- Validate a quality_check row: its type exists, its source resolves to a kind the type reads, its
--- parameters are the type's (plus sample_size, an integer 0..1000). The value of each parameter is
+-- parameters are the type's (plus sample_size, an integer 0..1000); the source is resolved again on an
+-- update only when the source or the type changes. The value of each parameter is
 -- the type function's to check (22023 naming the check and the parameter, at run time). Only a
 -- superuser (the extension's script) sets or clears builtin: built-in checks are not dumped. A
 -- restore (pg_dump's scripts run with check_function_bodies off) does not resolve the source: the
@@ -421,7 +422,10 @@ BEGIN
         USING ERRCODE = 'invalid_parameter_value';
     END IF;
   END IF;
-  IF NOT current_setting('check_function_bodies')::boolean THEN
+  -- an update that keeps the source and type (enabling, disabling, a severity) does not resolve the
+  -- source again: a check whose source is gone can still be disabled
+  IF NOT current_setting('check_function_bodies')::boolean
+     OR (TG_OP = 'UPDATE' AND (NEW.source, NEW.check_type) IS NOT DISTINCT FROM (OLD.source, OLD.check_type)) THEN
     RETURN NEW;
   END IF;
   BEGIN
@@ -480,9 +484,9 @@ AS $$
     'course=' OPERATOR(pg_catalog.||) learnalytics_internal.quality_scope_escape(course),
     CASE WHEN day IS NOT NULL
          THEN pg_catalog.format('day=%s-%s-%s',
-                pg_catalog.lpad(pg_catalog.date_part('year', day)::integer::text, 4, '0'),
-                pg_catalog.lpad(pg_catalog.date_part('month', day)::integer::text, 2, '0'),
-                pg_catalog.lpad(pg_catalog.date_part('day', day)::integer::text, 2, '0')) END,
+                pg_catalog.lpad(EXTRACT(YEAR FROM day)::integer::text, 4, '0'),
+                pg_catalog.lpad(EXTRACT(MONTH FROM day)::integer::text, 2, '0'),
+                pg_catalog.lpad(EXTRACT(DAY FROM day)::integer::text, 2, '0')) END,
     'learner=' OPERATOR(pg_catalog.||) learnalytics_internal.quality_scope_escape(learner),
     'subject=' OPERATOR(pg_catalog.||) learnalytics_internal.quality_scope_escape(subject))
 $$;
