@@ -147,28 +147,27 @@ BEGIN
   -- per row: a second join probed by every row costs more than a second scan). A single span is
   -- tested with two comparisons; the union of several spans with gaps, the multirange's containment.
   RETURN QUERY EXECUTE format($q$
-    WITH r AS MATERIALIZED (
-      -- a span per enrolment row; left before enrolling (a mapped source without the constraint): empty
-      SELECT r.learner, r.course, r.enrolled_at, r.left_at,
-             tstzrange(r.enrolled_at, CASE WHEN r.left_at < r.enrolled_at THEN r.enrolled_at ELSE r.left_at END, '[)') AS span
-        FROM %2$s r WHERE r.learner IS NOT NULL),
     -- per learner and course (and per learner, for rows without a course): the bounds of the union of
     -- the spans (NULL: unbounded), the union itself only when it is not one span, the first
-    -- enrolment and the last leaving
-    per_course AS (
+    -- enrolment and the last leaving. A span per enrolment row; left before enrolling (a mapped
+    -- source without the constraint): empty. No CTE shared by the two and no subquery: either would
+    -- keep the join out of a parallel plan.
+    WITH per_course AS (
       SELECT g.learner, g.course, g.enrolled_at, g.left_at, lower(g.spans) AS lo, upper(g.spans) AS hi,
-             CASE WHEN (SELECT count(*) FROM unnest(g.spans)) <> 1 THEN g.spans END AS gapped
-        FROM (SELECT r.learner, r.course, range_agg(r.span) AS spans,
+             CASE WHEN isempty(g.spans) OR g.spans <> tstzmultirange(range_merge(g.spans)) THEN g.spans END AS gapped
+        FROM (SELECT r.learner, r.course,
+                     range_agg(tstzrange(r.enrolled_at, CASE WHEN r.left_at < r.enrolled_at THEN r.enrolled_at ELSE r.left_at END, '[)')) AS spans,
                      CASE WHEN bool_or(r.enrolled_at IS NULL) THEN NULL ELSE min(r.enrolled_at) END AS enrolled_at,
                      CASE WHEN bool_or(r.left_at IS NULL) THEN NULL ELSE max(r.left_at) END AS left_at
-                FROM r WHERE r.course IS NOT NULL GROUP BY 1, 2) g),
+                FROM %2$s r WHERE r.learner IS NOT NULL AND r.course IS NOT NULL GROUP BY 1, 2) g),
     per_learner AS (
       SELECT g.learner, g.enrolled_at, g.left_at, lower(g.spans) AS lo, upper(g.spans) AS hi,
-             CASE WHEN (SELECT count(*) FROM unnest(g.spans)) <> 1 THEN g.spans END AS gapped
-        FROM (SELECT r.learner, range_agg(r.span) AS spans,
+             CASE WHEN isempty(g.spans) OR g.spans <> tstzmultirange(range_merge(g.spans)) THEN g.spans END AS gapped
+        FROM (SELECT r.learner,
+                     range_agg(tstzrange(r.enrolled_at, CASE WHEN r.left_at < r.enrolled_at THEN r.enrolled_at ELSE r.left_at END, '[)')) AS spans,
                      CASE WHEN bool_or(r.enrolled_at IS NULL) THEN NULL ELSE min(r.enrolled_at) END AS enrolled_at,
                      CASE WHEN bool_or(r.left_at IS NULL) THEN NULL ELSE max(r.left_at) END AS left_at
-                FROM r WHERE %4$L::boolean GROUP BY 1) g),
+                FROM %2$s r WHERE r.learner IS NOT NULL AND %4$L::boolean GROUP BY 1) g),
     joined AS (
       SELECT e.course, e.learner, e.%3$I AS t, pc.learner IS NOT NULL AS enrolled, pc.lo, pc.hi, pc.gapped,
              pc.enrolled_at, pc.left_at
