@@ -489,7 +489,7 @@ INSERT INTO @extschema@.quality_check (name, check_type, source, parameters, sev
   ('submission_before_assignment', 'submission_before_assignment', 'learning.assignment_submission', '{}', 'medium',
    'submissions of assignments that do not exist, or made before the course began or the learner enrolled', true),
   ('submission_score_range', 'score_out_of_range', 'learning.assignment_submission', '{"max": null}', 'medium',
-   'submission scores below 0 or not finite (no upper bound: scores have no fixed scale; set max for yours)', true);
+   'submission scores below 0 or not finite (no upper bound, as scores have no fixed scale: set max for yours)', true);
 
 GRANT EXECUTE ON FUNCTION
   learnalytics_internal.quality_cross_parameters(@extschema@.quality_check, text),
