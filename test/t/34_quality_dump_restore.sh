@@ -91,7 +91,7 @@ cat "$work/before"
 # the built-in check is not dumped: the same fingerprint without it
 grep -v '^checks ' "$work/before" >"$work/before.rest"; grep -v '^checks ' "$work/after" >"$work/after.rest"
 diff -u "$work/before.rest" "$work/after.rest" || { echo "the restored sources, findings or runs differ"; exit 1; }
-checks_before=$(grep '^checks ' "$work/before" | sed 's/d_builtin [^;]*; //; s/; d_builtin [^;]*$//')
+checks_before=$(grep '^checks ' "$work/before" | sed 's/d_builtin [^;]*; //; s/; d_builtin [^;]*//')
 checks_after=$(grep '^checks ' "$work/after")
 [ "$checks_before" = "$checks_after" ] || { echo "checks differ:"; echo "$checks_before"; echo "$checks_after"; exit 1; }
 grep -q 'd_builtin' "$work/before" || { echo "the source had no built-in check"; exit 1; }
