@@ -206,6 +206,26 @@ SELECT count(*) FROM learnalytics_internal.quality_outage(
   ROW('q34_wrong_kind', 'outage', 'learning.enrolment', '{}', 'low', true, NULL, false)::quality_check, '2026-03-30');
 SELECT count(*) FROM pg_temp.findings('q34_burst', NULL);
 
+-- measure weight over a mapped source (one row per learner-day with a click count, as OULAD has):
+-- a learner-day of 5000 clicks in one row is a burst by weight, not by events; p2's 7000 clicks
+-- without a module are alone in their (NULL) course-day: no cohort, no z, no finding
+CREATE TABLE q34_clicks (who text, at timestamptz, module text, clicks integer);
+INSERT INTO q34_clicks
+SELECT 'p' || i, timestamptz '2026-03-01 00:00+00' + d * interval '1 day', 'm1', 10 + i
+FROM generate_series(1, 9) i, generate_series(0, 27) d;
+INSERT INTO q34_clicks VALUES ('p1', '2026-03-20 00:00+00', 'm1', 5000), ('p2', '2026-03-20 00:00+00', NULL, 7000);
+INSERT INTO quality_source (name, kind, relation, columns)
+VALUES ('q34_clicks', 'events', 'q34_clicks', '{"learner": "who", "ts": "at", "course": "module", "weight": "clicks"}');
+INSERT INTO quality_check (name, check_type, source, parameters) VALUES
+  ('q34_clicks_weight', 'outlier_burst', 'q34_clicks', '{"measure": "weight"}'),
+  ('q34_clicks_events', 'outlier_burst', 'q34_clicks', '{}');
+-- m1 on 2026-03-20: p1 5011 (rows of 11 and 5000), p2..p9 12..19 -> median 16 (the 5th of 9)
+SELECT course, day, learner, observed, expected, rows, sample FROM pg_temp.findings('q34_clicks_weight', '2026-03-29');
+SELECT count(*) AS by_events FROM pg_temp.findings('q34_clicks_events', '2026-03-29');
+DELETE FROM quality_check WHERE name LIKE 'q34\_clicks%';
+DELETE FROM quality_source WHERE name = 'q34_clicks';
+DROP TABLE q34_clicks;
+
 -- the registry rows
 SELECT name, function, kinds, parameters FROM quality_check_type
 WHERE name IN ('outage', 'outlier_burst', 'outlier_learner') ORDER BY name;
