@@ -12,6 +12,9 @@
 SET datestyle = 'ISO, YMD';
 SET timezone = 'UTC';
 SET client_min_messages = warning;
+-- what this test adds to the findings and the run log, removed at the end
+SELECT coalesce(max(id), 0) AS qc_finding0 FROM quality_finding \gset
+SELECT coalesce(max(run_id), 0) AS qc_run0 FROM quality_run_log \gset
 
 -- the findings of a check as of a time: quality_run runs it (its type's function over its source),
 -- then its current findings are read back from quality_finding; a failed run is an error here
@@ -373,7 +376,28 @@ SELECT c.name, f.course, f.subject, f.observed, f.rows
 FROM quality_check c, LATERAL pg_temp.findings(c.name, '2026-03-20 12:00+00') f WHERE c.builtin ORDER BY 1, 2;
 ROLLBACK;
 
+-------------------------------------------------------------------------------
+-- the checks read with the rights of the role that runs them: a member of learnalytics_admin runs
+-- the shipped checks; a check over a table it may not read fails (logged), the others run
+-------------------------------------------------------------------------------
+CREATE ROLE qc_admin IN ROLE learnalytics_admin;
+SET ROLE qc_admin;
+SET client_min_messages = error;
+SELECT check_name, findings IS NOT NULL AS ran
+FROM quality_run(ARRAY['submission_in_future', 'quiz_attempt_duplicates', 'qc_ev_future'], '2026-03-20 12:00+00') ORDER BY 1;
+SET client_min_messages = warning;
+SELECT check_name, error FROM quality_run_log WHERE check_name = 'qc_ev_future' ORDER BY run_id DESC LIMIT 1;
+RESET ROLE;
+GRANT SELECT ON qc_ev TO qc_admin;
+SET ROLE qc_admin;
+SELECT check_name, findings FROM quality_run(ARRAY['qc_ev_future'], '2026-03-20 12:00+00');
+RESET ROLE;
+DROP OWNED BY qc_admin;
+DROP ROLE qc_admin;
+
 -- clean up: later tests run every enabled check
+DELETE FROM quality_finding WHERE id > :qc_finding0;
+DELETE FROM quality_run_log WHERE run_id > :qc_run0;
 DELETE FROM quality_check WHERE name LIKE 'qc\_%';
 DELETE FROM quality_source WHERE name LIKE 'qc\_%';
 DROP TABLE qc_ev, qc_enr, qc_sub, qc_empty CASCADE;
