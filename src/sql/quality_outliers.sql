@@ -82,7 +82,10 @@ BEGIN
         CASE WHEN integral THEN 'an integer ' ELSE 'a number ' END, lo, hi
     USING ERRCODE = 'invalid_parameter_value',
           DETAIL = format('Got %s.', coalesce(v::text, 'nothing')),
-          HINT = CASE WHEN null_ok THEN 'null switches the rule off.' END;
+          HINT = CASE WHEN null_ok THEN 'null switches the rule off.'
+                      ELSE format('The type''s default is %s.',
+                                  (SELECT t.parameters -> key FROM @extschema@.quality_check_type t
+                                    WHERE t.name = c.check_type)) END;
 END
 $$;
 COMMENT ON FUNCTION learnalytics_internal.quality_number_parameter(@extschema@.quality_check, text, numeric, numeric, boolean, boolean) IS
@@ -267,10 +270,12 @@ COMMENT ON FUNCTION learnalytics_internal.quality_outlier_learner(@extschema@.qu
 -- Sundays is compared with its Sundays. It needs a median of at least min_baseline events and at
 -- least half its days after the course's first event. Days without events count as 0 (a calendar
 -- from the course's first day). A collapse is reported once activity came back (a later day at
--- least low_ratio x that baseline) or while it is one of the last ongoing_days complete days: a
--- collapse that lasts to as_of for longer is the course's end, not an outage. The whole source is
+-- least low_ratio x that baseline) or, while activity has not come back, if the first such
+-- unrecovered collapse of the course is one of the last ongoing_days complete days: a collapse
+-- that lasts to as_of for longer is the course's end, not an outage. The whole source is
 -- checked the same way: when it collapses (or spikes) on a day, one finding with course NULL
--- replaces the course findings of that day in the same direction. Complete days only, the last
+-- replaces the course findings of that day in the same direction (events without a course count in
+-- the whole source only: course NULL always means the whole source). Complete days only, the last
 -- history_days of them. subject 'collapse' or 'spike'; observed = the day's events (= rows),
 -- expected = the baseline median, sample = the baseline days, most recent first.
 CREATE FUNCTION learnalytics_internal.quality_outage(c @extschema@.quality_check, as_of timestamptz,
@@ -300,12 +305,15 @@ BEGIN
   -- $1 tz, $2 last complete day, $3 first day reported, $4 low_ratio, $5 high_ratio, $6 min_baseline,
   -- $7 ongoing_days, $8 sample_size, $9 step (days between baseline days); %2$s the baseline rows
   RETURN QUERY EXECUTE format($q$
-    WITH counts AS (
-      SELECT GROUPING(e.course) = 1 AS whole, e.course, e.day, count(*) AS n
-      FROM (SELECT s.course, (s.ts AT TIME ZONE $1)::date AS day
-            FROM %1$s s
-            WHERE s.ts >= ($3 - $9 * %2$s)::timestamp AT TIME ZONE $1 AND s.ts < ($2 + 1)::timestamp AT TIME ZONE $1) e
-      GROUP BY GROUPING SETS ((e.course, e.day), (e.day))),
+    WITH per_course AS (
+      SELECT s.course, (s.ts AT TIME ZONE $1)::date AS day, count(*) AS n
+      FROM %1$s s
+      WHERE s.ts >= ($3 - $9 * %2$s)::timestamp AT TIME ZONE $1 AND s.ts < ($2 + 1)::timestamp AT TIME ZONE $1
+      GROUP BY 1, 2),
+    counts AS (
+      SELECT false AS whole, per_course.course, per_course.day, per_course.n FROM per_course
+      UNION ALL
+      SELECT true, NULL, per_course.day, sum(per_course.n)::bigint FROM per_course GROUP BY per_course.day),
     cal AS (
       SELECT u.whole, u.course, u.day, sum(u.n)::bigint AS n
       FROM (SELECT counts.whole, counts.course, counts.day, counts.n FROM counts
@@ -329,10 +337,14 @@ BEGIN
                        WHEN b.n > $5 * b.expected::numeric THEN 'spike' END AS what
       FROM base b
       WHERE b.day >= $3 AND b.expected >= $6 AND b.history * 2 >= %2$s),
+    judged AS (
+      SELECT f.*, f.what = 'collapse' AND NOT coalesce(f.later >= $4 * f.expected::numeric, false) AS unrecovered
+      FROM flagged f WHERE f.what IS NOT NULL),
     kept AS (
-      SELECT f.* FROM flagged f
-      WHERE f.what = 'spike'
-         OR (f.what = 'collapse' AND (f.later >= $4 * f.expected::numeric OR f.day > $2 - $7)))
+      SELECT j.* FROM (SELECT judged.*, min(judged.day) FILTER (WHERE judged.unrecovered)
+                                          OVER (PARTITION BY judged.whole, judged.course) AS since
+                       FROM judged) j
+      WHERE NOT j.unrecovered OR j.since > $2 - $7)
     SELECT CASE WHEN k.whole THEN NULL ELSE k.course END, k.day, NULL::text, k.what, k.n::numeric,
            k.expected::numeric, k.n,
            coalesce((SELECT jsonb_agg(jsonb_build_object('day', k.day - $9 * i,
@@ -340,7 +352,9 @@ BEGIN
                                       ORDER BY i)
                      FROM generate_series(1, least($8, cardinality(k.baseline))) i), '[]')
     FROM kept k
-    WHERE k.whole OR NOT EXISTS (SELECT 1 FROM kept s WHERE s.whole AND s.day = k.day AND s.what = k.what)
+    WHERE k.whole
+       OR (k.course IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM kept s WHERE s.whole AND s.day = k.day AND s.what = k.what))
     ORDER BY k.day, k.whole DESC, k.course
   $q$, src.sql, baseline_days / step)
   USING src.tz, last_day, last_day - history_days + 1, low_ratio, high_ratio, min_baseline, ongoing_days,
