@@ -168,3 +168,4 @@ WITH x AS (
 SELECT count(*) AS learners, count(*) FILTER (WHERE x.events = o.events AND x.days = o.days) AS same_events_and_days,
        (SELECT count(*) FROM x) AS learners_in_store
 FROM o LEFT JOIN x USING (who);
+\ir quality_reconcile.sql
