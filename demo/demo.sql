@@ -38,6 +38,7 @@ FROM replay.population;
 
 -- the biggest replayed presentation, for the day-by-day views
 SELECT presentation AS demo_presentation FROM replay.population GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1 \gset
+\ir quality.sql
 
 \echo
 \echo '== 4. at risk on course day 60 of' :demo_presentation '(what a tutor would see that morning) =='
