@@ -823,9 +823,11 @@ COMMENT ON VIEW @extschema@.quality_status IS
 CREATE VIEW learnalytics_internal.quality_outage_days AS
 SELECT f.course, f.day, f.id AS finding_id, f.check_name, f.observed, f.expected
 FROM @extschema@.quality_finding f
-WHERE f.status = 'open' AND f.check_type = 'outage' AND f.day IS NOT NULL;
+WHERE f.status = 'open' AND f.check_type = 'outage' AND f.day IS NOT NULL
+  -- a spike is data added, not lost: it cannot make a learner look inactive, so it holds nothing
+  AND f.subject IS DISTINCT FROM 'spike';
 COMMENT ON VIEW learnalytics_internal.quality_outage_days IS
-'open outage findings as course-days (course NULL: every course that day): the days the alert engine does not count as evidence';
+'open outage findings of collapsed volume as course-days (course NULL: every course that day): the days the alert engine does not count as evidence';
 
 -- Privileges (doc/roles.md, doc/quality.md "Privileges"). Every function that is not IMMUTABLE loses
 -- PUBLIC's EXECUTE at the end of the install (privileges.sql); here each gets its roles. Nobody
