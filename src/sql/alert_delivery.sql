@@ -158,6 +158,8 @@ CREATE TABLE @extschema@.alert_outbox (
   last_error    text
 );
 CREATE INDEX alert_outbox_ready ON @extschema@.alert_outbox (available_at, id) WHERE status IN ('pending', 'claimed');
+-- deleting a case (alert_prune, learner_erase) sets its messages' alert_id to NULL: found by index
+CREATE INDEX alert_outbox_alert ON @extschema@.alert_outbox (alert_id);
 COMMENT ON TABLE @extschema@.alert_outbox IS
 'messages for external senders: claim with outbox_claim(), then outbox_mark_sent() or outbox_mark_failed() (retries, backoff, dead letter)';
 
