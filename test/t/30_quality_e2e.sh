@@ -18,28 +18,33 @@
 # The events table is registered as a quality_source and an engagement source; each check is one
 # INSERT, as a user would write it; quality_run as of a fixed time must find exactly the injected
 # defects and nothing else (schema truth: the expected findings, derived by plain SQL from the
-# world and the events table, never from an engine table).
+# world and the events table, never from an engine table). The bot's clicks are also a spike of the
+# whole source on day 40 (30 x the median of the Fridays before): the outage check reports it
+# (subject spike, course NULL) and the truth expects it.
 #
 # The alert loop: two rules copied from the shipped templates (e2e_dip: events below 0.25 x the
 # 14-day mean for 1 day; e2e_quiet: no activity for 1 day; cooldown 0), evaluated day by day in
 # three copies of the database (CREATE DATABASE ... TEMPLATE):
-#   e2e_off   the outage finding dismissed: the outage fires a case for every ca learner that day
-#   e2e_on    the outage finding open: those cases are suppressed (alert_suppressed names the
-#             finding), every other case (course cb, ca's dropout) is unchanged
-#   e2e_excl  as e2e_on, with engagement_refresh(exclude_outliers => true): the bot's day is out of
-#             its summary, its baseline is the hand-computed one without the bot day, and the
-#             dips it caused in the 14 days after it are gone
+#   e2e_off   the outage finding dismissed: the outage opens a case for each ca learner it hit (39:
+#             ca_01's events were kept)
+#   e2e_on    the outage finding open: those cases are held and listed in alert_suppressed with
+#             the finding; every other case (the bot's dips in cb, ca_40's dropout) is unchanged
+#   e2e_excl  as e2e_on, with engagement_refresh(exclude_outliers => true) and the spike finding
+#             dismissed (the bot explains it), so that only the exclusion holds the bot's day: the
+#             day is out of its summary, its baseline is the hand-computed one without the bot day,
+#             the dips it caused in the 14 days after it are gone, and alert_suppressed lists the
+#             bot's day with the burst finding
 # The cases of each are derived by plain SQL from the events table (the dip and quiet conditions per
 # learner-day, gaps and islands: with cooldown 0 a case is a run of days where a rule holds).
 # Finally the lifecycle: the missing events are put back, the next run resolves the outage finding
 # (kept as history, counted in quality_weekly); removed again, a new finding opens.
 #
-# Fail-ability (each was tried while writing the test): without the outage injection (keep
-# course ca's day 45) the findings comparison fails (no lms_outage finding) and so do the
-# suppression checks; with a bot of 150 clicks (below outlier_burst's floor of 200) the finding is
-# missing and e2e_excl keeps the bot's case; with a fifth NULL learner the not_null count differs;
-# making zz_ghost enrolled removes the not_enrolled finding; a threshold of 0.2 in e2e_dip
-# changes the number of outage cases N (the oracle follows, the engine must too).
+# Fail-ability (tried while writing the test): without the outage injection (course ca's day 45
+# kept) the findings, the outage numbers and the lifecycle checks fail; with a bot of 150 clicks
+# (below outlier_burst's floor of 200 events, and no spike) the findings, the baseline and the
+# exclusion checks fail; without the suppression (before i16-h5 was merged) "outage open: no case
+# for the outage" failed with the 39 cases of course ca, and before the expected findings knew
+# outside_enrolment (i16-h3 not merged) the findings check failed on those two.
 set -uo pipefail
 source "$(dirname "$0")/../lib/t.sh"
 
