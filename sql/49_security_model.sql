@@ -28,7 +28,7 @@ CREATE ROLE la_sm_viewer LOGIN IN ROLE learnalytics_viewer;
 CREATE ROLE la_sm_analyst LOGIN IN ROLE learnalytics_analyst;
 TRUNCATE enrolment, module_progress, alert, alert_contact, coach_assignment, alert_outbox, coach,
          learner_engagement, learner_org_unit, org_unit_manager, rollup, risk_model,
-         learnalytics_internal.risk_score_current CASCADE;
+         learnalytics_internal.risk_score_current, quality_finding CASCADE;
 
 -- learners: n1, n2 in north; s1, s2 in south; b1 in both; x1 in no org unit
 INSERT INTO learner_org_unit VALUES ('n1', 'north'), ('n2', 'north'), ('s1', 'south'), ('s2', 'south'),
@@ -84,6 +84,16 @@ INSERT INTO coach_assignment (alert_id, coach, assigned_on)
 SELECT id, 'ada', '2026-03-12' FROM alert WHERE learner = 's1' AND rule_name = 'assignment_miss';
 INSERT INTO alert_outbox (channel, alert_id, learner, payload)
 SELECT 'in_app_nudge', id, learner, '{}' FROM alert WHERE rule_name = 'engagement_dip';
+-- data-quality findings (quality_status counts them): about a north learner, a south learner, and
+-- a course (no learner: counted for every reader)
+INSERT INTO quality_finding (check_name, check_type, severity, source, scope, course, learner, observed, expected,
+                             rows, first_seen, last_seen)
+VALUES ('sm_check', 'not_null', 'high', 'learning.enrolment', 'course=c1;learner=n1', 'c1', 'n1', 1, 0, 1,
+        '2026-03-16', '2026-03-16'),
+       ('sm_check', 'not_null', 'medium', 'learning.enrolment', 'course=c1;learner=s1', 'c1', 's1', 2, 0, 2,
+        '2026-03-16', '2026-03-16'),
+       ('sm_check', 'not_null', 'low', 'learning.enrolment', 'course=c1', 'c1', NULL, 3, 0, 3,
+        '2026-03-16', '2026-03-16');
 -- an active risk model and its stored scores (as risk_model_refresh writes them): learner_risk, the
 -- coach queue's churn probability and the executive view's expected withdrawals; the probabilities
 -- keep the queue's order below (x1 before n2)
@@ -178,7 +188,8 @@ BEGIN
             IF t.relname = 'learner_org_unit' THEN
               DELETE FROM learner_org_unit WHERE NOT org_unit = ANY (p.units);
             ELSE
-              EXECUTE format('DELETE FROM %s WHERE NOT learner = ANY ($1)', t.rel) USING visible;
+              -- a row about no learner (a course-level data-quality finding) is no other learner's
+              EXECUTE format('DELETE FROM %s WHERE learner IS NOT NULL AND NOT learner = ANY ($1)', t.rel) USING visible;
             END IF;
           END LOOP;
           DELETE FROM org_unit_manager WHERE manager <> p.persona;

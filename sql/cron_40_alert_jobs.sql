@@ -96,7 +96,7 @@ SELECT DISTINCT job, kind, attempt, ok, coalesce(result, error) AS outcome FROM 
 SELECT job_execute_once('rule_evaluate_all');
 -- retention: the built-in policy cron_history prunes pg_cron's history (here all of it)
 SELECT retention_set_keep('cron_history', '1 microsecond');
-SELECT job_execute_once('retention_run') LIKE '3 policies: % rows deleted, 0 partitions dropped' AS pruned;
+SELECT job_execute_once('retention_run') LIKE '4 policies: % rows deleted, 0 partitions dropped' AS pruned;
 SELECT count(*) AS cron_history_left FROM cron.job_run_details;
 SELECT retention_set_keep('cron_history', '14 days');
 SELECT job_execute_once('nothing');

@@ -40,7 +40,7 @@ SELECT job_reschedule('nightly_coach', '6 4 * * *');
 SELECT job_name, schedule, database = current_database() AS here, active FROM scheduled_jobs() ORDER BY 1;
 SELECT jobname, username FROM cron.job ORDER BY 1;
 -- retention with the built-in policies, pg_cron's history of the admin's own jobs included
-SELECT job_execute_once('retention_run', '{"dry_run": true}') LIKE '3 policies: %' AS retention_ran;
+SELECT job_execute_once('retention_run', '{"dry_run": true}') LIKE '4 policies: %' AS retention_ran;
 SELECT learnalytics_internal.cron_history_prune(now() - interval '14 days') >= 0 AS pruned;
 SELECT job_unschedule('rule_evaluate_all'), job_unschedule('engagement_refresh'), job_unschedule('retention'),
        job_unschedule('rollup_refresh_cronadm'), job_unschedule('nightly_coach'),

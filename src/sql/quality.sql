@@ -134,10 +134,10 @@ CREATE FUNCTION learnalytics_internal.quality_field_class(kind text, type regtyp
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-  SELECT CASE type WHEN 'timestamptz'::pg_catalog.regtype THEN 'timestamptz'
-                   WHEN 'bigint'::pg_catalog.regtype THEN 'integer'
-                   WHEN 'numeric'::pg_catalog.regtype
-                     THEN CASE WHEN kind OPERATOR(pg_catalog.=) 'performance' THEN 'metric' ELSE 'numeric' END
+  SELECT CASE WHEN type OPERATOR(pg_catalog.=) 'timestamptz'::pg_catalog.regtype THEN 'timestamptz'
+              WHEN type OPERATOR(pg_catalog.=) 'bigint'::pg_catalog.regtype THEN 'integer'
+              WHEN type OPERATOR(pg_catalog.=) 'numeric'::pg_catalog.regtype
+                THEN CASE WHEN kind OPERATOR(pg_catalog.=) 'performance' THEN 'metric' ELSE 'numeric' END
          END
 $$;
 COMMENT ON FUNCTION learnalytics_internal.quality_field_class(text, regtype) IS
@@ -177,6 +177,25 @@ $$;
 COMMENT ON FUNCTION learnalytics_internal.quality_source_select(text, regclass, jsonb) IS
 'subquery reading a relation mapped as a data-quality source kind, with the standard field names and types';
 
+-- A registered relation that was dropped since (regclass columns keep the OID): an error that says
+-- which source, before any SQL is built on it.
+CREATE FUNCTION learnalytics_internal.quality_require_relation(relation regclass, what text)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = relation) THEN
+    RAISE EXCEPTION '%: its relation no longer exists', what
+      USING ERRCODE = 'undefined_table',
+            HINT = 'Register the source again over an existing table or view, or delete it.';
+  END IF;
+  PERFORM learnalytics_internal.require_trusted_relation(relation, what);
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.quality_require_relation(regclass, text) IS
+'undefined_table when the relation of a data-quality source was dropped; insufficient_privilege when a superuser would read a relation a non-superuser owns';
+
 -- Resolve a source name to its kind, a subquery with the kind's standard fields, and its time zone.
 -- Never user SQL: relations through regclass, columns through %I. The subquery is read with the
 -- caller's rights; a superuser is refused a relation a non-superuser owns (require_trusted_relation).
@@ -211,7 +230,7 @@ BEGIN
   ELSIF rest IS NULL THEN
     SELECT * INTO qs FROM @extschema@.quality_source q WHERE q.name = source;
     IF FOUND THEN
-      PERFORM learnalytics_internal.require_trusted_relation(qs.relation, what);
+      PERFORM learnalytics_internal.quality_require_relation(qs.relation, what);
       kind := qs.kind; tz := qs.tz;
       sql := learnalytics_internal.quality_source_select(qs.kind, qs.relation, qs.columns);
       RETURN;
@@ -224,7 +243,7 @@ BEGIN
   ELSIF prefix = 'performance' THEN
     SELECT * INTO ps FROM @extschema@.performance_source p WHERE p.name = rest;
     IF FOUND THEN
-      PERFORM learnalytics_internal.require_trusted_relation(ps.relation, what);
+      PERFORM learnalytics_internal.quality_require_relation(ps.relation, what);
       kind := 'performance'; tz := 'UTC';
       ttyp := learnalytics_internal.column_type(ps.relation, ps.time_column);
       -- a date or a timestamp without zone is a UTC time (its day stays the day written)
@@ -239,7 +258,7 @@ BEGIN
   ELSIF prefix = 'engagement' THEN
     SELECT * INTO es FROM @extschema@.engagement_source e WHERE e.name = rest;
     IF FOUND THEN
-      PERFORM learnalytics_internal.require_trusted_relation(es.relation, what);
+      PERFORM learnalytics_internal.quality_require_relation(es.relation, what);
       kind := 'events'; tz := es.tz;
       sql := format('(SELECT (o.%I)::text AS learner, (o.%I)::timestamptz AS ts, NULL::text AS course, '
                     'NULL::text AS activity, %s AS weight, NULL::text AS event_id FROM %s o)',
@@ -251,7 +270,7 @@ BEGIN
   ELSIF prefix = 'rollup' THEN
     SELECT * INTO ru FROM @extschema@.rollup r WHERE r.name = rest;
     IF FOUND THEN
-      PERFORM learnalytics_internal.require_trusted_relation(ru.source, what);
+      PERFORM learnalytics_internal.quality_require_relation(ru.source, what);
       kind := 'events'; tz := ru.tz;
       sql := format('(SELECT (o.%I)::text AS learner, (o.%I)::timestamptz AS ts, %s AS course, %s AS activity, '
                     '%s AS weight, NULL::text AS event_id FROM %s o)',
@@ -286,6 +305,21 @@ DECLARE
   k    text;
   col  text;
 BEGIN
+  -- the table's CHECKs come after this trigger: what the checks below rely on is checked first
+  IF NEW.name IS NULL OR NEW.name !~ '^[a-z][a-z0-9_]{0,62}$' THEN
+    RAISE EXCEPTION '%: the name must be a lower-case identifier (field "name")', what
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Names with a dot are the built-in sources (learning.enrolment, performance.<name>, ...).';
+  END IF;
+  IF NEW.kind IS NULL OR NOT EXISTS (SELECT 1 FROM learnalytics_internal.quality_source_fields(NEW.kind)) THEN
+    RAISE EXCEPTION '%: unknown kind "%" (field "kind")', what, NEW.kind
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Kinds: events, performance, enrolment, assignment, assignment_submission, quiz_attempt, module_progress.';
+  END IF;
+  IF NEW.columns IS NULL OR jsonb_typeof(NEW.columns) <> 'object' THEN
+    RAISE EXCEPTION '%: columns must be a JSON object {"field": "column"} (field "columns")', what
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   IF NEW.name = 'xapi' THEN
     RAISE EXCEPTION '%: the name xapi is the built-in statement store source', what
       USING ERRCODE = 'invalid_parameter_value',
@@ -367,6 +401,10 @@ BEGIN
             HINT = coalesce((SELECT 'Types: ' || string_agg(t.name, ', ' ORDER BY t.name) || '.'
                                FROM @extschema@.quality_check_type t), 'No check type is installed.');
   END IF;
+  IF NEW.parameters IS NULL OR jsonb_typeof(NEW.parameters) <> 'object' THEN
+    RAISE EXCEPTION '%: parameters must be a JSON object (field "parameters")', what
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   FOR k IN SELECT jsonb_object_keys(NEW.parameters) LOOP
     IF k <> 'sample_size' AND NOT ty.parameters ? k THEN
       RAISE EXCEPTION '%: unknown parameter "%" of check type %', what, k, ty.name
@@ -442,9 +480,9 @@ AS $$
     'course=' OPERATOR(pg_catalog.||) learnalytics_internal.quality_scope_escape(course),
     CASE WHEN day IS NOT NULL
          THEN pg_catalog.format('day=%s-%s-%s',
-                pg_catalog.lpad(pg_catalog.date_part('year', day)::integer::text, 4, '0'),
-                pg_catalog.lpad(pg_catalog.date_part('month', day)::integer::text, 2, '0'),
-                pg_catalog.lpad(pg_catalog.date_part('day', day)::integer::text, 2, '0')) END,
+                pg_catalog.lpad(EXTRACT(YEAR FROM day)::integer::text, 4, '0'),
+                pg_catalog.lpad(EXTRACT(MONTH FROM day)::integer::text, 2, '0'),
+                pg_catalog.lpad(EXTRACT(DAY FROM day)::integer::text, 2, '0')) END,
     'learner=' OPERATOR(pg_catalog.||) learnalytics_internal.quality_scope_escape(learner),
     'subject=' OPERATOR(pg_catalog.||) learnalytics_internal.quality_scope_escape(subject))
 $$;
@@ -560,7 +598,7 @@ BEGIN
              AND (SELECT chk.dup IS NULL FROM chk)
           RETURNING 1)
         SELECT (SELECT count(*) FROM f)::integer, (SELECT count(*) FROM ins)::integer,
-               (SELECT count(*) FROM res)::integer, (SELECT sum(f.rows) FROM f)::bigint,
+               (SELECT count(*) FROM res)::integer, coalesce((SELECT sum(f.rows) FROM f), 0)::bigint,
                (SELECT chk.dup FROM chk), (SELECT count(*) FROM upd)
         $q$, fn, learnalytics_internal.extension_schema())
         INTO n_found, n_open, n_res, n_rows, dup
@@ -804,5 +842,6 @@ TO learnalytics_admin;
 -- (ad-hoc reconciliation) and admins (the runs) resolve sources; the as_of check comes with the run.
 GRANT EXECUTE ON FUNCTION learnalytics_internal.quality_source_sql(text),
   learnalytics_internal.quality_source_select(text, regclass, jsonb),
+  learnalytics_internal.quality_require_relation(regclass, text),
   learnalytics_internal.quality_check_as_of(timestamptz)
 TO learnalytics_analyst;
