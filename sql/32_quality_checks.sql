@@ -12,6 +12,9 @@
 SET datestyle = 'ISO, YMD';
 SET timezone = 'UTC';
 SET client_min_messages = warning;
+-- what this test adds to the findings and the run log, removed at the end
+SELECT coalesce(max(id), 0) AS qc_finding0 FROM quality_finding \gset
+SELECT coalesce(max(run_id), 0) AS qc_run0 FROM quality_run_log \gset
 
 -- the findings of a check as of a time: quality_run runs it (its type's function over its source),
 -- then its current findings are read back from quality_finding; a failed run is an error here
@@ -393,6 +396,8 @@ DROP OWNED BY qc_admin;
 DROP ROLE qc_admin;
 
 -- clean up: later tests run every enabled check
+DELETE FROM quality_finding WHERE id > :qc_finding0;
+DELETE FROM quality_run_log WHERE run_id > :qc_run0;
 DELETE FROM quality_check WHERE name LIKE 'qc\_%';
 DELETE FROM quality_source WHERE name LIKE 'qc\_%';
 DROP TABLE qc_ev, qc_enr, qc_sub, qc_empty CASCADE;
