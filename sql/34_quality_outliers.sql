@@ -143,7 +143,7 @@ ORDER BY day;
 SELECT course, day, subject, observed, expected FROM pg_temp.findings('q34_outage', '2026-03-05 00:00+00');
 -- the source ends on 2026-03-29: three days later the collapse (3-30 .. 4-01, course NULL, one
 -- finding a day) is reported; three weeks later it lasted longer than ongoing_days, which is the
--- source's end, not an outage, and only the findings of 2026-03-30 remain
+-- source's end, not an outage: the findings are those of as_of 2026-03-30 again
 SELECT course, day, subject, observed, expected FROM pg_temp.findings('q34_outage', '2026-04-02 00:00+00')
 WHERE day >= '2026-03-29';
 SELECT (SELECT array_agg(day ORDER BY day) FROM pg_temp.findings('q34_outage', '2026-04-20 00:00+00'))
@@ -183,6 +183,16 @@ FROM t JOIN m USING (course) JOIN d USING (course)
 WHERE m.learners >= 5 AND t.n >= 200 AND (d.mad = 0 OR (t.n - m.median) / (1.482602218505602 * d.mad) > 10)
 ORDER BY 1, 2;
 
+-- through quality_run: the findings are kept, and the outage days are what the alert engine reads
+-- (course NULL: every course that day); the bursts are learner-days for the exclusion switch
+UPDATE quality_check SET parameters = '{"max_per_minute": 100}' WHERE name = 'q34_burst';
+SELECT check_name, findings, opened, resolved, rows
+FROM quality_run(ARRAY['q34_outage', 'q34_burst', 'q34_learner'], '2026-03-30 10:00+00');
+SELECT course, day, check_name, observed, expected FROM learnalytics_internal.quality_outage_days ORDER BY day;
+SELECT check_type, scope, subject FROM quality_finding WHERE check_name LIKE 'q34\_%' ORDER BY id;
+DELETE FROM quality_finding WHERE check_name LIKE 'q34\_%';
+DELETE FROM quality_run_log WHERE check_name LIKE 'q34\_%';
+
 -- parameters: a bad value is 22023 naming the check and the parameter; a source not of kind events
 UPDATE quality_check SET parameters = '{"low_ratio": 2}' WHERE name = 'q34_outage';
 SELECT count(*) FROM pg_temp.findings('q34_outage', '2026-03-30 10:00+00');
@@ -195,6 +205,26 @@ SELECT count(*) FROM pg_temp.findings('q34_learner', '2026-03-30 10:00+00');
 SELECT count(*) FROM learnalytics_internal.quality_outage(
   ROW('q34_wrong_kind', 'outage', 'learning.enrolment', '{}', 'low', true, NULL, false)::quality_check, '2026-03-30');
 SELECT count(*) FROM pg_temp.findings('q34_burst', NULL);
+
+-- measure weight over a mapped source (one row per learner-day with a click count, as OULAD has):
+-- a learner-day of 5000 clicks in one row is a burst by weight, not by events; p2's 7000 clicks
+-- without a module are alone in their (NULL) course-day: no cohort, no z, no finding
+CREATE TABLE q34_clicks (who text, at timestamptz, module text, clicks integer);
+INSERT INTO q34_clicks
+SELECT 'p' || i, timestamptz '2026-03-01 00:00+00' + d * interval '1 day', 'm1', 10 + i
+FROM generate_series(1, 9) i, generate_series(0, 27) d;
+INSERT INTO q34_clicks VALUES ('p1', '2026-03-20 00:00+00', 'm1', 5000), ('p2', '2026-03-20 00:00+00', NULL, 7000);
+INSERT INTO quality_source (name, kind, relation, columns)
+VALUES ('q34_clicks', 'events', 'q34_clicks', '{"learner": "who", "ts": "at", "course": "module", "weight": "clicks"}');
+INSERT INTO quality_check (name, check_type, source, parameters) VALUES
+  ('q34_clicks_weight', 'outlier_burst', 'q34_clicks', '{"measure": "weight"}'),
+  ('q34_clicks_events', 'outlier_burst', 'q34_clicks', '{}');
+-- m1 on 2026-03-20: p1 5011 (rows of 11 and 5000), p2..p9 12..19 -> median 16 (the 5th of 9)
+SELECT course, day, learner, observed, expected, rows, sample FROM pg_temp.findings('q34_clicks_weight', '2026-03-29');
+SELECT count(*) AS by_events FROM pg_temp.findings('q34_clicks_events', '2026-03-29');
+DELETE FROM quality_check WHERE name LIKE 'q34\_clicks%';
+DELETE FROM quality_source WHERE name = 'q34_clicks';
+DROP TABLE q34_clicks;
 
 -- the registry rows
 SELECT name, function, kinds, parameters FROM quality_check_type

@@ -300,7 +300,10 @@ la_median_mad_final(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "la_median_mad_final must return a composite type");
 
-	/* the multiset is unchanged by sorting in place, so a window frame may call this again */
+	/*
+	 * the multiset is unchanged by sorting in place, so a window frame may
+	 * call this again
+	 */
 	SortValues(st->values, (size_t) n);
 	median = (n % 2 == 1) ? st->values[n / 2]
 		: Midpoint(st->values[n / 2 - 1], st->values[n / 2]);
@@ -349,6 +352,10 @@ la_robust_z(PG_FUNCTION_ARGS)
 	if (mad == 0)
 		PG_RETURN_FLOAT8(x == median ? 0.0 : x > median ? get_float8_infinity() : -get_float8_infinity());
 	z = (x - median) / (MM_NORMAL_SCALE * mad);
-	/* only a deviation beyond the range of float8 makes this infinite: the sign is still right */
+
+	/*
+	 * only a deviation beyond the range of float8 makes this infinite: the
+	 * sign is still right
+	 */
 	PG_RETURN_FLOAT8(z);
 }

@@ -305,12 +305,15 @@ BEGIN
   -- $1 tz, $2 last complete day, $3 first day reported, $4 low_ratio, $5 high_ratio, $6 min_baseline,
   -- $7 ongoing_days, $8 sample_size, $9 step (days between baseline days); %2$s the baseline rows
   RETURN QUERY EXECUTE format($q$
-    WITH counts AS (
-      SELECT GROUPING(e.course) = 1 AS whole, e.course, e.day, count(*) AS n
-      FROM (SELECT s.course, (s.ts AT TIME ZONE $1)::date AS day
-            FROM %1$s s
-            WHERE s.ts >= ($3 - $9 * %2$s)::timestamp AT TIME ZONE $1 AND s.ts < ($2 + 1)::timestamp AT TIME ZONE $1) e
-      GROUP BY GROUPING SETS ((e.course, e.day), (e.day))),
+    WITH per_course AS (
+      SELECT s.course, (s.ts AT TIME ZONE $1)::date AS day, count(*) AS n
+      FROM %1$s s
+      WHERE s.ts >= ($3 - $9 * %2$s)::timestamp AT TIME ZONE $1 AND s.ts < ($2 + 1)::timestamp AT TIME ZONE $1
+      GROUP BY 1, 2),
+    counts AS (
+      SELECT false AS whole, per_course.course, per_course.day, per_course.n FROM per_course
+      UNION ALL
+      SELECT true, NULL, per_course.day, sum(per_course.n)::bigint FROM per_course GROUP BY per_course.day),
     cal AS (
       SELECT u.whole, u.course, u.day, sum(u.n)::bigint AS n
       FROM (SELECT counts.whole, counts.course, counts.day, counts.n FROM counts
