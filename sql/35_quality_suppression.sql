@@ -110,6 +110,11 @@ CREATE TEMP TABLE t35_before AS SELECT * FROM alert_suppression;
 SELECT * FROM t35_evaluate('2026-03-19', '2026-03-19');
 SELECT count(*) AS changed FROM (SELECT * FROM alert_suppression EXCEPT SELECT * FROM t35_before) x;
 SELECT count(*) AS rows_before, (SELECT count(*) FROM alert_suppression) AS rows_after FROM t35_before;
+-- retention (policy alerts) prunes the rows of days before its cutoff: Mar 18 and later stay
+BEGIN;
+SELECT learnalytics_internal.alert_prune('2026-03-18 00:00+00') >= 3 AS pruned;
+SELECT day, rule_name, learner FROM t35_suppressed;
+ROLLBACK;
 
 -- a dismissed outage suppresses nothing: evaluated again from Mar 15 (cases deleted first), p fires on
 -- Mar 17 as without the outage (persisted 4 after Mar 18), and r on Mar 16 (4 after Mar 18); the

@@ -575,6 +575,7 @@ AS $$
 DECLARE
   n bigint;
   m bigint;
+  k bigint;
 BEGIN
   IF cutoff IS NULL OR NOT isfinite(cutoff) OR dry_run IS NULL THEN
     RAISE EXCEPTION 'cutoff must be a finite time and dry_run not null' USING ERRCODE = 'invalid_parameter_value';
@@ -582,6 +583,7 @@ BEGIN
   IF dry_run THEN
     SELECT count(*) INTO n FROM @extschema@.alert_outbox o WHERE o.status IN ('sent', 'dead') AND o.created_at < cutoff;
     SELECT count(*) INTO m FROM @extschema@.alert a WHERE a.closed_at < cutoff;
+    SELECT count(*) INTO k FROM @extschema@.alert_suppression s WHERE s.day < (cutoff AT TIME ZONE 'UTC')::date;
   ELSE
     DELETE FROM @extschema@.alert_outbox o WHERE o.status IN ('sent', 'dead') AND o.created_at < cutoff;
     GET DIAGNOSTICS n = ROW_COUNT;
@@ -592,12 +594,15 @@ BEGIN
      WHERE a.id = o.alert_id AND a.closed_at < cutoff AND o.status IN ('pending', 'claimed');
     DELETE FROM @extschema@.alert a WHERE a.closed_at < cutoff;
     GET DIAGNOSTICS m = ROW_COUNT;
+    -- the alerts outages held back, of days (UTC) before the cutoff
+    DELETE FROM @extschema@.alert_suppression s WHERE s.day < (cutoff AT TIME ZONE 'UTC')::date;
+    GET DIAGNOSTICS k = ROW_COUNT;
   END IF;
-  RETURN n + m;
+  RETURN n + m + k;
 END
 $$;
 COMMENT ON FUNCTION learnalytics_internal.alert_prune(timestamptz, boolean) IS
-'retention handler: delete (dry_run: count) alerts closed and outbox messages sent or dead before cutoff; returns how many';
+'retention handler: delete (dry_run: count) alerts closed, outbox messages sent or dead and suppressed alerts (alert_suppression) of days before cutoff; returns how many';
 
 -- Privileges (doc/roles.md). Every function that is not IMMUTABLE loses PUBLIC's EXECUTE at the
 -- end of the install (privileges.sql); here each gets its roles. Trigger functions need no grant:
