@@ -128,11 +128,14 @@ SELECT * FROM quality_reconcile_explain('engagement.rec_eng', 'engagement_rows.r
 
 -- 7. bad input
 SELECT * FROM quality_reconcile('rec_a', 'nope');
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 SELECT * FROM quality_reconcile('rec_a', 'rollup_rows.nope');
 SELECT * FROM quality_reconcile('rec_a', NULL);
 SELECT * FROM quality_reconcile('rec_a', 'rec_b', '{week}');
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 SELECT * FROM quality_reconcile('rec_a', 'rec_b', '{day,day}');
 SELECT * FROM quality_reconcile('rec_a', 'rec_b', '{day,NULL}');
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 SELECT * FROM quality_reconcile('rec_a', 'rec_b', measure => 'avg');
 SELECT * FROM quality_reconcile('rec_a', 'rec_b', from_day => '2026-03-02', to_day => '2026-03-01');
 SELECT * FROM quality_reconcile('rec_a', 'rec_b', tolerance => 1.5);
@@ -144,7 +147,13 @@ UPDATE quality_check SET parameters = '{"other": "rec_b", "by": "day"}' WHERE na
 SELECT * FROM pg_temp.findings('rec_ab', '2026-03-10');
 UPDATE quality_check SET parameters = '{"by": ["day"]}' WHERE name = 'rec_ab';
 SELECT * FROM pg_temp.findings('rec_ab', '2026-03-10');
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 UPDATE quality_check SET parameters = '{"other": "rec_b", "days": 0}' WHERE name = 'rec_ab';
+SELECT * FROM pg_temp.findings('rec_ab', '2026-03-10');
+UPDATE quality_check SET parameters = '{"other": "rec_b", "by": ["week"]}' WHERE name = 'rec_ab';
+SELECT * FROM pg_temp.findings('rec_ab', '2026-03-10');
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+UPDATE quality_check SET parameters = '{"other": "rec_b", "tolerance": -0.1}' WHERE name = 'rec_ab';
 SELECT * FROM pg_temp.findings('rec_ab', '2026-03-10');
 
 -- 8. privileges: analysts reconcile with their own rights on the sources; viewers may not
@@ -153,6 +162,7 @@ CREATE ROLE la_t_rec_viewer LOGIN IN ROLE learnalytics_viewer;
 GRANT SELECT ON rec_a TO la_t_rec_analyst;
 SET ROLE la_t_rec_analyst;
 SELECT count(*) FROM quality_reconcile('rec_a', 'rec_b');  -- rec_b not granted
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 SELECT count(*) FROM quality_reconcile('rec_a', 'rec_a');
 SELECT count(*) FROM quality_reconcile_explain('rec_a', 'rec_a');
 RESET ROLE;

@@ -403,6 +403,13 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Parameters of reconcile: other (a source name, required), by (array of day, course, learner, activity), measure (count, sum, learners), field, key (array), tolerance (0..1), days (1 or more, null: all), sample_size.';
   END;
+  PERFORM learnalytics_internal.quality_reconcile_args(format('quality check "%s"', c.name), 'by', grp,
+            ARRAY['day', 'course', 'learner', 'activity'], measure, NULL, NULL);
+  IF tol IS NULL OR tol < 0 OR tol > 1 THEN
+    RAISE EXCEPTION 'quality check "%" field "tolerance" must be a share between 0 and 1, not %', c.name,
+                    coalesce(tol::text, 'null')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   -- the days: up to as_of's day (in the source's time zone), the last `days` of them if given
   tz := (learnalytics_internal.quality_reconcile_rows(c.source, NULL, NULL, NULL)).tz;
   to_d := (as_of AT TIME ZONE tz)::date;
