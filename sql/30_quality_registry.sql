@@ -241,6 +241,11 @@ UNION ALL SELECT qr.try($$UPDATE quality_check SET parameters = '{"nope": 1}' WH
 -- a source that was deleted: the check stays (a run logs the error), a new one is refused
 DELETE FROM quality_source WHERE name = 'qr_minimal';
 SELECT qr.try($$INSERT INTO quality_check (name, check_type, source) VALUES ('qr_e', 'qr_type', 'qr_minimal')$$) AS result;
+-- a check whose source is gone can still be disabled (the source is resolved again only when the
+-- source or the type changes)
+DELETE FROM quality_source WHERE name = 'qr_perf';
+UPDATE quality_check SET enabled = false, severity = 'high' WHERE name = 'qr_ok6' RETURNING name, enabled, severity;
+SELECT qr.try($$UPDATE quality_check SET source = 'qr_perf' || '' WHERE name = 'qr_ok1'$$) AS result;
 -- only a superuser sets builtin (42501 for an admin); the admin writes checks
 GRANT SELECT ON qr.clicks TO la_qr_admin;
 SET ROLE la_qr_admin;

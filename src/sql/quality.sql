@@ -370,7 +370,8 @@ FOR EACH ROW EXECUTE FUNCTION learnalytics_internal.quality_source_check();
 -------------------------------------------------------------------------------
 
 -- Validate a quality_check row: its type exists, its source resolves to a kind the type reads, its
--- parameters are the type's (plus sample_size, an integer 0..1000). The value of each parameter is
+-- parameters are the type's (plus sample_size, an integer 0..1000); the source is resolved again on an
+-- update only when the source or the type changes. The value of each parameter is
 -- the type function's to check (22023 naming the check and the parameter, at run time). Only a
 -- superuser (the extension's script) sets or clears builtin: built-in checks are not dumped. A
 -- restore (pg_dump's scripts run with check_function_bodies off) does not resolve the source: the
@@ -421,7 +422,10 @@ BEGIN
         USING ERRCODE = 'invalid_parameter_value';
     END IF;
   END IF;
-  IF NOT current_setting('check_function_bodies')::boolean THEN
+  -- an update that keeps the source and type (enabling, disabling, a severity) does not resolve the
+  -- source again: a check whose source is gone can still be disabled
+  IF NOT current_setting('check_function_bodies')::boolean
+     OR (TG_OP = 'UPDATE' AND (NEW.source, NEW.check_type) IS NOT DISTINCT FROM (OLD.source, OLD.check_type)) THEN
     RETURN NEW;
   END IF;
   BEGIN
