@@ -536,7 +536,7 @@ GRANT EXECUTE ON FUNCTION
   learnalytics_internal.quality_before_course_start(@extschema@.quality_check, timestamptz),
   learnalytics_internal.quality_duplicates(@extschema@.quality_check, timestamptz),
   learnalytics_internal.quality_missing_days(@extschema@.quality_check, timestamptz)
-TO learnalytics_admin, learnalytics_analyst;
+TO learnalytics_analyst;
 
 -- ===== cross-source checks (H3) below this line =====
 --
