@@ -677,42 +677,57 @@ BEGIN
   skip := learnalytics_internal.quality_cross_text(c, p, 'without_course', '{any_course,skip}') = 'skip';
   ts := CASE src.kind WHEN 'events' THEN 'ts' WHEN 'quiz_attempt' THEN 'attempted_at'
                       WHEN 'module_progress' THEN 'started_at' ELSE 'submitted_at' END;
+  -- One hash join of the source's rows with a course with the enrolments per learner and course,
+  -- one of its rows without a course with those per learner (two scans of the source, one probe
+  -- per row: a second join probed by every row costs more than a second scan). A single span is
+  -- tested with two comparisons; the union of several spans with gaps, the multirange's containment.
   RETURN QUERY EXECUTE format($q$
-    WITH r AS MATERIALIZED (
-      -- a span per enrolment row; left before enrolling (a mapped source without the constraint): empty
-      SELECT r.learner, r.course, r.enrolled_at, r.left_at,
-             tstzrange(r.enrolled_at, CASE WHEN r.left_at < r.enrolled_at THEN r.enrolled_at ELSE r.left_at END, '[)') AS span
-        FROM %2$s r WHERE r.learner IS NOT NULL),
-    -- per learner and course (and per learner, for rows without a course): the union of the spans,
-    -- the first enrolment and the last leaving (NULL: unbounded)
-    per_course AS (
-      SELECT r.learner, r.course, range_agg(r.span) AS spans,
-             CASE WHEN bool_or(r.enrolled_at IS NULL) THEN NULL ELSE min(r.enrolled_at) END AS enrolled_at,
-             CASE WHEN bool_or(r.left_at IS NULL) THEN NULL ELSE max(r.left_at) END AS left_at
-        FROM r WHERE r.course IS NOT NULL GROUP BY 1, 2),
+    -- per learner and course (and per learner, for rows without a course): the bounds of the union of
+    -- the spans (NULL: unbounded), the union itself only when it is not one span, the first
+    -- enrolment and the last leaving. A span per enrolment row; left before enrolling (a mapped
+    -- source without the constraint): empty. No CTE shared by the two and no subquery: either would
+    -- keep the join out of a parallel plan.
+    WITH per_course AS (
+      SELECT g.learner, g.course, g.enrolled_at, g.left_at, lower(g.spans) AS lo, upper(g.spans) AS hi,
+             CASE WHEN isempty(g.spans) OR g.spans <> tstzmultirange(range_merge(g.spans)) THEN g.spans END AS gapped
+        FROM (SELECT r.learner, r.course,
+                     range_agg(tstzrange(r.enrolled_at, CASE WHEN r.left_at < r.enrolled_at THEN r.enrolled_at ELSE r.left_at END, '[)')) AS spans,
+                     CASE WHEN bool_or(r.enrolled_at IS NULL) THEN NULL ELSE min(r.enrolled_at) END AS enrolled_at,
+                     CASE WHEN bool_or(r.left_at IS NULL) THEN NULL ELSE max(r.left_at) END AS left_at
+                FROM %2$s r WHERE r.learner IS NOT NULL AND r.course IS NOT NULL GROUP BY 1, 2) g),
     per_learner AS (
-      SELECT r.learner, range_agg(r.span) AS spans,
-             CASE WHEN bool_or(r.enrolled_at IS NULL) THEN NULL ELSE min(r.enrolled_at) END AS enrolled_at,
-             CASE WHEN bool_or(r.left_at IS NULL) THEN NULL ELSE max(r.left_at) END AS left_at
-        FROM r WHERE %4$L::boolean GROUP BY 1),
+      SELECT g.learner, g.enrolled_at, g.left_at, lower(g.spans) AS lo, upper(g.spans) AS hi,
+             CASE WHEN isempty(g.spans) OR g.spans <> tstzmultirange(range_merge(g.spans)) THEN g.spans END AS gapped
+        FROM (SELECT r.learner,
+                     range_agg(tstzrange(r.enrolled_at, CASE WHEN r.left_at < r.enrolled_at THEN r.enrolled_at ELSE r.left_at END, '[)')) AS spans,
+                     CASE WHEN bool_or(r.enrolled_at IS NULL) THEN NULL ELSE min(r.enrolled_at) END AS enrolled_at,
+                     CASE WHEN bool_or(r.left_at IS NULL) THEN NULL ELSE max(r.left_at) END AS left_at
+                FROM %2$s r WHERE r.learner IS NOT NULL AND %4$L::boolean GROUP BY 1) g),
+    joined AS (
+      SELECT e.course, e.learner, e.%3$I AS t, pc.learner IS NOT NULL AS enrolled, pc.lo, pc.hi, pc.gapped,
+             pc.enrolled_at, pc.left_at
+        FROM %1$s e LEFT JOIN per_course pc ON pc.learner = e.learner AND pc.course = e.course
+       WHERE e.learner IS NOT NULL AND e.%3$I IS NOT NULL AND e.course IS NOT NULL
+      UNION ALL
+      SELECT e.course, e.learner, e.%3$I, pl.learner IS NOT NULL, pl.lo, pl.hi, pl.gapped, pl.enrolled_at, pl.left_at
+        FROM %1$s e LEFT JOIN per_learner pl ON pl.learner = e.learner
+       WHERE e.learner IS NOT NULL AND e.%3$I IS NOT NULL AND e.course IS NULL AND %4$L::boolean),
     outside AS (
       SELECT x.course, x.learner, x.t, x.enrolled_at, x.left_at,
-             CASE WHEN x.spans IS NULL THEN 'not_enrolled'
+             CASE WHEN NOT x.enrolled THEN 'not_enrolled'
                   WHEN x.t < x.enrolled_at THEN 'before_enrolment'
                   WHEN x.t >= x.left_at THEN 'after_leaving'
                   ELSE 'between_enrolments' END AS subject
-        FROM (SELECT e.course, e.learner, e.%3$I AS t, coalesce(pc.spans, pl.spans) AS spans,
-                     coalesce(pc.enrolled_at, pl.enrolled_at) AS enrolled_at, coalesce(pc.left_at, pl.left_at) AS left_at
-                FROM %1$s e
-                LEFT JOIN per_course pc ON pc.learner = e.learner AND pc.course = e.course
-                LEFT JOIN per_learner pl ON e.course IS NULL AND pl.learner = e.learner
-               WHERE e.learner IS NOT NULL AND e.%3$I IS NOT NULL AND (e.course IS NOT NULL OR %4$L::boolean)) x
-       WHERE NOT coalesce(x.t <@ x.spans, false)),
-    keys AS (
+        FROM joined x
+       WHERE NOT CASE WHEN NOT x.enrolled THEN false
+                      WHEN x.gapped IS NULL THEN (x.lo IS NULL OR x.t >= x.lo) AND (x.hi IS NULL OR x.t < x.hi)
+                      ELSE x.t <@ x.gapped END),
+    -- grouped before the window (a hash aggregate: few keys, however many rows)
+    grouped AS MATERIALIZED (
       SELECT o.course, o.subject, o.learner, count(*) AS n, min(o.t) AS first_at, max(o.t) AS last_at,
-             min(o.enrolled_at) AS enrolled_at, max(o.left_at) AS left_at,
-             row_number() OVER (PARTITION BY o.course, o.subject ORDER BY o.learner) AS k
-        FROM outside o GROUP BY 1, 2, 3)
+             min(o.enrolled_at) AS enrolled_at, max(o.left_at) AS left_at
+        FROM outside o GROUP BY 1, 2, 3),
+    keys AS (SELECT g.*, row_number() OVER (PARTITION BY g.course, g.subject ORDER BY g.learner) AS k FROM grouped g)
     SELECT k.course, NULL::date, NULL::text, k.subject, count(*)::numeric, 0::numeric, sum(k.n)::bigint,
            coalesce(jsonb_agg(jsonb_build_object('learner', k.learner, 'rows', k.n, 'first', k.first_at,
                                                  'last', k.last_at, 'enrolled_at', k.enrolled_at, 'left_at', k.left_at)
@@ -1009,7 +1024,7 @@ INSERT INTO @extschema@.quality_check (name, check_type, source, parameters, sev
   ('submission_before_assignment', 'submission_before_assignment', 'learning.assignment_submission', '{}', 'medium',
    'submissions of assignments that do not exist, or made before the course began or the learner enrolled', true),
   ('submission_score_range', 'score_out_of_range', 'learning.assignment_submission', '{"max": null}', 'medium',
-   'submission scores below 0 or not finite (no upper bound: scores have no fixed scale; set max for yours)', true);
+   'submission scores below 0 or not finite (no upper bound, as scores have no fixed scale: set max for yours)', true);
 
 GRANT EXECUTE ON FUNCTION
   learnalytics_internal.quality_cross_parameters(@extschema@.quality_check, text),
