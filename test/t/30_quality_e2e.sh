@@ -16,8 +16,8 @@
 #   not enrolled zz_ghost, enrolled nowhere, has 3 events in course ca
 #   early        cb_40 enrols on day 3 but has events from day 1 (before_enrolment)
 # The events table is registered as a quality_source and an engagement source; each check is one
-# INSERT, as a user would write it; quality_run as of a fixed time must find exactly the injected
-# defects and nothing else (schema truth: the expected findings, derived by plain SQL from the
+# INSERT, as a user would write it (before_course_start and missing_days too, which must find
+# nothing); quality_run as of a fixed time must find exactly the injected defects and nothing else (schema truth: the expected findings, derived by plain SQL from the
 # world and the events table, never from an engine table). The bot's clicks are also a spike of the
 # whole source on day 40 (30 x the median of the Fridays before): the outage check reports it
 # (subject spike, course NULL) and the truth expects it.
@@ -128,7 +128,7 @@ SELECT learner, course, at_utc(enrolled_day, '00:00') FROM world.learner;
 SQL
 
 # ---- sources, checks, rules, as a user writes them ------------------------------------------------
-q <<'SQL' || exit 1
+q -o /dev/null <<'SQL' || exit 1
 SET search_path = public, learnalytics;
 INSERT INTO quality_source (name, kind, relation, columns, description)
 VALUES ('lms', 'events', 'public.lms_events',
