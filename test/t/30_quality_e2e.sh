@@ -16,30 +16,35 @@
 #   not enrolled zz_ghost, enrolled nowhere, has 3 events in course ca
 #   early        cb_40 enrols on day 3 but has events from day 1 (before_enrolment)
 # The events table is registered as a quality_source and an engagement source; each check is one
-# INSERT, as a user would write it; quality_run as of a fixed time must find exactly the injected
-# defects and nothing else (schema truth: the expected findings, derived by plain SQL from the
-# world and the events table, never from an engine table).
+# INSERT, as a user would write it (before_course_start and missing_days too, which must find
+# nothing); quality_run as of a fixed time must find exactly the injected defects and nothing else (schema truth: the expected findings, derived by plain SQL from the
+# world and the events table, never from an engine table). The bot's clicks are also a spike of the
+# whole source on day 40 (30 x the median of the Fridays before): the outage check reports it
+# (subject spike, course NULL) and the truth expects it.
 #
 # The alert loop: two rules copied from the shipped templates (e2e_dip: events below 0.25 x the
 # 14-day mean for 1 day; e2e_quiet: no activity for 1 day; cooldown 0), evaluated day by day in
 # three copies of the database (CREATE DATABASE ... TEMPLATE):
-#   e2e_off   the outage finding dismissed: the outage fires a case for every ca learner that day
-#   e2e_on    the outage finding open: those cases are suppressed (alert_suppressed names the
-#             finding), every other case (course cb, ca's dropout) is unchanged
-#   e2e_excl  as e2e_on, with engagement_refresh(exclude_outliers => true): the bot's day is out of
-#             its summary, its baseline is the hand-computed one without the bot day, and the
-#             dips it caused in the 14 days after it are gone
+#   e2e_off   the outage finding dismissed: the outage opens a case for each ca learner it hit (39:
+#             ca_01's events were kept)
+#   e2e_on    the outage finding open: those cases are held and listed in alert_suppressed with
+#             the finding; every other case (the bot's dips in cb, ca_40's dropout) is unchanged
+#   e2e_excl  as e2e_on, with engagement_refresh(exclude_outliers => true) and the spike finding
+#             dismissed (the bot explains it), so that only the exclusion holds the bot's day: the
+#             day is out of its summary, its baseline is the hand-computed one without the bot day,
+#             the dips it caused in the 14 days after it are gone, and alert_suppressed lists the
+#             bot's day with the burst finding
 # The cases of each are derived by plain SQL from the events table (the dip and quiet conditions per
 # learner-day, gaps and islands: with cooldown 0 a case is a run of days where a rule holds).
 # Finally the lifecycle: the missing events are put back, the next run resolves the outage finding
 # (kept as history, counted in quality_weekly); removed again, a new finding opens.
 #
-# Fail-ability (each was tried while writing the test): without the outage injection (keep
-# course ca's day 45) the findings comparison fails (no lms_outage finding) and so do the
-# suppression checks; with a bot of 150 clicks (below outlier_burst's floor of 200) the finding is
-# missing and e2e_excl keeps the bot's case; with a fifth NULL learner the not_null count differs;
-# making zz_ghost enrolled removes the not_enrolled finding; a threshold of 0.2 in e2e_dip
-# changes the number of outage cases N (the oracle follows, the engine must too).
+# Fail-ability (tried while writing the test): without the outage injection (course ca's day 45
+# kept) the findings, the outage numbers and the lifecycle checks fail; with a bot of 150 clicks
+# (below outlier_burst's floor of 200 events, and no spike) the findings, the baseline and the
+# exclusion checks fail; without the suppression (before i16-h5 was merged) "outage open: no case
+# for the outage" failed with the 39 cases of course ca, and before the expected findings knew
+# outside_enrolment (i16-h3 not merged) the findings check failed on those two.
 set -uo pipefail
 source "$(dirname "$0")/../lib/t.sh"
 
@@ -123,7 +128,7 @@ SELECT learner, course, at_utc(enrolled_day, '00:00') FROM world.learner;
 SQL
 
 # ---- sources, checks, rules, as a user writes them ------------------------------------------------
-q <<'SQL' || exit 1
+q -o /dev/null <<'SQL' || exit 1
 SET search_path = public, learnalytics;
 INSERT INTO quality_source (name, kind, relation, columns, description)
 VALUES ('lms', 'events', 'public.lms_events',
@@ -234,10 +239,12 @@ LANGUAGE sql STABLE AS $$
          (SELECT min(c.n) FROM c WHERE c.learner = i.learner AND c.n > i.last_n AND NOT (c.dip OR c.quiet))
     FROM i
 $$;
--- the days that are no evidence while the outage findings are open: ca's day 45, every course's day 40
--- (the spike; no rule holds that day anyway)
-CREATE FUNCTION truth.outage_held() RETURNS text[] LANGUAGE sql STABLE
-AS $$ SELECT array_agg(learner || ':45') FILTER (WHERE course = 'ca') || array_agg(learner || ':40') FROM world.learner $$;
+-- the days that are no evidence while the outage findings are open: ca's day 45, and every course's
+-- day 40 while the spike's finding is open (no rule holds that day, unless the bot's events are
+-- excluded)
+CREATE FUNCTION truth.outage_held(spike boolean DEFAULT true) RETURNS text[] LANGUAGE sql STABLE
+AS $$ SELECT array_agg(learner || ':45') FILTER (WHERE course = 'ca')
+             || coalesce(array_agg(learner || ':40') FILTER (WHERE spike), '{}') FROM world.learner $$;
 -- the outage's cases: ca learners whose day 45 holds a rule
 CREATE VIEW truth.outage_fire AS
 SELECT c.learner, r.rule_name
@@ -314,7 +321,10 @@ done
 qd e2e_off -c "SET search_path = public, learnalytics" \
   -c "SELECT quality_dismiss(id, 'e2e: the run without the outage') FROM quality_finding WHERE check_name = 'lms_outage'" \
   >/dev/null || exit 1
+# e2e_excl: the spike of day 40 is the bot's (the burst finding says so): dismissed, so that the day is
+# held by the exclusion alone
 qd e2e_excl -c "SET search_path = public, learnalytics" \
+  -c "SELECT quality_dismiss(id, 'e2e: the bot, see lms_burst') FROM quality_finding WHERE check_name = 'lms_outage' AND course IS NULL" \
   -c "CREATE TABLE world.baseline_before AS
         SELECT (engagement_baseline(summary, d(41), 14, 'events')).* FROM learner_engagement WHERE learner = 'cb_07'" \
   -c "SELECT engagement_refresh(source_name => 'lms', exclude_outliers => true)" >/dev/null || exit 1
@@ -348,9 +358,12 @@ la_t_check "outage open: no case for the outage, every other case unchanged" com
   "$cases_sql"
 
 la_t_check "outage open: alert_suppressed lists the cases it kept back, with the finding" compare suppressed e2e_on \
-  "SELECT f.rule_name, f.learner, 'ca', d(45), q.id, 'lms_outage'
-     FROM truth.outage_fire f, quality_finding q WHERE q.check_name = 'lms_outage' ORDER BY 1, 2" \
-  "SELECT rule_name, learner, course, day, finding_id, check_name FROM alert_suppressed ORDER BY 1, 2"
+  "SELECT f.rule_name, f.learner, 'ca', d(45), 1, 0, q.id, 'lms_outage', true
+     FROM truth.outage_fire f, quality_finding q WHERE q.check_name = 'lms_outage' AND q.course = 'ca' ORDER BY 1, 2" \
+  "SELECT rule_name, learner, course, day, persisted, effective_persisted, finding_id, check_name,
+          reason LIKE format('outage of course ca on %s: %s events vs %s expected (finding %s)', d(45),
+                             truth.day_events('ca', 45), '%', finding_id)
+     FROM alert_suppressed ORDER BY 1, 2"
 
 la_t_check "course cb's cases are the same with and without the outage check" compare_dbs cb_unchanged e2e_off e2e_on \
   "SELECT learner, rule_name, opened_on - d(0), closed_on - d(0), status FROM alert WHERE course = 'cb' ORDER BY 1, 3"
@@ -371,23 +384,35 @@ la_t_check "exclude_outliers: the bot's dips are gone, its day held like an outa
   compare cases_excl e2e_excl \
   "SELECT learner, course, rule_name, opened_on, closed_on
      FROM truth.cases(excluded => ARRAY['cb_07:40'],
-                      held => truth.outage_held() || ARRAY['cb_07:40'])
+                      held => truth.outage_held(spike => false) || ARRAY['cb_07:40'])
     ORDER BY 1, 4" \
   "$cases_sql"
+
+la_t_check "exclude_outliers: alert_suppressed lists the bot's day with the burst finding, and the outage's" \
+  compare suppressed_excl e2e_excl \
+  "SELECT r.rule_name, 'cb_07', 'cb', d(40), 'lms_burst'
+     FROM (VALUES ('e2e_dip'), ('e2e_quiet')) r(rule_name)
+   UNION ALL SELECT rule_name, learner, 'ca', d(45), 'lms_outage' FROM truth.outage_fire ORDER BY 1, 2" \
+  "SELECT s.rule_name, s.learner, s.course, s.day, s.check_name FROM alert_suppressed s
+     JOIN quality_finding q ON q.id = s.finding_id AND q.check_name = s.check_name AND q.status = 'open'
+                          AND q.day = s.day AND coalesce(q.learner, s.learner) = s.learner
+    ORDER BY 1, 2"
 
 # ---- the lifecycle: fix the data, run again ------------------------------------------------------
 q -c "SET search_path = public, learnalytics" \
   -c "INSERT INTO lms_events (event_id, learner_id, course_id, activity, ts) SELECT event_id, learner, course, activity, ts FROM world.removed" \
   -c "CREATE TABLE world.run2 AS SELECT * FROM quality_run(NULL, at_utc(61, '00:00') + interval '1 hour')" >/dev/null || exit 1
 
-la_t_check "the data fixed: the outage finding is resolved, kept as history; the others stay open" compare resolved "$base" \
-  "SELECT check_name, course, day, CASE WHEN check_name = 'lms_outage' THEN 'resolved' ELSE 'open' END,
-          CASE WHEN check_name = 'lms_outage' THEN at_utc(61, '01:00') END
+la_t_check "the data fixed: the outage finding is resolved, kept as history; the others (the spike too) stay open" \
+  compare resolved "$base" \
+  "SELECT check_name, course, day, CASE WHEN check_name = 'lms_outage' AND course = 'ca' THEN 'resolved' ELSE 'open' END,
+          CASE WHEN check_name = 'lms_outage' AND course = 'ca' THEN at_utc(61, '01:00') END
      FROM truth.finding ORDER BY 1, 2, 3" \
   "SELECT check_name, course, day, status, resolved_at FROM quality_finding ORDER BY 1, 2, 3"
 
-la_t_check "quality_weekly: the week of both runs counts the outage finding new and resolved" compare weekly "$base" \
-  "SELECT date '2026-03-02', 'lms_outage', 2, 0, 1, 1" \
+la_t_check "quality_weekly: the week of both runs: 2 outage findings new, 1 resolved, 1 open at the last run" \
+  compare weekly "$base" \
+  "SELECT date '2026-03-02', 'lms_outage', 2, 1, 2, 1" \
   "SELECT week, check_name, runs, findings, new, resolved FROM quality_weekly WHERE check_name = 'lms_outage'"
 
 q -c "SET search_path = public, learnalytics" \
@@ -395,6 +420,6 @@ q -c "SET search_path = public, learnalytics" \
   -c "CREATE TABLE world.run3 AS SELECT * FROM quality_run(ARRAY['lms_outage'], at_utc(61, '02:00'))" >/dev/null || exit 1
 la_t_check "the outage again: a new finding opens, the resolved one stays resolved" compare reopened "$base" \
   "SELECT 'resolved', at_utc(61, '00:00'), at_utc(61, '01:00') UNION ALL SELECT 'open', at_utc(61, '02:00'), NULL" \
-  "SELECT status, first_seen, resolved_at FROM quality_finding WHERE check_name = 'lms_outage' ORDER BY id"
+  "SELECT status, first_seen, resolved_at FROM quality_finding WHERE check_name = 'lms_outage' AND course = 'ca' ORDER BY id"
 
 la_t_done
