@@ -528,6 +528,10 @@ CREATE FUNCTION @extschema@.quality_run(checks text[] DEFAULT NULL, as_of timest
 RETURNS SETOF record
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
+-- The checks group by expressions (a day in a time zone) the planner cannot estimate: it expects one
+-- group per row, costs the plan high, and JIT-compiles it, which took 7.7 s of 12.9 s for the outage
+-- check over 1M events (test/bench/quality.sh). Compiling never pays for these scans.
+SET jit = off
 AS $$
 DECLARE
   c        @extschema@.quality_check;
