@@ -188,6 +188,9 @@ ORDER BY 1, 2;
 UPDATE quality_check SET parameters = '{"max_per_minute": 100}' WHERE name = 'q34_burst';
 SELECT check_name, findings, opened, resolved, rows
 FROM quality_run(ARRAY['q34_outage', 'q34_burst', 'q34_learner'], '2026-03-30 10:00+00');
+-- an outage holds alerts when its check reads the events of an engagement source (what rules read):
+-- q34_events becomes one; the spike (03-18) is data added and holds nothing
+SELECT engagement_refresh('q34_events', 'learner', 'ts', source_name => 'q34') > 0 AS refreshed;
 SELECT course, day, check_name, observed, expected FROM learnalytics_internal.quality_outage_days ORDER BY day;
 SELECT check_type, scope, subject FROM quality_finding WHERE check_name LIKE 'q34\_%' ORDER BY id;
 DELETE FROM quality_finding WHERE check_name LIKE 'q34\_%';
@@ -232,4 +235,6 @@ WHERE name IN ('outage', 'outlier_burst', 'outlier_learner') ORDER BY name;
 
 DELETE FROM quality_check WHERE name LIKE 'q34\_%';
 DELETE FROM quality_source WHERE name = 'q34_events';
+DELETE FROM learner_engagement WHERE source = 'q34';
+DELETE FROM engagement_source WHERE name = 'q34';
 DROP TABLE q34_events;

@@ -55,7 +55,7 @@ ORDER BY 1, 2;
 -- the outage of course k1 on Mar 16, as quality_run would have left it
 INSERT INTO quality_finding (check_name, check_type, severity, source, scope, course, day, observed, expected,
                              rows, status, first_seen, last_seen)
-VALUES ('t35_outage', 'outage', 'high', 'xapi', 'course=t35k1;day=2026-03-16', 't35k1', '2026-03-16', 12, 2310, 12,
+VALUES ('t35_outage', 'outage', 'high', 'engagement.t35', 'course=t35k1;day=2026-03-16', 't35k1', '2026-03-16', 12, 2310, 12,
         'open', '2026-03-17 06:00+00', '2026-03-17 06:00+00');
 CREATE VIEW t35_f AS SELECT id, check_name FROM quality_finding WHERE check_name LIKE 't35%';
 SELECT course, day, check_name, observed, expected FROM learnalytics_internal.quality_outage_days
@@ -132,7 +132,7 @@ ROLLBACK;
 BEGIN;
 INSERT INTO quality_finding (check_name, check_type, severity, source, scope, day, observed, expected, rows,
                              status, first_seen, last_seen)
-VALUES ('t35_outage_all', 'outage', 'high', 'xapi', 'day=2026-03-17', '2026-03-17', 0, 5120.5, 0, 'open',
+VALUES ('t35_outage_all', 'outage', 'high', 'engagement.t35', 'day=2026-03-17', '2026-03-17', 0, 5120.5, 0, 'open',
         '2026-03-18 06:00+00', '2026-03-18 06:00+00');
 SELECT x.learner, x.course, x.persisted FROM rule_matches('t35_dip', '2026-03-17') x ORDER BY 1;
 SELECT x.learner, x.course, x.persisted FROM rule_matches('t35_dip', '2026-03-19') x ORDER BY 1;

@@ -125,11 +125,12 @@ COMMENT ON FUNCTION learnalytics_internal.rule_candidates(@extschema@.alert_rule
 -- The learner-days of open outlier_burst findings: engagement_refresh leaves their events out of a
 -- source's summaries when the source's exclude_outliers is on (engagement.sql reads this view).
 CREATE VIEW learnalytics_internal.quality_outlier_days AS
-SELECT f.learner, f.day, f.id AS finding_id, f.check_name, f.observed, f.expected
+SELECT f.learner, f.day, f.id AS finding_id, f.check_name, f.observed, f.expected,
+       learnalytics_internal.quality_source_relation(f.source) AS relation
   FROM @extschema@.quality_finding f
  WHERE f.check_type = 'outlier_burst' AND f.status = 'open' AND f.learner IS NOT NULL AND f.day IS NOT NULL;
 COMMENT ON VIEW learnalytics_internal.quality_outlier_days IS
-'open outlier_burst findings with a learner and a day: the learner-days exclude_outliers leaves out of the engagement summaries';
+'open outlier_burst findings with a learner and a day, and the relation their check read: exclude_outliers leaves a learner-day out of the summaries of an engagement source over that relation';
 
 -- ': 12 events vs 2,310 expected' (numbers with thousands separators, at most 2 decimals; the parts
 -- that are NULL left out; '' when both are)

@@ -390,7 +390,8 @@ BEGIN
   -- (the keys come from findings, as text)
   IF excl OR EXISTS (SELECT 1 FROM learnalytics_internal.engagement_excluded x WHERE x.source = source_name) THEN
     IF wm IS NOT NULL THEN
-      WITH cur AS (SELECT o.learner, o.day FROM learnalytics_internal.quality_outlier_days o WHERE excl),
+      WITH cur AS (SELECT o.learner, o.day FROM learnalytics_internal.quality_outlier_days o
+                    WHERE excl AND o.relation = rel),
       old AS (SELECT x.learner, x.day FROM learnalytics_internal.engagement_excluded x WHERE x.source = source_name)
       SELECT array_agg(DISTINCT d.learner) INTO moved
         FROM ((SELECT * FROM cur EXCEPT SELECT * FROM old) UNION ALL (SELECT * FROM old EXCEPT SELECT * FROM cur)) d;
@@ -399,7 +400,7 @@ BEGIN
     INSERT INTO learnalytics_internal.engagement_excluded (source, learner, day, finding_id, check_name)
     SELECT source_name, o.learner, o.day, min(o.finding_id), (array_agg(o.check_name ORDER BY o.finding_id))[1]
       FROM learnalytics_internal.quality_outlier_days o
-     WHERE excl
+     WHERE excl AND o.relation = rel   -- findings of checks over this source's relation only
      GROUP BY o.learner, o.day;
     IF excl THEN
       skip := format(' AND NOT EXISTS (SELECT 1 FROM learnalytics_internal.engagement_excluded x'

@@ -291,6 +291,37 @@ $$;
 COMMENT ON FUNCTION learnalytics_internal.quality_source_sql(text) IS
 'a data-quality source as (kind, subquery with the kind''s standard field names, time zone)';
 
+-- The table or view a source reads (NULL for an unknown name): what ties a finding to the engagement
+-- sources the alert rules read (quality_outage_days, quality_outlier_days).
+CREATE FUNCTION learnalytics_internal.quality_source_relation(source_name text)
+RETURNS regclass
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- plpgsql: the registries of performance sources and rollups come in later parts
+  RETURN CASE
+    WHEN source_name OPERATOR(pg_catalog.=) 'xapi' THEN '@extschema@.xapi_statements'::pg_catalog.regclass
+    WHEN source_name OPERATOR(pg_catalog.~~) 'learning.%' THEN
+      coalesce((SELECT l.relation FROM @extschema@.learning_source l
+                 WHERE l.kind OPERATOR(pg_catalog.=) pg_catalog.substr(source_name, 10)),
+               pg_catalog.to_regclass(pg_catalog.format('%I.%I', learnalytics_internal.extension_schema(),
+                                                        pg_catalog.substr(source_name, 10))))
+    WHEN source_name OPERATOR(pg_catalog.~~) 'performance.%' THEN
+      (SELECT p.relation FROM @extschema@.performance_source p
+        WHERE p.name OPERATOR(pg_catalog.=) pg_catalog.substr(source_name, 13))
+    WHEN source_name OPERATOR(pg_catalog.~~) 'engagement.%' THEN
+      (SELECT e.relation FROM @extschema@.engagement_source e
+        WHERE e.name OPERATOR(pg_catalog.=) pg_catalog.substr(source_name, 12))
+    WHEN source_name OPERATOR(pg_catalog.~~) 'rollup.%' THEN
+      (SELECT r.source FROM @extschema@.rollup r WHERE r.name OPERATOR(pg_catalog.=) pg_catalog.substr(source_name, 8))
+    ELSE (SELECT q.relation FROM @extschema@.quality_source q WHERE q.name OPERATOR(pg_catalog.=) source_name)
+  END;
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.quality_source_relation(text) IS
+'the table or view a data-quality source reads (NULL: unknown source)';
+
 -- Validate a quality_source row against the catalog, like learning_source_check: a readable
 -- relation the registering role may read, known fields mapped to columns (JSON strings), the
 -- required fields present, every column of its field's type class.
@@ -422,10 +453,11 @@ BEGIN
         USING ERRCODE = 'invalid_parameter_value';
     END IF;
   END IF;
-  -- an update that keeps the source and type (enabling, disabling, a severity) does not resolve the
-  -- source again: a check whose source is gone can still be disabled
+  -- an update that keeps the source, type and parameters (enabling, disabling, a severity) does not
+  -- resolve the source again: a check whose source is gone can still be disabled
   IF NOT current_setting('check_function_bodies')::boolean
-     OR (TG_OP = 'UPDATE' AND (NEW.source, NEW.check_type) IS NOT DISTINCT FROM (OLD.source, OLD.check_type)) THEN
+     OR (TG_OP = 'UPDATE' AND (NEW.source, NEW.check_type, NEW.parameters)
+                              IS NOT DISTINCT FROM (OLD.source, OLD.check_type, OLD.parameters)) THEN
     RETURN NEW;
   END IF;
   BEGIN
@@ -442,6 +474,31 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = format('Check type %s reads sources of kind %s.', ty.name, array_to_string(ty.kinds, ', '));
   END IF;
+  -- whoever writes a check must be allowed to read what it reads: the check's source and the sources
+  -- its parameters name. A check runs with the rights of whoever runs it (a superuser's nightly job
+  -- too) and publishes what it finds, samples included. Opening the query (LIMIT 0) checks the
+  -- writer's privileges on every relation behind it, views' owners included, and reads no row.
+  FOR k IN SELECT NEW.source
+           UNION SELECT v FROM jsonb_each(NEW.parameters) p(key, val)
+                 CROSS JOIN LATERAL (SELECT p.val #>> '{}' WHERE jsonb_typeof(p.val) = 'string'
+                                     UNION ALL
+                                     SELECT e FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(p.val) = 'array'
+                                                                                  THEN p.val END) e) x(v)
+                WHERE p.key IN ('other', 'enrolment', 'enrolments', 'population', 'assignments') LOOP
+    BEGIN
+      src := learnalytics_internal.quality_source_sql(k);
+    EXCEPTION WHEN undefined_object THEN
+      CONTINUE;   -- a parameter naming no source: the check type says so when it runs
+    END;
+    BEGIN
+      EXECUTE format('SELECT 1 FROM %s s LIMIT 0', src.sql);
+    EXCEPTION WHEN insufficient_privilege THEN
+      RAISE EXCEPTION '%: you may not read source "%"', what, k
+        USING ERRCODE = 'insufficient_privilege',
+              DETAIL = 'A check publishes what it finds (counts and sample rows) and may run with more rights than yours.',
+              HINT = 'Ask the owner of the relation for SELECT on it.';
+    END;
+  END LOOP;
   RETURN NEW;
 END
 $$;
@@ -450,6 +507,30 @@ COMMENT ON FUNCTION learnalytics_internal.quality_check_check() IS
 
 CREATE TRIGGER quality_check_check BEFORE INSERT OR UPDATE ON @extschema@.quality_check
 FOR EACH ROW EXECUTE FUNCTION learnalytics_internal.quality_check_check();
+
+-- A check deleted or disabled is no longer run, so nothing would ever resolve its findings, and an
+-- open one would go on holding alerts (outage) or refusing ROI (the gate): they resolve now, with a
+-- note saying why.
+CREATE FUNCTION learnalytics_internal.quality_check_retired()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  UPDATE @extschema@.quality_finding f
+     SET status = 'resolved', resolved_at = pg_catalog.now(),
+         note = coalesce(f.note || '; ', '') || CASE TG_OP WHEN 'DELETE' THEN 'check deleted' ELSE 'check disabled' END
+   WHERE f.check_name = OLD.name AND f.status <> 'resolved';
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.quality_check_retired() IS
+'trigger: resolve the findings of a quality check that is deleted or disabled';
+
+CREATE TRIGGER quality_check_retired AFTER DELETE ON @extschema@.quality_check
+FOR EACH ROW EXECUTE FUNCTION learnalytics_internal.quality_check_retired();
+CREATE TRIGGER quality_check_disabled AFTER UPDATE OF enabled ON @extschema@.quality_check
+FOR EACH ROW WHEN (OLD.enabled AND NOT NEW.enabled) EXECUTE FUNCTION learnalytics_internal.quality_check_retired();
 
 -- Configuration and history are the user's data: dumped (shipped checks are made again by CREATE
 -- EXTENSION). The type registry comes with the extension.
@@ -557,6 +638,20 @@ BEGIN
         USING ERRCODE = 'undefined_object',
               HINT = 'SELECT name FROM quality_check lists the checks.';
     END IF;
+  END IF;
+  -- history runs forward: a run as of an earlier time than a check's last one would resolve findings
+  -- before they were first seen
+  SELECT format('"%s" (last run as of %s)', l.check_name, max(l.as_of)) INTO missing
+    FROM @extschema@.quality_run_log l
+   WHERE l.as_of > quality_run.as_of
+     AND l.check_name IN (SELECT q.name FROM @extschema@.quality_check q
+                           WHERE CASE WHEN quality_run.checks IS NULL THEN q.enabled
+                                      ELSE q.name = ANY (quality_run.checks) END)
+   GROUP BY l.check_name ORDER BY l.check_name LIMIT 1;
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'quality_run: as_of % is before the last run of check %', quality_run.as_of, missing
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Findings are dated with as_of: run as of that time or later.';
   END IF;
   FOR c IN SELECT q.* FROM @extschema@.quality_check q
             WHERE CASE WHEN quality_run.checks IS NULL THEN q.enabled ELSE q.name = ANY (quality_run.checks) END
@@ -829,7 +924,10 @@ SELECT f.course, f.day, f.id AS finding_id, f.check_name, f.observed, f.expected
 FROM @extschema@.quality_finding f
 WHERE f.status = 'open' AND f.check_type = 'outage' AND f.day IS NOT NULL
   -- a spike is data added, not lost: it cannot make a learner look inactive, so it holds nothing
-  AND f.subject IS DISTINCT FROM 'spike';
+  AND f.subject IS DISTINCT FROM 'spike'
+  -- only an outage of what the rules read: a check over the relation of an engagement source (an
+  -- HR system's logins collapsing says nothing about learning)
+  AND learnalytics_internal.quality_source_relation(f.source) IN (SELECT e.relation FROM @extschema@.engagement_source e);
 COMMENT ON VIEW learnalytics_internal.quality_outage_days IS
 'open outage findings of collapsed volume as course-days (course NULL: every course that day): the days the alert engine does not count as evidence';
 
@@ -851,6 +949,7 @@ TO learnalytics_admin;
 -- The check types read their source through quality_source_sql with the caller's rights: analysts
 -- (ad-hoc reconciliation) and admins (the runs) resolve sources; the as_of check comes with the run.
 GRANT EXECUTE ON FUNCTION learnalytics_internal.quality_source_sql(text),
+  learnalytics_internal.quality_source_relation(text),
   learnalytics_internal.quality_source_select(text, regclass, jsonb),
   learnalytics_internal.quality_require_relation(regclass, text),
   learnalytics_internal.quality_check_as_of(timestamptz)
