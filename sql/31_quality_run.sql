@@ -241,9 +241,12 @@ JOIN quality_finding f ON f.status <> 'resolved' AND f.check_name LIKE 'qt\_%'
                       AND (f.learner IS NULL OR f.learner = ANY (r.sees))
 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
 
--- outages as the alert engine reads them: open findings of outage checks with a day (hand-made
--- rows, TEST-ONLY: the outage type is shipped elsewhere)
+-- outages as the alert engine reads them: open findings of outage checks with a day, over the
+-- relation of an engagement source (what the rules read: qt.events is one here, qt.gone is not), and
+-- not spikes (hand-made rows, TEST-ONLY: the outage type is shipped elsewhere)
 BEGIN;
+INSERT INTO engagement_source (name, relation, learner_column, ts_column, tz, session_gap)
+VALUES ('qt', 'qt.events', 'learner', 'ts', 'UTC', '30 minutes');
 INSERT INTO quality_finding (check_name, check_type, severity, source, scope, course, day, observed, expected, rows,
                              status, first_seen, last_seen)
 VALUES ('qt_outage', 'outage', 'high', 'qt_events', 'course=c1;day=2026-03-05', 'c1', '2026-03-05', 12, 2310, 12,
@@ -255,7 +258,13 @@ VALUES ('qt_outage', 'outage', 'high', 'qt_events', 'course=c1;day=2026-03-05', 
        ('qt_outage', 'outage', 'high', 'qt_events', 'course=c2;day=2026-03-04', 'c2', '2026-03-04', 1, 2310, 1,
         'dismissed', '2026-03-05', '2026-03-05'),
        ('qt_outage', 'outage', 'high', 'qt_events', 'course=c3', 'c3', NULL, 1, 2310, 1,
-        'open', '2026-03-05', '2026-03-05');
+        'open', '2026-03-05', '2026-03-05'),
+       ('qt_outage', 'outage', 'high', 'qt_gone', 'course=c4;day=2026-03-05', 'c4', '2026-03-05', 1, 2310, 1,
+        'open', '2026-03-06', '2026-03-06');
+INSERT INTO quality_finding (check_name, check_type, severity, source, scope, course, day, subject, observed,
+                             expected, rows, status, first_seen, last_seen)
+VALUES ('qt_outage', 'outage', 'high', 'qt_events', 'course=c5;day=2026-03-05;subject=spike', 'c5', '2026-03-05',
+        'spike', 9000, 2310, 9000, 'open', '2026-03-06', '2026-03-06');
 SET LOCAL ROLE la_qt_analyst;
 SELECT course, day, check_name, observed, expected FROM learnalytics_internal.quality_outage_days
 WHERE check_name = 'qt_outage' ORDER BY day, course;
