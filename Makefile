@@ -78,6 +78,12 @@ SQL_PARTS    = \
 	src/sql/quality_reconcile.sql \
 	src/sql/retention.sql \
 	src/sql/dashboards.sql \
+	src/sql/reports.sql \
+	src/sql/reports_timeline.sql \
+	src/sql/reports_cohorts.sql \
+	src/sql/reports_trends.sql \
+	src/sql/reports_roi.sql \
+	src/sql/reports_html.sql \
 	src/sql/erasure.sql \
 	src/sql/privileges.sql
 # The upgrade script from the last release to the version under development is generated too: the
