@@ -7,6 +7,7 @@
 --
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
+SET intervalstyle = 'postgres';
 SET search_path = learnalytics, public;
 
 -- learner tla: 3 events a day Jan 5..25, nothing Jan 26..31, 2 on Feb 1, 3 on Feb 2;
@@ -102,8 +103,8 @@ SELECT d.day::date, s.dip_days FROM learner_engagement le, generate_series(date 
 WHERE le.learner = 'tla' AND s.state = 'dip' ORDER BY 1;
 
 -- alerts: both of a's cases, or only c1's with course => 'tlc1'; data-value: the severity
-SELECT key, value FROM tl_svg, tl_marks(all_courses) WHERE kind = 'alert' ORDER BY key;
-SELECT key, value FROM tl_svg, tl_marks(c1) WHERE kind = 'alert' ORDER BY key;
+SELECT regexp_replace(key, 'alert=\d+;', '') AS alert, value FROM tl_svg, tl_marks(all_courses) WHERE kind = 'alert' ORDER BY key;
+SELECT regexp_replace(key, 'alert=\d+;', '') AS alert, value FROM tl_svg, tl_marks(c1) WHERE kind = 'alert' ORDER BY key;
 (SELECT key, value FROM tl_svg, tl_marks(all_courses) WHERE kind = 'alert'
  EXCEPT
  SELECT format('alert=%s;rule=%s;severity=%s;opened_on=%s;closed_on=%s', id, rule_name, severity, opened_on, closed_on), severity
@@ -134,7 +135,8 @@ FROM tl_svg, unnest(xpath('//*[local-name()="text"][@x]', all_courses::xml)) t;
 
 -- edge cases
 -- one day: one bar (Jan 28, no events), its dip, the c1 case and the contact of that day
-SELECT kind, key, value FROM tl_marks(chart_learner_timeline('tla', '2026-01-28', '2026-01-28', 'tlc1')) ORDER BY kind, key;
+SELECT kind, regexp_replace(key, '(contact|alert)=\d+;(alert=\d+;)?', '') AS key, value
+FROM tl_marks(chart_learner_timeline('tla', '2026-01-28', '2026-01-28', 'tlc1')) ORDER BY kind, key;
 -- a period without events after the first activity: zero bars, the baseline still drawn
 SELECT kind, count(*), sum(value::numeric) FILTER (WHERE kind = 'bar') AS events
 FROM tl_marks(chart_learner_timeline('tla', '2026-01-26', '2026-01-27')) GROUP BY kind ORDER BY kind;
@@ -150,6 +152,19 @@ SELECT (xpath('/*/@viewBox', chart_learner_timeline('tla', '2026-01-01', '2026-0
        (xpath('/*/@viewBox', chart_learner_timeline('tla', '2026-01-01', '2026-02-05', NULL, 9000, 9000)::xml))[1]::text AS huge;
 -- a long period: Monday tick labels only, still one bar a day
 SELECT count(*) FILTER (WHERE kind = 'bar') AS bars FROM tl_marks(chart_learner_timeline('tla', '2025-01-01', '2026-12-31'));
+-- the bars follow the rule's metric: dwell in minutes on the axis, data-value in microseconds
+-- (each of a's days: 3 events a minute apart in one session, 2 minutes of dwell)
+BEGIN;
+UPDATE alert_rule SET metric = 'dwell' WHERE name = 'engagement_dip';
+SELECT (xpath('//*[@class="axis-label"]/text()', chart_learner_timeline('tla', '2026-01-05', '2026-01-06')::xml))::text[] AS axis_labels;
+SELECT m.key, m.value, d.dwell
+FROM tl_marks(chart_learner_timeline('tla', '2026-01-05', '2026-01-06')) m
+JOIN learner_daily_engagement d ON d.learner = 'tla' AND m.key = format('day=%s;series=dwell', d.day)
+   AND m.value = (extract(epoch FROM d.dwell) * 1000000)::bigint::text
+WHERE m.kind = 'bar' ORDER BY 1;
+ROLLBACK;
+-- text from the caller is escaped: a well-formed document
+SELECT xml_is_well_formed_document(chart_learner_timeline('<b>&"x''', '2026-01-01', '2026-01-31', '</svg>')) AS escaped;
 -- bad input
 SELECT chart_learner_timeline('tla', '2026-02-01', '2026-01-01');
 SELECT chart_learner_timeline('tla', NULL, '2026-01-01');
