@@ -145,7 +145,8 @@ SELECT (xpath('//*[@class="no-data"]/text()', chart_learner_timeline('tla', '202
        (xpath('count(//*[@class="axis-label"])', chart_learner_timeline('tla', '2025-06-01', '2025-06-30')::xml))[1]::text AS axis_labels;
 -- a learner without a summary: no bars, its case and contact; a learner with nothing: no data
 SELECT kind, value FROM tl_marks(chart_learner_timeline('tlb', '2026-01-01', '2026-01-31')) ORDER BY kind;
-SELECT (xpath('/*/*[2]/text()', chart_learner_timeline('tlb', '2026-01-01', '2026-01-31')::xml))[1]::text LIKE '%no activity summary%' AS says_no_summary;
+SELECT (xpath('/*/*[2]/text()', chart_learner_timeline('tlb', '2026-01-01', '2026-01-31')::xml))[1]::text LIKE '%no activity summary%' AS says_no_summary,
+       (xpath('//*[@class="note"]/text()', chart_learner_timeline('tlb', '2026-01-01', '2026-01-31')::xml))[1]::text AS note;
 SELECT (xpath('//*[@class="no-data"]/text()', chart_learner_timeline('tlz', '2026-01-01', '2026-01-31')::xml))[1]::text AS no_data;
 -- sizes clamp (at least 360 wide; tall enough for the lanes, the plot and the legend), and grow
 SELECT (xpath('/*/@viewBox', chart_learner_timeline('tla', '2026-01-01', '2026-02-05', NULL, 10, 10)::xml))[1]::text AS small,

@@ -273,6 +273,12 @@ BEGIN
                                string_agg(format('%s,%s %s,%s', round(xl::numeric, 2), yth, round((xl + slot)::numeric, 2), yth), ' ' ORDER BY i),
                                learnalytics_internal.svg_colour('muted'))
                  FROM px WHERE m IS NOT NULL HAVING count(*) > 0), '')
+    -- no bars: say why in the plot
+    || CASE WHEN coalesce(cardinality(days), 0) = 0 THEN
+         learnalytics_internal.svg_text(x0 + pw / 2, y0 + ph / 2,
+           CASE WHEN s IS NULL THEN 'no activity summary' ELSE 'no activity in this period' END,
+           'note', 'middle', format('font-size="11" fill="%s"', learnalytics_internal.svg_colour('muted')))
+       ELSE '' END
     -- the bars
     || '<g class="series" data-series="' || metric || '">'
     || coalesce((SELECT string_agg(format('<rect class="mark bar" x="%s" y="%s" width="%s" height="%s" fill="%s"%s><title>%s</title></rect>',
@@ -349,7 +355,7 @@ BEGIN
     || learnalytics_internal.svg_legend(x0, y0 + ph + 56, lab, col, pw)
     || CASE WHEN n_contacts > 0 THEN
          format('<g class="shape-key" font-size="11" fill="%s">', learnalytics_internal.svg_colour('text'))
-         || learnalytics_internal.svg_text(x0, y0 + ph + 56 + 16 * nrows, 'contacts: ● automated, ◆ human; fill: the outcome', NULL, 'start')
+         || learnalytics_internal.svg_text(x0, y0 + ph + 56 + 16 * nrows, 'contacts: ● automated, ◆ human', NULL, 'start')
          || '</g>' ELSE '' END
   INTO body
   FROM xt;
