@@ -253,3 +253,12 @@ DELETE FROM org_unit_manager WHERE manager = 'la_tl_manager';
 DROP TABLE tl_svg;
 DROP ROLE la_tl_analyst;
 DROP ROLE la_tl_manager;
+-- leave the database as it was (later scripts expect no alerts)
+DELETE FROM alert WHERE learner LIKE 'tl%';
+DELETE FROM enrolment WHERE learner LIKE 'tl%';
+DELETE FROM learner_org_unit WHERE learner LIKE 'tl%';
+DELETE FROM learner_engagement WHERE source = 'tl';
+DELETE FROM engagement_source WHERE name = 'tl';
+DROP TABLE tl_clicks;
+DROP FUNCTION tl_marks(text);
+SELECT (SELECT count(*) FROM alert) AS alerts, (SELECT count(*) FROM alert_contact) AS contacts;
