@@ -99,6 +99,7 @@ FROM (SELECT chart_roi('huge', '{a,b}', ARRAY[
         (SELECT la_roi_agg(k, l, a, NULL, NULL, 'JPY') FROM (VALUES ('cost', 'platform_licences', 922337203685477::numeric)) v(k, l, a))])::xml AS svg) x;
 -- a title and labels with markup are escaped; a narrow chart cuts labels and keeps them inside
 SELECT xml_is_well_formed_document(chart_roi('<b>&', '{"<x> & \"y\""}', ARRAY[(SELECT s FROM src WHERE ord = 1)], 160, 160)) AS well_formed,
+       (xpath('//*[@class="chart-title"]/text()', chart_roi('Q&A <b>', '{a}', ARRAY[(SELECT s FROM src WHERE ord = 1)])::xml))[1]::text AS title_escaped_once,
        (xpath('count(//*[local-name()="text"][@x < 0 or @x > 160 or @y < 0 or @y > 160])',
               chart_roi('narrow', '{"a very long source name indeed"}', ARRAY[(SELECT s FROM src WHERE ord = 1)], 100, 100)::xml))[1]::text AS texts_outside;
 -- errors: mixed currencies, lengths that differ, a nameless summary, two dimensions

@@ -178,9 +178,10 @@ BEGIN ATOMIC
             || learnalytics_internal.svg_text(p.cx, p.y0 + p.ph + 15, learnalytics_internal.roi_cut(p.label, p.slot - 4, 11), 'tick', 'middle',
                                               'font-size="11"'),
             '' ORDER BY p.i) FROM placed p)
-      || learnalytics_internal.svg_legend(fr.x0, fr.h - 14, ARRAY['adjusted benefit', 'cost', 'net benefits'],
+      || CASE WHEN fr.pw < 330 THEN '' ELSE   -- the legend in one row, or none (the marks' titles name them)
+         learnalytics_internal.svg_legend(fr.x0, fr.h - 14, ARRAY['adjusted benefit', 'cost', 'net benefits'],
                                           ARRAY[learnalytics_internal.svg_colour('benefit'), learnalytics_internal.svg_colour('cost'),
-                                                learnalytics_internal.svg_colour('net')], fr.pw))
+                                                learnalytics_internal.svg_colour('net')], fr.pw) END)
   END
   FROM frame fr, facts f
   WHERE (SELECT ok FROM dims);
