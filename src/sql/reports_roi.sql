@@ -227,9 +227,11 @@ END;
 COMMENT ON FUNCTION learnalytics_internal.report_num(text, text, text, text) IS
 'a number of the HTML report: <span class="num" data-source data-key data-value> around the text shown';
 
+-- PARALLEL UNSAFE: each part runs in a subtransaction (to catch insufficient_privilege), which a
+-- parallel operation cannot start.
 CREATE FUNCTION learnalytics_internal.report_executive(course text, from_day date, to_day date)
 RETURNS text
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
