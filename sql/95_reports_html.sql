@@ -69,6 +69,16 @@ VALUES ('rh_check', 'not_null', 'high', 'learning.enrolment', 'course=c1;learner
        ('rh_check', 'not_null', 'low', 'learning.enrolment', 'course=c1', 'c1', NULL, 3, 0, 3, '2026-03-16', '2026-03-16'),
        ('rh_outage', 'volume', 'high', 'learning.events', 'source', NULL, NULL, 10, 900, 0, '2026-03-17', '2026-03-17');
 
+-- activity and a rollup of it by course and activity: the heatmap's data
+CREATE TABLE rh_events (learner text, ts timestamptz, course text, activity text);
+INSERT INTO rh_events
+SELECT l, '2026-03-02 09:00+00'::timestamptz + (g % 26) * interval '1 day' + g * interval '7 minutes',
+       CASE WHEN g % 3 = 0 THEN 'c2' ELSE 'c1' END, 'activity ' || (g % 7)
+FROM unnest(ARRAY['n1', 'n2', 's1', 's2', 'x1']) l, generate_series(1, 60) g;
+SELECT engagement_refresh('rh_events', 'learner', 'ts') AS learners;
+SELECT rollup_create('rh', 'rh_events', learner_column => 'learner', course_column => 'course',
+                     activity_column => 'activity') IS NOT NULL AS rollup_created;
+
 -- the documents, one per role and tier (the table is the test's; the roles write into it)
 CREATE TEMP TABLE rh_doc (who name, tier text, queue_size integer, doc text);
 GRANT ALL ON rh_doc TO PUBLIC;
@@ -117,7 +127,7 @@ INSERT INTO rh_doc SELECT current_user, 'both', 20, report_html('c1', '2026-03-0
 INSERT INTO rh_doc SELECT current_user, 'both', 2, report_html('c1', '2026-03-01', '2026-03-31', queue_size => 2);
 INSERT INTO rh_doc SELECT current_user, 'executive', 20, report_html('c1', '2026-03-01', '2026-03-31', 'executive');
 INSERT INTO rh_doc SELECT current_user, 'operations', 20, report_html('c1', '2026-03-01', '2026-03-31', 'operations');
-INSERT INTO rh_doc SELECT current_user, 'empty course', 20, report_html('no such course', '2026-03-01', '2026-03-31');
+INSERT INTO rh_doc SELECT current_user, 'empty course', 20, report_html('no <such> & "course"', '2026-03-01', '2026-03-31');
 SET ROLE la_rh_manager;
 INSERT INTO rh_doc SELECT current_user, 'both', 20, report_html('c1', '2026-03-01', '2026-03-31');
 RESET ROLE;
@@ -149,8 +159,19 @@ SELECT who, tier, queue_size,
        (xpath('count(//@*[starts-with(local-name(), "on")])', doc::xml))[1]::text AS event_handlers
 FROM rh_doc ORDER BY who, tier, queue_size;
 
+-- the charts are inline: the heatmap section holds the chart, or a sentence (no rollup, or the
+-- role may not read it), never both, never neither; every svg in the document is inline
+SELECT who, tier,
+       (xpath('count(//section[@id="heatmap"]//*[local-name()="svg"][@class="la-chart"])', doc::xml))[1]::text::int
+       + (xpath('count(//section[@id="heatmap"]/p)', doc::xml))[1]::text::int AS heatmap_chart_or_sentence,
+       (xpath('count(//*[local-name()="svg"][@class="la-chart"])', doc::xml))[1]::text::int > 0 AS charts,
+       (xpath('count(//*[local-name()="img" or local-name()="iframe" or local-name()="object" or local-name()="embed" or local-name()="link"])',
+              doc::xml))[1]::text AS external_elements
+FROM rh_doc WHERE tier IN ('both', 'operations') ORDER BY who, tier, queue_size;
+
 -- the escaping: the learner named n3 <"&'> is shown as that text (in the queue of postgres's document)
 SELECT (xpath('string(//tr[starts-with(@data-learner, "n3 ")]/td[2])', doc::xml))[1]::text AS shown,
+       (SELECT (xpath('string(/html/head/title)', d2.doc::xml))[1]::text FROM rh_doc d2 WHERE d2.tier = 'empty course') AS title,
        (xpath('string(//tr[starts-with(@data-learner, "n3 ")]/@data-learner)', doc::xml))[1]::text AS attribute
 FROM rh_doc WHERE who = current_user AND tier = 'both' AND queue_size = 20;
 

@@ -83,6 +83,7 @@ th { background: #F4F4F4; }
 td.n, th.n { text-align: right; }
 .num { font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.reason { max-width: 360px; }
+td.d, td.rate { white-space: nowrap; }
 tr.overflow td { background: #FFF4E0; }
 .sev { display: inline-block; padding: 0 6px; border-radius: 3px; color: #222222; }
 .sev-critical { background: #D55E00; color: #FFFFFF; } .sev-high { background: #E69F00; }
@@ -138,7 +139,7 @@ BEGIN
         || '<table class="queue"><thead><tr><th class="n">rank</th><th>learner</th><th>rule</th><th>severity</th>'
         || '<th class="n">priority</th><th>basis</th><th>opened</th><th>coach</th><th>reasons</th></tr></thead><tbody>'
         || (SELECT pg_catalog.string_agg(pg_catalog.format(
-                     '<tr class="queue-row%s" data-alert-id="%s" data-learner="%s"><td class="n">%s</td><td>%s</td><td>%s</td><td><span class="sev sev-%s">%s</span></td><td class="n">%s</td><td>%s</td><td>%s</td><td>%s</td><td class="reason">%s</td></tr>',
+                     '<tr class="queue-row%s" data-alert-id="%s" data-learner="%s"><td class="n">%s</td><td>%s</td><td>%s</td><td><span class="sev sev-%s">%s</span></td><td class="n">%s</td><td>%s</td><td class="d">%s</td><td>%s</td><td class="reason">%s</td></tr>',
                      CASE WHEN q.overflow THEN ' overflow' ELSE '' END, q.alert_id,
                      learnalytics_internal.svg_escape(q.learner),
                      CASE WHEN q.queue_rank IS NULL THEN '–'
@@ -214,11 +215,11 @@ BEGIN
       part := part || '<p class="empty">No contact has been made yet.</p>';
     ELSE
       part := part || '<p>Every contact the alerts made, over all courses (alert_effectiveness has no course), per lead rule and ladder step: what came of it. The re-engagement rate (re-engaged of the decided contacts, pending and cancelled excluded) is the quality of a rule''s alerts: how often acting on them brought the learner back.</p>'
-        || '<table class="ladder"><thead><tr><th>rule</th><th class="n">step</th><th>channel</th><th>kind</th><th class="n">contacts</th>'
+        || '<table class="ladder"><thead><tr><th>rule</th><th class="n">step</th><th>channel (kind)</th><th class="n">contacts</th>'
         || '<th class="n">re-engaged</th><th class="n">not re-engaged</th><th class="n">no response</th><th class="n">timed out</th>'
-        || '<th class="n">withdrew</th><th class="n">pending</th><th class="n">re-engagement rate</th><th>outcomes</th></tr></thead><tbody>'
+        || '<th class="n">withdrew</th><th class="n">pending</th><th class="n">re-engagement rate</th></tr></thead><tbody>'
         || (SELECT pg_catalog.string_agg(pg_catalog.format(
-                     '<tr><td>%s</td><td class="n">%s</td><td>%s</td><td>%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td>%s</td></tr>',
+                     '<tr><td>%s</td><td class="n">%s</td><td>%s (%s)</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n rate">%s %s</td></tr>',
                      learnalytics_internal.svg_escape(e.rule_name), e.step, learnalytics_internal.svg_escape(e.channel),
                      learnalytics_internal.svg_escape(e.kind),
                      learnalytics_internal.report_num('alert_effectiveness.contacts', e.k, e.contacts::text, e.contacts::text),
@@ -231,8 +232,9 @@ BEGIN
                      CASE WHEN e.re_engagement_rate IS NULL THEN '–'
                           ELSE learnalytics_internal.report_num('alert_effectiveness.re_engagement_rate', e.k, e.re_engagement_rate::text,
                                                                 learnalytics_internal.fmt_number(100 * e.re_engagement_rate, 1) || ' %') END,
-                     learnalytics_internal.report_bar(e.re_engaged::float8 / NULLIF(e.contacts, 0), learnalytics_internal.svg_colour('re_engaged'),
-                                                      pg_catalog.format('%s of %s contacts re-engaged', e.re_engaged, e.contacts))),
+                     learnalytics_internal.report_bar(e.re_engagement_rate::float8, learnalytics_internal.svg_colour('re_engaged'),
+                                                      pg_catalog.format('%s re-engaged of %s decided contacts', e.re_engaged,
+                                                                        e.contacts - e.pending - e.cancelled))),
                    '' ORDER BY e.rule_name, e.step, e.channel, e.kind)
             FROM (SELECT v.*, pg_catalog.format('rule_name=%s;step=%s;channel=%s;kind=%s', v.rule_name, v.step, v.channel, v.kind) AS k
                     FROM @extschema@.alert_effectiveness v) e)
