@@ -148,12 +148,13 @@ SELECT who, tier, queue_size,
        (xpath('count(//section[@class="page operations"])', doc::xml))[1]::text AS operations_pages
 FROM rh_doc ORDER BY who, tier, queue_size;
 
--- nothing runs, nothing is loaded: no script element, no src or href attribute at all (every image is
--- inline SVG), no url( or @import in the style sheet, no event handler attribute
+-- nothing runs, nothing is loaded: no script element, no src attribute and no href but to an anchor
+-- of the document (every image is inline SVG), no url( or @import in the style sheet, no event
+-- handler attribute
 SELECT who, tier, queue_size,
        (xpath('count(//*[local-name()="script"])', doc::xml))[1]::text AS scripts,
        doc ~* '<script' AS script_text,
-       (xpath('count(//@src | //@href | //@*[local-name()="href"])', doc::xml))[1]::text AS src_href,
+       (xpath('count(//@src | //@*[local-name()="href"][not(starts-with(., "#"))])', doc::xml))[1]::text AS src_href,
        doc ~* '(src|href)\s*=\s*["'']?\s*(https?:|//)' AS external_url,
        doc ~* 'url\(|@import' AS css_loads,
        (xpath('count(//@*[starts-with(local-name(), "on")])', doc::xml))[1]::text AS event_handlers
