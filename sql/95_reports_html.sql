@@ -278,8 +278,9 @@ FROM unnest(ARRAY[$$'c1', '2026-03-01', '2026-03-31', 'exec'$$,
                   $$'c1', '-infinity', '2026-03-01'$$,
                   $$NULL, '2026-03-01', '2026-03-31'$$]) a;
 
--- the labels are right: volatility, security, search_path
-SELECT p.oid::regprocedure, p.provolatile, p.prosecdef, p.proconfig
+-- the labels are right: volatility, parallel safety (the sections' exception blocks are subtransactions,
+-- which parallel mode forbids), security, search_path
+SELECT p.oid::regprocedure, p.provolatile, p.proparallel, p.prosecdef, p.proconfig
 FROM pg_proc p WHERE p.proname IN ('report_html', 'report_operations', 'report_num', 'report_denied', 'report_bar', 'report_css')
 ORDER BY 1::text;
 ROLLBACK;

@@ -110,7 +110,7 @@ COMMENT ON FUNCTION learnalytics_internal.report_css() IS
 CREATE FUNCTION learnalytics_internal.report_operations(course text, from_day date, to_day date,
     queue_size integer DEFAULT 20)
 RETURNS text
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL UNSAFE   -- its exception blocks are subtransactions: none in parallel mode
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -341,7 +341,7 @@ COMMENT ON FUNCTION learnalytics_internal.report_operations(text, date, date, in
 CREATE FUNCTION @extschema@.report_html(course text, from_day date, to_day date, tier text DEFAULT 'both',
     queue_size integer DEFAULT 20)
 RETURNS text
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL UNSAFE   -- its exception blocks are subtransactions: none in parallel mode
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
