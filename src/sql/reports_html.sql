@@ -16,19 +16,8 @@
 -- exactly one row of the view (an empty value in the key stands for NULL).
 -------------------------------------------------------------------------------
 
--- A number of the report, tied to the view row it came from.
-CREATE FUNCTION learnalytics_internal.report_num(source text, key text, value text, shown text)
-RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT pg_catalog.format('<span class="num" data-source="%s"%s>%s</span>',
-                           learnalytics_internal.svg_escape(coalesce(source, '')),
-                           learnalytics_internal.svg_data(key, value),
-                           learnalytics_internal.svg_escape(coalesce(shown, '–')))
-$$;
-COMMENT ON FUNCTION learnalytics_internal.report_num(text, text, text, text) IS
-'a number of the HTML report: <span class="num"> with data-source (view.column), data-key and data-value (the exact SQL text)';
+-- Numbers: learnalytics_internal.report_num(shown, source, key, value) (reports_roi.sql) writes the
+-- <span class="num">.
 
 -- The sentence that stands for a section the caller may not read.
 CREATE FUNCTION learnalytics_internal.report_denied(what text, relation text, message text)
@@ -143,12 +132,10 @@ BEGIN
                      CASE WHEN q.overflow THEN ' overflow' ELSE '' END, q.alert_id,
                      learnalytics_internal.svg_escape(q.learner),
                      CASE WHEN q.queue_rank IS NULL THEN '–'
-                          ELSE learnalytics_internal.report_num('coach_queue.queue_rank', 'alert_id=' || q.alert_id,
-                                                                q.queue_rank::text, q.queue_rank::text) END,
+                          ELSE learnalytics_internal.report_num(q.queue_rank::text, 'coach_queue.queue_rank', 'alert_id=' || q.alert_id, q.queue_rank::text) END,
                      learnalytics_internal.svg_escape(q.learner), learnalytics_internal.svg_escape(q.rule_name),
                      learnalytics_internal.svg_escape(q.severity), learnalytics_internal.svg_escape(q.severity),
-                     learnalytics_internal.report_num('coach_queue.priority', 'alert_id=' || q.alert_id, q.priority::text,
-                                                      learnalytics_internal.fmt_number(q.priority::numeric, 2)),
+                     learnalytics_internal.report_num(learnalytics_internal.fmt_number(q.priority::numeric, 2), 'coach_queue.priority', 'alert_id=' || q.alert_id, q.priority::text),
                      learnalytics_internal.svg_escape(q.priority_basis),
                      q.opened_on,
                      CASE WHEN q.coach IS NOT NULL THEN learnalytics_internal.svg_escape(q.coach)
@@ -186,16 +173,16 @@ BEGIN
                      learnalytics_internal.svg_escape(l.coach), learnalytics_internal.svg_escape(l.coach),
                      coalesce(learnalytics_internal.svg_escape(l.course), 'every course'),
                      CASE WHEN l.active THEN 'yes' ELSE 'no' END,
-                     learnalytics_internal.report_num('coach_load.open_cases', 'coach=' || l.coach, l.open_cases::text, l.open_cases::text),
-                     learnalytics_internal.report_num('coach_load.capacity', 'coach=' || l.coach, l.capacity::text, l.capacity::text),
+                     learnalytics_internal.report_num(l.open_cases::text, 'coach_load.open_cases', 'coach=' || l.coach, l.open_cases::text),
+                     learnalytics_internal.report_num(l.capacity::text, 'coach_load.capacity', 'coach=' || l.coach, l.capacity::text),
                      learnalytics_internal.report_bar(l.open_cases::float8 / NULLIF(l.capacity, 0),
                                                       CASE WHEN l.open_cases >= l.capacity THEN learnalytics_internal.svg_colour('critical')
                                                            ELSE learnalytics_internal.svg_colour('net') END,
                                                       pg_catalog.format('%s open cases of a capacity of %s', l.open_cases, l.capacity)),
-                     learnalytics_internal.report_num('coach_load.assigned_today', 'coach=' || l.coach, l.assigned_today::text, l.assigned_today::text),
+                     learnalytics_internal.report_num(l.assigned_today::text, 'coach_load.assigned_today', 'coach=' || l.coach, l.assigned_today::text),
                      CASE WHEN l.daily_intake IS NULL THEN '–'
-                          ELSE learnalytics_internal.report_num('coach_load.daily_intake', 'coach=' || l.coach, l.daily_intake::text, l.daily_intake::text) END,
-                     learnalytics_internal.report_num('coach_load.free', 'coach=' || l.coach, l.free::text, l.free::text)),
+                          ELSE learnalytics_internal.report_num(l.daily_intake::text, 'coach_load.daily_intake', 'coach=' || l.coach, l.daily_intake::text) END,
+                     learnalytics_internal.report_num(l.free::text, 'coach_load.free', 'coach=' || l.coach, l.free::text)),
                    '' ORDER BY l.coach)
             FROM @extschema@.coach_load l WHERE l.course IS NULL OR l.course = c)
         || '</tbody></table>';
@@ -222,16 +209,15 @@ BEGIN
                      '<tr><td>%s</td><td class="n">%s</td><td>%s (%s)</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n rate">%s %s</td></tr>',
                      learnalytics_internal.svg_escape(e.rule_name), e.step, learnalytics_internal.svg_escape(e.channel),
                      learnalytics_internal.svg_escape(e.kind),
-                     learnalytics_internal.report_num('alert_effectiveness.contacts', e.k, e.contacts::text, e.contacts::text),
-                     learnalytics_internal.report_num('alert_effectiveness.re_engaged', e.k, e.re_engaged::text, e.re_engaged::text),
-                     learnalytics_internal.report_num('alert_effectiveness.not_re_engaged', e.k, e.not_re_engaged::text, e.not_re_engaged::text),
-                     learnalytics_internal.report_num('alert_effectiveness.no_response', e.k, e.no_response::text, e.no_response::text),
-                     learnalytics_internal.report_num('alert_effectiveness.timed_out', e.k, e.timed_out::text, e.timed_out::text),
-                     learnalytics_internal.report_num('alert_effectiveness.withdrew', e.k, e.withdrew::text, e.withdrew::text),
-                     learnalytics_internal.report_num('alert_effectiveness.pending', e.k, e.pending::text, e.pending::text),
+                     learnalytics_internal.report_num(e.contacts::text, 'alert_effectiveness.contacts', e.k, e.contacts::text),
+                     learnalytics_internal.report_num(e.re_engaged::text, 'alert_effectiveness.re_engaged', e.k, e.re_engaged::text),
+                     learnalytics_internal.report_num(e.not_re_engaged::text, 'alert_effectiveness.not_re_engaged', e.k, e.not_re_engaged::text),
+                     learnalytics_internal.report_num(e.no_response::text, 'alert_effectiveness.no_response', e.k, e.no_response::text),
+                     learnalytics_internal.report_num(e.timed_out::text, 'alert_effectiveness.timed_out', e.k, e.timed_out::text),
+                     learnalytics_internal.report_num(e.withdrew::text, 'alert_effectiveness.withdrew', e.k, e.withdrew::text),
+                     learnalytics_internal.report_num(e.pending::text, 'alert_effectiveness.pending', e.k, e.pending::text),
                      CASE WHEN e.re_engagement_rate IS NULL THEN '–'
-                          ELSE learnalytics_internal.report_num('alert_effectiveness.re_engagement_rate', e.k, e.re_engagement_rate::text,
-                                                                learnalytics_internal.fmt_number(100 * e.re_engagement_rate, 1) || ' %') END,
+                          ELSE learnalytics_internal.report_num(learnalytics_internal.fmt_number(100 * e.re_engagement_rate, 1) || ' %', 'alert_effectiveness.re_engagement_rate', e.k, e.re_engagement_rate::text) END,
                      learnalytics_internal.report_bar(e.re_engagement_rate::float8, learnalytics_internal.svg_colour('re_engaged'),
                                                       pg_catalog.format('%s re-engaged of %s decided contacts', e.re_engaged,
                                                                         e.contacts - e.pending - e.cancelled))),
@@ -284,12 +270,12 @@ BEGIN
         || (SELECT pg_catalog.string_agg(pg_catalog.format(
                      '<tr><td>%s</td><td>%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td>%s</td></tr>',
                      learnalytics_internal.svg_escape(s.source), coalesce(learnalytics_internal.svg_escape(s.course), 'every course'),
-                     learnalytics_internal.report_num('quality_status.open', s.k, s.open::text, s.open::text),
-                     learnalytics_internal.report_num('quality_status.high', s.k, s.high::text, s.high::text),
-                     learnalytics_internal.report_num('quality_status.medium', s.k, s.medium::text, s.medium::text),
-                     learnalytics_internal.report_num('quality_status.low', s.k, s.low::text, s.low::text),
-                     learnalytics_internal.report_num('quality_status.dismissed', s.k, s.dismissed::text, s.dismissed::text),
-                     learnalytics_internal.report_num('quality_status.rows', s.k, s.rows::text, learnalytics_internal.fmt_number(s.rows)),
+                     learnalytics_internal.report_num(s.open::text, 'quality_status.open', s.k, s.open::text),
+                     learnalytics_internal.report_num(s.high::text, 'quality_status.high', s.k, s.high::text),
+                     learnalytics_internal.report_num(s.medium::text, 'quality_status.medium', s.k, s.medium::text),
+                     learnalytics_internal.report_num(s.low::text, 'quality_status.low', s.k, s.low::text),
+                     learnalytics_internal.report_num(s.dismissed::text, 'quality_status.dismissed', s.k, s.dismissed::text),
+                     learnalytics_internal.report_num(learnalytics_internal.fmt_number(s.rows), 'quality_status.rows', s.k, s.rows::text),
                      coalesce(pg_catalog.to_char(s.last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"'), '–')),
                    '' ORDER BY s.source, s.course NULLS FIRST)
             FROM (SELECT v.*, pg_catalog.format('source=%s;course=%s', v.source, v.course) AS k
