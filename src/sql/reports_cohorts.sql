@@ -373,8 +373,9 @@ BEGIN
          greatest(60, 36 + least(max(learnalytics_internal.svg_text_width(g.label, 11)), 220))
     INTO c_pos, c_label, c_week, c_events, c_share, nrows, vmax, nacts, x0
   FROM grid g;
-  ch := least(20, (4000 - y0 - 48) / nrows);
-  w := least(greatest(coalesce($6, (x0 + 16 + nw * 36)::integer), 420, (x0 + 260)::integer), 4000);
+  -- 20 px a row; fewer than four rows are taller, so the rotated axis title fits beside them
+  ch := least(greatest(20, 80.0 / nrows), 48, (4000 - y0 - 48) / nrows);
+  w := least(greatest(coalesce($6, (x0 + 16 + nw * 48)::integer), 480, (x0 + 260)::integer), 4000);
   cw := least((w - x0 - 16) / nw, 80);
   h := least(ceil(y0 + nrows * ch + 48)::integer, 4000);
 
