@@ -8,7 +8,7 @@
 -- psql variables (set before including, else the defaults):
 --   report_day    the course day the report is written on ("today"), default 60
 --   fee           the money value of one retained student for the ROI case, default 1500 (GBP)
--- It sets: report_course, report_from (day 0), report_today, fortnight_from (today - 13).
+-- It sets: report_course, report_from (day 0), report_today, fortnight_from (today - 14: the fortnight is the 14 days before today).
 \if :{?report_day}
 \else
   \set report_day 60
@@ -18,7 +18,7 @@
   \set fee 1500
 \endif
 SELECT presentation AS report_course, start_date AS report_from, start_date + :report_day AS report_today,
-       start_date + :report_day - 13 AS fortnight_from
+       start_date + :report_day - 14 AS fortnight_from
 FROM replay.split WHERE role = 'scored' \gset
 
 -- What the database knew that morning: the scored presentation's learners registered by today,
