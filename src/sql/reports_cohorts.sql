@@ -374,7 +374,7 @@ BEGIN
     INTO c_pos, c_label, c_week, c_events, c_share, nrows, vmax, nacts, x0
   FROM grid g;
   ch := least(20, (4000 - y0 - 48) / nrows);
-  w := least(greatest(coalesce($6, (x0 + 16 + nw * 36)::integer), 420, (x0 + 260)::integer), 4000);
+  w := least(greatest(coalesce($6, (x0 + 16 + nw * 48)::integer), 480, (x0 + 260)::integer), 4000);
   cw := least((w - x0 - 16) / nw, 80);
   h := least(ceil(y0 + nrows * ch + 48)::integer, 4000);
 
