@@ -7,6 +7,7 @@
 \else
   \set out_dir .
 \endif
+SELECT clock_timestamp() AS report_started \gset
 \ir report_setup.sql
 
 \echo
@@ -93,3 +94,4 @@ SELECT report_html(:'report_course', :'report_from', :'report_today', 'both', 20
 \echo
 \echo 'The ROI chart (chart_program_roi):' :out_dir/oulad_roi.svg
 \echo 'The report (report_html, executive and operations):' :out_dir/oulad_report.html
+SELECT round(extract(epoch FROM clock_timestamp() - :'report_started'::timestamptz)) AS section_13_seconds;

@@ -34,13 +34,14 @@ DELETE FROM learning_source WHERE kind = 'enrolment';
 INSERT INTO learning_source VALUES ('enrolment', 'replay.report_enrolment',
   '{"learner": "learner", "course": "course", "enrolled_at": "enrolled_at", "left_at": "left_at"}');
 
--- The clicks up to today as an engagement rollup (the heatmap's activity x week): one row per
--- resource used on a day, the activity being the resource's type (OULAD's vle.activity_type).
+-- The clicks before today (days 0 .. today - 1) as an engagement rollup (the heatmap's activity x
+-- week): one row per resource used on a day, the activity being the resource's type (OULAD's
+-- vle.activity_type).
 CREATE TABLE replay.report_activity AS
 SELECT a.enrolment AS learner, a.code_module || '/' || a.code_presentation AS course, v.activity_type AS activity,
        a.ts, a.clicks
 FROM oulad.activity a JOIN oulad.vle v USING (id_site)
-WHERE a.code_module || '/' || a.code_presentation = :'report_course' AND a.day <= :report_day;
+WHERE a.code_module || '/' || a.code_presentation = :'report_course' AND a.day < :report_day;
 SELECT rollup_drop(name) FROM rollup WHERE name = 'oulad_report' \g /dev/null
 SELECT rollup_create('oulad_report', 'replay.report_activity', learner_column => 'learner', ts_column => 'ts',
                      weight_column => 'clicks', course_column => 'course', activity_column => 'activity');
