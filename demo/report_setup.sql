@@ -44,7 +44,7 @@ FROM oulad.activity a JOIN oulad.vle v USING (id_site)
 WHERE a.code_module || '/' || a.code_presentation = :'report_course' AND a.day < :report_day;
 SELECT rollup_drop(name) FROM rollup WHERE name = 'oulad_report' \g /dev/null
 SELECT rollup_create('oulad_report', 'replay.report_activity', learner_column => 'learner', ts_column => 'ts',
-                     weight_column => 'clicks', course_column => 'course', activity_column => 'activity');
+                     weight_column => 'clicks', course_column => 'course', activity_column => 'activity') \g /dev/null
 
 -- The rules that run live: the demo's default dip rule and the 21-day inactivity rule, restricted
 -- to the presentation (copies of the disabled replay rules, enabled).
