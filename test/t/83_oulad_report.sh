@@ -125,6 +125,11 @@ need = {'chart_weekly_trend', 'chart_program_roi', 'chart_engagement_heatmap'}
 missing = need - set(p.charts)
 if missing:
     fail.append(f'charts missing: {sorted(missing)} (present: {p.charts})')
+# the charts of the period have data: marks, not the no-data frame
+for s in svgs:
+    m = re.match(r'<svg\b[^>]*\bdata-chart="([^"]*)"', s)
+    if m and m.group(1) in need and not re.search(r'class="[^"]*\bmark\b', s):
+        fail.append(f'{m.group(1)} has no mark (no data?)')
 for cls in ('executive', 'operations'):
     if not re.search(r'<section[^>]*class="[^"]*\bpage\b[^"]*\b%s\b' % cls, doc):
         fail.append(f'no <section class="page {cls}">')
