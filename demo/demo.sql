@@ -169,3 +169,4 @@ SELECT count(*) AS learners, count(*) FILTER (WHERE x.events = o.events AND x.da
        (SELECT count(*) FROM x) AS learners_in_store
 FROM o LEFT JOIN x USING (who);
 \ir quality_reconcile.sql
+\ir report.sql

@@ -4,6 +4,8 @@
 # stopped on exit). The data: the Open University Learning Analytics Dataset from LA_OULAD_DIR,
 # else ../shared/data/oulad next to the checkout; when neither exists, demo/synthetic.sql writes
 # OULAD-shaped files from a seeded generator, and the same pipeline runs on them (and says so).
+# The report (report_html, both tiers) and the ROI chart are written to LA_DEMO_OUT, else
+# demo/output in the checkout (gitignored); the last lines give the report's path.
 set -euo pipefail
 LA_DB=learnalytics_demo
 source "$(dirname "$0")/../test/lib/cluster.sh"
@@ -25,6 +27,10 @@ else
   psql_demo -v dir="$dir" -f "$LA_SRC/demo/synthetic.sql"
   label="SYNTHETIC data (no OULAD directory found; see README for where to get OULAD)"
 fi
-psql_demo -v oulad_dir="$dir" -v data_label="$label" -f "$LA_SRC/demo/demo.sql"
+# the files the demo writes (the report, the ROI chart): LA_DEMO_OUT, else demo/output (gitignored)
+out=${LA_DEMO_OUT:-$LA_SRC/demo/output}
+mkdir -p "$out"; out=$(cd "$out" && pwd)
+psql_demo -v oulad_dir="$dir" -v data_label="$label" -v out_dir="$out" -f "$LA_SRC/demo/demo.sql"
 echo
+echo "the report: $out/oulad_report.html (open it in a browser)"
 echo "demo finished in $(( $(date +%s) - started )) s (build and cluster set-up included)"
