@@ -164,6 +164,7 @@ BEGIN
   -- a table: reading a view (or a foreign table) would run its definition, with the reader's rights
   PERFORM learnalytics_internal.require_relation(r.source, 'table', format('rollup "%s" source', r.name),
             'Rollups capture changes with triggers: point them at the table that receives the events.');
+  PERFORM learnalytics_internal.require_local_source(r.source, format('rollup "%s" source', r.name));
   FOR role, col, ok IN
     VALUES ('learner', r.learner_column, keys),
            ('ts', r.ts_column, ARRAY['timestamptz']::regtype[]),
@@ -325,6 +326,41 @@ COMMENT ON FUNCTION learnalytics_internal.rollup_capture() IS
 -- Look a rollup up, take its advisory lock (one refresh of a rollup at a time) and stop writers of
 -- the source until the end of the transaction, so that the deltas claimed and the source rows read
 -- are the same state.
+-- Citus (doc/rollups.md, "Citus"): a rollup cannot capture the changes of a table Citus manages.
+-- Citus writes a distributed, reference or Citus-managed local table's rows into its shards, so the
+-- capture triggers (allowed with citus.enable_unsafe_triggers) fire on the shards, where no rollup
+-- is registered, and record nothing: the rollup would silently miss every change. Citus is read from
+-- its catalog at run time (pg_dist_partition lists the tables it manages; a partitioned source is
+-- refused when the parent or any partition is listed, a partition when its ancestor is); the
+-- extension does not depend on it, and without Citus the catalog does not exist.
+CREATE FUNCTION learnalytics_internal.require_local_source(relation regclass, context text)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  method "char";
+BEGIN
+  IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+    RETURN;
+  END IF;
+  EXECUTE 'SELECT p.partmethod FROM pg_catalog.pg_dist_partition p
+            WHERE p.logicalrelid IN (SELECT $1 UNION ALL SELECT t.relid FROM pg_catalog.pg_partition_tree($1) t
+                                     UNION ALL SELECT a.relid FROM pg_catalog.pg_partition_ancestors($1) a)
+            ORDER BY p.partmethod LIMIT 1'
+    INTO method USING relation;
+  IF method IS NOT NULL THEN
+    RAISE EXCEPTION '%: % is a % table of Citus', context, relation,
+                    CASE WHEN method = 'n' THEN 'reference or Citus-managed local' ELSE 'distributed' END
+      USING ERRCODE = 'feature_not_supported',
+            DETAIL = 'Citus writes its rows into shards: the capture triggers would fire there, find no rollup and record nothing.',
+            HINT = 'Keep the source of a rollup a local table, or summarise a distributed events table with la_engagement_agg grouped by learner (doc/rollups.md, "Citus").';
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.require_local_source(regclass, text) IS
+'refuses (0A000) a relation Citus manages (distributed, reference or Citus-managed local, or a partition of one): rollups cannot capture its changes';
+
 CREATE FUNCTION learnalytics_internal.rollup_begin(rollup_name text)
 RETURNS @extschema@.rollup
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -341,6 +377,7 @@ BEGIN
             HINT = 'Create it with rollup_create(); SELECT name FROM rollup lists the existing ones.';
   END IF;
   PERFORM learnalytics_internal.require_trusted_relation(r.source, format('rollup "%s"', r.name));
+  PERFORM learnalytics_internal.require_local_source(r.source, format('rollup "%s"', r.name));
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', r.source);
   RETURN r;
 END
@@ -808,7 +845,8 @@ GRANT EXECUTE ON FUNCTION @extschema@.rollup_create(text, regclass, name, name, 
   learnalytics_internal.rollup_begin(text),
   learnalytics_internal.rollup_capture(), learnalytics_internal.job_rollup_refresh(jsonb)
   TO learnalytics_admin;
-GRANT EXECUTE ON FUNCTION learnalytics_internal.rollup_columns(@extschema@.rollup)
+GRANT EXECUTE ON FUNCTION learnalytics_internal.rollup_columns(@extschema@.rollup),
+  learnalytics_internal.require_local_source(regclass, text)
   TO learnalytics_admin;
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.rollup, @extschema@.rollup_delta,
   @extschema@.rollup_learner_day, @extschema@.rollup_learner_week, @extschema@.rollup_course_week,
