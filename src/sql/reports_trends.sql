@@ -672,9 +672,15 @@ $$;
 COMMENT ON FUNCTION @extschema@.chart_alert_operations(date, date, integer, integer) IS
 'alert operations per week: alerts by severity, contacts and outcomes, coach load against capacity';
 
--- Privileges (doc/roles.md): chart_forecast is IMMUTABLE (PUBLIC keeps EXECUTE); the others read
--- what the caller may read: the dashboard views (viewers), risk_forecast (analysts).
+-- Privileges (doc/roles.md): the charts read what the caller may read: the dashboard views
+-- (viewers), risk_forecast (analysts). chart_forecast reads nothing, but its drawing
+-- (trends_forecast_svg, PL/pgSQL) names the internal schema at run time, which only the three
+-- roles may use: it is theirs, not PUBLIC's.
+REVOKE EXECUTE ON FUNCTION @extschema@.chart_forecast(text, date[], float8[], float8[], float8[], float8[], text, text, integer, integer)
+  FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.chart_weekly_trend(text, date, date, integer, integer),
-  @extschema@.chart_alert_operations(date, date, integer, integer) TO learnalytics_viewer;
+  @extschema@.chart_alert_operations(date, date, integer, integer),
+  @extschema@.chart_forecast(text, date[], float8[], float8[], float8[], float8[], text, text, integer, integer)
+  TO learnalytics_viewer;
 GRANT EXECUTE ON FUNCTION @extschema@.chart_withdrawal_forecast(text, text, date, date, regclass, integer, integer)
   TO learnalytics_analyst;
