@@ -18,7 +18,9 @@
 //
 // Matching a mark with its source: data-key is "k1=v1;k2=v2". A pair whose k is a column of the
 // source's rows selects the rows where that column's text is v; a pair whose v is a column (and k is
-// not) names the column the value is in (series=dropout_pct); without one, the column "value". The
+// not) names the column the value is in (series=dropout_pct); without one, the source's default
+// column (manifest "name:column=file") or the column "value"; "name:column:absent0=file": a key
+// without a row in the source stands for 0 (counts over learners the reader does not see). The
 // selected rows must agree on that column (one value), and the mark's data-value must be the same
 // text (or the same number: 12.50 and 12.5 are equal). A mark no source matches is a failure.
 //
@@ -36,7 +38,8 @@ const pages = lines.map((l) => {
   const [name, file, kind, ...srcs] = l.split('\t');
   return { name, file, kind, sources: srcs.filter(Boolean).map((s) => {
     const i = s.indexOf('=');
-    return { name: s.slice(0, i), file: s.slice(i + 1) };
+    const [src, valueColumn, absent] = s.slice(0, i).split(':');
+    return { name: src, valueColumn: valueColumn || null, absentZero: absent === 'absent0', file: s.slice(i + 1) };
   }) };
 });
 
@@ -77,9 +80,11 @@ function expectedValue(key, sources) {
     const filters = pairs.filter(([k]) => cols.has(k));
     if (filters.length === 0) { tried.push(`${src.name}: no key column`); continue; }
     const named = pairs.filter(([k, v]) => !cols.has(k) && cols.has(v)).map(([, v]) => v);
-    const col = named[0] ?? (cols.has('value') ? 'value' : null);
+    const col = named[0] ?? src.valueColumn ?? (cols.has('value') ? 'value' : null);
     if (!col) { tried.push(`${src.name}: no value column named in the key`); continue; }
     const rows = src.rows.filter((r) => filters.every(([k, v]) => (r[k] ?? '') === v));
+    // a count over learners the reader does not see: the view has no row, the chart may draw 0
+    if (rows.length === 0 && src.absentZero) return { value: '0', source: `${src.name} (no row: 0)` };
     if (rows.length === 0) { tried.push(`${src.name}: no row with ${filters.map((f) => f.join('=')).join(', ')}`); continue; }
     const values = [...new Set(rows.map((r) => r[col] ?? ''))];
     if (values.length > 1) { tried.push(`${src.name}: ${rows.length} rows, values ${values.join(' | ')}`); continue; }
@@ -156,7 +161,7 @@ try {
     const sources = p.sources.map((s) => {
       try {
         const rows = JSON.parse(readFileSync(join(out, s.file), 'utf8'));
-        return Array.isArray(rows) ? { name: s.name, rows } : { name: s.name, error: 'not an array' };
+        return Array.isArray(rows) ? { ...s, rows } : { name: s.name, error: 'not an array' };
       } catch (e) {
         const err = join(out, s.file.replace(/\.json$/, '.err'));
         return { name: s.name, error: existsSync(join(out, s.file)) ? `unreadable: ${e.message}`

@@ -36,7 +36,8 @@ rendered_functions=()
 
 # page NAME ROLE EXT SQL [SOURCE_NAME SOURCE_QUERY]...
 # Renders SQL (one text value) as ROLE (postgres: the superuser; else SET ROLE) into NAME.EXT, and
-# writes each source's rows as JSON (NAME.SOURCE_NAME.json), as the same role.
+# writes each source's rows as JSON (NAME.SOURCE_NAME.json), as the same role. SOURCE_NAME may carry
+# the default value column and absent0 (test/browser/check_pages.mjs, "Matching a mark").
 page() {
   local name=$1 role=$2 ext=$3 sql=$4; shift 4
   local set_role=""
@@ -53,13 +54,14 @@ page() {
   fi
   local line="$name"$'\t'"$name.$ext"$'\t'"$ext"
   while [ $# -ge 2 ]; do
+    local base=${1%%:*}   # NAME[:DEFAULT_VALUE_COLUMN[:absent0]] (check_pages.mjs)
     if printf '%s\nSET search_path = learnalytics, public;\nSELECT public.br_rows(:%s);\n' "$set_role" "'src'" \
-         | q -v src="$2" >"$out/$name.$1.json" 2>"$out/$name.$1.err"; then
-      rm -f "$out/$name.$1.err"
+         | q -v src="$2" >"$out/$name.$base.json" 2>"$out/$name.$base.err"; then
+      rm -f "$out/$name.$base.err"
     else
-      rm -f "$out/$name.$1.json"   # the driver reports the source as failed
+      rm -f "$out/$name.$base.json"   # the driver reports the source as failed
     fi
-    line+=$'\t'"$1=$name.$1.json"
+    line+=$'\t'"$1=$name.$base.json"
     shift 2
   done
   printf '%s\n' "$line" >>"$out/manifest.tsv"
@@ -85,16 +87,17 @@ page timeline_one_day postgres svg "SELECT chart_learner_timeline('$alerted', '2
 heat_src="SELECT course, activity, week, events, weight, share_pct, rank_in_week FROM engagement_heatmap
           WHERE rollup = 'br_rollup' AND course = %s AND week BETWEEN '2026-01-05' AND '2026-04-27'"
 page heatmap postgres svg "SELECT chart_engagement_heatmap('c1', 'br_rollup', '2026-01-05', '2026-04-27')" \
-  engagement_heatmap "$(printf "$heat_src" "'c1'")"
+  engagement_heatmap:events "$(printf "$heat_src" "'c1'")"
 page heatmap_manager br_manager svg "SELECT chart_engagement_heatmap('c1', 'br_rollup', '2026-01-05', '2026-04-27')" \
-  engagement_heatmap "$(printf "$heat_src" "'c1'")"
+  engagement_heatmap:events "$(printf "$heat_src" "'c1'")"
 page heatmap_empty postgres svg "SELECT chart_engagement_heatmap('nope', 'br_rollup', '2026-01-05', '2026-04-27')" \
-  engagement_heatmap "$(printf "$heat_src" "'nope'")"
+  engagement_heatmap:events "$(printf "$heat_src" "'nope'")"
 page heatmap_top3 postgres svg "SELECT chart_engagement_heatmap('c1', 'br_rollup', '2026-01-05', '2026-01-26', max_activities => 3)"
 
 funnel_src="SELECT * FROM cohort_dropout_funnel WHERE course = 'c1'"
 page dropout_funnel postgres svg "SELECT chart_dropout_funnel('c1', 'a', 'b')" cohort_dropout_funnel "$funnel_src"
-page dropout_funnel_manager br_manager svg "SELECT chart_dropout_funnel('c1', 'a', 'b')" cohort_dropout_funnel "$funnel_src"
+page dropout_funnel_manager br_manager svg "SELECT chart_dropout_funnel('c1', 'a', 'b')" \
+  cohort_dropout_funnel::absent0 "$funnel_src"
 page dropout_funnel_courses postgres svg "SELECT chart_dropout_funnel('c1', 'a', 'a', 'c2')" \
   cohort_dropout_funnel "SELECT * FROM cohort_dropout_funnel WHERE course IN ('c1', 'c2') AND cohort = 'a'"
 page dropout_funnel_empty postgres svg "SELECT chart_dropout_funnel('c1', 'nope')" \
@@ -143,8 +146,8 @@ done
 funnel() {   # name, stages, counts_a, counts_b or NULL
   page "funnel_$1" postgres svg \
     "SELECT chart_funnel('learners by stage', $2, 'before', $3, $( [ "$4" = NULL ] && echo NULL || echo "'after'"), $4)" \
-    input "SELECT s AS stage, 'before' AS series, a::text AS value FROM unnest($2, $3) u(s, a)
-           UNION ALL SELECT s, 'after', b::text FROM unnest($2, $4) u(s, b) WHERE $4 IS NOT NULL"
+    input "SELECT s AS stage, 'a' AS series, a::text AS value FROM unnest($2, $3) u(s, a)
+           UNION ALL SELECT s, 'b', b::text FROM unnest($2, $4::bigint[]) u(s, b) WHERE $4::bigint[] IS NOT NULL"
 }
 funnel two "'{enrolled,started,reached 20%,reached 50%,completed}'::text[]" "'{48,48,41,28,20}'::bigint[]" "'{50,49,45,35,30}'::bigint[]"
 funnel one "'{enrolled,started,completed}'::text[]" "'{48,40,20}'::bigint[]" NULL
@@ -211,6 +214,30 @@ renders() {
   printf 'render failed: %s\n' "${render_failures[@]}"; return 1
 }
 la_t_check "every page renders without an error" renders
+
+# The checks must be able to fail: a chart with every defect they look for.
+canary() {
+  local dir
+  dir=$(mktemp -d); la_t_cleanup_add rm -rf "$dir"
+  cat >"$dir/bad.svg" <<'SVG'
+<svg xmlns="http://www.w3.org/2000/svg" class="la-chart" data-chart="canary" viewBox="0 0 200 100" width="200" height="100"><desc>d</desc><title>t</title><text class="chart-title" x="5" y="15">canary</text><text class="axis-label" x="150" y="50">a label running out</text><rect class="mark" data-key="week=2026-01-05;series=v" data-value="3" x="20" y="20" width="5" height="5"/><rect class="mark" data-key="week=2026-01-12;series=v" data-value="7" x="30" y="20" width="5" height="5"><title>7</title></rect><script>console.error('canary error')</script></svg>
+SVG
+  printf '[{"week": "2026-01-05", "v": "4"}, {"week": "2026-01-12", "v": "7.0"}]' >"$dir/bad.src.json"
+  printf 'bad\tbad.svg\tsvg\tsrc=bad.src.json\n' >"$dir/manifest.tsv"
+  local log rc
+  log=$(cd "$LA_BROWSER_DIR" && node check_pages.mjs "$dir" 2>&1); rc=$?
+  [ $rc -eq 1 ] || { printf '%s\n' "$log"; echo "the driver exited $rc, not 1"; return 1; }
+  local want
+  for want in 'first child is <desc>, not <title>' '.axis-label: ["a label running out"]' \
+              'text "a label running out" (class axis-label)' 'data-key="week=2026-01-05;series=v"> has no <title>' \
+              'mark week=2026-01-05;series=v: data-value 3, src.v says 4' 'console: canary error' \
+              'external or script: <script>' 'browser: '; do
+    grep -qF -- "$want" <<<"$log" || { printf '%s\n' "$log"; echo "the driver did not report: $want"; return 1; }
+  done
+  # 7 and 7.0 are the same number: that mark passes
+  ! grep -qF 'week=2026-01-12' <<<"$log" || { echo "the driver reported the equal mark"; return 1; }
+}
+la_t_check "the browser checks report a broken chart (canary)" canary
 
 la_t_check "in Chromium: structure, geometry, console, marks = views (test/browser/check_pages.mjs)" \
   bash -c 'cd "$LA_BROWSER_DIR" && node check_pages.mjs "$1"' _ "$out"
