@@ -18,7 +18,8 @@
 //
 // Matching a mark with its source: data-key is "k1=v1;k2=v2". A pair whose k is a column of the
 // source's rows selects the rows where that column's text is v; a pair whose v is a column (and k is
-// not) names the column the value is in (series=dropout_pct); without one, the source's default
+// not) names the column the value is in (series=dropout_pct); a bare key (roi_percent, no "=") names
+// a column of a source with one row; without one, the source's default
 // column (manifest "name:column=file") or the column "value"; "name:column:absent0=file": a key
 // without a row in the source stands for 0 (counts over learners the reader does not see). The
 // selected rows must agree on that column (one value), and the mark's data-value must be the same
@@ -77,6 +78,13 @@ function expectedValue(key, sources) {
   for (const src of sources) {
     if (src.error) { tried.push(`${src.name}: ${src.error}`); continue; }
     const cols = new Set(src.rows.flatMap((r) => Object.keys(r)));
+    // a bare key ("roi_percent") names a column of a one-row source (the summary of a chart)
+    if (pairs.length === 1 && pairs[0][1] === '' && !key.includes('=') && cols.has(pairs[0][0])) {
+      const values = [...new Set(src.rows.map((r) => r[pairs[0][0]] ?? ''))];
+      if (values.length === 1) return { value: values[0], source: `${src.name}.${pairs[0][0]}` };
+      tried.push(`${src.name}: ${src.rows.length} rows for the bare key`);
+      continue;
+    }
     const filters = pairs.filter(([k]) => cols.has(k));
     if (filters.length === 0) { tried.push(`${src.name}: no key column`); continue; }
     const named = pairs.filter(([k, v]) => !cols.has(k) && cols.has(v)).map(([, v]) => v);

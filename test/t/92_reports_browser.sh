@@ -70,19 +70,26 @@ page() {
 # ---- the charts over views --------------------------------------------------------------------
 # the learner timeline: c1a_04 has a critical coach case with contacts; c1b_01 and c2a_01 are others
 alerted=$(q -c "SELECT learner FROM br_alerted WHERE n = 1")
+# the daily series: the summary's days, the baseline and the dip persistence under the engagement_dip
+# rule (its metric and baseline_days), as the engine's own functions give them
+daily_src="SELECT d.day, d.events, d.sessions, d.weight, b.mean AS baseline_mean, b.stddev AS baseline_stddev,
+                  b.median AS baseline_median, b.mad AS baseline_mad,
+                  dip_persistence(s.summary, d.day, r.threshold, r.baseline_days, r.metric) AS dip_days
+           FROM learnalytics_internal.learner_summary s CROSS JOIN alert_rule r,
+                daily_activity(s.summary, %s, %s) d,
+                engagement_baseline(s.summary, d.day, r.baseline_days, r.metric) b
+           WHERE s.learner = '%s' AND r.name = 'engagement_dip'"
 for who in "$alerted" nobody; do
   page "timeline_$who" postgres svg \
     "SELECT chart_learner_timeline('$who', '2026-01-05', '2026-03-29', 'c1')" \
-    daily "SELECT d.day, d.events, d.sessions, d.weight FROM learnalytics_internal.learner_summary s,
-           daily_activity(s.summary, '2026-01-05', '2026-03-29') d WHERE s.learner = '$who'" \
-    alerts "SELECT id AS alert_id, id AS alert, opened_on, closed_on, severity, rule_name, status, risk_score
-            FROM alert WHERE learner = '$who' AND course = 'c1'" \
-    contacts "SELECT c.id AS contact_id, c.id AS contact, c.alert_id, c.contacted_on, c.step, c.kind, c.channel, c.outcome
-              FROM alert_contact c JOIN alert a ON a.id = c.alert_id WHERE a.learner = '$who' AND a.course = 'c1'"
+    daily "$(printf "$daily_src" "'2026-01-05'" "'2026-03-29'" "$who")" \
+    alerts:severity "SELECT id AS alert, rule_name AS rule, opened_on, closed_on, severity, status, risk_score
+                     FROM alert WHERE learner = '$who' AND course = 'c1'" \
+    contacts:outcome "SELECT c.id AS contact, c.alert_id AS alert, c.contacted_on, c.step, c.kind, c.channel, c.outcome
+                      FROM alert_contact c JOIN alert a ON a.id = c.alert_id WHERE a.learner = '$who' AND a.course = 'c1'"
 done
 page timeline_one_day postgres svg "SELECT chart_learner_timeline('$alerted', '2026-01-20', '2026-01-20')" \
-  daily "SELECT d.day, d.events, d.sessions, d.weight FROM learnalytics_internal.learner_summary s,
-         daily_activity(s.summary, '2026-01-20', '2026-01-20') d WHERE s.learner = '$alerted'"
+  daily "$(printf "$daily_src" "'2026-01-20'" "'2026-01-20'" "$alerted")"
 
 heat_src="SELECT course, activity, week, events, weight, share_pct, rank_in_week FROM engagement_heatmap
           WHERE rollup = 'br_rollup' AND course = %s AND week BETWEEN '2026-01-05' AND '2026-04-27'"
@@ -130,16 +137,18 @@ page alert_operations_manager br_manager svg "SELECT chart_alert_operations('202
 page alert_operations_empty postgres svg "SELECT chart_alert_operations('2020-01-06', '2020-02-24')" \
   weekly_alert_operations "$(printf "$ops_src" "'2020-01-06'" "'2020-02-24'")"
 
-roi_src="SELECT p.name AS program, p.name AS source, adjusted_benefits(p.roi), total_costs(p.roi),
-                net_benefits(p.roi), net_benefits(p.roi) AS net, roi_percent(p.roi), benefit_cost_ratio(p.roi),
-                payback_months(p.roi), 'benefit' AS kind, adjusted_benefits(p.roi) AS value
-         FROM program p WHERE p.name = %s
-         UNION ALL
-         SELECT %s, b.category, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'cost', b.amount
-         FROM program p, cost_breakdown(p.roi) b WHERE p.name = %s"
+# ROI: the summary's figures (bare keys), each source's adjusted benefits, the costs by category
+roi_sources() {   # SQL of the sources' names (text[]) and summaries (roi_summary[])
+  local names=$1 sums=$2 merged="(SELECT la_merge_agg(r) FROM unnest($2) r)"
+  printf '%s\0' summary "SELECT net_benefits(m) AS net, net_benefits(m), adjusted_benefits(m), total_costs(m),
+                             roi_percent(m), benefit_cost_ratio(m), payback_months(m)
+                      FROM (SELECT $merged AS m) x WHERE m IS NOT NULL" \
+    benefits:value "SELECT s AS source, adjusted_benefits(r) AS value FROM unnest($names, $sums) u(s, r)" \
+    costs:value "SELECT b.category AS cost, b.amount AS value FROM cost_breakdown($merged) b"
+}
 for prog in onboarding quality; do
-  page "program_roi_$prog" postgres svg "SELECT chart_program_roi('$prog')" \
-    program "$(printf "$roi_src" "'$prog'" "'$prog'" "'$prog'")"
+  mapfile -d '' -t srcs < <(roi_sources "ARRAY['$prog']" "ARRAY(SELECT roi FROM program WHERE name = '$prog')")
+  page "program_roi_$prog" postgres svg "SELECT chart_program_roi('$prog')" "${srcs[@]}"
 done
 
 # ---- the generic charts, with edge inputs --------------------------------------------------------
@@ -178,12 +187,9 @@ forecast negative "$w8" "'{-3,-1.5,0,2,NULL,NULL,NULL,NULL}'::float8[]" "'{NULL,
   "'{NULL,NULL,NULL,2,-1,-4,-6,-9}'::float8[]" "'{NULL,NULL,NULL,2,3,2,2,1}'::float8[]"
 
 roi() {   # name, sources, summaries (SQL arrays)
-  page "roi_$1" postgres svg "SELECT chart_roi('ROI of the programs', $2, $3)" \
-    input "SELECT s AS source, 'benefit' AS kind, adjusted_benefits(r)::text AS value FROM unnest($2, $3) u(s, r)
-           UNION ALL SELECT b.category, 'cost', sum(b.amount)::text
-           FROM (SELECT la_merge_agg(r) AS m FROM unnest($3) r) x, cost_breakdown(x.m) b GROUP BY b.category
-           UNION ALL SELECT 'net', 'net', net_benefits(x.m)::text FROM (SELECT la_merge_agg(r) AS m FROM unnest($3) r) x
-           WHERE x.m IS NOT NULL"
+  local srcs
+  mapfile -d '' -t srcs < <(roi_sources "$2" "$3")
+  page "roi_$1" postgres svg "SELECT chart_roi('ROI of the programs', $2, $3)" "${srcs[@]}"
 }
 roi two "ARRAY['onboarding', 'quality']" "ARRAY(SELECT roi FROM program ORDER BY name)"
 roi negative "ARRAY['quality']" "ARRAY(SELECT roi FROM program WHERE name = 'quality')"
