@@ -75,7 +75,9 @@ function parseKey(key) {
 function expectedValue(key, sources) {
   const pairs = parseKey(key);
   const tried = [];
-  for (const src of sources) {
+  // the source whose columns cover most of the key first (a contact's key names its alert too)
+  const covered = (src) => (src.rows ? pairs.filter(([k]) => src.rows.some((r) => k in r)).length : -1);
+  for (const src of [...sources].sort((a, b) => covered(b) - covered(a))) {
     if (src.error) { tried.push(`${src.name}: ${src.error}`); continue; }
     const cols = new Set(src.rows.flatMap((r) => Object.keys(r)));
     // a bare key ("roi_percent") names a column of a one-row source (the summary of a chart)
