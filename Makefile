@@ -77,8 +77,8 @@ SQL_PARTS    = \
 	src/sql/quality_outliers.sql \
 	src/sql/quality_reconcile.sql \
 	src/sql/retention.sql \
-	src/sql/dashboards.sql \
 	src/sql/reports.sql \
+	src/sql/dashboards.sql \
 	src/sql/reports_timeline.sql \
 	src/sql/reports_cohorts.sql \
 	src/sql/reports_trends.sql \

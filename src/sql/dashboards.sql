@@ -25,6 +25,8 @@
 -- window_days (inactive). No literal: the rules are the one source of the values (built-in rules
 -- cannot be deleted; were one missing, the learner's state columns would be NULL). rule_parameters
 -- says which rule versions and values the row used.
+-- activity_28d: the events of each of the 28 days to as_of as a sparkline (lo 0), a space for a day
+-- before the learner's first activity.
 CREATE VIEW @extschema@.learner_engagement_state AS
 SELECT le.learner, t.as_of, s.first_activity, s.last_activity, s.active_days, s.events, s.days_inactive,
        s.active_today, s.streak_days, s.baseline, s.baseline_days, s.dip_ratio, s.dip_days,
@@ -33,7 +35,11 @@ SELECT le.learner, t.as_of, s.first_activity, s.last_activity, s.active_days, s.
          'engagement_dip', pg_catalog.jsonb_build_object('version', d.version, 'metric', d.metric,
                              'threshold', d.threshold, 'baseline_days', d.baseline_days, 'fire_after', d.fire_after),
          'inactivity', pg_catalog.jsonb_build_object('version', n.version, 'window_days', n.window_days))
-         AS rule_parameters
+         AS rule_parameters,
+       (SELECT @extschema@.sparkline(pg_catalog.array_agg(a.events::float8 ORDER BY g.k), 0)
+          FROM pg_catalog.generate_series(0, 27) g(k)
+          LEFT JOIN @extschema@.daily_activity(le.summary, t.as_of - 27, t.as_of) a ON a.day = t.as_of - 27 + g.k)
+         AS activity_28d
 FROM learnalytics_internal.learner_summary le
 CROSS JOIN LATERAL @extschema@.engagement_info(le.summary) i
 CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE i.tz)::date - 1 AS as_of) t
@@ -45,7 +51,8 @@ COMMENT ON VIEW @extschema@.learner_engagement_state IS
 'per learner, as of the last complete day (yesterday) in the summary''s time zone: engagement_state(summary, yesterday) under the engagement_dip and inactivity rules (rule_parameters: their versions and values)';
 
 -- The risk state of every enrolment: the engagement state of the learner and the open alerts of the
--- enrolment's course, with the reasons in words, most severe first.
+-- enrolment's course, with the reasons in words, most severe first, and the learner's last 28 days
+-- of activity as a sparkline.
 CREATE VIEW @extschema@.learner_risk_state WITH (security_barrier = true) AS
 SELECT e.learner, e.course, e.cohort,
        CASE
@@ -60,7 +67,8 @@ SELECT e.learner, e.course, e.cohort,
        s.state AS engagement_state,
        s.days_inactive,
        s.dip_days,
-       coalesce(a.reasons, s.reason) AS reason
+       coalesce(a.reasons, s.reason) AS reason,
+       s.activity_28d
 FROM learnalytics_internal.learning_enrolment e
 LEFT JOIN @extschema@.learner_engagement_state s ON s.learner = e.learner
 LEFT JOIN LATERAL (
