@@ -24,10 +24,10 @@ CREATE FUNCTION learnalytics_internal.svg_escape(s text)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$
+BEGIN ATOMIC
   SELECT replace(replace(replace(replace(replace(regexp_replace(s, '[[:cntrl:]]', ' ', 'g'),
-                 '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;')
-$$;
+                 '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;');
+END;
 COMMENT ON FUNCTION learnalytics_internal.svg_escape(text) IS
 'text for XML/HTML content and attributes: & < > " '' as entities, control characters as spaces';
 
@@ -37,7 +37,7 @@ CREATE FUNCTION learnalytics_internal.fmt_number(x numeric, decimals integer DEF
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$
+BEGIN ATOMIC
   SELECT CASE
     WHEN x IS NULL THEN '–'
     WHEN x = 'NaN'::numeric THEN 'NaN'
@@ -46,8 +46,8 @@ AS $$
                  || CASE WHEN greatest(coalesce(decimals, 0), 0) > 0
                          THEN '.' || split_part(abs(r)::text, '.', 2) ELSE '' END
           FROM (SELECT round(x, greatest(coalesce(decimals, 0), 0)) AS r) q)
-  END
-$$;
+  END;
+END;
 COMMENT ON FUNCTION learnalytics_internal.fmt_number(numeric, integer) IS
 'a number for people: rounded to decimals, thousands separated by commas (locale-free); NULL as a dash';
 
@@ -57,7 +57,7 @@ CREATE FUNCTION learnalytics_internal.fmt_compact(x float8)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$
+BEGIN ATOMIC
   SELECT CASE
     WHEN x IS NULL THEN '–'
     WHEN x = 'NaN'::float8 OR x IN ('Infinity'::float8, '-Infinity'::float8) THEN x::text
@@ -67,8 +67,8 @@ AS $$
                  || regexp_replace(to_char(round((abs(x) / 10 ^ (3 * e))::numeric, 1), 'FM9999999990.0'), '\.0$', '')
                  || (ARRAY['k', 'M', 'G', 'T', 'P', 'E'])[e]
           FROM (SELECT least(6, floor(log(round(abs(x)::numeric, -greatest(floor(log(abs(x)))::integer - 1, 0))) / 3)::integer) AS e) q)
-  END
-$$;
+  END;
+END;
 COMMENT ON FUNCTION learnalytics_internal.fmt_compact(float8) IS
 'a short number for ticks: 950, 1.2k, 3.4M, 5.6G (locale-free)';
 
@@ -77,10 +77,10 @@ CREATE FUNCTION learnalytics_internal.svg_data(key text, value text)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$
+BEGIN ATOMIC
   SELECT format(' data-key="%s" data-value="%s"', learnalytics_internal.svg_escape(coalesce(key, '')),
-                learnalytics_internal.svg_escape(coalesce(value, '')))
-$$;
+                learnalytics_internal.svg_escape(coalesce(value, '')));
+END;
 COMMENT ON FUNCTION learnalytics_internal.svg_data(text, text) IS
 'the data-key and data-value attributes of a mark (value: the exact SQL text; NULL as empty)';
 
@@ -137,9 +137,9 @@ CREATE FUNCTION learnalytics_internal.svg_scale(v float8, d0 float8, d1 float8, 
 RETURNS float8
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT CASE WHEN d1 = d0 THEN (r0 + r1) / 2 ELSE round((r0 + (v - d0) / (d1 - d0) * (r1 - r0))::numeric, 2)::float8 END
-$$;
+BEGIN ATOMIC
+  SELECT CASE WHEN d1 = d0 THEN (r0 + r1) / 2 ELSE round((r0 + (v - d0) / (d1 - d0) * (r1 - r0))::numeric, 2)::float8 END;
+END;
 COMMENT ON FUNCTION learnalytics_internal.svg_scale(float8, float8, float8, float8, float8) IS
 'linear scale from [d0, d1] to [r0, r1], rounded to 0.01 px';
 
@@ -148,10 +148,10 @@ CREATE FUNCTION learnalytics_internal.svg_colour(i integer)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$
+BEGIN ATOMIC
   SELECT (ARRAY['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000'])
-         [1 + ((i - 1) % 8 + 8) % 8]
-$$;
+         [1 + ((i - 1) % 8 + 8) % 8];
+END;
 COMMENT ON FUNCTION learnalytics_internal.svg_colour(integer) IS
 'colour i of the Okabe-Ito palette (blue, orange, bluish green, vermillion, reddish purple, sky blue, yellow, black), cycling';
 
@@ -160,7 +160,7 @@ CREATE FUNCTION learnalytics_internal.svg_colour(meaning text)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$
+BEGIN ATOMIC
   SELECT CASE meaning
     WHEN 'critical' THEN '#D55E00' WHEN 'high' THEN '#E69F00' WHEN 'medium' THEN '#F0E442'
     WHEN 'low' THEN '#56B4E9'
@@ -169,8 +169,8 @@ AS $$
     WHEN 're_engaged' THEN '#009E73' WHEN 'withdrew' THEN '#D55E00' WHEN 'no_response' THEN '#999999'
     WHEN 'pending' THEN '#CC79A7'
     WHEN 'text' THEN '#222222' WHEN 'muted' THEN '#666666' WHEN 'grid' THEN '#DDDDDD'
-    ELSE '#000000' END
-$$;
+    ELSE '#000000' END;
+END;
 COMMENT ON FUNCTION learnalytics_internal.svg_colour(text) IS
 'the colour of a shared meaning (severities, benefit/cost/net, actual/forecast/band, outcomes, text/muted/grid)';
 
@@ -180,11 +180,11 @@ CREATE FUNCTION learnalytics_internal.svg_seq_colour(t float8)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$
+BEGIN ATOMIC
   SELECT CASE WHEN t IS NULL OR t = 'NaN'::float8 THEN '#EEEEEE'
     ELSE (ARRAY['#440154', '#482878', '#3E4A89', '#31688E', '#26828E', '#1F9E89', '#35B779', '#6DCD59',
-                '#B4DE2C', '#FDE725'])[1 + least(9, greatest(0, floor(t * 10)::integer))] END
-$$;
+                '#B4DE2C', '#FDE725'])[1 + least(9, greatest(0, floor(t * 10)::integer))] END;
+END;
 COMMENT ON FUNCTION learnalytics_internal.svg_seq_colour(float8) IS
 'sequential colour (viridis, 10 steps) for t in [0, 1]; NULL as light grey';
 
@@ -192,9 +192,9 @@ CREATE FUNCTION learnalytics_internal.svg_seq_text_colour(t float8)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT CASE WHEN t IS NOT NULL AND t <> 'NaN'::float8 AND t < 0.6 THEN '#FFFFFF' ELSE '#222222' END
-$$;
+BEGIN ATOMIC
+  SELECT CASE WHEN t IS NOT NULL AND t <> 'NaN'::float8 AND t < 0.6 THEN '#FFFFFF' ELSE '#222222' END;
+END;
 COMMENT ON FUNCTION learnalytics_internal.svg_seq_text_colour(float8) IS
 'a readable text colour on svg_seq_colour(t)';
 
@@ -204,9 +204,9 @@ CREATE FUNCTION learnalytics_internal.svg_text_width(s text, font_size float8 DE
 RETURNS float8
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT coalesce(length(s), 0) * coalesce(font_size, 12) * 0.7
-$$;
+BEGIN ATOMIC
+  SELECT coalesce(length(s), 0) * coalesce(font_size, 12) * 0.7;
+END;
 COMMENT ON FUNCTION learnalytics_internal.svg_text_width(text, float8) IS
 'estimated width in px of a text (0.7 em per character: errs on the wide side)';
 
@@ -215,12 +215,12 @@ CREATE FUNCTION learnalytics_internal.svg_fit(s text, max_px float8, font_size f
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$
+BEGIN ATOMIC
   SELECT learnalytics_internal.svg_escape(
     CASE WHEN s IS NULL THEN ''
          WHEN learnalytics_internal.svg_text_width(s, font_size) <= max_px THEN s
-         ELSE left(s, greatest(floor(max_px / (coalesce(font_size, 12) * 0.7))::integer - 1, 0)) || '…' END)
-$$;
+         ELSE left(s, greatest(floor(max_px / (coalesce(font_size, 12) * 0.7))::integer - 1, 0)) || '…' END);
+END;
 COMMENT ON FUNCTION learnalytics_internal.svg_fit(text, float8, float8) IS
 'a label cut with an ellipsis to fit max_px (svg_text_width), escaped';
 
@@ -231,12 +231,12 @@ CREATE FUNCTION learnalytics_internal.svg_text(x float8, y float8, s text, class
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$
+BEGIN ATOMIC
   SELECT format('<text x="%s" y="%s"%s text-anchor="%s"%s>%s</text>', round(x::numeric, 2), round(y::numeric, 2),
                 CASE WHEN class IS NULL THEN '' ELSE format(' class="%s"', class) END,
                 coalesce(anchor, 'start'), CASE WHEN coalesce(attrs, '') = '' THEN '' ELSE ' ' || attrs END,
-                learnalytics_internal.svg_escape(coalesce(s, '')))
-$$;
+                learnalytics_internal.svg_escape(coalesce(s, '')));
+END;
 COMMENT ON FUNCTION learnalytics_internal.svg_text(float8, float8, text, text, text, text) IS
 'an SVG text element (the text escaped; attrs trusted)';
 
@@ -248,7 +248,7 @@ CREATE FUNCTION learnalytics_internal.svg_document(chart text, width integer, he
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$
+BEGIN ATOMIC
   SELECT format('<svg xmlns="http://www.w3.org/2000/svg" class="la-chart" data-chart="%s" viewBox="0 0 %s %s" width="%s" height="%s" role="img" font-family="DejaVu Sans, Verdana, Arial, sans-serif" font-size="12" fill="%s">'
                 '<title>%s</title><desc>%s</desc>'
                 '<rect class="background" x="0" y="0" width="%s" height="%s" fill="#FFFFFF"/>'
@@ -260,8 +260,8 @@ AS $$
                                                , 'chart-title', 'start', 'font-size="14" font-weight="bold"'),
                 coalesce(body, ''))
   FROM (SELECT least(greatest(coalesce(width, 640), 120), 4000) AS w,
-               least(greatest(coalesce(height, 320), 120), 4000) AS h) d
-$$;
+               least(greatest(coalesce(height, 320), 120), 4000) AS h) d;
+END;
 COMMENT ON FUNCTION learnalytics_internal.svg_document(text, integer, integer, text, text, text) IS
 'an SVG document: root with viewBox and data-chart, <title>, <desc>, background, visible title, body';
 
@@ -275,7 +275,7 @@ CREATE FUNCTION learnalytics_internal.svg_axes(x0 float8, y0 float8, w float8, h
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$
+BEGIN ATOMIC
   WITH yt AS (
     SELECT t, learnalytics_internal.svg_scale(t, y_ticks[1], y_ticks[cardinality(y_ticks)], y0 + h, y0) AS py
     FROM unnest(y_ticks) t
@@ -300,8 +300,8 @@ AS $$
     || learnalytics_internal.svg_text(0, 0, y_label || CASE WHEN y_unit IS NULL THEN '' ELSE ' (' || y_unit || ')' END,
                                       'axis-label', 'middle',
                                       format('font-size="12" transform="translate(%s %s) rotate(-90)"', 14, round((y0 + h / 2)::numeric, 2)))
-    || '</g>'
-$$;
+    || '</g>';
+END;
 COMMENT ON FUNCTION learnalytics_internal.svg_axes(float8, float8, float8, float8, float8[], text, float8[], text[], text, text) IS
 'axes of a plot area: y grid and tick labels, x tick labels (thinned, never overlapping), both axis titles (class axis-label)';
 
@@ -309,29 +309,31 @@ COMMENT ON FUNCTION learnalytics_internal.svg_axes(float8, float8, float8, float
 CREATE FUNCTION learnalytics_internal.svg_legend(x float8, y float8, labels text[], colours text[],
     max_width float8 DEFAULT 600)
 RETURNS text
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  out text := '<g class="legend" font-size="11">';
-  cx float8 := x;
-  cy float8 := y;
-  item_w float8;
-  i integer;
-BEGIN
-  FOR i IN 1 .. coalesce(cardinality(labels), 0) LOOP
-    item_w := 16 + learnalytics_internal.svg_text_width(labels[i], 11) + 12;
-    IF cx > x AND cx + item_w > x + max_width THEN
-      cx := x; cy := cy + 16;
-    END IF;
-    out := out || format('<g class="legend-item"><rect x="%s" y="%s" width="10" height="10" fill="%s"/>%s</g>',
-                         round(cx::numeric, 2), round((cy - 9)::numeric, 2), colours[i],
-                         learnalytics_internal.svg_text(cx + 14, cy, labels[i], NULL, 'start'));
-    cx := cx + item_w;
-  END LOOP;
-  RETURN out || '</g>';
-END
-$$;
+BEGIN ATOMIC
+  -- each entry where the one before it ends, or at the start of the next row (16 px lower) when it
+  -- would pass max_width and is not the first of its row
+  WITH RECURSIVE items AS (
+    SELECT i, labels[i] AS label, colours[i] AS colour,
+           16 + learnalytics_internal.svg_text_width(labels[i], 11) + 12 AS item_w
+    FROM generate_series(1, coalesce(cardinality(labels), 0)) i
+  ), placed (i, cx, cy) AS (
+    SELECT 1, x, y FROM items WHERE i = 1
+    UNION ALL
+    SELECT n.i,
+           CASE WHEN p.cx + c.item_w > x AND p.cx + c.item_w + n.item_w > x + max_width THEN x ELSE p.cx + c.item_w END,
+           CASE WHEN p.cx + c.item_w > x AND p.cx + c.item_w + n.item_w > x + max_width THEN p.cy + 16 ELSE p.cy END
+    FROM placed p JOIN items c ON c.i = p.i JOIN items n ON n.i = p.i + 1
+  )
+  SELECT '<g class="legend" font-size="11">'
+         || coalesce(string_agg(format('<g class="legend-item"><rect x="%s" y="%s" width="10" height="10" fill="%s"/>%s</g>',
+                                       round(p.cx::numeric, 2), round((p.cy - 9)::numeric, 2), it.colour,
+                                       learnalytics_internal.svg_text(p.cx + 14, p.cy, it.label, NULL, 'start')),
+                                '' ORDER BY p.i), '')
+         || '</g>'
+  FROM placed p JOIN items it ON it.i = p.i;
+END;
 COMMENT ON FUNCTION learnalytics_internal.svg_legend(float8, float8, text[], text[], float8) IS
 'a horizontal legend (swatch and label per entry, class legend-item), wrapping at max_width';
 
@@ -342,14 +344,14 @@ CREATE FUNCTION learnalytics_internal.svg_no_data(chart text, width integer, hei
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$
+BEGIN ATOMIC
   SELECT learnalytics_internal.svg_document(chart, w, h, title, coalesce(message, 'no data'),
            learnalytics_internal.svg_axes(60, 40, w - 80, h - 90, '{0,1}', y_label, '{}', '{}', x_label)
            || learnalytics_internal.svg_text(60 + (w - 80) / 2.0, 40 + (h - 90) / 2.0, coalesce(message, 'no data'),
                                              'no-data', 'middle', format('fill="%s"', learnalytics_internal.svg_colour('muted'))))
   FROM (SELECT least(greatest(coalesce(width, 640), 160), 4000) AS w,
-               least(greatest(coalesce(height, 320), 160), 4000) AS h) d
-$$;
+               least(greatest(coalesce(height, 320), 160), 4000) AS h) d;
+END;
 COMMENT ON FUNCTION learnalytics_internal.svg_no_data(text, integer, integer, text, text, text, text) IS
 'an empty chart: document, empty labelled axes and a message (class no-data)';
 
