@@ -197,7 +197,7 @@ COMMENT ON VIEW @extschema@.course_dropout_funnel IS
 -- Contacts count in the week they were made, with the outcome they have now.
 CREATE VIEW @extschema@.weekly_alert_operations WITH (security_barrier = true) AS
 WITH va AS (    -- the alerts of the learners the reader sees, their contacts and coach cases
-  SELECT a.id, a.learner, a.status, a.opened_on FROM @extschema@.alert a
+  SELECT a.id, a.learner, a.status, a.severity, a.opened_on FROM @extschema@.alert a
   WHERE ((SELECT learnalytics_internal.sees_all_learners()) OR a.learner IN (SELECT learnalytics_internal.managed_learners()))
 ), vc AS (
   SELECT c.contacted_on, c.outcome, c.kind FROM @extschema@.alert_contact c JOIN va ON va.id = c.alert_id
@@ -212,7 +212,11 @@ WITH va AS (    -- the alerts of the learners the reader sees, their contacts an
                                         pg_catalog.date_trunc('week', span.last_day::timestamp), interval '1 week') w
 ), raised AS (
   SELECT pg_catalog.date_trunc('week', opened_on::timestamp)::date AS week, pg_catalog.count(*) AS alerts,
-         pg_catalog.count(DISTINCT learner) AS learners
+         pg_catalog.count(DISTINCT learner) AS learners,
+         pg_catalog.count(*) FILTER (WHERE severity = 'critical') AS critical,
+         pg_catalog.count(*) FILTER (WHERE severity = 'high') AS high,
+         pg_catalog.count(*) FILTER (WHERE severity = 'medium') AS medium,
+         pg_catalog.count(*) FILTER (WHERE severity = 'low') AS low
   FROM va GROUP BY 1
 ), contacted AS (
   SELECT pg_catalog.date_trunc('week', contacted_on::timestamp)::date AS week, pg_catalog.count(*) AS contacts,
@@ -244,14 +248,16 @@ SELECT w.week,
        coalesce(c.escalated_to_humans, 0) AS escalated_to_humans,
        coalesce(s.cases, 0) AS coach_cases,
        capacity.open_cases AS coach_capacity,
-       (SELECT coalesce(pg_catalog.sum(q.cases), 0) FROM waiting q WHERE q.week <= w.week)::bigint AS coach_backlog_now
+       (SELECT coalesce(pg_catalog.sum(q.cases), 0) FROM waiting q WHERE q.week <= w.week)::bigint AS coach_backlog_now,
+       coalesce(r.critical, 0) AS alerts_critical, coalesce(r.high, 0) AS alerts_high,
+       coalesce(r.medium, 0) AS alerts_medium, coalesce(r.low, 0) AS alerts_low
 FROM weeks w
 CROSS JOIN capacity
 LEFT JOIN raised r ON r.week = w.week
 LEFT JOIN contacted c ON c.week = w.week
 LEFT JOIN assigned s ON s.week = w.week;
 COMMENT ON VIEW @extschema@.weekly_alert_operations IS
-'per calendar week (Monday, zero-filled): alerts raised, learners alerted, contacts made and their outcomes, escalations to humans, coach cases, the coaches'' capacity (open cases) and the backlog now';
+'per calendar week (Monday, zero-filled): alerts raised, learners alerted, contacts made and their outcomes, escalations to humans, coach cases, the coaches'' capacity (open cases), the backlog now, and the alerts raised by severity';
 
 -- Weekly outcomes per course for executives: enrolled, left and completed by the end of each week,
 -- with rates and the change against the previous week. The weeks are a calendar: every week
