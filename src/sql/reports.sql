@@ -256,8 +256,9 @@ BEGIN ATOMIC
                 learnalytics_internal.svg_escape(chart), w, h, w, h, learnalytics_internal.svg_colour('text'),
                 learnalytics_internal.svg_escape(coalesce(title, chart)),
                 learnalytics_internal.svg_escape(coalesce(description, '')), w, h,
-                learnalytics_internal.svg_text(12, 20, learnalytics_internal.svg_fit(coalesce(title, chart), w - 24, 14)
-                                               , 'chart-title', 'start', 'font-size="14" font-weight="bold"'),
+                -- svg_fit has escaped the title: written as svg_text would, without escaping it twice
+                format('<text x="12.00" y="20.00" class="chart-title" text-anchor="start" font-size="14" font-weight="bold">%s</text>',
+                       learnalytics_internal.svg_fit(coalesce(title, chart), w - 24, 14)),
                 coalesce(body, ''))
   FROM (SELECT least(greatest(coalesce(width, 640), 120), 4000) AS w,
                least(greatest(coalesce(height, 320), 120), 4000) AS h) d;
