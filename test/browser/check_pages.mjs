@@ -19,7 +19,8 @@
 // Matching a mark with its source: data-key is "k1=v1;k2=v2". A pair whose k is a column of the
 // source's rows selects the rows where that column's text is v; a pair whose v is a column (and k is
 // not) names the column the value is in (series=dropout_pct); a bare key (roi_percent, no "=") names
-// a column of a source with one row; without one, the source's default
+// a column of a source with one row, and so does a key that only names a column (series=total);
+// without one, the source's default
 // column (manifest "name:column=file") or the column "value"; "name:column:absent0=file": a key
 // without a row in the source stands for 0 (counts over learners the reader does not see). The
 // selected rows must agree on that column (one value), and the mark's data-value must be the same
@@ -88,8 +89,12 @@ function expectedValue(key, sources) {
       continue;
     }
     const filters = pairs.filter(([k]) => cols.has(k));
-    if (filters.length === 0) { tried.push(`${src.name}: no key column`); continue; }
     const named = pairs.filter(([k, v]) => !cols.has(k) && cols.has(v)).map(([, v]) => v);
+    // "series=coach_capacity" alone: a figure of the whole chart, from a source of one row
+    if (filters.length === 0 && named.length > 0 && src.rows.length === 1) {
+      return { value: src.rows[0][named[0]] ?? '', source: `${src.name}.${named[0]}` };
+    }
+    if (filters.length === 0) { tried.push(`${src.name}: no key column`); continue; }
     const col = named[0] ?? src.valueColumn ?? (cols.has('value') ? 'value' : null);
     if (!col) { tried.push(`${src.name}: no value column named in the key`); continue; }
     const rows = src.rows.filter((r) => filters.every(([k, v]) => (r[k] ?? '') === v));

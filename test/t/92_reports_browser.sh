@@ -120,20 +120,28 @@ page weekly_trend_one_week postgres svg "SELECT chart_weekly_trend('c1', '2026-0
 page weekly_trend_empty postgres svg "SELECT chart_weekly_trend('nope', '2026-01-05', '2026-04-27')" \
   weekly_executive_metrics "$(printf "$trend_src" "'nope'")"
 
+# risk_forecast's columns under the series names of chart_forecast
+fc_src="SELECT week, expected_withdrawals AS forecast, expected_low AS forecast_low, expected_high AS forecast_high,
+               actual_withdrawals AS actual, learners
+        FROM risk_forecast('churn', '2026-01-05', %s, %s, outcomes => %s)"
 page withdrawal_forecast postgres svg \
   "SELECT chart_withdrawal_forecast('churn', 'c1', '2026-01-05', '2026-03-30', 'br_outcomes')" \
-  risk_forecast "SELECT * FROM risk_forecast('churn', '2026-01-05', '2026-03-30', 'c1', outcomes => 'br_outcomes')"
+  risk_forecast "$(printf "$fc_src" "'2026-03-30'" "'c1'" "'br_outcomes'")"
 page withdrawal_forecast_no_outcomes postgres svg \
   "SELECT chart_withdrawal_forecast('churn', 'c2', '2026-01-05', '2026-02-23')" \
-  risk_forecast "SELECT * FROM risk_forecast('churn', '2026-01-05', '2026-02-23', 'c2')"
+  risk_forecast "$(printf "$fc_src" "'2026-02-23'" "'c2'" NULL)"
 
 ops_src="SELECT * FROM weekly_alert_operations WHERE week BETWEEN %s AND %s"
 page alert_operations postgres svg "SELECT chart_alert_operations('2026-01-05', '2026-04-27')" \
   weekly_alert_operations "$(printf "$ops_src" "'2026-01-05'" "'2026-04-27'")" \
-  coach_load "SELECT * FROM coach_load"
+  coach_load "SELECT * FROM coach_load" \
+  capacity "SELECT max(coach_capacity) AS coach_capacity FROM weekly_alert_operations
+            WHERE week BETWEEN '2026-01-05' AND '2026-04-27'"
 page alert_operations_manager br_manager svg "SELECT chart_alert_operations('2026-01-05', '2026-04-27')" \
   weekly_alert_operations "$(printf "$ops_src" "'2026-01-05'" "'2026-04-27'")" \
-  coach_load "SELECT * FROM coach_load"
+  coach_load "SELECT * FROM coach_load" \
+  capacity "SELECT max(coach_capacity) AS coach_capacity FROM weekly_alert_operations
+            WHERE week BETWEEN '2026-01-05' AND '2026-04-27'"
 page alert_operations_empty postgres svg "SELECT chart_alert_operations('2020-01-06', '2020-02-24')" \
   weekly_alert_operations "$(printf "$ops_src" "'2020-01-06'" "'2020-02-24'")"
 
