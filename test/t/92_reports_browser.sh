@@ -99,7 +99,14 @@ page heatmap_manager br_manager svg "SELECT chart_engagement_heatmap('c1', 'br_r
   engagement_heatmap:events "$(printf "$heat_src" "'c1'")"
 page heatmap_empty postgres svg "SELECT chart_engagement_heatmap('nope', 'br_rollup', '2026-01-05', '2026-04-27')" \
   engagement_heatmap:events "$(printf "$heat_src" "'nope'")"
-page heatmap_top3 postgres svg "SELECT chart_engagement_heatmap('c1', 'br_rollup', '2026-01-05', '2026-01-26', max_activities => 3)"
+# three rows: the two activities with the most events in the period, and "other" (the rest summed)
+page heatmap_top3 postgres svg "SELECT chart_engagement_heatmap('c1', 'br_rollup', '2026-01-05', '2026-01-26', max_activities => 3)" \
+  engagement_heatmap:events "WITH h AS ($(printf "$heat_src" "'c1'") AND week <= '2026-01-26'),
+                             top AS (SELECT activity FROM h GROUP BY activity ORDER BY sum(events) DESC, activity LIMIT 2)
+                             SELECT activity, week, events, NULL AS other FROM h WHERE activity IN (SELECT activity FROM top)
+                             UNION ALL
+                             SELECT NULL, week, sum(events), count(DISTINCT activity)::text FROM h
+                             WHERE activity NOT IN (SELECT activity FROM top) GROUP BY week"
 
 funnel_src="SELECT * FROM cohort_dropout_funnel WHERE course = 'c1'"
 page dropout_funnel postgres svg "SELECT chart_dropout_funnel('c1', 'a', 'b')" cohort_dropout_funnel "$funnel_src"
