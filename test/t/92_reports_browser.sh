@@ -30,7 +30,7 @@ q() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$db" "$@"; }
 q -c "CREATE SCHEMA learnalytics; CREATE EXTENSION learnalytics SCHEMA learnalytics;" || exit 1
 q -f "$LA_SRC/test/browser/dataset.sql" >/dev/null || { echo "the data set did not load"; exit 1; }
 
-rm -f "$out"/*.svg "$out"/*.html "$out"/*.png "$out"/*.json "$out"/manifest.tsv
+rm -f "$out"/*.svg "$out"/*.html "$out"/*.png "$out"/*.json "$out"/*.err "$out"/manifest.tsv
 render_failures=()
 rendered_functions=()
 
