@@ -68,7 +68,8 @@ page() {
 }
 
 # ---- the charts over views --------------------------------------------------------------------
-# the learner timeline: c1a_04 has a critical coach case with contacts; c1b_01 and c2a_01 are others
+# the learner timeline: the first alerted learner (a critical coach case, a nudge and a call), and one
+# without any data
 alerted=$(q -c "SELECT learner FROM br_alerted WHERE n = 1")
 # the daily series: the summary's days, the baseline and the dip persistence under the engagement_dip
 # rule (its metric and baseline_days), as the engine's own functions give them
