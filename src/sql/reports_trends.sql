@@ -313,12 +313,12 @@ BEGIN
   IF forecast_low IS NOT NULL AND forecast_high IS NOT NULL THEN
     lab := lab || 'forecast interval'::text; col := col || learnalytics_internal.svg_colour('band');
   END IF;
-  heading := learnalytics_internal.trends_heading_height(wd - x0 - 24, lab);
+  heading := 18 + 16 * (learnalytics_internal.trends_legend_rows(lab, wd - 44) - 1);   -- the legend, no panel title
   y0 := 32 + heading + 8;
   RETURN learnalytics_internal.svg_document(chart, wd, ht, title,
     coalesce(description, format('%s per week, %s to %s: actual (solid), forecast (dashed) and its interval (band)',
                                  y_label, to_char(w_s[1], 'YYYY-MM-DD'), to_char(w_s[n], 'YYYY-MM-DD'))),
-    learnalytics_internal.trends_heading(x0, 40, wd - x0 - 24, '', lab, col)
+    learnalytics_internal.svg_legend(20, 40, lab, col, wd - 44)
     || learnalytics_internal.trends_line_panel(x0, y0, wd - x0 - 24, ht - y0 - 48, w_s, w_s[1], w_s[n],
          ARRAY['actual', 'forecast'], ARRAY['actual', 'forecast'],
          ARRAY[learnalytics_internal.svg_colour('actual'), learnalytics_internal.svg_colour('forecast')],
