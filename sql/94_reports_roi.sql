@@ -177,6 +177,36 @@ FROM (SELECT learnalytics_internal.report_executive('c1', '2026-03-02', '2026-03
 -- a period without enrolment
 SELECT (xpath('//p[@class="empty"]/text()', learnalytics_internal.report_executive('c1', '2025-01-01', '2025-01-31')::xml))[1]::text AS empty;
 RESET ROLE;
+
+-- With the risk model's forecast: the third number is the expected withdrawals and their interval
+-- (a stub model as in sql/58: p = 1 / (1 + exp(2.5 - days_inactive)), horizon 30 days), scored on
+-- 2026-03-18 (week of 2026-03-16). Activity: n1 daily to Mar 17, n2 to Mar 8, s1 to Mar 5, s2 from
+-- Mar 10 to 16, s3 never. Scored on Mar 18, by hand: n1 1 day inactive, p = 0.1824; s2 2 days, 0.3775;
+-- s3 9 days (enrolled Mar 10), 0.9985; n2 and s1 have left. Expected: 1.5584 for the analyst, 0.1824
+-- (n1) for the manager of north.
+CREATE TABLE h4_act (learner text, ts timestamptz);
+INSERT INTO h4_act
+SELECT v.l, d + interval '10 hours' FROM (VALUES ('n1', date '2026-03-02', date '2026-03-17'), ('n2', '2026-03-02', '2026-03-08'),
+  ('s1', '2026-03-03', '2026-03-05'), ('s2', '2026-03-10', '2026-03-16')) v(l, a, b), generate_series(v.a, v.b, interval '1 day') d;
+SET client_min_messages = error;   -- risk_features warns of the learning data the stub never reads
+SELECT engagement_refresh('h4_act', 'learner', 'ts') AS learners;
+INSERT INTO risk_model (name, version, features, coef, center, scale, lambda, horizon_days, from_day, to_day,
+                        every_days, num_rows, positives, iterations, converged, calibration, description)
+VALUES ('m1', 1, '{days_inactive}', '{-2.5,1}', '{0}', '{1}', 1, 30, '2025-01-01', '2025-12-31',
+        1, 100, 10, 1, true, 'none', 'stub');
+SELECT active FROM risk_model_activate('m1', 1);
+SELECT risk_model_refresh('2026-03-18') > 0 AS scored;
+RESET client_min_messages;
+SET ROLE la_h4_analyst;
+SELECT source, key, value, shown, value IS NOT DISTINCT FROM view_value AS equal FROM pg_temp.page_nums('c1', '2026-03-02', '2026-03-22')
+WHERE source LIKE '%expected%';
+RESET ROLE;
+SET ROLE la_h4_manager;   -- the manager's expected withdrawals: n1 and n2 only
+SELECT source, key, value, shown, value IS NOT DISTINCT FROM view_value AS equal FROM pg_temp.page_nums('c1', '2026-03-02', '2026-03-22')
+WHERE source LIKE '%expected%';
+RESET ROLE;
+DELETE FROM risk_model; DELETE FROM learnalytics_internal.risk_score_current; DELETE FROM learner_engagement;
+DROP TABLE h4_act;
 -- bad periods
 SELECT learnalytics_internal.report_executive('c1', '2026-03-22', '2026-03-02');
 SELECT learnalytics_internal.report_executive('c1', NULL, '2026-03-02');
