@@ -152,7 +152,8 @@ FROM (VALUES ('a', 'open', 'low', date '2026-01-06'), ('b', 'coach_required', 'h
              ('f', 'coach_required', 'medium', '2026-01-28')) v(l, st, sev, d);
 INSERT INTO alert_contact (alert_id, step, channel, kind, contacted_on, outcome)
 SELECT id, 1, 'in_app_nudge', 'automated', opened_on,
-       (ARRAY['re_engaged', 'withdrew', 'no_response', 'not_re_engaged', 'timed_out', 'cancelled', 'pending'])[1 + id % 7]
+       (ARRAY['re_engaged', 'withdrew', 'no_response', 'not_re_engaged', 'timed_out', 'cancelled', 'pending'])
+         [1 + (row_number() OVER (ORDER BY opened_on, learner, severity)) % 7]   -- not the id: earlier tests advance it
 FROM alert;
 INSERT INTO alert_contact (alert_id, step, channel, kind, contacted_on, outcome)
 SELECT id, 3, 'coach_call', 'human', opened_on + 3, 're_engaged' FROM alert WHERE status = 'coach_required';

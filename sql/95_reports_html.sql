@@ -282,5 +282,5 @@ FROM unnest(ARRAY[$$'c1', '2026-03-01', '2026-03-31', 'exec'$$,
 -- which parallel mode forbids), security, search_path
 SELECT p.oid::regprocedure, p.provolatile, p.proparallel, p.prosecdef, p.proconfig
 FROM pg_proc p WHERE p.proname IN ('report_html', 'report_operations', 'report_denied', 'report_bar', 'report_css')
-ORDER BY 1::text;
+ORDER BY p.proname;
 ROLLBACK;
