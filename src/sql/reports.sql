@@ -25,7 +25,7 @@ RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
-  SELECT replace(replace(replace(replace(replace(regexp_replace(s, '[[:cntrl:]]', ' ', 'g'),
+  SELECT replace(replace(replace(replace(replace(regexp_replace(s, '[[:cntrl:]\uFFFE\uFFFF]', ' ', 'g'),
                  '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;');
 END;
 COMMENT ON FUNCTION learnalytics_internal.svg_escape(text) IS
@@ -364,14 +364,14 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   IF EXISTS (SELECT 1 FROM unnest(vals) v WHERE v IN ('NaN', 'Infinity', '-Infinity')) THEN
-    RAISE EXCEPTION 'chart: % must be finite', field
+    RAISE EXCEPTION '% must be finite', field
       USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = format('%s holds NaN or an infinity, which cannot be drawn.', field);
+            DETAIL = format('%s holds NaN or an infinity, which cannot be drawn.', regexp_replace(field, '^[a-z_]+: ', ''));
   END IF;
 END
 $$;
 COMMENT ON FUNCTION learnalytics_internal.svg_require_finite(float8[], text) IS
-'refuses (22023, naming the field) NaN and infinities in a chart''s values';
+'refuses (22023) NaN and infinities in a chart''s values; field names the chart and argument: ''chart_forecast: actual''';
 
 -------------------------------------------------------------------------------
 -- Sparklines: a trend in one column, for psql.

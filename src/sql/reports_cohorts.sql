@@ -117,12 +117,14 @@ BEGIN ATOMIC
            (g.h - 58 - 50) / greatest(g.ns, 1) AS rh,
            least(28, (g.h - 58 - 50) / greatest(g.ns, 1) * 0.75 / g.nser) AS bh
     FROM g
-    CROSS JOIN LATERAL (SELECT learnalytics_internal.svg_ticks(0, coalesce((SELECT max(c) FROM s), 0), 5) AS ticks) t
     CROSS JOIN LATERAL (
       SELECT greatest(60, 36 + least(coalesce((SELECT max(learnalytics_internal.svg_text_width(st, 11)) FROM unnest(stages) st), 0),
                                      g.w * 0.3)) AS x0,
              least(coalesce((SELECT max(learnalytics_internal.svg_text_width(s.shown, 10)) FROM s), 0), g.w * 0.3) + 12 AS right_w
     ) x
+    -- about one tick per 60 px of plot, so that narrow charts' tick labels never run together
+    CROSS JOIN LATERAL (SELECT learnalytics_internal.svg_ticks(0, coalesce((SELECT max(c) FROM s), 0),
+                          least(5, floor((g.w - x.x0 - x.right_w) / 60)::integer)) AS ticks) t
   ), bars AS (
     SELECT s.*, lay.x0 AS bx,
            lay.y0 + (s.o - 1) * lay.rh + (lay.rh - lay.nser * lay.bh) / 2 + (s.si - 1) * lay.bh AS by,
@@ -327,6 +329,15 @@ BEGIN
               HINT = 'Pass rollup => one of them.';
     END IF;
     v_rollup := candidates[1];
+  ELSIF NOT EXISTS (SELECT 1 FROM @extschema@.engagement_heatmap hm WHERE hm.rollup = v_rollup) THEN
+    -- a typo would otherwise draw the same empty chart as a course without activity
+    SELECT array_agg(DISTINCT hm.rollup ORDER BY hm.rollup) INTO candidates
+    FROM @extschema@.engagement_heatmap hm WHERE hm.course = v_course;
+    RAISE EXCEPTION 'chart_engagement_heatmap: rollup "%" has no activities', v_rollup
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = CASE WHEN candidates IS NULL THEN format('No rollup has activities of course %s.', v_course)
+                          ELSE format('The rollups with activities of course %s: %s.', v_course, array_to_string(candidates, ', ')) END,
+            HINT = 'Name a rollup created with an activity column (rollup_create(..., activity_column => ...)).';
   END IF;
   SELECT min(hm.week), max(hm.week), max(hm.events) INTO w0, w1, vmax
   FROM @extschema@.engagement_heatmap hm

@@ -197,6 +197,9 @@ AS $$
 DECLARE
   p record;
 BEGIN
+  IF program IS NULL THEN
+    RAISE EXCEPTION 'chart_program_roi: program must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   SELECT pr.name, pr.roi, pr.roi_as_of INTO p FROM @extschema@.program pr WHERE pr.name = chart_program_roi.program;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'chart_program_roi: no program "%"', program

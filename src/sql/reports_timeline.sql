@@ -173,7 +173,7 @@ BEGIN
   -- scale: 0 .. the highest bar or band edge
   SELECT max(greatest(v, coalesce((m + coalesce(sd, 0)) * factor, 0))) INTO ymax
     FROM unnest(vals, means, sds) u(v, m, sd);
-  PERFORM learnalytics_internal.svg_require_finite(ARRAY[ymax], 'the learner''s daily values');
+  PERFORM learnalytics_internal.svg_require_finite(ARRAY[ymax], 'chart_learner_timeline: the learner''s daily values');
   ticks := learnalytics_internal.svg_ticks(0, coalesce(ymax, 0));
 
   -- legend: what is drawn, in the order of the lanes

@@ -287,7 +287,7 @@ BEGIN
                               coalesce(array_ndims(arr), 1), n),
               HINT = 'Pass NULL for a series you do not have, and NULL elements for the weeks without a value.';
     END IF;
-    PERFORM learnalytics_internal.svg_require_finite(arr, arg);
+    PERFORM learnalytics_internal.svg_require_finite(arr, chart || ': ' || arg);
   END LOOP;
   IF EXISTS (SELECT 1 FROM unnest(weeks) d WHERE d IS NULL OR NOT isfinite(d)) THEN
     RAISE EXCEPTION '%: weeks must not hold NULL or infinite dates', chart USING ERRCODE = 'invalid_parameter_value';
@@ -404,7 +404,7 @@ BEGIN
     RETURN learnalytics_internal.svg_no_data('chart_weekly_trend', wd, ht, title, 'week', '% of enrolled',
                                              'no weeks of this course to show');
   END IF;
-  PERFORM learnalytics_internal.svg_require_finite(fe || fl || fh, 'expected_withdrawals');
+  PERFORM learnalytics_internal.svg_require_finite(fe || fl || fh, 'chart_weekly_trend: expected_withdrawals');
 
   hd1 := learnalytics_internal.trends_heading_height(pw, lab1);
   y1 := 32 + hd1 + 8;
