@@ -338,6 +338,32 @@ END;
 COMMENT ON FUNCTION learnalytics_internal.svg_legend(float8, float8, text[], text[], float8) IS
 'a horizontal legend (swatch and label per entry, class legend-item), wrapping at max_width';
 
+-- The number of rows svg_legend wraps labels into at max_width (the same item widths), so that a
+-- chart can make room for its legend before drawing it.
+CREATE FUNCTION learnalytics_internal.svg_legend_rows(labels text[], max_width float8)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  cx float8 := 0;
+  nrows integer := 1;
+  item_w float8;
+  i integer;
+BEGIN
+  FOR i IN 1 .. coalesce(cardinality(labels), 0) LOOP
+    item_w := 16 + learnalytics_internal.svg_text_width(labels[i], 11) + 12;
+    IF cx > 0 AND cx + item_w > max_width THEN
+      cx := 0; nrows := nrows + 1;
+    END IF;
+    cx := cx + item_w;
+  END LOOP;
+  RETURN nrows;
+END
+$$;
+COMMENT ON FUNCTION learnalytics_internal.svg_legend_rows(text[], float8) IS
+'the number of rows svg_legend wraps the labels into at max_width';
+
 -- The chart for no data: the document with empty labelled axes and a message in the middle
 -- (class no-data), so an empty input renders like any other chart.
 CREATE FUNCTION learnalytics_internal.svg_no_data(chart text, width integer, height integer, title text,

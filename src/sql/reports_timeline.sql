@@ -5,32 +5,6 @@
 -- learner_risk_state (activity_28d) are defined with those views in dashboards.sql.
 -------------------------------------------------------------------------------
 
--- How many rows svg_legend(x, y, labels, colours, max_width) wraps into (the same arithmetic), so a
--- chart can reserve the room its legend takes.
-CREATE FUNCTION learnalytics_internal.timeline_legend_rows(labels text[], max_width float8)
-RETURNS integer
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  cx float8 := 0;
-  nrows integer := 1;
-  item_w float8;
-  i integer;
-BEGIN
-  FOR i IN 1 .. coalesce(cardinality(labels), 0) LOOP
-    item_w := 16 + learnalytics_internal.svg_text_width(labels[i], 11) + 12;
-    IF cx > 0 AND cx + item_w > max_width THEN
-      cx := 0; nrows := nrows + 1;
-    END IF;
-    cx := cx + item_w;
-  END LOOP;
-  RETURN nrows;
-END
-$$;
-COMMENT ON FUNCTION learnalytics_internal.timeline_legend_rows(text[], float8) IS
-'the number of rows svg_legend wraps the labels into at max_width';
-
 -- The fill of a contact marker: its outcome's shared colour; the outcomes that mean "not back" share
 -- the no_response grey, a cancelled contact is white (drawn with a grey outline).
 CREATE FUNCTION learnalytics_internal.timeline_outcome_colour(outcome text)
@@ -202,7 +176,7 @@ BEGIN
 
   w_all := least(greatest(coalesce(chart_learner_timeline.width, 900), 360), 4000);
   pw := w_all - x0 - 30;
-  nrows := learnalytics_internal.timeline_legend_rows(lab, pw);
+  nrows := learnalytics_internal.svg_legend_rows(lab, pw);
   -- below the plot: tick labels (+15), axis title (+34), the legend rows from +56, 16 px apart, the
   -- key to the contact shapes
   h_all := least(greatest(coalesce(chart_learner_timeline.height, 380), 120), 4000);

@@ -9,32 +9,6 @@
 -- (learnalytics_internal.trends_*) are pure: numbers in, SVG out.
 -------------------------------------------------------------------------------
 
--- How many rows svg_legend will use for these labels at max_width (the same greedy wrap), so a
--- panel leaves room for its legend.
-CREATE FUNCTION learnalytics_internal.trends_legend_rows(labels text[], max_width float8)
-RETURNS integer
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  cx float8 := 0;
-  rows integer := 1;
-  item_w float8;
-  i integer;
-BEGIN
-  FOR i IN 1 .. coalesce(cardinality(labels), 0) LOOP
-    item_w := 16 + learnalytics_internal.svg_text_width(labels[i], 11) + 12;
-    IF cx > 0 AND cx + item_w > max_width THEN
-      cx := 0; rows := rows + 1;
-    END IF;
-    cx := cx + item_w;
-  END LOOP;
-  RETURN rows;
-END
-$$;
-COMMENT ON FUNCTION learnalytics_internal.trends_legend_rows(text[], float8) IS
-'the number of rows svg_legend wraps these labels into at max_width';
-
 -- A value for hover text: integers as integers, others with two decimals, thousands separated.
 CREATE FUNCTION learnalytics_internal.trends_hover_number(v float8)
 RETURNS text
@@ -220,7 +194,7 @@ COMMENT ON FUNCTION learnalytics_internal.trends_stack_panel(float8, float8, flo
 'a stacked bar panel: one slot per week, series stacked bottom-up, each non-zero segment a mark';
 
 -- A panel's heading: its title (bold) and its legend to the right, wrapped under it when long.
--- Returns the SVG; the height it takes is 18 + 16 x (trends_legend_rows - 1).
+-- Returns the SVG; the height it takes is 18 + 16 x (svg_legend_rows - 1).
 CREATE FUNCTION learnalytics_internal.trends_heading(x0 float8, y float8, w float8, title text,
     labels text[], colours text[])
 RETURNS text
@@ -242,7 +216,7 @@ RETURNS float8
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT 18 + 16 * (learnalytics_internal.trends_legend_rows(labels, w + 50 - least(w * 0.45, 260) - 16) - 1)
+  SELECT 18 + 16 * (learnalytics_internal.svg_legend_rows(labels, w + 50 - least(w * 0.45, 260) - 16) - 1)
 $$;
 COMMENT ON FUNCTION learnalytics_internal.trends_heading_height(float8, text[]) IS
 'the height trends_heading takes for a plot of width w';
@@ -313,7 +287,7 @@ BEGIN
   IF forecast_low IS NOT NULL AND forecast_high IS NOT NULL THEN
     lab := lab || 'forecast interval'::text; col := col || learnalytics_internal.svg_colour('band');
   END IF;
-  heading := 18 + 16 * (learnalytics_internal.trends_legend_rows(lab, wd - 44) - 1);   -- the legend, no panel title
+  heading := 18 + 16 * (learnalytics_internal.svg_legend_rows(lab, wd - 44) - 1);   -- the legend, no panel title
   y0 := 32 + heading + 8;
   RETURN learnalytics_internal.svg_document(chart, wd, ht, title,
     coalesce(description, format('%s per week, %s to %s: actual (solid), forecast (dashed) and its interval (band)',
